@@ -1,0 +1,108 @@
+/** The fleet repository model: what the admin edits, as konf understands it. */
+
+/** Where a switch value came from: the default file or the host's file, with the line. */
+export interface SwitchOrigin {
+  kind: 'default' | 'host';
+  /** Path relative to the repository root, e.g. `etc/serverconfig/web1`. */
+  file: string;
+  line: number;
+}
+
+export interface Switch {
+  name: string;
+  value: string;
+  origin: SwitchOrigin;
+  /** Looks like a secret (name matches *password*, *secret*, *key*, *token*, or listed in konf_secret). */
+  secret: boolean;
+}
+
+/** Reserved switches that steer konf itself (prefix `konf_`). */
+export interface HostSettings {
+  /** Target root prefix on the host, absolute, default `/`. */
+  root: string;
+  /** Privilege escalation: '' (none) or 'sudo'. */
+  become: '' | 'sudo';
+  /** Extra absolute paths snapshotted with the managed files (Pacha's watch). */
+  watch: string[];
+}
+
+export interface ExcludeRule {
+  pattern: string;
+  file: string;
+  line: number;
+}
+
+export type Permission = { mode?: number; owner?: string; group?: string };
+
+export interface PermissionRule extends Permission {
+  glob: string;
+  file: string;
+  line: number;
+}
+
+/** One desired entry on a host. Paths are logical absolute paths (without konf_root). */
+export interface PlannedFileBase {
+  /** Logical absolute target path, e.g. `/etc/nginx/nginx.conf`. */
+  path: string;
+  /** Source file, relative to the repository root, e.g. `etc/files/etc/nginx/nginx.conf.tmpl`. */
+  source: string;
+  /** Declared metadata (from etc/permissions); undefined fields keep live metadata (new files get 0644). */
+  mode?: number;
+  owner?: string;
+  group?: string;
+  /** The permissions rule that matched, if any. */
+  permissionRule?: PermissionRule;
+}
+
+export interface PlannedRegularFile extends PlannedFileBase {
+  kind: 'file';
+  content: Buffer;
+  template: boolean;
+  /** Switch names a template read while rendering (provenance). */
+  switchesUsed: string[];
+}
+
+export interface PlannedSymlink extends PlannedFileBase {
+  kind: 'symlink';
+  target: string;
+}
+
+export type PlannedFile = PlannedRegularFile | PlannedSymlink;
+
+/** A path the desired tree holds but the host's excludes remove, with the rule that fired. */
+export interface ExcludedPath {
+  path: string;
+  rule: ExcludeRule;
+}
+
+/** A path a template chose to leave out for this host. */
+export interface SkippedPath {
+  path: string;
+  source: string;
+  reason: string;
+}
+
+export type HookPhase = 'pre-deploy' | 'post-deploy' | 'pre-rollback' | 'post-rollback';
+export const HOOK_PHASES: readonly HookPhase[] = ['pre-deploy', 'post-deploy', 'pre-rollback', 'post-rollback'];
+
+export interface Hook {
+  phase: HookPhase;
+  name: string;
+  /** Path relative to the repository root. */
+  source: string;
+  content: Buffer;
+}
+
+export interface HostPlan {
+  host: string;
+  settings: HostSettings;
+  /** Merged switches in definition order (default first, host overrides in place). */
+  switches: Switch[];
+  excludeRules: ExcludeRule[];
+  files: PlannedFile[];
+  excluded: ExcludedPath[];
+  skipped: SkippedPath[];
+  hooks: Record<HookPhase, Hook[]>;
+  /** Problems that do not stop the plan (e.g. a non-executable hook file): reported, never hidden. */
+  warnings: string[];
+}

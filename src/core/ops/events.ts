@@ -1,0 +1,66 @@
+/**
+ * Operations are event streams. deploy, snapshot, rollback and diff emit these typed
+ * events; the console's log pane, the CLI printer (`--json`: one event a line) and the
+ * audit log all consume the same stream.
+ */
+
+export type OperationKind = 'diff' | 'deploy' | 'snapshot' | 'rollback' | 'check';
+
+export type Phase =
+  | 'start'
+  | 'plan'
+  | 'connect'
+  | 'read'
+  | 'lock'
+  | 'snapshot'
+  | 'pre-deploy'
+  | 'write'
+  | 'post-deploy'
+  | 'pre-rollback'
+  | 'post-rollback'
+  | 'restore'
+  | 'unlock'
+  | 'done';
+
+export type Level = 'debug' | 'info' | 'warn' | 'error';
+
+/** Final state of one host in an operation. */
+export type HostOutcome =
+  | 'ok' // did what was asked
+  | 'unchanged' // nothing to do
+  | 'pending' // diff: changes are pending
+  | 'failed' // failed before anything was written
+  | 'restored' // failed after writing; the pre-operation snapshot was restored
+  | 'restore-failed' // failed and the restore failed too: needs a human
+  | 'skipped'; // not attempted (fail-fast, cancelled)
+
+interface EventBase {
+  /** Operation id, shared by every event of one run. */
+  op: string;
+  /** ISO time. */
+  time: string;
+}
+
+export type OpEvent =
+  | (EventBase & { type: 'op-start'; kind: OperationKind; hosts: string[]; operator: string; dryRun: boolean })
+  | (EventBase & { type: 'log'; host?: string; phase: Phase; level: Level; text: string; file?: string })
+  | (EventBase & { type: 'file'; host: string; phase: Phase; file: string; action: string; level: Level; text: string })
+  | (EventBase & { type: 'hook-output'; host: string; phase: Phase; hook: string; stream: 'stdout' | 'stderr'; level: Level; text: string })
+  | (EventBase & { type: 'progress'; host: string; phase: Phase; done: number; total: number; level: Level; text: string })
+  | (EventBase & { type: 'host-result'; host: string; phase: Phase; outcome: HostOutcome; level: Level; text: string; snapshot?: string; error?: string; changed?: string[] })
+  | (EventBase & { type: 'op-end'; kind: OperationKind; ok: boolean; level: Level; text: string; summary: Partial<Record<HostOutcome, number>> });
+
+export type OpEventType = OpEvent['type'];
+
+/** Distributes one distinct event object to the CLI printer, the audit log, the console. */
+export type EventSink = (event: OpEvent) => void;
+
+/** Builds events with the op id and time filled in. */
+export function eventFactory(op: string, now: () => Date = () => new Date()) {
+  return <T extends OpEvent>(event: Omit<T, 'op' | 'time'>): T => ({ ...event, op, time: now().toISOString() }) as T;
+}
+
+export function newOperationId(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${Math.random().toString(36).slice(2, 8)}`;
+}

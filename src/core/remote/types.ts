@@ -1,0 +1,47 @@
+/** What konf reads from a host: the live state of a list of logical paths. */
+
+export interface LiveMeta {
+  /** Permission bits including setuid/setgid/sticky (e.g. 0o644). */
+  mode: number;
+  uid: number;
+  gid: number;
+  owner: string;
+  group: string;
+}
+
+export type LiveEntry =
+  | { path: string; state: 'missing' }
+  | ({ path: string; state: 'file'; content: Buffer; size: number; sha256: string } & LiveMeta)
+  | ({ path: string; state: 'symlink'; target: string } & LiveMeta)
+  | ({ path: string; state: 'dir' } & LiveMeta)
+  | ({ path: string; state: 'other' } & LiveMeta)
+  | { path: string; state: 'unreadable'; error: string };
+
+/** A change to make on a host. Paths are logical; the transport joins them to konf_root. */
+export type WriteOp =
+  | { action: 'file'; path: string; content: Buffer; mode?: number; owner?: string; group?: string }
+  | { action: 'symlink'; path: string; target: string; owner?: string; group?: string }
+  | { action: 'remove'; path: string };
+
+export interface CommandOutputLine {
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+
+export interface RunOptions {
+  /** Environment variables for the command (passed over stdin, never on the command line). */
+  env?: Record<string, string>;
+  /** Data for the command's standard input. */
+  stdin?: Buffer | string;
+  /** Each complete output line as it arrives. */
+  onLine?: (line: CommandOutputLine) => void;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  code: number;
+  signal?: string;
+  stdout: string;
+  stderr: string;
+}

@@ -1,0 +1,384 @@
+/**
+ * A fleet of real OpenSSH servers on 127.0.0.1, one `sshd` per host, each with its own
+ * host key, config, pid file and target root. Used by the tests, the benchmarks and the
+ * demo. It never touches ~/.ssh: the client key, known_hosts and ssh_config it generates
+ * live in its own folder, and it stops every sshd it started, by pid.
+ */
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { shellQuote } from '../core/remote/shell.js';
+
+const execFileAsync = promisify(execFile);
+
+export interface TestFleetOptions {
+  /** Host names, or a count (hosts are then called host1, host2, …). */
+  hosts: string[] | number;
+  /** Folder to build the fleet in (created); default: a new folder under the OS temp dir. */
+  dir?: string;
+  /**
+   * Text every remote command's shell prints to stdout before running the command (via
+   * BASH_ENV), like a noisy login shell. Off by default.
+   */
+  shellNoise?: string;
+  /** Lean host: `SetEnv SHLVL=1` so bash skips ~/.bashrc (default true). */
+  lean?: boolean;
+  /** Extra lines appended to every sshd_config. */
+  extraSshdConfig?: string[];
+  /** Host names that get an ssh_config entry but no running sshd (an unreachable host). */
+  unreachable?: string[];
+  /** Called as each host comes up (for progress display). */
+  onProgress?: (text: string) => void;
+}
+
+export interface TestHost {
+  name: string;
+  port: number;
+  /** The host's own target root folder (use as konf_root). */
+  root: string;
+  /** `ssh-ed25519 AAAA…` public host key. */
+  hostKey: string;
+  hostKeyFile: string;
+  sshdConfig: string;
+  /** Pid of the listening sshd, undefined for an unreachable host. */
+  pid: number | undefined;
+}
+
+export interface TestFleet {
+  dir: string;
+  user: string;
+  hosts: TestHost[];
+  /** ssh_config with one Host block per host (HostName, Port, User, IdentityFile, …). */
+  sshConfig: string;
+  knownHosts: string;
+  clientKey: string;
+  host(name: string): TestHost;
+  /** Runs `ssh -F sshConfig host command` with the OpenSSH client. */
+  ssh(host: string, command: string, options?: { input?: Buffer | string; timeoutMs?: number }): Promise<{ code: number; stdout: Buffer; stderr: string }>;
+  /** Stops one host's sshd (and its session children) by pid. */
+  stopHost(name: string): Promise<void>;
+  /** Starts a stopped host again on the same port and key. */
+  startHost(name: string): Promise<void>;
+  /** Stops every sshd; removes the folder unless keep is set. Safe to call twice. */
+  stop(options?: { keep?: boolean }): Promise<void>;
+}
+
+const SSHD_CANDIDATES = ['/usr/sbin/sshd', '/usr/local/sbin/sshd', '/opt/homebrew/sbin/sshd', '/usr/bin/sshd'];
+
+export function findSshd(): string | undefined {
+  return SSHD_CANDIDATES.find((p) => existsSync(p));
+}
+
+export const SSHD_MISSING_MESSAGE =
+  'sshd not found: install OpenSSH server (Debian/Ubuntu: apt-get install openssh-server; macOS: it ships with the system, or brew install openssh)';
+
+const live = new Set<number>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const pid of live) killTree(pid, 'SIGKILL');
+  });
+}
+
+/** Pids of the direct children of pid (sshd session processes call setsid, so groups don't help). */
+function childPids(pid: number): number[] {
+  const out: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(e));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+
+function killTree(pid: number, signal: NodeJS.Signals): void {
+  const children = childPids(pid);
+  for (const c of children) killTree(c, signal);
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Waits until the port answers with an SSH banner, or the process exits, or time runs out. */
+async function waitForBanner(port: number, child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) return false;
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = net.connect({ host: '127.0.0.1', port });
+      const done = (v: boolean) => {
+        sock.destroy();
+        resolve(v);
+      };
+      sock.setTimeout(1000, () => done(false));
+      sock.once('data', (d) => done(d.toString('latin1').startsWith('SSH-')));
+      sock.once('error', () => done(false));
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+}
+
+async function keygen(file: string, comment: string): Promise<void> {
+  await execFileAsync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file]);
+}
+
+function sshdConfigText(o: {
+  port: number;
+  hostKeyFile: string;
+  pidFile: string;
+  authorizedKeys: string;
+  user: string;
+  lean: boolean;
+  bashEnv: string | undefined;
+  extra: string[];
+}): string {
+  const setEnv = [o.lean ? 'SHLVL=1' : '', o.bashEnv ? `BASH_ENV=${o.bashEnv}` : ''].filter(Boolean).join(' ');
+  return [
+    `Port ${o.port}`,
+    'ListenAddress 127.0.0.1',
+    `HostKey ${o.hostKeyFile}`,
+    `PidFile ${o.pidFile}`,
+    `AuthorizedKeysFile ${o.authorizedKeys}`,
+    `AllowUsers ${o.user}`,
+    'PermitRootLogin prohibit-password',
+    'PubkeyAuthentication yes',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'UsePAM no',
+    'StrictModes no',
+    'PrintMotd no',
+    'PrintLastLog no',
+    'UseDNS no',
+    'MaxStartups 200:30:400',
+    'MaxSessions 64',
+    'LogLevel ERROR',
+    'Subsystem sftp internal-sftp',
+    ...(setEnv ? [`SetEnv ${setEnv}`] : []),
+    ...o.extra,
+    '',
+  ].join('\n');
+}
+
+export async function startTestFleet(options: TestFleetOptions): Promise<TestFleet> {
+  const sshd = findSshd();
+  if (!sshd) throw new Error(SSHD_MISSING_MESSAGE);
+  installExitHook();
+  const names = typeof options.hosts === 'number' ? Array.from({ length: options.hosts }, (_, i) => `host${i + 1}`) : options.hosts;
+  const unreachable = new Set(options.unreachable ?? []);
+  const dir = options.dir ?? (await mkdtemp(path.join(os.tmpdir(), 'konf-fleet-')));
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const user = os.userInfo().username;
+  const lean = options.lean ?? true;
+  if (process.getuid?.() === 0 && !existsSync('/run/sshd')) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
+
+  const clientKey = path.join(dir, 'client_key');
+  await keygen(clientKey, 'konf-test-client');
+  const authorizedKeys = path.join(dir, 'authorized_keys');
+  await writeFile(authorizedKeys, await readFile(`${clientKey}.pub`), { mode: 0o600 });
+  let bashEnv: string | undefined;
+  if (options.shellNoise !== undefined) {
+    bashEnv = path.join(dir, 'noisy-shell.sh');
+    await writeFile(bashEnv, `printf '%s\\n' ${shellQuote(options.shellNoise)}\n`);
+  }
+
+  const hosts: TestHost[] = [];
+  const children = new Map<string, ChildProcess>();
+  let stopped = false;
+
+  const launch = async (h: TestHost): Promise<void> => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (attempt > 0) h.port = await freePort();
+      await writeFile(
+        h.sshdConfig,
+        sshdConfigText({ port: h.port, hostKeyFile: h.hostKeyFile, pidFile: path.join(path.dirname(h.sshdConfig), 'sshd.pid'), authorizedKeys, user, lean, bashEnv, extra: options.extraSshdConfig ?? [] }),
+      );
+      const child = spawn(sshd, ['-D', '-f', h.sshdConfig, '-E', path.join(path.dirname(h.sshdConfig), 'sshd.log')], { stdio: 'ignore' });
+      if (child.pid === undefined) throw new Error(`could not start sshd for ${h.name}`);
+      live.add(child.pid);
+      child.once('exit', () => live.delete(child.pid as number));
+      if (await waitForBanner(h.port, child, 10_000)) {
+        h.pid = child.pid;
+        children.set(h.name, child);
+        return;
+      }
+      killTree(child.pid, 'SIGKILL');
+    }
+    const log = await readFile(path.join(path.dirname(h.sshdConfig), 'sshd.log'), 'utf8').catch(() => '');
+    throw new Error(`sshd for ${h.name} did not come up: ${log.trim().split('\n').slice(-3).join(' | ')}`);
+  };
+
+  const stopHost = async (name: string): Promise<void> => {
+    const child = children.get(name);
+    const h = hosts.find((x) => x.name === name);
+    if (!child || child.pid === undefined || !h) return;
+    const pid = child.pid;
+    const exited = new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      else child.once('exit', () => resolve());
+    });
+    killTree(pid, 'SIGTERM');
+    const timer = setTimeout(() => killTree(pid, 'SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+    // session children that outlived the listener
+    for (const c of childPids(pid)) killTree(c, 'SIGKILL');
+    children.delete(name);
+    h.pid = undefined;
+  };
+
+  try {
+    const hostBase = path.join(dir, 'hosts');
+    for (const name of names) {
+      const hdir = path.join(hostBase, name);
+      const root = path.join(hdir, 'root');
+      await mkdir(root, { recursive: true });
+      const hostKeyFile = path.join(hdir, 'ssh_host_ed25519_key');
+      await keygen(hostKeyFile, `konf-test-${name}`);
+      const pub = (await readFile(`${hostKeyFile}.pub`, 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
+      hosts.push({ name, port: await freePort(), root, hostKey: pub, hostKeyFile, sshdConfig: path.join(hdir, 'sshd_config'), pid: undefined });
+    }
+    // Start in small parallel batches: fast, and kind to a 2-core machine.
+    const pending = hosts.filter((h) => !unreachable.has(h.name));
+    const batch = 8;
+    for (let i = 0; i < pending.length; i += batch) {
+      await Promise.all(
+        pending.slice(i, i + batch).map(async (h) => {
+          await launch(h);
+          options.onProgress?.(`sshd for ${h.name} listening on 127.0.0.1:${h.port}`);
+        }),
+      );
+    }
+    for (const h of hosts.filter((x) => unreachable.has(x.name))) {
+      // A port nothing listens on: connections are refused, like a host that is down.
+      h.port = await freePort();
+    }
+  } catch (err) {
+    for (const name of [...children.keys()]) await stopHost(name);
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+
+  const knownHosts = path.join(dir, 'known_hosts');
+  await writeFile(knownHosts, hosts.map((h) => `[127.0.0.1]:${h.port} ${h.hostKey}\n`).join(''));
+  const sshConfig = path.join(dir, 'ssh_config');
+  const writeSshConfig = () =>
+    writeFile(
+      sshConfig,
+      hosts
+        .map((h) =>
+          [
+            `Host ${h.name}`,
+            '  HostName 127.0.0.1',
+            `  Port ${h.port}`,
+            `  User ${user}`,
+            `  IdentityFile ${clientKey}`,
+            '  IdentitiesOnly yes',
+            `  UserKnownHostsFile ${knownHosts}`,
+            '  GlobalKnownHostsFile /dev/null',
+            '  StrictHostKeyChecking yes',
+            '  BatchMode yes',
+            '  ConnectTimeout 5',
+            '',
+          ].join('\n'),
+        )
+        .join('\n'),
+    );
+  await writeSshConfig();
+
+  const fleet: TestFleet = {
+    dir,
+    user,
+    hosts,
+    sshConfig,
+    knownHosts,
+    clientKey,
+    host(name) {
+      const h = hosts.find((x) => x.name === name);
+      if (!h) throw new Error(`no test host ${name}`);
+      return h;
+    },
+    ssh(host, command, opts = {}) {
+      return new Promise((resolve, reject) => {
+        const child = spawn('ssh', ['-F', sshConfig, host, command], { stdio: ['pipe', 'pipe', 'pipe'] });
+        const out: Buffer[] = [];
+        let err = '';
+        const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+        child.stdout.on('data', (d: Buffer) => out.push(d));
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        child.once('error', reject);
+        child.once('close', (code) => {
+          clearTimeout(timer);
+          resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: err });
+        });
+        child.stdin.end(opts.input ?? '');
+      });
+    },
+    stopHost,
+    async startHost(name) {
+      if (stopped) throw new Error('fleet is stopped');
+      const h = fleet.host(name);
+      if (children.has(name)) return;
+      const port = h.port;
+      await launch(h);
+      if (h.port !== port) {
+        await writeFile(knownHosts, hosts.map((x) => `[127.0.0.1]:${x.port} ${x.hostKey}\n`).join(''));
+        await writeSshConfig();
+      }
+    },
+    async stop(opts = {}) {
+      if (stopped) return;
+      stopped = true;
+      await Promise.all([...children.keys()].map((n) => stopHost(n)));
+      if (!opts.keep) await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return fleet;
+}
+
+/** True when pid is a running process (used by tests to prove sshd processes are gone). */
+export function isRunning(pid: number): boolean {
+  return alive(pid);
+}

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { startTestFleet, isRunning, type TestFleet } from '../../src/testfleet/testFleet.js';
+
+describe('test fleet of real sshd', () => {
+  let fleet: TestFleet;
+  beforeAll(async () => {
+    fleet = await startTestFleet({ hosts: 10 });
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('starts ten hosts, each with its own port, host key and root', () => {
+    expect(fleet.hosts).toHaveLength(10);
+    expect(new Set(fleet.hosts.map((h) => h.port)).size).toBe(10);
+    expect(new Set(fleet.hosts.map((h) => h.hostKey)).size).toBe(10);
+    expect(new Set(fleet.hosts.map((h) => h.root)).size).toBe(10);
+    for (const h of fleet.hosts) expect(h.pid && isRunning(h.pid)).toBe(true);
+  });
+
+  it('lets the OpenSSH client in with strict host key checking', async () => {
+    const cfg = await readFile(fleet.sshConfig, 'utf8');
+    expect(cfg).toContain('StrictHostKeyChecking yes');
+    const results = await Promise.all(fleet.hosts.map((h) => fleet.ssh(h.name, 'true')));
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const echo = await fleet.ssh('host3', 'echo "$PWD" hi');
+    expect(echo.stdout.toString().trim().endsWith('hi')).toBe(true);
+  });
+
+  it('refuses a host whose key does not match known_hosts', async () => {
+    // A known_hosts that lists host2's key for host1's address.
+    const cfg = await readFile(fleet.sshConfig, "utf8");
+    const h1 = fleet.host("host1");
+    const h2 = fleet.host('host2');
+    const { writeFile } = await import('node:fs/promises');
+    const wrongKnown = `${fleet.dir}/known_hosts.wrong`;
+    await writeFile(wrongKnown, `[127.0.0.1]:${h1.port} ${h2.hostKey}\n`);
+    const swapped = `${fleet.dir}/ssh_config.wrong`;
+    await writeFile(swapped, cfg.replaceAll(fleet.knownHosts, wrongKnown));
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync('ssh', ['-F', swapped, 'host1', 'true'], { encoding: 'utf8' });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
+  });
+
+  it('stops every sshd it started, by pid', async () => {
+    const pids = fleet.hosts.map((h) => h.pid as number);
+    const dir = fleet.dir;
+    await fleet.stop();
+    for (const pid of pids) expect(isRunning(pid)).toBe(false);
+    expect(existsSync(dir)).toBe(false);
+  });
+});
+
+describe('test fleet options', () => {
+  it('makes a noisy shell print before every command, and an unreachable host refuse connections', async () => {
+    const fleet = await startTestFleet({ hosts: ['a', 'down'], unreachable: ['down'], shellNoise: 'Welcome to a noisy host' });
+    try {
+      const r = await fleet.ssh('a', 'echo payload');
+      expect(r.stdout.toString()).toBe('Welcome to a noisy host\npayload\n');
+      const d = await fleet.ssh('down', 'true');
+      expect(d.code).toBe(255);
+      expect(d.stderr).toMatch(/Connection refused/);
+      expect(fleet.host('down').pid).toBeUndefined();
+    } finally {
+      await fleet.stop();
+    }
+  });
+});
