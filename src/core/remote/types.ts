@@ -45,3 +45,28 @@ export interface RunResult {
   stdout: string;
   stderr: string;
 }
+
+/**
+ * The one thing the remote layer needs from a transport: run a command on the host
+ * (through the user's login shell, as `ssh host command` would) with raw byte streams.
+ * The SSH connection pool implements it; so can `ssh -F config host` for comparison.
+ */
+export interface ExecChannel {
+  readonly host: string;
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+}
+
+export interface ExecOptions {
+  /** Bytes for the command's stdin; stdin is closed after them (or at once if absent). */
+  stdin?: Buffer | string;
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface ExecResult {
+  /** Exit status; null when the command died of a signal or the channel closed without one. */
+  code: number | null;
+  signal?: string;
+}

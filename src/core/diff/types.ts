@@ -1,0 +1,81 @@
+/** What a host should hold vs what it holds: the vocabulary of diff, deploy and rollback. */
+import type { ExcludeRule, PlannedFile } from '../fleet/types.js';
+import type { LiveEntry } from '../remote/types.js';
+
+/**
+ * One desired entry: from a plan (deploy) or from a snapshot (rollback). Metadata fields
+ * left undefined keep what the host has (new files get 0644 and the connecting user's owner).
+ */
+export type DesiredEntry =
+  | { path: string; state: 'file'; content: Buffer; mode?: number; owner?: string; group?: string; planned?: PlannedFile }
+  | { path: string; state: 'symlink'; target: string; owner?: string; group?: string; planned?: PlannedFile }
+  | { path: string; state: 'absent' };
+
+export type ChangeKind =
+  | 'new' // absent on the host, will be created
+  | 'modified' // content differs (text)
+  | 'binary' // content differs (binary: sizes and hashes only)
+  | 'metadata' // only mode/owner/group differ
+  | 'link-changed' // symlink target differs
+  | 'type-changed' // e.g. a file where a symlink should be
+  | 'removed' // present on the host, desired absent (rollback only)
+  | 'unchanged'
+  | 'excluded' // the desired tree has it, the host's excludes protect it
+  | 'unreadable'; // the live file could not be read
+
+export interface MetaChange {
+  field: 'mode' | 'owner' | 'group';
+  from: string;
+  to: string;
+}
+
+export interface FileChange {
+  path: string;
+  kind: ChangeKind;
+  desired?: DesiredEntry;
+  live?: LiveEntry;
+  /** Metadata differences (also present alongside content changes). */
+  meta: MetaChange[];
+  /** Unified diff text (`--- a/path`, `+++ b/path`, hunks) for text changes; secrets masked unless revealed. */
+  unified?: string;
+  /** Lines added/removed, for --stat. */
+  added: number;
+  removed: number;
+  /** For binary changes: sizes and sha256 of both sides. */
+  binary?: { fromSize?: number; toSize: number; fromSha?: string; toSha: string };
+  /** For excluded paths: the rule that fired. */
+  excludeRule?: ExcludeRule;
+  /** For unreadable: the error. */
+  error?: string;
+}
+
+export interface HostDiff {
+  host: string;
+  files: FileChange[];
+  /** Number of files with a pending change (everything but unchanged/excluded/unreadable). */
+  pending: number;
+}
+
+/** One row of a side-by-side diff (built from diff2html's parsed blocks). */
+export interface SideBySideRow {
+  type: 'hunk' | 'context' | 'change';
+  /** Hunk header text for 'hunk' rows. */
+  header?: string;
+  left?: SideCell;
+  right?: SideCell;
+}
+
+export interface SideCell {
+  line: number;
+  /** Text split into segments; `changed` marks the words that differ. */
+  segments: { text: string; changed: boolean }[];
+  kind: 'context' | 'delete' | 'insert';
+}
+
+/** Hosts whose pending change to one path is byte-identical, so a reviewer reads it once. */
+export interface ChangeGroup {
+  path: string;
+  kind: ChangeKind;
+  hosts: string[];
+  change: FileChange;
+}
