@@ -41,8 +41,13 @@ export interface FileChange {
   /** Lines added/removed, for --stat. */
   added: number;
   removed: number;
-  /** For binary changes: sizes and sha256 of both sides. */
-  binary?: { fromSize?: number; toSize: number; fromSha?: string; toSha: string };
+  /**
+   * For binary content (either side): sizes and sha256 of both sides. `from*` is absent when
+   * the host has no regular file there (new), `to*` when the desired state has none (removed).
+   */
+  binary?: { fromSize?: number; toSize?: number; fromSha?: string; toSha?: string };
+  /** A remark a reader needs, e.g. "too many changes: whole file replaced". */
+  note?: string;
   /** For excluded paths: the rule that fired. */
   excludeRule?: ExcludeRule;
   /** For unreadable: the error. */
@@ -65,11 +70,35 @@ export interface SideBySideRow {
   right?: SideCell;
 }
 
+/** A piece of a line's text; `changed` marks the words that differ from the paired line. */
+export interface Segment {
+  text: string;
+  changed: boolean;
+}
+
 export interface SideCell {
   line: number;
-  /** Text split into segments; `changed` marks the words that differ. */
-  segments: { text: string; changed: boolean }[];
+  /**
+   * Text split into segments (empty for an empty line). Only a delete paired with an insert
+   * carries `changed: true` segments; unpaired lines are one unchanged segment (the cell kind
+   * says it was added/removed). A carriage return shows as `␍`.
+   */
+  segments: Segment[];
   kind: 'context' | 'delete' | 'insert';
+  /** The line is the file's last and has no newline after it (`\ No newline at end of file`). */
+  noNewline?: boolean;
+}
+
+/** One row of the console's unified view (built from diff2html's parsed blocks). */
+export interface UnifiedRow {
+  kind: 'hunk' | 'context' | 'delete' | 'insert';
+  /** Hunk header text for 'hunk' rows. */
+  header?: string;
+  oldLine?: number;
+  newLine?: number;
+  /** Same rules as SideCell.segments; empty for hunk rows. */
+  segments: Segment[];
+  noNewline?: boolean;
 }
 
 /** Hosts whose pending change to one path is byte-identical, so a reviewer reads it once. */
