@@ -28,7 +28,7 @@ export interface DiffHostOptions {
 }
 
 export const DEFAULT_CONTEXT = 3;
-/** ~0.3 s worst case for two entirely different 20,000-line files. */
+/** About half a second, worst case, for two entirely different 20,000-line files. */
 export const MAX_EDIT_LENGTH = 2000;
 export const WHOLE_FILE_NOTE = 'too many changes: whole file replaced';
 
