@@ -1,0 +1,337 @@
+/**
+ * The snapshot store: a bare git repository at `<state>/store` (state folder default
+ * `<repo>/var/`, mode 0700, the store too).
+ *
+ * Layout. Every host has its own history on its own ref, `refs/konf/hosts/<host>`: a
+ * linear chain of commits, one per snapshot, whose tree is
+ *
+ *     hosts/<host>/manifest.json        every recorded path: state and metadata
+ *     hosts/<host>/files/<path>         content of each regular file, byte-exact
+ *
+ * (see manifest.ts; symlinks, folders and absent paths live only in the manifest).
+ * Inspect it with plain git: `git --git-dir var/store log -p refs/konf/hosts/web1`.
+ *
+ * Writing. Blobs, trees and the commit are written directly as loose objects
+ * (gitObjects.ts); the commit point is `git update-ref <ref> <new> <expected-old>`, a
+ * compare-and-swap done by git under its own ref lock. So:
+ *  - snapshots of different hosts never contend (different refs, objects are immutable);
+ *  - snapshots of one host are serialised in-process by a per-host mutex;
+ *  - across processes (two konf runs), a lost compare-and-swap is retried against the
+ *    new tip (the "changed" list is recomputed against it), so no snapshot is lost and
+ *    history stays linear. No lock file is needed, and a crashed konf leaves nothing
+ *    to clean up but unreferenced objects that `git gc` prunes after two weeks.
+ * A snapshot costs a few file writes (only new contents) and one git process.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { SimpleGit } from 'simple-git';
+import { ConfigError } from '../errors.js';
+import type { LiveEntry } from '../remote/types.js';
+import { catFileBatch, runGit, storeGit } from './git.js';
+import { encodeCommit, ObjectWriter, TreeBuilder } from './gitObjects.js';
+import { changedFromTrailers, buildMessage, oneLine, parseMessage, subjectOf, trailer } from './message.js';
+import {
+  changedPaths,
+  manifestKeys,
+  parseManifest,
+  pathComponents,
+  serializeManifest,
+  toLiveEntry,
+  toManifestEntry,
+  treeName,
+  type ManifestEntry,
+} from './manifest.js';
+import { ensurePrivateDir } from './stateDir.js';
+import type { Snapshot, SnapshotInfo, SnapshotMeta, SnapshotReason } from './types.js';
+
+const REF_PREFIX = 'refs/konf/hosts/';
+const ZERO_OID = '0'.repeat(40);
+/** How long a save keeps retrying when other processes keep moving the host's ref. */
+const RETRY_MS = 20_000;
+
+export class SnapshotStore {
+  private readonly writer: ObjectWriter;
+  private readonly git: SimpleGit;
+  /** Per-host tail of the in-process queue of saves. */
+  private readonly queues = new Map<string, Promise<unknown>>();
+  /** Per host: the newest commit this instance knows and its manifest, for "changed". */
+  private readonly tips = new Map<string, { commit: string; keys: Map<string, string> }>();
+
+  private constructor(
+    readonly stateDir: string,
+    /** The bare repository. */
+    readonly gitDir: string,
+  ) {
+    this.writer = new ObjectWriter(gitDir);
+    this.git = storeGit(gitDir, stateDir);
+  }
+
+  /** Opens (creating and initialising if needed) the store in `stateDir`; makes both private. */
+  static async open(stateDir: string): Promise<SnapshotStore> {
+    const dir = path.resolve(stateDir);
+    await ensurePrivateDir(dir);
+    const gitDir = path.join(dir, 'store');
+    await ensurePrivateDir(gitDir);
+    const store = new SnapshotStore(dir, gitDir);
+    if (!(await exists(path.join(gitDir, 'HEAD')))) {
+      try {
+        await store.git.raw(['init', '--bare', '--quiet', '--object-format=sha1', gitDir]);
+      } catch (err) {
+        // Another konf process initialising the same fresh store at the same moment wins.
+        await sleep(50);
+        if (!(await exists(path.join(gitDir, 'HEAD'))) || !(await exists(path.join(gitDir, 'objects')))) throw err;
+      }
+    }
+    return store;
+  }
+
+  /**
+   * Records the live state of `host` as one commit. 'missing' entries are recorded as
+   * absent; `changed` lists the paths that differ from the host's previous snapshot.
+   */
+  async save(host: string, entries: LiveEntry[], meta: SnapshotMeta): Promise<SnapshotInfo> {
+    checkHost(host);
+    if (!/^[a-z][a-z0-9-]*$/.test(meta.reason)) throw new ConfigError(`invalid snapshot reason: ${JSON.stringify(meta.reason)}`);
+    const manifest: ManifestEntry[] = [];
+    const tree = new TreeBuilder();
+    const seen = new Set<string>();
+    const blobs: Promise<void>[] = [];
+    for (const live of entries) {
+      if (seen.has(live.path)) throw new Error(`snapshot of ${host}: path ${live.path} given twice`);
+      seen.add(live.path);
+      const components = pathComponents(live.path).map(treeName);
+      const { entry, content } = toManifestEntry(live);
+      manifest.push(entry);
+      if (content !== undefined) {
+        blobs.push(this.writer.write('blob', content).then((oid) => tree.add(['hosts', host, 'files', ...components], oid)));
+      }
+    }
+    await Promise.all(blobs);
+    tree.add(['hosts', host, 'manifest.json'], await this.writer.write('blob', serializeManifest(host, manifest)));
+    const treeOid = await tree.write(this.writer);
+    return this.serial(host, () => this.commit(host, treeOid, manifest, meta));
+  }
+
+  /** The host's snapshots, newest first. */
+  async history(host: string, options: { limit?: number } = {}): Promise<SnapshotInfo[]> {
+    checkHost(host);
+    const tip = await this.readRef(host);
+    if (tip === undefined) return [];
+    const limit = options.limit === undefined ? [] : [`--max-count=${Math.max(0, Math.floor(options.limit))}`];
+    const out = await this.git.raw(['log', '--no-show-signature', '--format=%x1e%H%x00%ct%x00%B', ...limit, tip, '--']);
+    const infos: SnapshotInfo[] = [];
+    for (const record of out.split('\x1e').slice(1)) {
+      const [id, time, body] = record.split('\0');
+      if (id === undefined || time === undefined || body === undefined) continue;
+      const info = infoFrom(id, Number(time), body);
+      if (info?.host === host) infos.push(info);
+    }
+    return infos;
+  }
+
+  /** The host's newest snapshot (with that reason, if given). */
+  async latest(host: string, reason?: SnapshotReason): Promise<SnapshotInfo | undefined> {
+    const infos = await this.history(host, reason === undefined ? { limit: 1 } : {});
+    return infos.find((i) => reason === undefined || i.reason === reason);
+  }
+
+  /**
+   * One snapshot of `host` with its entries (files with content, absent as 'missing').
+   * `id` may be abbreviated (at least 4 hex digits). Unknown, ambiguous or another
+   * host's id: a ConfigError saying how to list the host's snapshots.
+   */
+  async load(host: string, id: string): Promise<Snapshot> {
+    checkHost(host);
+    const hint = `see \`konf history ${host}\``;
+    if (!/^[0-9a-f]{4,40}$/i.test(id)) throw new ConfigError(`no snapshot ${JSON.stringify(id)} for ${host} (${hint})`);
+    const [commit, manifestBlob] = await catFileBatch(this.gitDir, [id, `${id}:hosts/${host}/manifest.json`]);
+    if (commit?.found !== true || commit.type !== 'commit') {
+      const ambiguous = commit?.found === false && commit.reason === 'ambiguous';
+      throw new ConfigError(
+        ambiguous
+          ? `snapshot id ${id} is ambiguous: give more of it (${hint})`
+          : `no snapshot ${id} for ${host} (${hint})`,
+      );
+    }
+    const parsed = parseCommit(commit.content);
+    const info = parsed ? infoFrom(commit.oid, parsed.time, parsed.body) : undefined;
+    if (info === undefined) throw new ConfigError(`${id} is not a konf snapshot (${hint})`);
+    if (info.host !== host) throw new ConfigError(`snapshot ${id} is of host ${info.host}, not ${host} (${hint})`);
+    if (manifestBlob?.found !== true) throw new Error(`snapshot store: ${commit.oid} has no manifest for ${host}`);
+    const manifest = parseManifest(manifestBlob.content, `snapshot ${commit.oid.slice(0, 12)}`);
+    const files = manifest.entries.filter((e) => e.state === 'file');
+    const contents = await catFileBatch(
+      this.gitDir,
+      files.map((e) => `${commit.oid}:hosts/${host}/files/${pathComponents(e.path).map(treeName).join('/')}`),
+    );
+    const byPath = new Map<string, Buffer>();
+    files.forEach((e, i) => {
+      const blob = contents[i];
+      if (blob?.found !== true) throw new Error(`snapshot ${commit.oid.slice(0, 12)}: content of ${e.path} is missing from the store`);
+      byPath.set(e.path, blob.content);
+    });
+    return { info, entries: manifest.entries.map((e) => toLiveEntry(e, byPath.get(e.path))) };
+  }
+
+  /** ISO time of every host's newest snapshot (one git process, no history walk). */
+  async lastSnapshotTimes(): Promise<Record<string, string>> {
+    const out = await this.git.raw(['for-each-ref', '--format=%(refname:lstrip=3)%00%(committerdate:unix)', REF_PREFIX]);
+    const times: Record<string, string> = {};
+    for (const line of out.split('\n')) {
+      const [host, unix] = line.split('\0');
+      if (!host || !unix) continue;
+      times[host] = new Date(Number(unix) * 1000).toISOString();
+    }
+    return times;
+  }
+
+  /** Hosts that have at least one snapshot. */
+  async hosts(): Promise<string[]> {
+    return Object.keys(await this.lastSnapshotTimes()).sort();
+  }
+
+  /** Housekeeping: `git gc --auto` (packs loose objects once there are many). */
+  async maintain(): Promise<void> {
+    const run = await runGit(this.gitDir, ['gc', '--auto', '--quiet']);
+    if (run.code !== 0) throw new Error(`git gc failed: ${run.stderr}`);
+  }
+
+  private serial<T>(host: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(host) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    const tail = next.catch(() => undefined);
+    this.queues.set(host, tail);
+    void tail.then(() => {
+      if (this.queues.get(host) === tail) this.queues.delete(host);
+    });
+    return next;
+  }
+
+  private async commit(host: string, treeOid: string, manifest: ManifestEntry[], meta: SnapshotMeta): Promise<SnapshotInfo> {
+    const ref = REF_PREFIX + host;
+    const operator = oneLine(meta.operator) || 'unknown';
+    const ident = { name: identName(operator), email: `${identEmail(operator)}@konf` };
+    let lastError = '';
+    const deadline = Date.now() + RETRY_MS;
+    for (let attempt = 0; ; attempt++) {
+      const parent = await this.readRef(host);
+      const previous = parent === undefined ? undefined : await this.manifestKeysOf(host, parent);
+      const changed = changedPaths(previous, manifest);
+      const time = Math.floor(Date.now() / 1000);
+      const message = buildMessage({ ...meta, operator, host, files: manifest.length, changed });
+      const who = { ...ident, time };
+      const commitOid = await this.writer.write('commit', encodeCommit(treeOid, parent === undefined ? [] : [parent], who, who, message));
+      const run = await runGit(this.gitDir, [
+        'update-ref', '--create-reflog', '-m', subjectOf(host, meta.reason), ref, commitOid, parent ?? ZERO_OID,
+      ]);
+      if (run.code === 0) {
+        this.tips.set(host, { commit: commitOid, keys: manifestKeys(manifest) });
+        const info = infoFrom(commitOid, time, message);
+        if (info === undefined) throw new Error('snapshot store: cannot read back the commit message just written');
+        return info;
+      }
+      lastError = run.stderr;
+      // Another process moved the ref (or holds its lock): retry against the new tip.
+      if (!/cannot lock ref|unable to create|file exists|but expected|already exists|is at /i.test(run.stderr)) break;
+      if (Date.now() > deadline) break;
+      await sleep(Math.random() * Math.min(100, 5 * 2 ** attempt));
+    }
+    throw new Error(`could not record the snapshot of ${host} in ${this.gitDir}: ${lastError}`);
+  }
+
+  private async manifestKeysOf(host: string, commit: string): Promise<Map<string, string> | undefined> {
+    const cached = this.tips.get(host);
+    if (cached?.commit === commit) return cached.keys;
+    const [blob] = await catFileBatch(this.gitDir, [`${commit}:hosts/${host}/manifest.json`]);
+    if (blob?.found !== true) return undefined;
+    const keys = manifestKeys(parseManifest(blob.content, `snapshot ${commit.slice(0, 12)}`).entries);
+    this.tips.set(host, { commit, keys });
+    return keys;
+  }
+
+  /** The host ref's commit, read from the files git keeps refs in (loose, then packed-refs). */
+  private async readRef(host: string): Promise<string | undefined> {
+    const ref = REF_PREFIX + host;
+    try {
+      const value = (await fs.readFile(path.join(this.gitDir, ref), 'utf8')).trim();
+      if (/^[0-9a-f]{40}$/.test(value)) return value;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    let packed: string;
+    try {
+      packed = await fs.readFile(path.join(this.gitDir, 'packed-refs'), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    for (const line of packed.split('\n')) {
+      const [oid, name] = line.split(' ');
+      if (name === ref && oid !== undefined && /^[0-9a-f]{40}$/.test(oid)) return oid;
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Host names become ref names and folder names: letters, digits, `.`, `_`, `-`, starting
+ * with a letter, digit or `_`, no `..`, not ending in `.` or `.lock`.
+ */
+function checkHost(host: string): void {
+  if (
+    !/^[A-Za-z0-9_][A-Za-z0-9._-]{0,252}$/.test(host) ||
+    host.includes('..') ||
+    host.endsWith('.') ||
+    host.endsWith('.lock')
+  ) {
+    throw new ConfigError(`invalid host name for the snapshot store: ${JSON.stringify(host)}`);
+  }
+}
+
+function identName(operator: string): string {
+  return operator.replace(/[<>]/g, '').trim() || 'unknown';
+}
+
+function identEmail(operator: string): string {
+  return operator.replace(/[^A-Za-z0-9._+-]/g, '_') || 'unknown';
+}
+
+function parseCommit(raw: Buffer): { time: number; body: string } | undefined {
+  const text = raw.toString('utf8');
+  const split = text.indexOf('\n\n');
+  if (split < 0) return undefined;
+  const committer = /^committer .* (\d+) [+-]\d{4}$/m.exec(text.slice(0, split));
+  if (!committer) return undefined;
+  return { time: Number(committer[1]), body: text.slice(split + 2) };
+}
+
+function infoFrom(id: string, time: number, body: string): SnapshotInfo | undefined {
+  const parsed = parseMessage(body);
+  const host = trailer(parsed, 'Konf-Host');
+  if (host === undefined) return undefined;
+  const files = Number(trailer(parsed, 'Konf-Files') ?? '0');
+  return {
+    id,
+    host,
+    time: new Date(time * 1000).toISOString(),
+    reason: (trailer(parsed, 'Konf-Reason') ?? 'manual') as SnapshotReason,
+    operator: trailer(parsed, 'Konf-Operator') ?? '',
+    op: trailer(parsed, 'Konf-Op') ?? '',
+    ...(parsed.message === undefined ? {} : { message: parsed.message }),
+    files: Number.isFinite(files) ? files : 0,
+    changed: changedFromTrailers(parsed),
+  };
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fs.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
