@@ -1,0 +1,314 @@
+/**
+ * Opens an SSH connection to a host exactly as `ssh <host>` would: resolved through the
+ * ssh config (every ProxyJump hop too), host keys verified against known_hosts, keys from
+ * the agent then identity files. Failures become one-line HostErrors that read like
+ * OpenSSH and name the host.
+ */
+import type { Duplex } from 'node:stream';
+import ssh2 from 'ssh2';
+import type { AnyAuthMethod, AuthenticationType, Client as ClientType, ConnectConfig, ServerHostKeyAlgorithm, VerifyCallback } from 'ssh2';
+import { HostError } from '../errors.js';
+import { IdentityCache, planAuth, type PassphraseProvider } from './auth.js';
+import { Connection } from './connection.js';
+import { HostKeyError, knownHostName, knownKeyTypes, verifyHostKey } from './knownHosts.js';
+import type { ResolvedHost, SshConfig, StrictHostKeyChecking } from './sshConfig.js';
+
+const { Client } = ssh2;
+
+/** Used when neither the options nor the ssh config set ConnectTimeout. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+/** Concurrent channels per connection (sshd's MaxSessions defaults to 10). */
+export const DEFAULT_MAX_CHANNELS = 8;
+
+export interface ConnectOptions {
+  /** The loaded ssh config; resolves the host and every jump hop. */
+  config: SshConfig;
+  /** Overrides StrictHostKeyChecking of the config (e.g. `accept-new` from the command line). */
+  strictHostKeyChecking?: StrictHostKeyChecking;
+  /** Connect timeout when the config sets no ConnectTimeout (default 15 s). */
+  connectTimeoutMs?: number;
+  /** ssh-agent socket: undefined = IdentityAgent / SSH_AUTH_SOCK; null = do not use an agent. */
+  agentSocket?: string | null;
+  /** Asked for the passphrase of an encrypted identity file the agent does not hold. */
+  passphrase?: PassphraseProvider;
+  /** Shares decrypted identities between connections (a pool passes one). */
+  identities?: IdentityCache;
+  /** Concurrent exec/sftp channels on the connection; more wait in a queue (default 8). */
+  maxChannels?: number;
+  /** Debug lines (never secrets). */
+  log?: (line: string) => void;
+  /** Include ssh2's protocol-level debug output in the log. */
+  protocolDebug?: boolean;
+  /** Match blocks in the config: warn (default) or error. */
+  matchBlocks?: 'warn' | 'error';
+  signal?: AbortSignal;
+}
+
+type SshError = Error & { code?: string | number; level?: string; reason?: number };
+
+const HOST_KEY_ALGOS: Record<string, ServerHostKeyAlgorithm[]> = {
+  'ssh-ed25519': ['ssh-ed25519'],
+  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
+const DEFAULT_HOST_KEY_ORDER: ServerHostKeyAlgorithm[] = [
+  'ssh-ed25519',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+  'rsa-sha2-512',
+  'rsa-sha2-256',
+  'ssh-rsa',
+];
+
+/** Host key algorithms with the types already in known_hosts first, as OpenSSH orders them. */
+export function hostKeyAlgorithmOrder(knownTypes: string[]): ServerHostKeyAlgorithm[] {
+  const first = knownTypes.flatMap((t) => HOST_KEY_ALGOS[t] ?? []);
+  return [...new Set([...first, ...DEFAULT_HOST_KEY_ORDER])];
+}
+
+function hopLabel(hop: ResolvedHost, target: string): string {
+  return hop.alias === target ? '' : `jump host ${hop.alias}: `;
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  ECONNREFUSED: 'Connection refused',
+  EHOSTUNREACH: 'No route to host',
+  ENETUNREACH: 'Network is unreachable',
+  ECONNRESET: 'Connection reset by peer',
+  EPIPE: 'Broken pipe',
+  ETIMEDOUT: 'Connection timed out',
+  EADDRNOTAVAIL: 'Cannot assign requested address',
+};
+
+/** Maps a socket/ssh2 error on one hop to a one-line HostError for the target. */
+export function mapConnectError(err: SshError, hop: ResolvedHost, target: string, extra: { timeoutMs?: number; methods?: string[] | null; hints?: string[] } = {}): HostError {
+  const pre = hopLabel(hop, target);
+  const where = `${hop.hostName} port ${hop.port}`;
+  const code = typeof err.code === 'string' ? err.code : undefined;
+  if (code === 'ENOTFOUND' || code === 'EAI_NONAME' || code === 'EAI_FAIL') {
+    return new HostError(target, 'unreachable', `${pre}ssh: Could not resolve hostname ${hop.hostName}: Name or service not known`, { cause: err });
+  }
+  if (code === 'EAI_AGAIN') {
+    return new HostError(target, 'unreachable', `${pre}ssh: Could not resolve hostname ${hop.hostName}: Temporary failure in name resolution`, { cause: err });
+  }
+  if (code === 'ETIMEDOUT') return new HostError(target, 'timeout', `${pre}ssh: connect to host ${where}: Connection timed out`, { cause: err });
+  if (code && ERRNO_TEXT[code]) return new HostError(target, 'unreachable', `${pre}ssh: connect to host ${where}: ${ERRNO_TEXT[code]}`, { cause: err });
+  if (err.level === 'client-timeout') {
+    const secs = extra.timeoutMs !== undefined ? ` (no SSH session within ${Math.round(extra.timeoutMs / 100) / 10}s)` : '';
+    return new HostError(target, 'timeout', `${pre}ssh: connect to host ${where}: Connection timed out${secs}`, { cause: err });
+  }
+  if (err.level === 'client-authentication') {
+    const methods = extra.methods && extra.methods.length ? extra.methods.join(',') : 'publickey';
+    const hints = extra.hints && extra.hints.length ? ` ${extra.hints.join('; ')}` : '';
+    return new HostError(target, 'auth-failed', `${pre}${hop.user}@${hop.hostName}: Permission denied (${methods}).${hints}`, { cause: err });
+  }
+  if (err.level === 'handshake') {
+    return new HostError(target, 'unreachable', `${pre}Unable to negotiate with ${where}: ${err.message}`, { cause: err });
+  }
+  if (typeof err.code === 'number') {
+    // A DISCONNECT from the server (e.g. too many authentication failures).
+    return new HostError(target, /auth/i.test(err.message) ? 'auth-failed' : 'unreachable', `${pre}Received disconnect from ${where}: ${err.message}`, { cause: err });
+  }
+  return new HostError(target, 'unreachable', `${pre}ssh: ${where}: ${err.message.split('\n')[0] ?? 'connection failed'}`, { cause: err });
+}
+
+function cancelled(target: string): HostError {
+  return new HostError(target, 'cancelled', 'connection cancelled');
+}
+
+/** Opens a direct-tcpip channel through `via` to the next hop. */
+function forward(via: ClientType, viaHop: ResolvedHost, hop: ResolvedHost, target: string, timeoutMs: number, signal?: AbortSignal): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const finish = (err: HostError | undefined, stream?: Duplex) => {
+      if (done) {
+        stream?.destroy();
+        return;
+      }
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (err) reject(err);
+      else resolve(stream as Duplex);
+    };
+    const onAbort = () => finish(cancelled(target));
+    const pre = hop.alias === target ? '' : `jump host ${hop.alias}: `;
+    const timer = setTimeout(
+      () => finish(new HostError(target, 'timeout', `${pre}ssh: connect to host ${hop.hostName} port ${hop.port} via ${viaHop.alias}: Connection timed out`)),
+      timeoutMs,
+    );
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      via.forwardOut('127.0.0.1', 0, hop.hostName, hop.port, (err, stream) => {
+        if (err) {
+          const reason = err.message.replace(/^\(SSH\) Channel open failure: ?/, '') || 'open failed';
+          finish(new HostError(target, 'unreachable', `${pre}ssh: connect to host ${hop.hostName} port ${hop.port} via ${viaHop.alias}: ${reason}`, { cause: err }));
+        } else {
+          finish(undefined, stream);
+        }
+      });
+    } catch (err) {
+      finish(new HostError(target, 'unreachable', `${pre}ssh: connection to ${viaHop.alias} lost: ${(err as Error).message}`, { cause: err }));
+    }
+  });
+}
+
+interface HopContext {
+  target: string;
+  options: ConnectOptions;
+  identities: IdentityCache;
+  log: (line: string) => void;
+}
+
+async function connectHop(hop: ResolvedHost, sock: Duplex | undefined, ctx: HopContext): Promise<ClientType> {
+  const { target, options, log } = ctx;
+  const pre = hop.alias === target ? '' : `[${hop.alias}] `;
+  const hlog = (line: string) => log(`${pre}${line}`);
+  for (const w of hop.warnings) hlog(`warning: ${w}`);
+
+  const strict = options.strictHostKeyChecking ?? hop.strictHostKeyChecking;
+  const timeoutMs = hop.connectTimeoutMs ?? options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const khName = hop.hostKeyAlias ?? knownHostName(hop.hostName, hop.port);
+  const khFiles = [...hop.userKnownHostsFiles, ...hop.globalKnownHostsFiles];
+  const [plan, knownTypes] = await Promise.all([
+    planAuth(hop, { agentSocket: options.agentSocket, passphrase: options.passphrase, identities: ctx.identities, log: hlog }),
+    knownKeyTypes(khName, khFiles),
+  ]);
+  if (options.signal?.aborted) throw cancelled(target);
+
+  return new Promise<ClientType>((resolve, reject) => {
+    const client = new Client();
+    let settled = false;
+    let hostKeyError: HostKeyError | undefined;
+    let methodsLeft: string[] | null = null;
+    const queue: AnyAuthMethod[] = plan.methods.length ? [...plan.methods] : [{ type: 'none', username: hop.user }];
+    const describe = [...plan.describe];
+
+    const cleanup = () => {
+      options.signal?.removeEventListener('abort', onAbort);
+      client.removeListener('ready', onReady);
+      client.removeListener('close', onClose);
+    };
+    const fail = (err: HostError) => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      // Keep a listener so late errors of the dying client are not unhandled.
+      client.on('error', () => undefined);
+      client.end();
+      sock?.destroy();
+      reject(err);
+    };
+    const onReady = () => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      hlog(`authenticated to ${hop.hostName} port ${hop.port} as ${hop.user}`);
+      resolve(client);
+    };
+    const onClose = () => fail(new HostError(target, 'unreachable', `${hopLabel(hop, target)}Connection closed by ${hop.hostName} port ${hop.port}`));
+    const onAbort = () => fail(cancelled(target));
+
+    client.on('ready', onReady);
+    client.on('close', onClose);
+    client.on('error', (err: SshError) => {
+      if (err.level === 'agent') {
+        hlog(`ssh-agent: ${err.message}`);
+        return;
+      }
+      if (settled) return;
+      if (hostKeyError) return fail(hostKeyError);
+      fail(mapConnectError(err, hop, target, { timeoutMs, methods: methodsLeft, hints: plan.hints }));
+    });
+    client.on('banner', (msg: string) => hlog(`banner: ${msg.trim().split('\n')[0] ?? ''}`));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const hostVerifier = (key: Buffer, verify: VerifyCallback) => {
+      verifyHostKey(
+        {
+          host: target,
+          name: khName,
+          userKnownHostsFiles: hop.userKnownHostsFiles,
+          globalKnownHostsFiles: hop.globalKnownHostsFiles,
+          strict,
+          hashKnownHosts: hop.hashKnownHosts,
+          log: hlog,
+        },
+        key,
+      ).then(
+        (verdict) => {
+          if (verdict.ok) return verify(true);
+          const e = verdict.error;
+          hostKeyError = hop.alias === target ? e : new HostKeyError(target, e.keyKind, `jump host ${hop.alias}: ${e.message}`, e.longMessage, e.fingerprint, e.check);
+          verify(false);
+        },
+        (err: unknown) => {
+          hostKeyError = new HostKeyError(target, 'host-key-unknown', `${hopLabel(hop, target)}Host key verification failed: ${(err as Error).message}`, String(err), '', { status: 'unknown', otherTypes: [], notes: [] });
+          verify(false);
+        },
+      );
+    };
+
+    const config: ConnectConfig = {
+      host: hop.hostName,
+      port: hop.port,
+      username: hop.user,
+      readyTimeout: timeoutMs,
+      keepaliveInterval: hop.serverAliveIntervalMs,
+      keepaliveCountMax: hop.serverAliveCountMax,
+      hostVerifier,
+      algorithms: { serverHostKey: hostKeyAlgorithmOrder(knownTypes) },
+      authHandler: (left: AuthenticationType[] | null, _partial: boolean | null, _next: unknown) => {
+        if (left) methodsLeft = left;
+        const m = queue.shift();
+        const d = describe.shift();
+        if (m && d) hlog(`offering ${d}`);
+        return m ?? false;
+      },
+      ...(sock ? { sock } : {}),
+      ...(options.protocolDebug ? { debug: (s: string) => hlog(`ssh2: ${s}`) } : {}),
+    };
+    hlog(`connecting to ${hop.hostName} port ${hop.port} as ${hop.user}${sock ? ' (through the jump chain)' : ''}`);
+    try {
+      client.connect(config);
+    } catch (err) {
+      fail(mapConnectError(err as SshError, hop, target));
+    }
+  });
+}
+
+/**
+ * Connects to a host alias: resolves it (and its ProxyJump chain) through the config,
+ * dials each hop through the previous one, verifies every host key. Rejects with a
+ * HostError (or a ConfigError for a bad config).
+ */
+export async function connect(host: string, options: ConnectOptions): Promise<Connection> {
+  const log = options.log ?? (() => undefined);
+  const chain = options.config.resolveChain(host, options.matchBlocks ? { matchBlocks: options.matchBlocks } : {});
+  const identities = options.identities ?? new IdentityCache();
+  const ctx: HopContext = { target: host, options, identities, log: (l) => log(`${host}: ${l}`) };
+  const clients: ClientType[] = [];
+  try {
+    let sock: Duplex | undefined;
+    for (let i = 0; i < chain.length; i++) {
+      const hop = chain[i] as ResolvedHost;
+      if (options.signal?.aborted) throw cancelled(host);
+      if (i > 0) {
+        const prevHop = chain[i - 1] as ResolvedHost;
+        const timeoutMs = hop.connectTimeoutMs ?? options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+        sock = await forward(clients[i - 1] as ClientType, prevHop, hop, host, timeoutMs, options.signal);
+      }
+      clients.push(await connectHop(hop, sock, ctx));
+    }
+  } catch (err) {
+    for (const c of clients.reverse()) {
+      c.on('error', () => undefined);
+      c.end();
+    }
+    throw err;
+  }
+  return new Connection(host, chain, clients, { maxChannels: options.maxChannels ?? DEFAULT_MAX_CHANNELS, log: ctx.log });
+}
