@@ -70,3 +70,34 @@ export interface ExecResult {
   code: number | null;
   signal?: string;
 }
+
+/** One op of a write batch that took effect (renamed into place or removed). */
+export interface WrittenFile {
+  path: string;
+  action: WriteOp['action'];
+}
+
+export interface WriteResult {
+  /** Every op, in input order, once the batch committed. */
+  files: WrittenFile[];
+  /** Logical folders the batch created (shallowest first): a rollback may remove them. */
+  createdDirs: string[];
+  /** Leftover konf temp files of earlier, interrupted runs that this batch removed. */
+  staleTempsRemoved: number;
+}
+
+/** Who takes a host's lock (written into `<konf_root>/var/lib/konf/lock` as JSON). */
+export interface LockRequest {
+  operator: string;
+  jumpHost: string;
+  pid: number;
+  /** deploy, rollback, … */
+  operation: string;
+  /** The operation id: only the holder with this id may release the lock. */
+  opId: string;
+}
+
+export interface LockInfo extends LockRequest {
+  /** ISO time the lock was taken (jump host's clock). */
+  since: string;
+}

@@ -1,0 +1,550 @@
+/**
+ * Everything konf does on one host, over any ExecChannel: read the live state of a list
+ * of paths, write a batch of files atomically, run hook scripts, take and release the
+ * host lock. Each call is ONE remote command (one round trip), whatever the number of
+ * files; the scripts are in scripts.ts.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { HostError } from '../errors.js';
+import { LineSplitter, MarkerFilter, newMarker } from './framing.js';
+import { ancestor, normaliseRoot, onHost, targetPath, type TargetPath } from './paths.js';
+import {
+  LOCK_DIR,
+  LOCK_PATH,
+  TEMP_PREFIX,
+  acquireLockScript,
+  commandFor,
+  killScript,
+  readLockScript,
+  readScript,
+  releaseLockScript,
+  runScript,
+  writeScript,
+  type PreparedOp,
+} from './scripts.js';
+import { parseTar, type TarItem } from './tar.js';
+import type { ExecChannel, ExecResult, LiveEntry, LiveMeta, LockInfo, LockRequest, RunOptions, RunResult, WriteOp, WriteResult, WrittenFile } from './types.js';
+
+export interface RemoteHostOptions {
+  /** Host name used in errors (default: the channel's). */
+  host?: string;
+  /** konf_root: absolute folder on the host that logical paths are joined to. */
+  root: string;
+  /** '' = run as the SSH user; 'sudo' = everything through `sudo -n`. */
+  become: '' | 'sudo';
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface WriteOptions extends CallOptions {
+  /** When set, the batch only runs if the host lock is held by this operation id. */
+  opId?: string;
+  /** Called as each op takes effect (renamed into place / removed). */
+  onFile?: (file: WrittenFile) => void;
+}
+
+export interface HookRunOptions extends RunOptions {
+  /** Shown in errors (`hook 10-reload timed out…`). */
+  name?: string;
+}
+
+/** A write batch that failed; `applied` lists the logical paths already changed (commit phase). */
+export class WriteError extends HostError {
+  constructor(
+    host: string,
+    kind: 'remote-failed' | 'root-escape',
+    message: string,
+    readonly path: string | undefined,
+    readonly applied: string[],
+  ) {
+    super(host, kind, message);
+  }
+}
+
+/** `alice@jump1 (pid 4242, deploy) since 2026-01-02T03:04:05.000Z` */
+export function describeLock(info: LockInfo): string {
+  return `${info.operator}@${info.jumpHost} (pid ${info.pid}, ${info.operation}) since ${info.since}`;
+}
+
+/** Lock file content → LockInfo; unknown fields become '?' so a damaged lock still shows. */
+export function parseLock(text: string): LockInfo {
+  let v: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === 'object') v = parsed as Record<string, unknown>;
+  } catch {
+    // a damaged lock file: shown with placeholders
+  }
+  const s = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : '?');
+  return { operator: s('operator'), jumpHost: s('jumpHost'), pid: typeof v.pid === 'number' ? v.pid : 0, operation: s('operation'), opId: s('opId'), since: s('since') };
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const STEP_TEXT: Record<string, string> = {
+  mkdir: 'creating its folder',
+  isdir: 'a directory is in the way',
+  write: 'writing the temp file',
+  short: 'the upload was cut short',
+  chown: 'setting owner/group',
+  chmod: 'setting the mode',
+  symlink: 'creating the symlink',
+  rename: 'renaming it into place',
+  remove: 'removing it',
+};
+
+interface ScriptRun {
+  marker: string;
+  script: string;
+  payload?: Buffer[];
+  /** raw: stdout after the marker is data (collected); lines: stdout is lines (status or onStdoutLine). */
+  stdout: 'raw' | 'lines';
+  onStatus?: (status: string) => void;
+  onStdoutLine?: (line: string) => void;
+  onStderrLine?: (line: string) => void;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** What the call does, for messages: `reading files`. */
+  what: string;
+}
+
+interface ScriptOutput {
+  code: number | null;
+  signal?: string;
+  data: Buffer;
+  /** `<marker> …` lines of both streams, marker stripped. */
+  status: string[];
+  /** stderr lines after the marker that are not status lines. */
+  errLines: string[];
+}
+
+export class RemoteHost {
+  readonly host: string;
+  readonly root: string;
+  readonly become: '' | 'sudo';
+
+  constructor(
+    private readonly channel: ExecChannel,
+    options: RemoteHostOptions,
+  ) {
+    this.host = options.host ?? channel.host;
+    this.root = normaliseRoot(this.host, options.root);
+    this.become = options.become;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Reading
+
+  /**
+   * The live state of each path, in input order, exactly one entry per input path (path
+   * normalised). One remote command: a GNU tar stream of all existing paths.
+   */
+  async readState(paths: string[], opts: CallOptions = {}): Promise<LiveEntry[]> {
+    const targets = paths.map((p) => targetPath(this.host, p));
+    const unique = [...new Map(targets.map((t) => [t.logical, t])).values()];
+    if (unique.length === 0) return [];
+    const marker = newMarker();
+    const out = await this.runScript({ marker, script: readScript(marker, this.root, unique.map((t) => t.rel)), stdout: 'raw', signal: opts.signal, timeoutMs: opts.timeoutMs, what: 'reading files' });
+    this.checkRoot(out);
+    if (out.code !== 0 && out.code !== 1 && out.code !== 2) {
+      throw new HostError(this.host, 'remote-failed', `reading files failed (exit ${out.code ?? out.signal ?? 'unknown'}): ${tail(out.errLines) || 'no message'} (konf needs GNU tar on the host)`);
+    }
+    const classified = new Map<number, string>();
+    for (const s of out.status) {
+      const m = /^(missing|denied) (\d+)$/.exec(s);
+      if (m) classified.set(Number(m[2]), m[1] as string);
+    }
+    let items: TarItem[];
+    try {
+      items = await parseTar(out.data);
+    } catch (err) {
+      throw new HostError(this.host, 'remote-failed', `reading files failed: the tar stream is damaged (${(err as Error).message})${out.errLines.length ? `: ${tail(out.errLines)}` : ''}`, { cause: err });
+    }
+    const byName = new Map(items.map((i) => [i.name, i]));
+    const byPath = new Map<string, LiveEntry>();
+    unique.forEach((t, i) => byPath.set(t.logical, this.entryFor(t, classified.get(i), byName.get(t.rel === '.' ? '' : t.rel), out.errLines)));
+    return targets.map((t) => ({ ...(byPath.get(t.logical) as LiveEntry) }));
+  }
+
+  private entryFor(t: TargetPath, cls: string | undefined, item: TarItem | undefined, errLines: string[]): LiveEntry {
+    const path = t.logical;
+    if (cls === 'missing') return { path, state: 'missing' };
+    if (cls === 'denied') return { path, state: 'unreadable', error: 'Permission denied (a parent folder cannot be searched)' };
+    if (!item) {
+      const prefix = `tar: ${t.rel === '.' ? '.' : `./${t.rel}`}: `;
+      const line = errLines.find((l) => l.startsWith(prefix));
+      const msg = line ? line.slice(prefix.length) : 'could not be read';
+      if (/No such file or directory/.test(msg)) return { path, state: 'missing' };
+      return { path, state: 'unreadable', error: msg };
+    }
+    const h = item.header;
+    const uid = h.uid;
+    const gid = h.gid;
+    const meta: LiveMeta = { mode: h.mode & 0o7777, uid, gid, owner: h.uname || String(uid), group: h.gname || String(gid) };
+    switch (h.type) {
+      case 'file':
+      case 'contiguous-file':
+        return { path, state: 'file', content: item.content, size: item.content.length, sha256: createHash('sha256').update(item.content).digest('hex'), ...meta };
+      case 'symlink':
+        return { path, state: 'symlink', target: h.linkname, ...meta };
+      case 'directory':
+        return { path, state: 'dir', ...meta };
+      default:
+        return { path, state: 'other', ...meta };
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Writing
+
+  /**
+   * Applies a batch in one remote command: every temp file is written (in the target's
+   * folder, with its metadata) before anything is renamed, so a failure or a dropped
+   * connection before the commit phase changes nothing; each target is always either
+   * the old or the new version.
+   */
+  async write(ops: WriteOp[], opts: WriteOptions = {}): Promise<WriteResult> {
+    if (ops.length === 0) return { files: [], createdDirs: [], staleTempsRemoved: 0 };
+    const run = `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+    const targets: TargetPath[] = [];
+    const prepared: PreparedOp[] = [];
+    const payload: Buffer[] = [];
+    const seen = new Set<string>();
+    ops.forEach((op, i) => {
+      const t = targetPath(this.host, op.path);
+      if (t.parent === undefined) throw new HostError(this.host, 'root-escape', `refusing to ${op.action === 'remove' ? 'remove' : 'write'} the root folder itself`);
+      if (seen.has(t.logical)) throw new Error(`write batch for ${this.host} names ${t.logical} twice`);
+      seen.add(t.logical);
+      targets.push(t);
+      const dir = onHost(this.root, t.parent);
+      const path = onHost(this.root, t.logical);
+      const temp = `${dir === '/' ? '' : dir}/${TEMP_PREFIX}${run}-${i}-${tempLabel(t.name)}`;
+      if (op.action === 'remove') {
+        prepared.push({ kind: 'remove', path, dir });
+        return;
+      }
+      const owner = checkName(op.owner, 'owner', t.logical);
+      const group = checkName(op.group, 'group', t.logical);
+      if (op.action === 'file') {
+        if (op.mode !== undefined && (!Number.isInteger(op.mode) || op.mode < 0 || op.mode > 0o7777)) throw new Error(`invalid mode ${op.mode} for ${t.logical}`);
+        const mode = op.mode === undefined ? '' : op.mode.toString(8).padStart(4, '0');
+        prepared.push({ kind: 'file', path, dir, temp, size: op.content.length, mode, owner, group });
+        payload.push(op.content);
+      } else {
+        if (op.target === '' || op.target.includes('\0')) throw new Error(`invalid symlink target for ${t.logical}`);
+        prepared.push({ kind: 'symlink', path, dir, temp, target: op.target, owner, group });
+      }
+    });
+    const lock = opts.opId === undefined ? undefined : { path: onHost(this.root, LOCK_PATH), needle: `"opId":${JSON.stringify(opts.opId)}` };
+    const marker = newMarker();
+    const applied: number[] = [];
+    const out = await this.runScript({
+      marker,
+      script: writeScript({ marker, run, root: this.root, ops: prepared, ...(lock ? { lock } : {}) }),
+      payload,
+      stdout: 'lines',
+      onStatus: (s) => {
+        const m = /^ok (\d+)$/.exec(s);
+        const i = m ? Number(m[1]) : -1;
+        const op = ops[i];
+        const t = targets[i];
+        if (op && t) {
+          applied.push(i);
+          opts.onFile?.({ path: t.logical, action: op.action });
+        }
+      },
+      signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
+      what: 'writing files',
+    });
+    this.checkRoot(out);
+    const appliedPaths = applied.map((i) => targets[i]?.logical as string);
+    for (const s of out.status) {
+      if (s.startsWith('notours')) {
+        const held = s.slice('notours'.length).trim();
+        throw new HostError(
+          this.host,
+          'locked',
+          held ? `the host lock is no longer held by this operation: locked by ${describeLock(parseLock(held))}; nothing was written` : 'the host lock is no longer held by this operation (it was removed); nothing was written',
+        );
+      }
+      const esc = /^escape (\d+)$/.exec(s);
+      if (esc) {
+        const t = targets[Number(esc[1])];
+        throw new WriteError(this.host, 'root-escape', `refusing to write ${t?.logical}: its folder resolves outside konf_root ${this.root} (a symlinked parent); nothing was written`, t?.logical, appliedPaths);
+      }
+      const fail = /^fail (\d+) (\S+)$/.exec(s);
+      if (fail) {
+        const t = targets[Number(fail[1])];
+        const step = STEP_TEXT[fail[2] as string] ?? (fail[2] as string);
+        const committed = out.status.includes('commit');
+        const what = committed ? (appliedPaths.length ? `; ${appliedPaths.length} of ${ops.length} changes were already applied` : '; nothing was changed') : '; nothing was changed';
+        throw new WriteError(this.host, 'remote-failed', `cannot write ${t?.logical} (${step})${out.errLines.length ? `: ${tail(out.errLines)}` : ''}${what}`, t?.logical, appliedPaths);
+      }
+    }
+    if (!out.status.includes('done')) {
+      const how = out.code === null ? 'the connection closed' : `exit ${out.code}`;
+      throw new WriteError(
+        this.host,
+        'remote-failed',
+        `the write did not complete (${how})${out.errLines.length ? `: ${tail(out.errLines)}` : ''}; ${appliedPaths.length} of ${ops.length} changes were applied`,
+        undefined,
+        appliedPaths,
+      );
+    }
+    const createdDirs: string[] = [];
+    let staleTempsRemoved = 0;
+    for (const s of out.status) {
+      const d = /^dirs (\d+) (\d+)$/.exec(s);
+      const parent = d ? targets[Number(d[1])]?.parent : undefined;
+      if (d && parent) {
+        for (let k = Number(d[2]) - 1; k >= 0; k--) {
+          const dir = ancestor(parent, k);
+          if (!createdDirs.includes(dir)) createdDirs.push(dir);
+        }
+      }
+      const st = /^stale \d+ (\d+)$/.exec(s);
+      if (st) staleTempsRemoved += Number(st[1]);
+    }
+    return { files: targets.map((t, i) => ({ path: t.logical, action: (ops[i] as WriteOp).action })), createdDirs, staleTempsRemoved };
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Running hooks
+
+  /**
+   * Runs a script on the host (any shebang; none = sh): uploaded over stdin into a
+   * mktemp file, environment exported from stdin (never on a command line), output
+   * streamed line by line through onLine while it runs. Resolves with its exit status;
+   * timeout / abort kill its process group and reject with HostError 'timeout'/'cancelled'.
+   */
+  async run(script: Buffer | string, opts: HookRunOptions = {}): Promise<RunResult> {
+    const name = opts.name ?? 'command';
+    const body = typeof script === 'string' ? Buffer.from(script) : script;
+    const env = opts.env ?? {};
+    for (const k of Object.keys(env)) if (!ENV_NAME.test(k)) throw new Error(`invalid environment variable name ${JSON.stringify(k)} for ${name}`);
+    const marker = newMarker();
+    let stdout = '';
+    let stderr = '';
+    let pids: { group: number; wrapper: number } | undefined;
+    let wrapperError: string | undefined;
+    const payload = [body];
+    if (opts.stdin !== undefined) payload.push(typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : opts.stdin);
+    let out: ScriptOutput;
+    try {
+      out = await this.runScript({
+        marker,
+        script: runScript({ marker, size: body.length, env }),
+        payload,
+        stdout: 'lines',
+        onStdoutLine: (line) => {
+          stdout = capped(stdout, line);
+          opts.onLine?.({ stream: 'stdout', line });
+        },
+        onStderrLine: (line) => {
+          stderr = capped(stderr, line);
+          opts.onLine?.({ stream: 'stderr', line });
+        },
+        onStatus: (s) => {
+          const m = /^pid (\d+) (\d+)$/.exec(s);
+          if (m) pids = { group: Number(m[1]), wrapper: Number(m[2]) };
+          else if (s.startsWith('error ')) wrapperError = s.slice(6);
+        },
+        signal: opts.signal,
+        timeoutMs: opts.timeoutMs,
+        what: `running ${name}`,
+      });
+    } catch (err) {
+      if (err instanceof HostError && (err.kind === 'timeout' || err.kind === 'cancelled')) {
+        if (pids) await this.kill(pids.group, pids.wrapper);
+        const msg = err.kind === 'timeout' ? `${name} timed out after ${opts.timeoutMs} ms and was stopped` : `${name} was cancelled`;
+        throw new HostError(this.host, err.kind, msg, { cause: err });
+      }
+      throw err;
+    }
+    if (wrapperError !== undefined) throw new HostError(this.host, 'remote-failed', `cannot run ${name}: ${wrapperError}`);
+    if (out.code === null) {
+      throw new HostError(this.host, 'remote-failed', `${name} did not finish: ${out.signal ? `killed by ${out.signal}` : 'the connection closed before it exited'}`);
+    }
+    return { code: out.code, stdout, stderr };
+  }
+
+  private async kill(group: number, wrapper: number): Promise<void> {
+    const marker = newMarker();
+    try {
+      await this.runScript({ marker, script: killScript(marker, group, wrapper), stdout: 'lines', timeoutMs: 5000, what: 'stopping a command' });
+    } catch {
+      // best effort: the host may be gone; the closed channel is the last resort
+    }
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Locks
+
+  /**
+   * Takes the host lock (`<konf_root>/var/lib/konf/lock`, atomic create). Held by
+   * someone else → HostError 'locked' "locked by alice@jump (pid N, deploy) since …".
+   * breakLock removes an existing lock first and reports whose it was.
+   */
+  async acquireLock(req: LockRequest, opts: CallOptions & { breakLock?: boolean } = {}): Promise<{ lock: LockInfo; broken?: LockInfo }> {
+    const lock: LockInfo = { operator: req.operator, jumpHost: req.jumpHost, pid: req.pid, operation: req.operation, opId: req.opId, since: new Date().toISOString() };
+    const marker = newMarker();
+    const run = `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+    const script = acquireLockScript({ marker, run, root: this.root, lockDir: onHost(this.root, LOCK_DIR), json: JSON.stringify(lock), breakLock: opts.breakLock ?? false });
+    const out = await this.runScript({ marker, script, stdout: 'lines', signal: opts.signal, timeoutMs: opts.timeoutMs, what: 'taking the lock' });
+    this.checkLockScript(out);
+    let broken: LockInfo | undefined;
+    for (const s of out.status) {
+      if (s.startsWith('broken ')) broken = parseLock(s.slice(7));
+      if (s === 'acquired') return broken ? { lock, broken } : { lock };
+      if (s.startsWith('held')) throw new HostError(this.host, 'locked', `locked by ${describeLock(parseLock(s.slice(4).trim()))}`);
+    }
+    throw new HostError(this.host, 'remote-failed', `taking the lock failed (exit ${out.code ?? 'unknown'}): ${tail(out.errLines) || 'no message'}`);
+  }
+
+  /** Removes the lock only if it holds opId. True when removed; false when absent or someone else's. */
+  async releaseLock(opId: string, opts: CallOptions = {}): Promise<boolean> {
+    const marker = newMarker();
+    const script = releaseLockScript({ marker, root: this.root, lockDir: onHost(this.root, LOCK_DIR), needle: `"opId":${JSON.stringify(opId)}` });
+    const out = await this.runScript({ marker, script, stdout: 'lines', signal: opts.signal, timeoutMs: opts.timeoutMs, what: 'releasing the lock' });
+    this.checkLockScript(out);
+    if (out.status.includes('released')) return true;
+    if (out.status.includes('absent') || out.status.some((s) => s.startsWith('other'))) return false;
+    throw new HostError(this.host, 'remote-failed', `releasing the lock failed (exit ${out.code ?? 'unknown'}): ${tail(out.errLines) || 'no message'}`);
+  }
+
+  /** The current lock holder, or undefined. */
+  async readLock(opts: CallOptions = {}): Promise<LockInfo | undefined> {
+    const marker = newMarker();
+    const out = await this.runScript({ marker, script: readLockScript(marker, onHost(this.root, LOCK_PATH)), stdout: 'lines', signal: opts.signal, timeoutMs: opts.timeoutMs, what: 'reading the lock' });
+    const held = out.status.find((s) => s.startsWith('lock'));
+    return held === undefined ? undefined : parseLock(held.slice(4).trim());
+  }
+
+  private checkLockScript(out: ScriptOutput): void {
+    this.checkRoot(out);
+    if (out.status.includes('escape')) throw new HostError(this.host, 'root-escape', `refusing the lock folder ${LOCK_DIR}: it resolves outside konf_root ${this.root}`);
+    const fail = out.status.find((s) => s.startsWith('fail '));
+    if (fail) throw new HostError(this.host, 'remote-failed', `lock: ${fail.slice(5)} failed: ${tail(out.errLines) || 'no message'}`);
+  }
+
+  // -------------------------------------------------------------------------------------
+  // The one way konf runs anything on the host
+
+  private checkRoot(out: ScriptOutput): void {
+    if (out.status.includes('noroot')) throw new HostError(this.host, 'remote-failed', `konf_root ${this.root} does not exist on the host (or cannot be entered)`);
+  }
+
+  private async runScript(r: ScriptRun): Promise<ScriptOutput> {
+    if (r.signal?.aborted) throw new HostError(this.host, 'cancelled', `${r.what}: cancelled`);
+    const script = Buffer.from(r.script);
+    const stdin = r.payload?.length ? Buffer.concat([script, ...r.payload]) : script;
+    const command = commandFor(script.length, this.become);
+    const statusPrefix = `${r.marker} `;
+    const status: string[] = [];
+    const errLines: string[] = [];
+    const data: Buffer[] = [];
+    const outFilter = new MarkerFilter(r.marker);
+    const errFilter = new MarkerFilter(r.marker);
+    const statusOr = (other: (line: string) => void) => (line: string) => {
+      if (line.startsWith(statusPrefix)) {
+        const s = line.slice(statusPrefix.length);
+        status.push(s);
+        r.onStatus?.(s);
+      } else other(line);
+    };
+    const outLines = new LineSplitter(statusOr((line) => r.onStdoutLine?.(line)));
+    const errSplit = new LineSplitter(
+      statusOr((line) => {
+        errLines.push(line);
+        if (errLines.length > 200) errLines.shift();
+        r.onStderrLine?.(line);
+      }),
+    );
+
+    const ac = new AbortController();
+    let reason: 'timeout' | 'cancelled' | undefined;
+    const stop = (why: 'timeout' | 'cancelled') => {
+      if (reason) return;
+      reason = why;
+      ac.abort();
+    };
+    const onAbort = () => stop('cancelled');
+    r.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = r.timeoutMs !== undefined ? setTimeout(() => stop('timeout'), r.timeoutMs) : undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      ac.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+    });
+    aborted.catch(() => undefined);
+
+    let result: ExecResult;
+    try {
+      result = await Promise.race([
+        this.channel.exec(command, {
+          stdin,
+          signal: ac.signal,
+          onStdout: (chunk) => {
+            const rest = outFilter.push(chunk);
+            if (!rest.length) return;
+            if (r.stdout === 'raw') data.push(rest);
+            else outLines.push(rest);
+          },
+          onStderr: (chunk) => {
+            const rest = errFilter.push(chunk);
+            if (rest.length) errSplit.push(rest);
+          },
+        }),
+        aborted,
+      ]);
+    } catch (err) {
+      if (reason === 'timeout') throw new HostError(this.host, 'timeout', `${r.what}: timed out after ${r.timeoutMs} ms`, { cause: err });
+      if (reason === 'cancelled') throw new HostError(this.host, 'cancelled', `${r.what}: cancelled`, { cause: err });
+      if (err instanceof HostError) throw err;
+      throw new HostError(this.host, 'unreachable', `${r.what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    } finally {
+      if (timer) clearTimeout(timer);
+      r.signal?.removeEventListener('abort', onAbort);
+    }
+    if (r.stdout === 'lines') outLines.end();
+    errSplit.end();
+
+    if (!outFilter.seen) {
+      const said = `${errFilter.unmarked()}\n${outFilter.unmarked()}`.trim();
+      const sudoLine = said.split('\n').find((l) => l.startsWith('sudo:'));
+      if (this.become === 'sudo' && sudoLine) {
+        throw new HostError(
+          this.host,
+          'sudo-failed',
+          `sudo -n failed (${sudoLine.replace(/^sudo:\s*/, '')}): konf_become=sudo needs passwordless sudo (NOPASSWD) for the SSH user; nothing was done`,
+        );
+      }
+      const how = result.code === null ? (result.signal ? `killed by ${result.signal}` : 'the connection closed') : `exit ${result.code}`;
+      throw new HostError(this.host, 'remote-failed', `${r.what}: the remote shell did not run konf's script (${how})${said ? `: ${lastLines(said)}` : ''}`);
+    }
+    return { code: result.code, ...(result.signal ? { signal: result.signal } : {}), data: Buffer.concat(data), status, errLines };
+  }
+}
+
+function tail(lines: string[]): string {
+  return lines.filter((l) => l.trim() !== '').slice(-3).join(' | ');
+}
+
+function lastLines(text: string): string {
+  return tail(text.split('\n'));
+}
+
+function capped(acc: string, line: string): string {
+  return acc.length > 4_000_000 ? acc : `${acc}${line}\n`;
+}
+
+function tempLabel(name: string): string {
+  return name.replace(/[^A-Za-z0-9._+-]/g, '_').slice(0, 80);
+}
+
+function checkName(v: string | undefined, what: string, path: string): string {
+  if (v === undefined) return '';
+  if (v === '' || /[:\s\0]/.test(v)) throw new Error(`invalid ${what} ${JSON.stringify(v)} for ${path}`);
+  return v;
+}

@@ -1,0 +1,404 @@
+/**
+ * The POSIX sh scripts konf runs on a host. Each one is sent over stdin (never in argv:
+ * no length limit, no secrets in `ps`) and started by a constant, tiny command line that
+ * reads exactly the script's bytes and evaluates it:
+ *
+ *     [sudo -n --] sh -c 'eval "$(head -c N)"'
+ *
+ * Anything after the script on stdin (file contents, a hook and its input) is read by the
+ * script itself with `head -c SIZE`; GNU head never reads past SIZE bytes of a pipe.
+ * Every script is one function definition followed by its call, so a script cut short in
+ * transit fails to parse and runs nothing.
+ *
+ * Remote requirements: POSIX sh, GNU coreutils (head, wc, realpath, chmod/chown
+ * --reference, mv -T, sync FILE ≥ 8.24, mktemp), GNU findutils (find -newermt), GNU tar,
+ * util-linux setsid (optional, for killing a hook's process group).
+ */
+import { shellQuote as q } from './shell.js';
+
+export const LOCK_PATH = '/var/lib/konf/lock';
+export const LOCK_DIR = '/var/lib/konf';
+export const TEMP_PREFIX = '.konf-tmp-';
+
+/** The command line that runs a script of `scriptBytes` bytes read from stdin. */
+export function commandFor(scriptBytes: number, become: '' | 'sudo'): string {
+  const sh = `sh -c 'eval "$(head -c ${scriptBytes})"'`;
+  return become === 'sudo' ? `sudo -n -- ${sh}` : sh;
+}
+
+function prologue(marker: string): string {
+  return [`M=${q(marker)}`, `printf '%s\\n' "$M"`, `printf '%s\\n' "$M" >&2`, 'LC_ALL=C', 'export LC_ALL'].join('\n');
+}
+
+function program(functions: string[], body: string[]): string {
+  return [...functions, 'konf_main() {', ...body, '}', 'konf_main', ''].join('\n');
+}
+
+/** `konf_in DIR`: true when DIR (or its nearest existing ancestor) resolves inside $R. */
+const FN_IN_ROOT = `konf_in() {
+  if [ "$1" = "$konf_okdir" ]; then return 0; fi
+  q=$1
+  while [ ! -e "$q" ] && [ ! -h "$q" ]; do
+    q=\${q%/*}
+    if [ -z "$q" ]; then q=/; fi
+  done
+  r=$(realpath -e -- "$q" 2>/dev/null) || return 1
+  if [ "$R" != / ]; then
+    case $r in "$R"|"$R"/*) ;; *) return 1 ;; esac
+  fi
+  konf_okdir=$1
+  return 0
+}`;
+
+function resolveRoot(root: string): string {
+  return `R=$(realpath -e -- ${q(root)} 2>/dev/null) || { printf '%s noroot\\n' "$M" >&2; exit 3; }\nkonf_okdir=`;
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading
+
+/**
+ * Streams `<marker>\n` and then one GNU tar archive of the given paths (relative to root,
+ * `--no-recursion`, hard links stored as full files). Paths that don't exist are reported
+ * on stderr as `<marker> missing I` or, when a parent folder can't be searched,
+ * `<marker> denied I` (I = index in rels). tar's own errors follow on stderr.
+ */
+export function readScript(marker: string, root: string, rels: string[]): string {
+  const cls = `konf_cls() {
+  q=$1
+  while :; do
+    case $q in */*) d=\${q%/*} ;; *) d=. ;; esac
+    if [ -d "$d" ]; then
+      if [ -x "$d" ]; then konf_c=missing; else konf_c=denied; fi
+      return 0
+    fi
+    if [ -e "$d" ] || [ -h "$d" ]; then konf_c=missing; return 0; fi
+    q=$d
+  done
+}`;
+  const args = rels.map((r) => q(r === '.' ? '.' : `./${r}`)).join(' ');
+  return program(
+    [cls],
+    [
+      prologue(marker),
+      `cd -- ${q(root)} 2>/dev/null || { printf '%s noroot\\n' "$M" >&2; exit 3; }`,
+      `set -- ${args}`,
+      'n=$#',
+      'i=0',
+      'for p do',
+      '  if [ -e "$p" ] || [ -h "$p" ]; then',
+      '    set -- "$@" "$p"',
+      '  else',
+      '    konf_cls "$p"',
+      `    printf '%s %s %s\\n' "$M" "$konf_c" "$i" >&2`,
+      '  fi',
+      '  i=$((i+1))',
+      'done',
+      'shift "$n"',
+      'if [ "$#" -eq 0 ]; then exit 0; fi',
+      'exec tar -cf - -H gnu --no-recursion --hard-dereference -- "$@"',
+    ],
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+// Writing
+
+export type PreparedOp =
+  | { kind: 'file'; path: string; dir: string; temp: string; size: number; mode: string; owner: string; group: string }
+  | { kind: 'symlink'; path: string; dir: string; temp: string; target: string; owner: string; group: string }
+  | { kind: 'remove'; path: string; dir: string };
+
+const WRITE_FUNCTIONS = [
+  FN_IN_ROOT,
+  `konf_cleanup() {
+  j=0
+  while [ "$j" -lt "$konf_n" ]; do
+    eval "t=\\\${konf_t$j-}"
+    if [ -n "$t" ]; then rm -f -- "$t"; fi
+    j=$((j+1))
+  done
+  j=$konf_nd
+  while [ "$j" -gt 0 ]; do
+    j=$((j-1))
+    eval "t=\\\${konf_d$j-}"
+    rmdir -- "$t" 2>/dev/null
+  done
+}`,
+  `konf_fail() {
+  printf '%s fail %s %s\\n' "$M" "$1" "$2"
+  konf_cleanup
+  exit 3
+}`,
+  `konf_esc() {
+  printf '%s escape %s\\n' "$M" "$1"
+  konf_cleanup
+  exit 4
+}`,
+  // Creates the folder, recording (shallowest first) the folders it is about to create.
+  `konf_mk() {
+  if [ -d "$2" ]; then return 0; fi
+  q=$2
+  c=0
+  while [ ! -e "$q" ] && [ ! -h "$q" ]; do c=$((c+1)); q=\${q%/*}; done
+  k=$c
+  while [ "$k" -gt 0 ]; do
+    k=$((k-1))
+    q=$2
+    m=$k
+    while [ "$m" -gt 0 ]; do q=\${q%/*}; m=$((m-1)); done
+    eval "konf_d$konf_nd=\\$q"
+    konf_nd=$((konf_nd+1))
+  done
+  umask 022
+  mkdir -p -- "$2"
+  r=$?
+  umask 077
+  if [ "$r" -ne 0 ]; then konf_fail "$1" mkdir; fi
+  printf '%s dirs %s %s\\n' "$M" "$1" "$c"
+}`,
+  // Removes konf temp files of earlier runs (not this one) last modified before this run began.
+  `konf_clean() {
+  if [ "$2" = "$konf_cleaned" ]; then return 0; fi
+  konf_cleaned=$2
+  c=$(find "$2" -mindepth 1 -maxdepth 1 -name '${TEMP_PREFIX}*' ! -name "${TEMP_PREFIX}$RUN-*" ! -newermt "@$NOW" \\( -type f -o -type l \\) -print -delete 2>/dev/null | wc -l)
+  if [ "$c" -gt 0 ] 2>/dev/null; then printf '%s stale %s %s\\n' "$M" "$1" "$c"; fi
+}`,
+  `konf_own() {
+  if [ -n "$3" ] && [ -n "$4" ]; then s="$3:$4"
+  elif [ -n "$3" ]; then s=$3
+  elif [ -n "$4" ]; then s=":$4"
+  else return 0
+  fi
+  if [ -n "$5" ]; then chown -h -- "$s" "$2" || konf_fail "$1" chown
+  else chown -- "$s" "$2" || konf_fail "$1" chown
+  fi
+}`,
+  // konf_file I PATH DIR TEMP SIZE MODE OWNER GROUP
+  `konf_file() {
+  konf_in "$3" || konf_esc "$1"
+  konf_mk "$1" "$3"
+  konf_clean "$1" "$3"
+  if [ -d "$2" ] && [ ! -h "$2" ]; then konf_fail "$1" isdir; fi
+  eval "konf_t$1=\\$4"
+  head -c "$5" > "$4" || konf_fail "$1" write
+  s=$(wc -c < "$4") || konf_fail "$1" write
+  [ "$s" -eq "$5" ] || konf_fail "$1" short
+  konf_live=
+  if [ -f "$2" ] && [ ! -h "$2" ]; then konf_live=1; fi
+  if [ -n "$konf_live" ] && { [ -z "$7" ] || [ -z "$8" ]; }; then
+    chown --reference="$2" -- "$4" || konf_fail "$1" chown
+  fi
+  konf_own "$1" "$4" "$7" "$8" ''
+  if [ -n "$6" ]; then chmod -- "$6" "$4" || konf_fail "$1" chmod
+  elif [ -n "$konf_live" ]; then chmod --reference="$2" -- "$4" || konf_fail "$1" chmod
+  else chmod -- 0644 "$4" || konf_fail "$1" chmod
+  fi
+}`,
+  // konf_link I PATH DIR TEMP TARGET OWNER GROUP
+  `konf_link() {
+  konf_in "$3" || konf_esc "$1"
+  konf_mk "$1" "$3"
+  konf_clean "$1" "$3"
+  if [ -d "$2" ] && [ ! -h "$2" ]; then konf_fail "$1" isdir; fi
+  eval "konf_t$1=\\$4"
+  ln -s -- "$5" "$4" || konf_fail "$1" symlink
+  konf_own "$1" "$4" "$6" "$7" -h
+}`,
+  // konf_rmchk I PATH DIR
+  `konf_rmchk() {
+  konf_in "$3" || konf_esc "$1"
+  if [ -d "$2" ] && [ ! -h "$2" ]; then konf_fail "$1" isdir; fi
+}`,
+  `konf_mv() {
+  mv -fT -- "$2" "$3" || konf_fail "$1" rename
+  eval "konf_t$1="
+  printf '%s ok %s\\n' "$M" "$1"
+}`,
+  `konf_rm() {
+  rm -f -- "$2" || konf_fail "$1" remove
+  printf '%s ok %s\\n' "$M" "$1"
+}`,
+];
+
+/**
+ * Phase 1 (prepare): for each op check the parent folder resolves inside the root, create
+ * missing parents, remove stale konf temps there, write the content to a temp file in
+ * the same folder (size-checked: a dropped connection leaves a short temp that is never
+ * renamed), apply owner/group then mode. Phase 2 (commit): fsync all temps, rename each
+ * over its target (`mv -fT` = rename(2)), remove files, fsync the folders.
+ * A failure reports `<marker> fail I STEP` (or `escape I`), removes the temps and the
+ * folders it created, and exits non-zero. Progress lines: `dirs I N`, `stale I N`,
+ * `commit`, `ok I`, `done`.
+ */
+export function writeScript(o: { marker: string; run: string; root: string; ops: PreparedOp[]; lock?: { path: string; needle: string } }): string {
+  const body = [
+    prologue(o.marker),
+    `RUN=${q(o.run)}`,
+    `konf_n=${o.ops.length}`,
+    'konf_nd=0',
+    'konf_cleaned=',
+    "trap '' HUP PIPE",
+    'umask 077',
+    'set -C',
+    'NOW=$(date +%s.%N)',
+    resolveRoot(o.root),
+  ];
+  if (o.lock) {
+    body.push(
+      `if ! grep -qF -e ${q(o.lock.needle)} -- ${q(o.lock.path)} 2>/dev/null; then`,
+      `  printf '%s notours ' "$M"`,
+      `  head -c 4000 -- ${q(o.lock.path)} 2>/dev/null | tr -d '\\n'`,
+      `  printf '\\n'`,
+      '  exit 5',
+      'fi',
+    );
+  }
+  o.ops.forEach((op, i) => {
+    if (op.kind === 'file') body.push(['konf_file', i, q(op.path), q(op.dir), q(op.temp), op.size, q(op.mode), q(op.owner), q(op.group)].join(' '));
+    else if (op.kind === 'symlink') body.push(['konf_link', i, q(op.path), q(op.dir), q(op.temp), q(op.target), q(op.owner), q(op.group)].join(' '));
+    else body.push(['konf_rmchk', i, q(op.path), q(op.dir)].join(' '));
+  });
+  body.push(`printf '%s commit\\n' "$M"`);
+  const temps = o.ops.flatMap((op) => (op.kind === 'remove' ? [] : [q(op.temp)]));
+  if (temps.length) body.push(`sync -- ${temps.join(' ')} 2>/dev/null || sync`);
+  o.ops.forEach((op, i) => {
+    if (op.kind === 'remove') body.push(['konf_rm', i, q(op.path)].join(' '));
+    else body.push(['konf_mv', i, q(op.temp), q(op.path)].join(' '));
+  });
+  const dirs = [...new Set(o.ops.map((op) => op.dir))];
+  body.push(`sync -- ${dirs.map(q).join(' ')} 2>/dev/null`, `printf '%s done\\n' "$M"`);
+  return program(WRITE_FUNCTIONS, body);
+}
+
+// ---------------------------------------------------------------------------------------
+// Running a hook
+
+/**
+ * Uploads the next `size` bytes of stdin into a mktemp file, makes it executable, exports
+ * the environment, and runs it in its own session (setsid) with the rest of stdin as its
+ * input. Reports `<marker> pid PGID WRAPPER` on stderr so a cancel can kill the group.
+ * Wrapper problems: `<marker> error TEXT` on stderr and exit 125. Exits with the hook's status.
+ */
+export function runScript(o: { marker: string; size: number; env: Record<string, string> }): string {
+  const body = [
+    prologue(o.marker),
+    'umask 077',
+    `konf_t=$(mktemp "\${TMPDIR:-/tmp}/konf-hook.XXXXXXXX" 2>/dev/null) || { printf '%s error cannot create a temporary file on the host\\n' "$M" >&2; exit 125; }`,
+    `head -c ${o.size} > "$konf_t"`,
+    'konf_s=$(wc -c < "$konf_t")',
+    `if [ "$konf_s" -ne ${o.size} ]; then rm -f -- "$konf_t"; printf '%s error the script upload was cut short\\n' "$M" >&2; exit 125; fi`,
+    'chmod 700 -- "$konf_t"',
+  ];
+  for (const [k, v] of Object.entries(o.env)) body.push(`${k}=${q(v)}`, `export ${k}`);
+  body.push(
+    'exec 3<&0',
+    'if command -v setsid >/dev/null 2>&1; then setsid "$konf_t" <&3 3<&- &',
+    'else "$konf_t" <&3 3<&- &',
+    'fi',
+    'konf_p=$!',
+    'exec 3<&- 0</dev/null',
+    `trap 'kill -TERM -- "-$konf_p" 2>/dev/null || kill -TERM "$konf_p" 2>/dev/null; rm -f -- "$konf_t"; exit 143' HUP INT TERM`,
+    `printf '%s pid %s %s\\n' "$M" "$konf_p" "$$" >&2`,
+    'wait "$konf_p"',
+    'konf_rc=$?',
+    'rm -f -- "$konf_t"',
+    'exit "$konf_rc"',
+  );
+  return program([], body);
+}
+
+/** Stops a hook started by runScript: TERM to its process group and wrapper, KILL after 2 s. */
+export function killScript(marker: string, pgid: number, wrapper: number): string {
+  return program(
+    [],
+    [
+      prologue(marker),
+      `kill -TERM -- -${pgid} 2>/dev/null || kill -TERM ${pgid} 2>/dev/null`,
+      `kill -TERM ${wrapper} 2>/dev/null`,
+      'i=0',
+      `while [ "$i" -lt 20 ] && kill -0 -- -${pgid} 2>/dev/null; do sleep 0.1; i=$((i+1)); done`,
+      `kill -KILL -- -${pgid} 2>/dev/null`,
+      'exit 0',
+    ],
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+// Locks
+
+const FN_SHOW = `konf_show() {
+  head -c 4000 -- "$1" 2>/dev/null | tr -d '\\n'
+  printf '\\n'
+}`;
+
+/**
+ * Takes the lock: writes the JSON to a temp file and hard-links it to the lock path
+ * (atomic, fails if the lock exists; falls back to a noclobber create). Reports
+ * `acquired`, or `held JSON`; with breakLock first `broken JSON` for a lock it removed.
+ */
+export function acquireLockScript(o: { marker: string; run: string; root: string; lockDir: string; json: string; breakLock: boolean }): string {
+  const body = [
+    prologue(o.marker),
+    'umask 022',
+    resolveRoot(o.root),
+    `LD=${q(o.lockDir)}`,
+    `konf_in "$LD" || { printf '%s escape\\n' "$M"; exit 4; }`,
+    `mkdir -p -- "$LD" || { printf '%s fail mkdir\\n' "$M"; exit 3; }`,
+    'L="$LD/lock"',
+  ];
+  if (o.breakLock) {
+    body.push(
+      'if [ -e "$L" ] || [ -h "$L" ]; then',
+      `  printf '%s broken ' "$M"`,
+      '  konf_show "$L"',
+      `  rm -f -- "$L" || { printf '%s fail break\\n' "$M"; exit 3; }`,
+      'fi',
+    );
+  }
+  body.push(
+    `T="$LD/${TEMP_PREFIX}${o.run}-lock"`,
+    `(set -C; printf '%s\\n' ${q(o.json)} > "$T") || { printf '%s fail write\\n' "$M"; exit 3; }`,
+    `if ln -- "$T" "$L" 2>/dev/null; then rm -f -- "$T"; printf '%s acquired\\n' "$M"; exit 0; fi`,
+    'if [ ! -e "$L" ] && [ ! -h "$L" ] && (set -C; cat -- "$T" > "$L") 2>/dev/null; then',
+    `  rm -f -- "$T"; printf '%s acquired\\n' "$M"; exit 0`,
+    'fi',
+    'rm -f -- "$T"',
+    `printf '%s held ' "$M"`,
+    'konf_show "$L"',
+  );
+  return program([FN_IN_ROOT, FN_SHOW], body);
+}
+
+/** Removes the lock only when it holds `needle` (our op id): `released`, `absent` or `other JSON`. */
+export function releaseLockScript(o: { marker: string; root: string; lockDir: string; needle: string }): string {
+  return program(
+    [FN_IN_ROOT, FN_SHOW],
+    [
+      prologue(o.marker),
+      resolveRoot(o.root),
+      `LD=${q(o.lockDir)}`,
+      `konf_in "$LD" || { printf '%s escape\\n' "$M"; exit 4; }`,
+      'L="$LD/lock"',
+      `if [ ! -e "$L" ] && [ ! -h "$L" ]; then printf '%s absent\\n' "$M"; exit 0; fi`,
+      `if grep -qF -e ${q(o.needle)} -- "$L" 2>/dev/null; then`,
+      `  rm -f -- "$L" || { printf '%s fail remove\\n' "$M"; exit 3; }`,
+      `  printf '%s released\\n' "$M"; exit 0`,
+      'fi',
+      `printf '%s other ' "$M"`,
+      'konf_show "$L"',
+    ],
+  );
+}
+
+/** Prints `lock JSON` or `none`. */
+export function readLockScript(marker: string, lockPath: string): string {
+  return program(
+    [FN_SHOW],
+    [
+      prologue(marker),
+      `L=${q(lockPath)}`,
+      `if [ -e "$L" ]; then printf '%s lock ' "$M"; konf_show "$L"; else printf '%s none\\n' "$M"; fi`,
+    ],
+  );
+}
