@@ -55,9 +55,15 @@ export type OpEventType = OpEvent['type'];
 /** Distributes one distinct event object to the CLI printer, the audit log, the console. */
 export type EventSink = (event: OpEvent) => void;
 
+/** Omit that distributes over a union (plain Omit would merge the members). */
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** An event as operations write it: op id and time are filled in by the emitter. */
+export type OpEventInput = DistributiveOmit<OpEvent, 'op' | 'time'>;
+
 /** Builds events with the op id and time filled in. */
 export function eventFactory(op: string, now: () => Date = () => new Date()) {
-  return <T extends OpEvent>(event: Omit<T, 'op' | 'time'>): T => ({ ...event, op, time: now().toISOString() }) as T;
+  return (event: OpEventInput): OpEvent => ({ ...event, op, time: now().toISOString() }) as OpEvent;
 }
 
 export function newOperationId(): string {

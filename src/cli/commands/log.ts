@@ -1,0 +1,37 @@
+/** `konf log [--host H] [-n N] [--json]`: the audit log, oldest first, newest last. */
+import path from 'node:path';
+import { readAudit } from '../../core/ops/audit.js';
+import { ConfigError } from '../../core/errors.js';
+import { paletteFor } from '../color.js';
+import { EXIT } from './opsCommon.js';
+
+export interface LogFlags {
+  repo: string;
+  state?: string;
+  host?: string;
+  lines?: string;
+  json?: boolean;
+}
+
+export async function logCommand(flags: LogFlags): Promise<number> {
+  const limit = flags.lines === undefined ? 20 : Number(flags.lines);
+  if (!Number.isInteger(limit) || limit < 1) throw new ConfigError(`-n takes a whole number >= 1, not ${flags.lines}`);
+  const stateDir = path.resolve(flags.state ?? path.join(flags.repo, 'var'));
+  const records = await readAudit(stateDir, { limit, ...(flags.host ? { host: flags.host } : {}) });
+  if (flags.json) {
+    for (const r of records) process.stdout.write(`${JSON.stringify(r)}\n`);
+    return EXIT.ok;
+  }
+  const c = paletteFor(process.stdout);
+  if (records.length === 0) process.stdout.write('no operations recorded yet\n');
+  for (const r of records) {
+    const status = r.status === 'interrupted' ? c.yellow('interrupted') : r.ok ? c.green('ok') : c.red('failed');
+    process.stdout.write(`${r.start}  ${r.kind.padEnd(9)} ${status}  ${r.operator}@${r.jumpHost}  ${r.hosts.join(',')}  ${c.dim(r.text)}${r.dryRun ? c.dim(' (dry run)') : ''}\n`);
+    for (const [host, res] of Object.entries(r.results)) {
+      if (res.outcome === 'unchanged') continue;
+      const snap = res.snapshot ? c.dim(` snapshot ${res.snapshot.slice(0, 10)}`) : '';
+      process.stdout.write(`    ${host}: ${res.outcome}${res.text ? ` ${c.dim(res.text)}` : ''}${snap}\n`);
+    }
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,47 @@
+/** `konf rollback HOST [SNAPSHOT] [--dry-run] [--yes] [--json]`: previews the diff, then restores. */
+import { ConfigError } from '../../core/errors.js';
+import { rollback, rollbackPreview } from '../../core/ops/rollback.js';
+import { paletteFor } from '../color.js';
+import { canAsk, confirm } from '../confirm.js';
+import { formatDiffs } from '../diffPrinter.js';
+import { EXIT, cancelOnSigint, eventSink, exitFor, openRuntime, selectHosts, type OpsFlags } from './opsCommon.js';
+import { hostDiffJson } from './diff.js';
+
+export interface RollbackFlags extends OpsFlags {
+  dryRun?: boolean;
+  yes?: boolean;
+  breakLock?: boolean;
+}
+
+export async function rollbackCommand(host: string, snapshotId: string | undefined, flags: RollbackFlags): Promise<number> {
+  const rt = await openRuntime(flags);
+  const cancel = cancelOnSigint();
+  try {
+    const [selected] = selectHosts(rt, [host], false) as [string];
+    if (!flags.dryRun && !flags.yes && !canAsk()) throw new ConfigError('rollback needs confirmation: run it on a terminal, or pass --yes');
+    const { snapshot, diff } = await rollbackPreview(rt, selected, snapshotId, cancel.signal);
+    const out = flags.json ? process.stderr : process.stdout;
+    const c = paletteFor(out);
+    const head = `rollback ${selected} to snapshot ${snapshot.info.id.slice(0, 10)} (${snapshot.info.reason}, ${snapshot.info.time}, by ${snapshot.info.operator})`;
+    if (flags.json && flags.dryRun) {
+      process.stdout.write(`${JSON.stringify({ snapshot: snapshot.info, diff: hostDiffJson(diff) }, null, 1)}\n`);
+    } else {
+      out.write(`${c.bold(head)}\n`);
+      out.write(formatDiffs([diff], { stat: false, sideBySide: false, width: out.columns ?? 120 }, c));
+    }
+    if (diff.pending === 0) {
+      if (!flags.json) out.write('nothing to roll back: the host already matches the snapshot\n');
+      return EXIT.ok;
+    }
+    if (flags.dryRun) return EXIT.ok;
+    if (!flags.yes && !(await confirm(`Restore ${diff.pending} file(s) on ${selected} from snapshot ${snapshot.info.id.slice(0, 10)}?`, { yes: false, what: 'rollback' }))) {
+      out.write('nothing rolled back\n');
+      return EXIT.ok;
+    }
+    const report = await rollback(rt, { host: selected, snapshotId: snapshot.info.id, breakLock: flags.breakLock ?? false, signal: cancel.signal, onEvent: eventSink(flags) });
+    return exitFor(report);
+  } finally {
+    cancel.dispose();
+    await rt.close();
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * rollback: restore a host to a snapshot (content and metadata). Paths absent in the
+ * snapshot are removed only when konf created them. The host is snapshotted first
+ * (pre-rollback), so a rollback can itself be undone; rollback hooks run.
+ */
+import { ConfigError } from '../errors.js';
+import type { HostPlan } from '../fleet/types.js';
+import type { RemoteHost } from '../remote/remoteHost.js';
+import type { LiveEntry } from '../remote/types.js';
+import { desiredFromSnapshot } from '../diff/desired.js';
+import { diffHost } from '../diff/compare.js';
+import { secretValues } from '../diff/secrets.js';
+import type { HostDiff } from '../diff/types.js';
+import type { Snapshot } from '../store/types.js';
+import type { EventSink } from './events.js';
+import type { OpsRuntime } from './runtime.js';
+import { runOperation, type OperationReport } from './runOperation.js';
+import { runTransaction } from './transaction.js';
+import { readDeployed } from './deployedRecord.js';
+import { auditSinkFor } from './auditSink.js';
+
+/** The snapshot to roll back to: the given id, else the newest pre-deploy snapshot. */
+export async function resolveSnapshot(rt: OpsRuntime, host: string, id?: string): Promise<Snapshot> {
+  const store = await rt.store();
+  if (id) return store.load(host, id);
+  const latest = await store.latest(host, 'pre-deploy');
+  if (!latest) throw new ConfigError(`${host}: no pre-deploy snapshot to roll back to (see: konf history ${host})`);
+  return store.load(host, latest.id);
+}
+
+/** Snapshot entries as desired state; absent paths are kept absent only if konf created them. */
+async function rollbackTargets(rt: OpsRuntime, host: string, snap: Snapshot): Promise<LiveEntry[]> {
+  const record = await readDeployed(rt.stateDir, host);
+  return snap.entries.filter((e) => e.state !== 'unreadable' && e.state !== 'dir' && e.state !== 'other' && (e.state !== 'missing' || record[e.path]?.created === true));
+}
+
+export async function rollbackDiffLive(rt: OpsRuntime, remote: RemoteHost, plan: HostPlan, snap: Snapshot, reveal: boolean, signal?: AbortSignal): Promise<{ live: LiveEntry[]; diff: HostDiff }> {
+  const targets = await rollbackTargets(rt, plan.host, snap);
+  const live = await remote.readState(targets.map((e) => e.path), { signal });
+  const diff = diffHost(plan.host, desiredFromSnapshot(targets), live, { secrets: secretValues(plan), reveal });
+  return { live, diff };
+}
+
+/** What rolling back would change (live vs snapshot), without writing anything. */
+export async function rollbackPreview(rt: OpsRuntime, host: string, snapshotId?: string, signal?: AbortSignal): Promise<{ snapshot: Snapshot; diff: HostDiff }> {
+  const plan = await rt.plan(host);
+  const snap = await resolveSnapshot(rt, host, snapshotId);
+  const remote = await rt.remote(host, signal);
+  const { diff } = await rollbackDiffLive(rt, remote, plan, snap, rt.reveal, signal);
+  return { snapshot: snap, diff };
+}
+
+export interface RollbackOptions {
+  host: string;
+  snapshotId: string;
+  breakLock?: boolean;
+  signal?: AbortSignal;
+  onEvent?: EventSink;
+}
+
+export async function rollback(rt: OpsRuntime, options: RollbackOptions): Promise<OperationReport> {
+  const plan = await rt.plan(options.host);
+  const snap = await resolveSnapshot(rt, options.host, options.snapshotId);
+  const audit = await auditSinkFor(rt);
+  const report = await runOperation(
+    {
+      kind: 'rollback',
+      hosts: [options.host],
+      operator: rt.operator,
+      concurrency: 1,
+      signal: options.signal,
+      sinks: [options.onEvent, audit],
+      mask: rt.masker([plan]),
+    },
+    async (_host, emitter) => {
+      emitter.emit({ type: 'log', host: plan.host, phase: 'start', level: 'info', text: `rolling back to snapshot ${snap.info.id.slice(0, 10)} (${snap.info.reason}, ${snap.info.time})` });
+      return runTransaction(
+        rt,
+        {
+          kind: 'rollback',
+          plan,
+          diffLive: (remote, signal) => rollbackDiffLive(rt, remote, plan, snap, true, signal),
+          snapshotReason: 'pre-rollback',
+          preHook: 'pre-rollback',
+          postHook: 'post-rollback',
+          breakLock: options.breakLock ?? false,
+          signal: options.signal,
+        },
+        emitter,
+      );
+    },
+  );
+  await audit?.flush();
+  return report;
+}

@@ -1,0 +1,87 @@
+/**
+ * The shape every multi-host operation shares: op-start, each host under bounded
+ * concurrency (one host's failure never stops the others unless fail-fast), one
+ * host-result per host, op-end with a summary. Events go to every sink given.
+ */
+import { errorMessage, HostError } from '../errors.js';
+import { mapLimit } from '../util/mapLimit.js';
+import { newOperationId, type EventSink, type HostOutcome, type OperationKind } from './events.js';
+import { OpEmitter } from './emitter.js';
+
+export interface HostResult {
+  outcome: HostOutcome;
+  text: string;
+  snapshot?: string;
+  error?: string;
+  changed?: string[];
+}
+
+export interface RunOperationOptions {
+  kind: OperationKind;
+  hosts: string[];
+  operator: string;
+  concurrency: number;
+  dryRun?: boolean;
+  failFast?: boolean;
+  signal?: AbortSignal;
+  sinks: (EventSink | undefined)[];
+  mask?: (text: string) => string;
+  op?: string;
+}
+
+export interface OperationReport {
+  op: string;
+  ok: boolean;
+  results: Map<string, HostResult>;
+}
+
+const FAILED: ReadonlySet<HostOutcome> = new Set(['failed', 'restored', 'restore-failed']);
+
+export function isFailure(outcome: HostOutcome): boolean {
+  return FAILED.has(outcome);
+}
+
+export async function runOperation(
+  options: RunOperationOptions,
+  perHost: (host: string, emitter: OpEmitter) => Promise<HostResult>,
+): Promise<OperationReport> {
+  const op = options.op ?? newOperationId();
+  const emitter = new OpEmitter(op, options.sinks, options.mask);
+  emitter.emit({ type: 'op-start', kind: options.kind, hosts: options.hosts, operator: options.operator, dryRun: options.dryRun ?? false });
+  const results = new Map<string, HostResult>();
+  let stop = false;
+
+  await mapLimit(options.hosts, options.concurrency, async (host) => {
+    let result: HostResult;
+    if (stop || options.signal?.aborted) {
+      result = { outcome: 'skipped', text: options.signal?.aborted ? 'cancelled' : 'skipped (--fail-fast)' };
+    } else {
+      try {
+        result = await perHost(host, emitter);
+      } catch (err) {
+        const message = errorMessage(err);
+        result = { outcome: 'failed', text: message, error: err instanceof HostError ? err.kind : 'error' };
+      }
+    }
+    results.set(host, result);
+    if (isFailure(result.outcome) && options.failFast) stop = true;
+    emitter.emit({
+      type: 'host-result',
+      host,
+      phase: 'done',
+      outcome: result.outcome,
+      level: isFailure(result.outcome) ? 'error' : result.outcome === 'skipped' ? 'warn' : 'info',
+      text: result.text,
+      ...(result.snapshot ? { snapshot: result.snapshot } : {}),
+      ...(result.error ? { error: result.error } : {}),
+      ...(result.changed ? { changed: result.changed } : {}),
+    });
+  });
+
+  const summary: Partial<Record<HostOutcome, number>> = {};
+  for (const r of results.values()) summary[r.outcome] = (summary[r.outcome] ?? 0) + 1;
+  const ok = [...results.values()].every((r) => !isFailure(r.outcome) && r.outcome !== 'skipped');
+  const parts = Object.entries(summary).map(([k, v]) => `${v} ${k}`);
+  emitter.emit({ type: 'op-end', kind: options.kind, ok, level: ok ? 'info' : 'error', text: parts.join(', ') || 'no hosts', summary });
+  return { op, ok, results };
+}

@@ -1,0 +1,123 @@
+/**
+ * Everything one konf run shares: the fleet repository, the SSH pool (one connection per
+ * host), the snapshot store and the state folder. Operations take a runtime; the CLI and
+ * the console each open one.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { loadFleet, type Fleet } from '../fleet/fleet.js';
+import type { HostPlan } from '../fleet/types.js';
+import { SshPool } from '../ssh/pool.js';
+import { RemoteHost } from '../remote/remoteHost.js';
+import { SnapshotStore } from '../store/snapshotStore.js';
+import { secretValues, maskSecrets } from '../diff/secrets.js';
+import { operator } from './operator.js';
+
+export interface RuntimeOptions {
+  repo: string;
+  /** State folder (snapshot store, audit log, deployed records); default `<repo>/var`. */
+  stateDir?: string;
+  /** Hosts worked on at once. */
+  concurrency?: number;
+  /** Accept and record unknown host keys (StrictHostKeyChecking accept-new). */
+  acceptNew?: boolean;
+  /** Show secret values instead of masking them. */
+  reveal?: boolean;
+  /** Extra OpenSSH client config files after the fleet's own (default ~/.ssh/config). */
+  userSshConfig?: string;
+}
+
+export const DEFAULT_CONCURRENCY = 16;
+
+export class OpsRuntime {
+  private poolInstance: SshPool | undefined;
+  private storeInstance: Promise<SnapshotStore> | undefined;
+  private readonly plans = new Map<string, Promise<HostPlan>>();
+  readonly operator = operator();
+  readonly jumpHost = os.hostname();
+
+  private constructor(
+    readonly fleet: Fleet,
+    readonly stateDir: string,
+    readonly options: RuntimeOptions,
+  ) {}
+
+  static async open(options: RuntimeOptions): Promise<OpsRuntime> {
+    const fleet = await loadFleet(options.repo);
+    const stateDir = path.resolve(options.stateDir ?? path.join(fleet.root, 'var'));
+    return new OpsRuntime(fleet, stateDir, options);
+  }
+
+  get concurrency(): number {
+    return Math.max(1, this.options.concurrency ?? DEFAULT_CONCURRENCY);
+  }
+
+  get reveal(): boolean {
+    return this.options.reveal ?? false;
+  }
+
+  /** The host's plan, rendered once per run. Throws ConfigError naming file and line. */
+  plan(host: string): Promise<HostPlan> {
+    let p = this.plans.get(host);
+    if (!p) {
+      p = this.fleet.plan(host);
+      this.plans.set(host, p);
+      p.catch(() => this.plans.delete(host));
+    }
+    return p;
+  }
+
+  /** Plans every host first: a broken template fails the run before any host is contacted. */
+  async planAll(hosts: string[]): Promise<Map<string, HostPlan>> {
+    const out = new Map<string, HostPlan>();
+    for (const h of hosts) out.set(h, await this.plan(h));
+    return out;
+  }
+
+  /** Masks the secret values of the given plans (unless --reveal). */
+  masker(plans: Iterable<HostPlan>): (text: string) => string {
+    if (this.reveal) return (t) => t;
+    const secrets = new Set<string>();
+    for (const p of plans) for (const s of secretValues(p)) secrets.add(s);
+    const list = [...secrets];
+    return (t) => maskSecrets(t, list);
+  }
+
+  get pool(): SshPool {
+    if (!this.poolInstance) {
+      const configFiles = [
+        ...(this.fleet.sshConfigPath ? [this.fleet.sshConfigPath] : []),
+        this.options.userSshConfig ?? path.join(os.homedir(), '.ssh', 'config'),
+      ];
+      this.poolInstance = new SshPool({ configFiles, concurrency: this.concurrency, acceptNew: this.options.acceptNew ?? false });
+    }
+    return this.poolInstance;
+  }
+
+  /** A connected remote for the host (its konf_root and konf_become applied). */
+  async remote(host: string, signal?: AbortSignal): Promise<RemoteHost> {
+    const plan = await this.plan(host);
+    const conn = await this.pool.get(host, signal);
+    return new RemoteHost(conn, { host, root: plan.settings.root, become: plan.settings.become });
+  }
+
+  /** Drops a host's connection (after a failure) so the next remote() reconnects. */
+  forget(host: string): void {
+    this.pool.drop(host);
+  }
+
+  store(): Promise<SnapshotStore> {
+    if (!this.storeInstance) {
+      this.storeInstance = (async () => {
+        await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
+        return SnapshotStore.open(this.stateDir);
+      })();
+    }
+    return this.storeInstance;
+  }
+
+  async close(): Promise<void> {
+    await this.poolInstance?.closeAll();
+  }
+}
