@@ -154,6 +154,12 @@ export class Connection implements ExecChannel {
       let exit: ExecResult | undefined;
       let timer: NodeJS.Timeout | undefined;
 
+      let offClose: () => void = () => undefined;
+      const cleanup = () => {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        offClose();
+      };
       const stop = (err: HostError) => {
         if (settled) return;
         settled = true;
@@ -165,12 +171,7 @@ export class Connection implements ExecChannel {
         reject(err);
       };
       const onAbort = () => stop(new HostError(this.host, 'cancelled', 'command cancelled'));
-      const offClose = this.onClose(() => stop(this.closedError()));
-      const cleanup = () => {
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        offClose();
-      };
+      offClose = this.onClose(() => stop(this.closedError()));
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
       if (remainingMs !== undefined) {

@@ -1,0 +1,167 @@
+/**
+ * One SSH connection per host, reused by every operation of a run. Connecting is shared
+ * (concurrent callers of `get(host)` wait on the same attempt) and bounded across hosts;
+ * a dropped connection is forgotten so the next `get` reconnects; `closeAll` closes
+ * everything cleanly.
+ */
+import { HostError } from '../errors.js';
+import type { ExecChannel, ExecOptions, ExecResult } from '../remote/types.js';
+import { IdentityCache, type PassphraseProvider } from './auth.js';
+import { connect, DEFAULT_MAX_CHANNELS } from './connect.js';
+import type { Connection } from './connection.js';
+import { Limiter } from './limiter.js';
+import { defaultConfigFiles, SshConfig, type StrictHostKeyChecking } from './sshConfig.js';
+
+export const DEFAULT_CONNECT_CONCURRENCY = 16;
+
+export interface SshPoolOptions {
+  /** OpenSSH client config files, first value wins (default: ~/.ssh/config, /etc/ssh/ssh_config). */
+  configFiles?: string[];
+  /** An already loaded config (instead of configFiles). */
+  config?: SshConfig;
+  /** Hosts connecting at once (default 16). */
+  concurrency?: number;
+  /** Shorthand for strictHostKeyChecking 'accept-new' (when true). */
+  acceptNew?: boolean;
+  /** Overrides StrictHostKeyChecking from the config for every host. */
+  strictHostKeyChecking?: StrictHostKeyChecking;
+  /** Connect timeout for hosts whose config sets no ConnectTimeout (default 15 s). */
+  connectTimeoutMs?: number;
+  /** Concurrent channels per connection; more wait (default 8). */
+  maxChannelsPerConnection?: number;
+  /** ssh-agent socket: undefined = IdentityAgent / SSH_AUTH_SOCK; null = no agent. */
+  agentSocket?: string | null;
+  /** Asked (once per file per pool) for passphrases of encrypted keys the agent lacks. */
+  passphrase?: PassphraseProvider;
+  /** Debug lines, each prefixed with the host (never secrets). */
+  logger?: (line: string) => void;
+  /** Match blocks in the ssh config: warn (default) or error. */
+  matchBlocks?: 'warn' | 'error';
+}
+
+export class SshPool {
+  readonly config: SshConfig;
+  private readonly connecting: Limiter;
+  private readonly identities = new IdentityCache();
+  private readonly entries = new Map<string, Promise<Connection>>();
+  private readonly live = new Set<Connection>();
+  private abort = new AbortController();
+
+  constructor(private readonly options: SshPoolOptions = {}) {
+    this.config = options.config ?? SshConfig.fromFiles(options.configFiles ?? defaultConfigFiles());
+    this.connecting = new Limiter(Math.max(1, options.concurrency ?? DEFAULT_CONNECT_CONCURRENCY));
+  }
+
+  /** Hosts with a connection (or an attempt) in the pool. */
+  get hosts(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /**
+   * The host's connection, connecting on first use. The caller's signal only stops its
+   * own wait; the shared attempt goes on for other callers.
+   */
+  get(host: string, signal?: AbortSignal): Promise<Connection> {
+    let entry = this.entries.get(host);
+    if (!entry) {
+      entry = this.open(host);
+      this.entries.set(host, entry);
+      const e = entry;
+      e.then(
+        (conn) => {
+          this.live.add(conn);
+          conn.onClose(() => {
+            this.live.delete(conn);
+            if (this.entries.get(host) === e) this.entries.delete(host);
+          });
+        },
+        () => {
+          if (this.entries.get(host) === e) this.entries.delete(host);
+        },
+      );
+    }
+    if (!signal) return entry;
+    if (signal.aborted) return Promise.reject(new HostError(host, 'cancelled', 'connection cancelled'));
+    const shared = entry;
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(new HostError(host, 'cancelled', 'connection cancelled'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      shared.then(
+        (c) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(c);
+        },
+        (err: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      );
+    });
+  }
+
+  private open(host: string): Promise<Connection> {
+    const signal = this.abort.signal;
+    const o = this.options;
+    const strict = o.strictHostKeyChecking ?? (o.acceptNew ? 'accept-new' : undefined);
+    return this.connecting.run(
+      () =>
+        connect(host, {
+          config: this.config,
+          identities: this.identities,
+          signal,
+          maxChannels: o.maxChannelsPerConnection ?? DEFAULT_MAX_CHANNELS,
+          ...(strict ? { strictHostKeyChecking: strict } : {}),
+          ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
+          ...(o.agentSocket !== undefined ? { agentSocket: o.agentSocket } : {}),
+          ...(o.passphrase ? { passphrase: o.passphrase } : {}),
+          ...(o.logger ? { log: o.logger } : {}),
+          ...(o.matchBlocks ? { matchBlocks: o.matchBlocks } : {}),
+        }),
+      signal,
+      () => new HostError(host, 'cancelled', 'connection cancelled'),
+    );
+  }
+
+  /** Runs fn with the host's connection. */
+  async withHost<T>(host: string, fn: (conn: Connection) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return fn(await this.get(host, signal));
+  }
+
+  /**
+   * An ExecChannel for the host that connects on first use and reconnects after a drop
+   * (a command that was running when the connection dropped still fails).
+   */
+  channel(host: string): ExecChannel {
+    return {
+      host,
+      exec: async (command: string, options: ExecOptions = {}): Promise<ExecResult> => {
+        const conn = await this.get(host, options.signal);
+        return conn.exec(command, options);
+      },
+    };
+  }
+
+  /** Closes and forgets the host's connection (the next get reconnects). */
+  drop(host: string): void {
+    const entry = this.entries.get(host);
+    if (!entry) return;
+    this.entries.delete(host);
+    entry.then(
+      (c) => c.close(),
+      () => undefined,
+    );
+  }
+
+  /** Cancels connects in progress and closes every connection. The pool can be used again afterwards. */
+  async closeAll(): Promise<void> {
+    this.abort.abort();
+    const entries = [...this.entries.values()];
+    this.entries.clear();
+    const settled = await Promise.allSettled(entries);
+    const conns = new Set<Connection>(this.live);
+    for (const s of settled) if (s.status === 'fulfilled') conns.add(s.value);
+    await Promise.all([...conns].map((c) => c.close()));
+    this.live.clear();
+    this.abort = new AbortController();
+  }
+}

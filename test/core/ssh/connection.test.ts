@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { startTestFleet, type TestFleet } from '../../../src/testfleet/testFleet.js';
+import { connect } from '../../../src/core/ssh/connect.js';
+import type { Connection } from '../../../src/core/ssh/connection.js';
+import { SshConfig } from '../../../src/core/ssh/sshConfig.js';
+import { HostError } from '../../../src/core/errors.js';
+import { rejection } from './helpers.js';
+import { ensureSudoUser, SUDO_TEST_USER, sudoUserFleetOptions, sudoUserSshConfig } from '../../helpers/sudoUser.js';
+
+async function collect(conn: Connection, command: string, stdin?: Buffer | string): Promise<{ code: number | null; signal?: string; out: Buffer; err: string }> {
+  const out: Buffer[] = [];
+  let err = '';
+  const r = await conn.exec(command, { onStdout: (d) => out.push(d), onStderr: (d) => (err += d.toString()), ...(stdin !== undefined ? { stdin } : {}) });
+  return { ...r, out: Buffer.concat(out), err };
+}
+
+describe('Connection: commands on exec channels', () => {
+  let fleet: TestFleet;
+  let conn: Connection;
+  beforeAll(async () => {
+    fleet = await startTestFleet({ hosts: 2 });
+    conn = await connect('host1', { config: SshConfig.fromFiles([fleet.sshConfig]), agentSocket: null, maxChannels: 8 });
+  });
+  afterAll(async () => {
+    await conn?.close();
+    await fleet?.stop();
+  });
+
+  it('streams output: the first chunk arrives before the command ends', async () => {
+    const t0 = Date.now();
+    const chunks: { at: number; text: string }[] = [];
+    const r = await conn.exec('echo a; sleep 1; echo b', { onStdout: (d) => chunks.push({ at: Date.now() - t0, text: d.toString() }) });
+    const ended = Date.now() - t0;
+    expect(r.code).toBe(0);
+    expect(chunks.map((c) => c.text).join('')).toBe('a\nb\n');
+    expect(chunks[0]?.text).toBe('a\n');
+    expect(ended - (chunks[0]?.at ?? ended)).toBeGreaterThan(700);
+  });
+
+  it('writes stdin then closes it, binary-safe both ways', async () => {
+    const data = randomBytes(3 * 1024 * 1024 + 17);
+    const r = await collect(conn, 'cat', data);
+    expect(r.code).toBe(0);
+    expect(r.out.equals(data)).toBe(true);
+    // No stdin: closed at once, so a reader sees EOF.
+    expect((await collect(conn, 'wc -c')).out.toString().trim()).toBe('0');
+    expect((await collect(conn, 'cat', 'text in\n')).out.toString()).toBe('text in\n');
+  });
+
+  it('reports an exit by signal', async () => {
+    const r = await collect(conn, 'kill -TERM $$');
+    expect(r.code).toBeNull();
+    expect(r.signal).toBe('SIGTERM');
+  });
+
+  it('cancels through an AbortSignal: rejects at once and frees the channel', async () => {
+    const ac = new AbortController();
+    const t0 = Date.now();
+    setTimeout(() => ac.abort(), 300);
+    const err = (await rejection(conn.exec('sleep 30', { signal: ac.signal }))) as HostError;
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(err).toBeInstanceOf(HostError);
+    expect(err.kind).toBe('cancelled');
+    expect(err.format()).toBe('host1: command cancelled');
+    expect(conn.load.open).toBe(0);
+    // An already aborted signal never opens a channel.
+    const done = new AbortController();
+    done.abort();
+    expect(((await rejection(conn.exec('true', { signal: done.signal }))) as HostError).kind).toBe('cancelled');
+  });
+
+  it('times out a command with HostError timeout', async () => {
+    const err = (await rejection(conn.exec('sleep 30', { timeoutMs: 300 }))) as HostError;
+    expect(err.kind).toBe('timeout');
+    expect(err.format()).toBe('host1: command timed out after 0.3s');
+    // The connection is still good.
+    expect((await collect(conn, 'echo still')).out.toString()).toBe('still\n');
+  });
+
+  it('runs many commands at once on one connection, at most maxChannels channels open', async () => {
+    let peak = 0;
+    const watcher = setInterval(() => (peak = Math.max(peak, conn.load.open)), 5);
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => collect(conn, `sleep 0.2; echo ${i}`)),
+    );
+    clearInterval(watcher);
+    expect(results.map((r) => r.out.toString().trim())).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
+    expect(peak).toBeLessThanOrEqual(8);
+    expect(peak).toBeGreaterThanOrEqual(4);
+    expect(conn.load).toEqual({ open: 0, queued: 0 });
+  });
+
+  it('gives a queued command cancelled when aborted while waiting for a channel', async () => {
+    const busy = Array.from({ length: 8 }, () => conn.exec('sleep 0.5'));
+    const ac = new AbortController();
+    const queued = conn.exec('echo never', { signal: ac.signal });
+    expect(conn.load.queued).toBe(1);
+    ac.abort();
+    expect(((await rejection(queued)) as HostError).kind).toBe('cancelled');
+    await Promise.all(busy);
+  });
+
+  it('rejects running and later commands with unreachable when the connection drops', async () => {
+    const c2 = await connect('host2', { config: SshConfig.fromFiles([fleet.sshConfig]), agentSocket: null });
+    try {
+      const running = rejection(c2.exec('sleep 30'));
+      await new Promise((r) => setTimeout(r, 200));
+      await fleet.stopHost('host2');
+      const err = (await running) as HostError;
+      expect(err).toBeInstanceOf(HostError);
+      expect(err.kind).toBe('unreachable');
+      expect(err.format()).toMatch(new RegExp(`^host2: connection to 127\\.0\\.0\\.1 port ${fleet.host('host2').port} lost`));
+      expect(err.message).not.toContain('\n');
+      expect(c2.closed).toBe(true);
+      expect(((await rejection(c2.exec('true'))) as HostError).kind).toBe('unreachable');
+    } finally {
+      await c2.close();
+      await fleet.startHost('host2');
+    }
+  });
+
+  it('close() rejects a running command with cancelled', async () => {
+    const c3 = await connect('host2', { config: SshConfig.fromFiles([fleet.sshConfig]), agentSocket: null });
+    const running = rejection(c3.exec('sleep 30'));
+    await new Promise((r) => setTimeout(r, 200));
+    await c3.close();
+    expect(((await running) as HostError).kind).toBe('cancelled');
+  });
+
+  it('opens an SFTP session that holds a channel slot until closed', async () => {
+    const sftp = await conn.sftp();
+    expect(conn.load.open).toBe(1);
+    const entries = await new Promise<string[]>((resolve, reject) =>
+      sftp.readdir(fleet.host('host1').root, (err, list) => (err ? reject(err) : resolve(list.map((e) => e.filename)))),
+    );
+    expect(entries).toEqual([]);
+    const closed = new Promise((r) => sftp.once('close', r));
+    sftp.end();
+    await closed;
+    expect(conn.load.open).toBe(0);
+  });
+});
+
+// sshd refuses SSH signal requests for root logins (no post-auth privilege separation
+// for root), so the remote kill is proven with the unprivileged sudo test user.
+const sudo = await ensureSudoUser();
+
+describe.skipIf(!sudo.ok)(`Connection as an unprivileged user${sudo.ok ? '' : ` (skipped: ${sudo.skip})`}`, () => {
+  let fleet: TestFleet;
+  let conn: Connection;
+  beforeAll(async () => {
+    if (!sudo.ok) return;
+    fleet = await startTestFleet({ hosts: 1, ...sudoUserFleetOptions(sudo.user) });
+    const cfg = await sudoUserSshConfig(fleet, sudo.user);
+    conn = await connect('host1', { config: SshConfig.fromFiles([cfg]), agentSocket: null });
+  });
+  afterAll(async () => {
+    await conn?.close();
+    await fleet?.stop();
+  });
+
+  it('logs in as the user, who has passwordless sudo', async () => {
+    expect((await collect(conn, 'id -un; sudo -n id -un')).out.toString()).toBe(`${SUDO_TEST_USER}\nroot\n`);
+  });
+
+  it('cancelling a command sends it TERM through the SSH signal request', async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 300);
+    const marker = `37.${process.pid % 1000}`;
+    const err = (await rejection(conn.exec(`sleep ${marker}; echo survived`, { signal: ac.signal }))) as HostError;
+    expect(err.kind).toBe('cancelled');
+    let left = '';
+    for (let i = 0; i < 30; i++) {
+      left = (await collect(conn, `pgrep -f "slee[p] ${marker}" || true`)).out.toString().trim();
+      if (!left) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(left).toBe('');
+  });
+});
+
+describe('Connection on a noisy shell', () => {
+  let fleet: TestFleet;
+  beforeAll(async () => {
+    fleet = await startTestFleet({ hosts: 1, shellNoise: 'Welcome to host1! Last login: never' });
+  });
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('keeps the noise out of a framed payload', async () => {
+    const conn = await connect('host1', { config: SshConfig.fromFiles([fleet.sshConfig]), agentSocket: null });
+    try {
+      const r = await collect(conn, "printf '\\n@@KONF-BEGIN@@\\n'; printf 'a\\0b' | od -An -c; printf '@@KONF-END@@\\n'");
+      expect(r.code).toBe(0);
+      const text = r.out.toString();
+      expect(text.startsWith('Welcome to host1! Last login: never\n')).toBe(true);
+      const framed = /\n@@KONF-BEGIN@@\n([\s\S]*)@@KONF-END@@\n$/.exec(text);
+      expect(framed?.[1]?.replace(/\s+/g, ' ').trim()).toBe('a \\0 b');
+    } finally {
+      await conn.close();
+    }
+  });
+});
