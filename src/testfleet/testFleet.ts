@@ -6,7 +6,7 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +33,12 @@ export interface TestFleetOptions {
   unreachable?: string[];
   /** Called as each host comes up (for progress display). */
   onProgress?: (text: string) => void;
+  /**
+   * The account the client logs in as on every host (default: the current user). Another
+   * user needs the tests to run as root: the fleet folder is then made traversable
+   * (0711) and authorized_keys world-readable, since sshd reads it as that user.
+   */
+  user?: string;
 }
 
 export interface TestHost {
@@ -210,14 +216,17 @@ export async function startTestFleet(options: TestFleetOptions): Promise<TestFle
   const unreachable = new Set(options.unreachable ?? []);
   const dir = options.dir ?? (await mkdtemp(path.join(os.tmpdir(), 'konf-fleet-')));
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const user = os.userInfo().username;
+  const self = os.userInfo().username;
+  const user = options.user ?? self;
+  const otherUser = user !== self;
   const lean = options.lean ?? true;
   if (process.getuid?.() === 0 && !existsSync('/run/sshd')) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
 
   const clientKey = path.join(dir, 'client_key');
   await keygen(clientKey, 'konf-test-client');
   const authorizedKeys = path.join(dir, 'authorized_keys');
-  await writeFile(authorizedKeys, await readFile(`${clientKey}.pub`), { mode: 0o600 });
+  await writeFile(authorizedKeys, await readFile(`${clientKey}.pub`), { mode: otherUser ? 0o644 : 0o600 });
+  if (otherUser) await chmod(dir, 0o711);
   let bashEnv: string | undefined;
   if (options.shellNoise !== undefined) {
     bashEnv = path.join(dir, 'noisy-shell.sh');

@@ -41,8 +41,7 @@ describe('RemoteHost.run over real sshd', () => {
       name: 'stream',
       onLine: (l) => events.push(`line:${l.line}`),
     });
-    // eslint-disable-next-line @typescript-eslint/no-floating-promises
-    running.then(() => events.push('resolved'));
+    void running.then(() => events.push('resolved'));
     await waitUntil('the first line', () => events.includes('line:one'));
     expect(events).toEqual(['line:one']);
     const r = await running;

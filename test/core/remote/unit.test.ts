@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { LineSplitter, MarkerFilter, newMarker } from '../../../src/core/remote/framing.js';
+import { ancestor, normaliseRoot, onHost, targetPath } from '../../../src/core/remote/paths.js';
+import { commandFor } from '../../../src/core/remote/scripts.js';
+import { describeLock, parseLock } from '../../../src/core/remote/remoteHost.js';
+
+describe('target paths', () => {
+  it('normalises logical paths and joins them to the root', () => {
+    expect(targetPath('h', '/etc//nginx/./nginx.conf/')).toEqual({ logical: '/etc/nginx/nginx.conf', rel: 'etc/nginx/nginx.conf', parent: '/etc/nginx', name: 'nginx.conf' });
+    expect(targetPath('h', '/motd')).toMatchObject({ parent: '/', rel: 'motd' });
+    expect(targetPath('h', '/')).toEqual({ logical: '/', rel: '.', parent: undefined, name: '' });
+    expect(onHost('/', '/etc/x')).toBe('/etc/x');
+    expect(onHost('/srv/chroot', '/etc/x')).toBe('/srv/chroot/etc/x');
+    expect(onHost('/srv/chroot', '/')).toBe('/srv/chroot');
+    expect(normaliseRoot('h', '/srv//chroot/')).toBe('/srv/chroot');
+    expect(normaliseRoot('h', '/')).toBe('/');
+    expect(ancestor('/a/b/c', 0)).toBe('/a/b/c');
+    expect(ancestor('/a/b/c', 2)).toBe('/a');
+    expect(ancestor('/a', 5)).toBe('/');
+  });
+
+  it('refuses .., relative paths and NUL bytes as root-escape', () => {
+    for (const bad of ['../x', 'etc/x', '/etc/../x', '/..', '/a/b/../../..', '/a\0b', '']) {
+      expect(() => targetPath('web1', bad), bad).toThrow(expect.objectContaining({ kind: 'root-escape', host: 'web1' }));
+    }
+    expect(() => normaliseRoot('h', 'relative')).toThrow(/konf_root must be an absolute path/);
+    expect(() => normaliseRoot('h', '/srv/../etc')).toThrow(/konf_root/);
+  });
+});
+
+describe('output framing', () => {
+  it('drops noise before the marker even when the marker is split across chunks', () => {
+    const m = newMarker();
+    const f = new MarkerFilter(m);
+    const stream = Buffer.from(`Welcome!\nnoise ${m.slice(0, 5)} not yet\n${m}\npayload\n`);
+    const out: Buffer[] = [];
+    for (let i = 0; i < stream.length; i += 3) out.push(f.push(stream.subarray(i, i + 3)));
+    expect(Buffer.concat(out).toString()).toBe('payload\n');
+    expect(f.seen).toBe(true);
+    expect(f.noise).toContain('Welcome!');
+  });
+
+  it('keeps the unmarked text for error messages', () => {
+    const f = new MarkerFilter(newMarker());
+    f.push(Buffer.from('sudo: a password is required\n'));
+    expect(f.seen).toBe(false);
+    expect(f.unmarked()).toBe('sudo: a password is required\n');
+  });
+
+  it('splits lines across chunks without breaking multi-byte characters', () => {
+    const lines: string[] = [];
+    const s = new LineSplitter((l) => lines.push(l));
+    const data = Buffer.from('héllo wörld\r\nsecond\nlast');
+    for (let i = 0; i < data.length; i++) s.push(data.subarray(i, i + 1));
+    s.end();
+    expect(lines).toEqual(['héllo wörld', 'second', 'last']);
+  });
+
+  it('uses a constant, shell-neutral command line', () => {
+    expect(commandFor(1234, '')).toBe(`sh -c 'eval "$(head -c 1234)"'`);
+    expect(commandFor(1234, 'sudo')).toBe(`sudo -n -- sh -c 'eval "$(head -c 1234)"'`);
+  });
+});
+
+describe('lock text', () => {
+  it('formats and parses', () => {
+    const info = { operator: 'alice', jumpHost: 'jump1', pid: 42, operation: 'deploy', opId: 'op1', since: '2026-01-01T00:00:00.000Z' };
+    expect(describeLock(parseLock(JSON.stringify(info)))).toBe('alice@jump1 (pid 42, deploy) since 2026-01-01T00:00:00.000Z');
+    expect(parseLock('not json')).toMatchObject({ operator: '?', since: '?' });
+  });
+});
