@@ -3,9 +3,12 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import path from 'node:path';
 import { startTestFleet, type TestFleet } from '../../../src/testfleet/testFleet.js';
 import { remoteFor } from '../../helpers/channel.js';
-import { ensureSudoTestUsers, PASSWORD_USER, SUDO_USER } from '../../helpers/sudoUsers.js';
+import { ensureSudoUser, SUDO_TEST_USER as SUDO_USER } from '../../helpers/sudoUser.js';
+import { ensurePasswordSudoUser, PASSWORD_SUDO_USER as PASSWORD_USER } from '../../helpers/passwordSudoUser.js';
 
-const users = ensureSudoTestUsers();
+const sudoUser = await ensureSudoUser();
+const passwordUser = sudoUser.ok ? await ensurePasswordSudoUser() : sudoUser;
+const users = sudoUser.ok && passwordUser.ok ? { ok: true as const } : { ok: false as const, reason: sudoUser.ok ? (passwordUser.ok ? '' : passwordUser.skip) : sudoUser.skip };
 const skipReason = users.ok ? '' : ` (skipped: ${users.reason})`;
 if (!users.ok) console.log(`sudo tests skipped: ${users.reason}`);
 
