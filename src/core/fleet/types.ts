@@ -14,6 +14,8 @@ export interface Switch {
   origin: SwitchOrigin;
   /** Looks like a secret (name matches *password*, *secret*, *key*, *token*, or listed in konf_secret). */
   secret: boolean;
+  /** For a host override: where the default value it replaced was defined. */
+  overrides?: SwitchOrigin;
 }
 
 /** Reserved switches that steer konf itself (prefix `konf_`). */
@@ -105,4 +107,22 @@ export interface HostPlan {
   hooks: Record<HookPhase, Hook[]>;
   /** Problems that do not stop the plan (e.g. a non-executable hook file): reported, never hidden. */
   warnings: string[];
+}
+
+/** A loaded fleet repository. Plans are computed fresh on each call (edits are picked up). */
+export interface Fleet {
+  /** Absolute path of the repository root (the folder holding `etc/serverconfig`). */
+  root: string;
+  /** Managed hosts, sorted (byte order). */
+  hosts: string[];
+  /** Absolute path of `etc/ssh_config` when the repository has one. */
+  sshConfigPath?: string;
+  /** Throws ConfigError naming the known hosts when `host` is not one of them. */
+  assertHost(host: string): void;
+  /** Merged switches and reserved settings of one host (no templates rendered). */
+  switches(host: string): Promise<{ switches: Switch[]; settings: HostSettings }>;
+  /** The host's exclude rules (empty when it has no exclude file). */
+  excludes(host: string): Promise<ExcludeRule[]>;
+  /** Everything the host should hold; throws ConfigError on any problem in the repository. */
+  plan(host: string): Promise<HostPlan>;
 }

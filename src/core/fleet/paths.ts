@@ -1,0 +1,58 @@
+/**
+ * Logical target paths: absolute POSIX paths as seen inside the target root
+ * (`/etc/nginx/nginx.conf`), never joined with konf_root here. These checks are what keeps
+ * every written path inside the root: no `..`, no `.`, no empty components, no control
+ * characters (a newline would also break KONF_CHANGED, which is newline-separated).
+ */
+
+/** Why a logical path is unacceptable, or undefined when it is fine. */
+export function logicalPathProblem(p: string): string | undefined {
+  if (!p.startsWith('/')) return 'is not absolute (it must start with /)';
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x1f\x7f]/.test(p)) return 'contains a control character (newline, tab, …)';
+  if (p === '/') return undefined;
+  const parts = p.slice(1).split('/');
+  for (const [i, part] of parts.entries()) {
+    if (part === '..') return 'contains a `..` component, which could escape the target root';
+    if (part === '.') return 'contains a `.` component';
+    if (part === '' && i !== parts.length - 1) return 'contains an empty component (`//`)';
+  }
+  return undefined;
+}
+
+/** True when `p` is an acceptable logical path (absolute, no `..`, no control characters). */
+export function isSafeLogicalPath(p: string): boolean {
+  return logicalPathProblem(p) === undefined;
+}
+
+/** Removes one trailing slash (except for `/` itself). */
+export function stripTrailingSlash(p: string): string {
+  return p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
+}
+
+/**
+ * Whether a symlink placed at logical path `linkPath` with the given target would resolve
+ * outside the target root. Absolute targets are deployed verbatim (they mean the host's own
+ * view, e.g. `/usr/share/zoneinfo/UTC`) and are not an escape; a relative target whose `..`
+ * components climb above the root is.
+ */
+export function symlinkEscapesRoot(linkPath: string, target: string): boolean {
+  if (target.startsWith('/')) return false;
+  const dir = linkPath.split('/').filter((s) => s !== '');
+  dir.pop(); // the link's own name
+  for (const part of target.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (dir.length === 0) return true;
+      dir.pop();
+    } else {
+      dir.push(part);
+    }
+  }
+  return false;
+}
+
+/** Byte-order comparison of two strings (as `LC_ALL=C sort` orders file names). */
+export function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}

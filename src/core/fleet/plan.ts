@@ -1,0 +1,125 @@
+/**
+ * The plan of one host: every entry of the desired tree, rendered for the host, with its
+ * provenance (template switches read, permission rule applied), minus what the host's
+ * excludes protect (kept in `excluded` with the rule that fired) and what a template
+ * skipped (kept in `skipped` with the reason). Nothing here touches a host.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError } from '../errors.js';
+import { excludeMatcher } from './excludes.js';
+import type { HookSet } from './hooks.js';
+import { permissionMatcher } from './permissions.js';
+import { renderTemplate } from './templates.js';
+import type { TreeEntry } from './tree.js';
+import type { ExcludeRule, HostPlan, HostSettings, PermissionRule, PlannedFile, Switch } from './types.js';
+import picomatch from 'picomatch';
+
+export interface PlanInputs {
+  repoRoot: string;
+  host: string;
+  switches: Switch[];
+  settings: HostSettings;
+  excludeRules: ExcludeRule[];
+  permissionRules: PermissionRule[];
+  tree: TreeEntry[];
+  hooks: HookSet;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+async function readSource(repoRoot: string, source: string): Promise<Buffer> {
+  try {
+    return await readFile(path.join(repoRoot, source));
+  } catch (err) {
+    throw new ConfigError(`cannot read: ${(err as Error).message}`, source);
+  }
+}
+
+export async function buildPlan(inputs: PlanInputs): Promise<HostPlan> {
+  const { repoRoot, host, tree } = inputs;
+  const isExcluded = excludeMatcher(inputs.excludeRules);
+  const permissionFor = permissionMatcher(inputs.permissionRules);
+  const values = new Map(inputs.switches.map((s) => [s.name, s.value]));
+
+  const plan: HostPlan = {
+    host,
+    settings: inputs.settings,
+    switches: inputs.switches,
+    excludeRules: inputs.excludeRules,
+    files: [],
+    excluded: [],
+    skipped: [],
+    hooks: inputs.hooks.hooks,
+    warnings: [...inputs.hooks.warnings],
+  };
+
+  for (const entry of tree) {
+    const rule = isExcluded(entry.path);
+    if (rule !== undefined) {
+      plan.excluded.push({ path: entry.path, rule });
+      continue;
+    }
+    const permission = permissionFor(entry.path);
+    const meta: Pick<PlannedFile, 'owner' | 'group' | 'permissionRule'> = {};
+    if (permission !== undefined) {
+      meta.permissionRule = permission;
+      if (permission.owner !== undefined) meta.owner = permission.owner;
+      if (permission.group !== undefined) meta.group = permission.group;
+    }
+
+    if (entry.kind === 'symlink') {
+      plan.files.push({ kind: 'symlink', path: entry.path, source: entry.source, target: entry.target, ...meta });
+      continue;
+    }
+    const mode = permission?.mode !== undefined ? { mode: permission.mode } : {};
+    const raw = await readSource(repoRoot, entry.source);
+    if (!entry.template) {
+      plan.files.push({ kind: 'file', path: entry.path, source: entry.source, content: raw, template: false, switchesUsed: [], ...mode, ...meta });
+      continue;
+    }
+    let text: string;
+    try {
+      text = utf8.decode(raw);
+    } catch {
+      throw new ConfigError('a template must be UTF-8 text', entry.source);
+    }
+    const result = renderTemplate({ text, source: entry.source, host, switches: values });
+    if (result.kind === 'skipped') {
+      plan.skipped.push({ path: entry.path, source: entry.source, reason: result.reason });
+      continue;
+    }
+    plan.files.push({
+      kind: 'file',
+      path: entry.path,
+      source: entry.source,
+      content: Buffer.from(result.content, 'utf8'),
+      template: true,
+      switchesUsed: result.switchesUsed,
+      ...mode,
+      ...meta,
+    });
+  }
+
+  plan.warnings.push(...unusedRuleWarnings(inputs.excludeRules, inputs.permissionRules, tree));
+  return plan;
+}
+
+/** Rules that match no path of the tree are most likely typos: say so. */
+function unusedRuleWarnings(excludes: readonly ExcludeRule[], permissions: readonly PermissionRule[], tree: readonly TreeEntry[]): string[] {
+  const warnings: string[] = [];
+  const paths = tree.map((e) => e.path);
+  for (const rule of excludes) {
+    const match = excludeMatcher([rule]);
+    if (!paths.some((p) => match(p) !== undefined)) {
+      warnings.push(`${rule.file}:${rule.line}: exclude ${rule.pattern} matches no file in etc/files`);
+    }
+  }
+  for (const rule of permissions) {
+    const match = picomatch(rule.glob, { dot: true });
+    if (!paths.some((p) => match(p))) {
+      warnings.push(`${rule.file}:${rule.line}: permissions rule ${rule.glob} matches no file in etc/files`);
+    }
+  }
+  return warnings;
+}

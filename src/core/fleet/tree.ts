@@ -1,0 +1,87 @@
+/**
+ * The desired tree, `etc/files/`, mirrors the target filesystem: `etc/files/etc/motd` is
+ * `/etc/motd` on the host. The walk never follows symlinks inside the tree: a symlink is
+ * itself an entry (deployed as a symlink), so no file is ever read from, or written
+ * through, a symlinked folder. Folders are not entries; they are created as needed.
+ */
+import { lstat, readdir, readlink, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError } from '../errors.js';
+import { compareBytes, logicalPathProblem, symlinkEscapesRoot } from './paths.js';
+import { TEMPLATE_SUFFIX, templateTargetName } from './templates.js';
+
+export const FILES_DIR = 'etc/files';
+
+export type TreeEntry =
+  | { kind: 'file'; path: string; source: string; template: boolean }
+  | { kind: 'symlink'; path: string; source: string; target: string };
+
+/**
+ * Lists the tree's entries, sorted by logical path. Throws ConfigError (naming the source)
+ * for anything that cannot be deployed safely: special files, names with control
+ * characters, two sources for one path, relative symlinks that climb out of the root.
+ */
+export async function readTree(repoRoot: string): Promise<TreeEntry[]> {
+  const top = path.join(repoRoot, FILES_DIR);
+  try {
+    if (!(await stat(top)).isDirectory()) throw new ConfigError('the desired tree must be a folder', FILES_DIR);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`cannot read the desired tree: ${(err as Error).message}`, FILES_DIR);
+  }
+  const entries: TreeEntry[] = [];
+  const byPath = new Map<string, string>();
+  const add = (entry: TreeEntry): void => {
+    const other = byPath.get(entry.path);
+    if (other !== undefined) {
+      throw new ConfigError(`two sources for ${entry.path}: ${other} and ${entry.source}`, entry.source);
+    }
+    byPath.set(entry.path, entry.source);
+    entries.push(entry);
+  };
+
+  const walk = async (relDir: string, logicalDir: string): Promise<void> => {
+    let names: string[];
+    try {
+      names = await readdir(path.join(repoRoot, relDir));
+    } catch (err) {
+      throw new ConfigError(`cannot read folder: ${(err as Error).message}`, relDir);
+    }
+    for (const name of names.sort(compareBytes)) {
+      const source = `${relDir}/${name}`;
+      const info = await lstat(path.join(repoRoot, source)).catch((err: Error) => {
+        throw new ConfigError(`cannot read: ${err.message}`, source);
+      });
+      const isTemplate = info.isFile() && name.endsWith(TEMPLATE_SUFFIX);
+      const targetName = isTemplate ? templateTargetName(name) : name;
+      if (targetName === '') throw new ConfigError('a template needs a name before `.tmpl`', source);
+      const logical = `${logicalDir === '/' ? '' : logicalDir}/${targetName}`;
+      const problem = logicalPathProblem(logical);
+      if (problem !== undefined) throw new ConfigError(`target path ${JSON.stringify(logical)} ${problem}`, source);
+
+      if (info.isDirectory()) {
+        await walk(source, logical);
+      } else if (info.isSymbolicLink()) {
+        const target = await readlink(path.join(repoRoot, source));
+        if (name.endsWith(TEMPLATE_SUFFIX)) {
+          throw new ConfigError('a symlink cannot be a template (it is deployed as a link, never rendered)', source);
+        }
+        // eslint-disable-next-line no-control-regex
+        if (target === '' || /[\x00-\x1f\x7f]/.test(target)) {
+          throw new ConfigError(`symlink target ${JSON.stringify(target)} is empty or contains a control character`, source);
+        }
+        if (symlinkEscapesRoot(logical, target)) {
+          throw new ConfigError(`symlink ${logical} -> ${target} would resolve outside the target root (refused)`, source);
+        }
+        add({ kind: 'symlink', path: logical, source, target });
+      } else if (info.isFile()) {
+        add({ kind: 'file', path: logical, source, template: isTemplate });
+      } else {
+        throw new ConfigError('not a regular file, folder or symlink: cannot be deployed', source);
+      }
+    }
+  };
+  await walk(FILES_DIR, '/');
+  return entries.sort((a, b) => compareBytes(a.path, b.path));
+}
