@@ -1,0 +1,63 @@
+/** `konf hosts [--json]`: the inventory with switch, exclude and planned-file counts. */
+import { EXIT_CODES } from '../exitCodes.js';
+import { formatConfigError } from '../errors.js';
+import { formatTable } from '../table.js';
+import type { CliCommand } from './command.js';
+
+interface HostsOptions {
+  json?: boolean;
+}
+
+/** One host as `konf hosts --json` prints it. */
+export interface HostsJsonRow {
+  host: string;
+  switches: number;
+  excludes: number;
+  /** Planned files; absent when the host's configuration has an error. */
+  files?: number;
+  /** Target root (konf_root). */
+  root?: string;
+  /** The configuration error (file:line:col: message) that stops this host. */
+  error?: string;
+}
+
+export const hostsCommand: CliCommand = {
+  register(program, ctx) {
+    program
+      .command('hosts')
+      .summary('list the managed hosts')
+      .description('list the managed hosts with their switch, exclude and planned-file counts')
+      .option('--json', 'print a JSON array (one object per host)')
+      .addHelpText('after', '\nA host whose files have an error is listed with it; konf then exits 2.\n')
+      .action(
+        ctx.action(async (options: HostsOptions) => {
+          const fleet = await ctx.fleet();
+          const { inspectHost } = await import('../../core/fleet/summary.js');
+          const rows: HostsJsonRow[] = [];
+          for (const host of fleet.hosts) {
+            const { summary, error } = await inspectHost(fleet, host);
+            const row: HostsJsonRow = { host, switches: summary.switches, excludes: summary.excludes };
+            if (summary.files !== undefined) row.files = summary.files;
+            if (error === undefined) row.root = (await fleet.switches(host)).settings.root;
+            else row.error = formatConfigError(error, fleet.root, ctx.io.cwd);
+            rows.push(row);
+          }
+
+          if (options.json) {
+            ctx.out(`${JSON.stringify(rows, null, 2)}\n`);
+          } else if (rows.length === 0) {
+            ctx.out(`no hosts: add one file per host to ${fleet.root}/etc/serverconfig/\n`);
+          } else {
+            const table = [['HOST', 'SWITCHES', 'EXCLUDES', 'FILES', 'ROOT']];
+            for (const r of rows) {
+              table.push([r.host, String(r.switches), String(r.excludes), r.files === undefined ? 'error' : String(r.files), r.root ?? '-']);
+            }
+            ctx.out(formatTable(table, ['left', 'right', 'right', 'right', 'left']));
+          }
+          const failed = rows.filter((r) => r.error !== undefined);
+          for (const r of failed) ctx.err(`konf: ${r.host}: ${r.error ?? ''}\n`);
+          return failed.length > 0 ? EXIT_CODES.config : EXIT_CODES.ok;
+        }),
+      );
+  },
+};
