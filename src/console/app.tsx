@@ -1,0 +1,235 @@
+/**
+ * The console's root: state in one reducer, one input dispatcher (keys resolved against
+ * the keymap inside the reducer), effects performed by the Controller, and panes that
+ * only render state. The FleetSession is the only thing it calls in the core.
+ */
+import { Box, Text, useApp, useInput, useStdout } from 'ink';
+import { memo, useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import type { FleetSession } from '../core/ops/session.js';
+import { ConfirmDialog } from './components/ConfirmDialog.js';
+import { DetailPane } from './components/DetailPane.js';
+import { ErrorBoundary } from './components/ErrorBoundary.js';
+import { FilterBar } from './components/FilterBar.js';
+import { HelpOverlay } from './components/HelpOverlay.js';
+import { HintBar } from './components/HintBar.js';
+import { HostList } from './components/HostList.js';
+import { LogPane } from './components/LogPane.js';
+import { TitleBar } from './components/TitleBar.js';
+import { Controller } from './controller.js';
+import { keyPress } from './keymap.js';
+import { memoryPrefs, type PrefsStore } from './prefs.js';
+import { confirmRows, helpRows, initialState, reducer } from './state/reducer.js';
+import { activeContexts, MIN_COLUMNS, MIN_ROWS, paneLayout, runningOps, visibleHosts } from './state/select.js';
+import type { AppState, Size } from './state/types.js';
+import { colorEnabled, ThemeContext } from './theme.js';
+
+export interface AppProps {
+  session: FleetSession;
+  prefs?: PrefsStore;
+  /** A fixed size (tests); default: the terminal's, following resizes. */
+  size?: Size;
+  /** Background checks at once (default: the preference, 8). */
+  concurrency?: number;
+  /** Colors on/off (default: on unless NO_COLOR is set). */
+  color?: boolean;
+  now?: () => Date;
+  /** Called when the user has quit (default: Ink's exit). */
+  onExit?: () => void;
+  /** Messages for the log pane at start (e.g. preferences could not be opened). */
+  warnings?: string[];
+  /** Milliseconds events are batched before a redraw (default 30). */
+  eventBatchMs?: number;
+}
+
+function terminalSize(stdout: NodeJS.WriteStream): Size {
+  return { columns: stdout.columns || 80, rows: stdout.rows || 24 };
+}
+
+const Separator = memo(function Separator(props: { height: number }) {
+  return (
+    <Box width={1} height={props.height} flexDirection="column">
+      <Text dimColor>{Array.from({ length: props.height }, () => '\u2502').join('\n')}</Text>
+    </Box>
+  );
+});
+
+function titleText(state: AppState): string {
+  let pending = 0;
+  let trouble = 0;
+  let checking = 0;
+  for (const host of state.hosts) {
+    const kind = state.status[host.name]?.kind;
+    if (kind === 'pending' || kind === 'drifted') pending++;
+    else if (kind === 'failed' || kind === 'unreachable' || kind === 'config-error' || kind === 'restored') trouble++;
+    else if (kind === 'checking' || kind === 'unknown') checking++;
+  }
+  const parts = [`${state.hosts.length} hosts`];
+  if (pending > 0) parts.push(`${pending} pending`);
+  if (trouble > 0) parts.push(`${trouble} failing`);
+  if (checking > 0) parts.push(`${checking} to check`);
+  const running = runningOps(state);
+  if (running.length > 0) parts.push(`${running.map((op) => op.kind).join(', ')} running`);
+  return parts.join(' \u00b7 ');
+}
+
+export function App(props: AppProps) {
+  const { exit } = useApp();
+  const { stdout } = useStdout();
+  const [prefs] = useState(() => props.prefs ?? memoryPrefs());
+  const [initialPrefs] = useState(() => prefs.load());
+  const [state, dispatch] = useReducer(reducer, undefined, () => {
+    let s = initialState({
+      repo: props.session.repo,
+      hosts: props.session.hosts(),
+      size: props.size ?? terminalSize(stdout),
+      layout: initialPrefs.diffLayout,
+      logHeight: initialPrefs.logHeight,
+      lastHost: initialPrefs.lastHost,
+    });
+    if (props.warnings && props.warnings.length > 0) {
+      s = reducer(s, { type: 'log/append', time: new Date().toISOString(), lines: props.warnings.map((text) => ({ level: 'warn', text })) });
+    }
+    return s;
+  });
+  const theme = useMemo(() => ({ color: props.color ?? colorEnabled() }), [props.color]);
+
+  // ---- effects: one controller for the app's lifetime
+  const onExitRef = useRef(props.onExit ?? exit);
+  onExitRef.current = props.onExit ?? exit;
+  const controller = useMemo(
+    () =>
+      new Controller(props.session, dispatch, {
+        concurrency: props.concurrency ?? initialPrefs.concurrency,
+        onQuit: () => onExitRef.current(),
+        now: props.now,
+        eventBatchMs: props.eventBatchMs,
+      }),
+    // The session is fixed for the app's lifetime.
+    [],
+  );
+  useEffect(() => () => controller.dispose(), [controller]);
+
+  const ranUpTo = useRef(-1);
+  useEffect(() => {
+    if (state.outbox.length === 0) return;
+    let upTo = ranUpTo.current;
+    for (const entry of state.outbox) {
+      if (entry.seq <= ranUpTo.current) continue;
+      upTo = entry.seq;
+      try {
+        controller.run(entry.effect);
+      } catch (error) {
+        dispatch({ type: 'log/append', time: new Date().toISOString(), lines: [{ level: 'error', text: `internal error: ${error instanceof Error ? error.message : String(error)}` }] });
+      }
+    }
+    ranUpTo.current = upTo;
+    dispatch({ type: 'outbox/taken', upTo });
+  }, [state.outbox, controller]);
+
+  // ---- size: fixed, or the terminal's
+  useEffect(() => {
+    if (props.size) dispatch({ type: 'resize', size: props.size });
+  }, [props.size]);
+  useEffect(() => {
+    if (props.size) return;
+    const onResize = () => dispatch({ type: 'resize', size: terminalSize(stdout) });
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+  }, [stdout, props.size]);
+
+  // ---- preferences: layout and log height at once, the selection after a pause
+  useEffect(() => {
+    prefs.save({ diffLayout: state.layout });
+  }, [prefs, state.layout]);
+  useEffect(() => {
+    prefs.save({ logHeight: state.logHeight });
+  }, [prefs, state.logHeight]);
+  const selectedRef = useRef(state.selected);
+  selectedRef.current = state.selected;
+  useEffect(() => {
+    const timer = setTimeout(() => prefs.save({ lastHost: state.selected }), 1000);
+    return () => clearTimeout(timer);
+  }, [prefs, state.selected]);
+  useEffect(() => () => prefs.save({ lastHost: selectedRef.current }), [prefs]);
+
+  // ---- the one input dispatcher
+  const onInput = useCallback((input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) => {
+    const press = keyPress(input, key);
+    if (press) dispatch({ type: 'key', press });
+  }, []);
+  useInput(onInput);
+
+  const now = (props.now?.() ?? new Date()).getTime();
+  return (
+    <ThemeContext.Provider value={theme}>
+      <Screen state={state} now={now} />
+    </ThemeContext.Provider>
+  );
+}
+
+function Screen({ state, now }: { state: AppState; now: number }) {
+  const layout = paneLayout(state);
+  if (layout.tooSmall) {
+    return (
+      <Box width={layout.columns} height={layout.rows}>
+        <Text wrap="wrap">
+          konf needs at least {MIN_COLUMNS}{'\u00d7'}{MIN_ROWS} (now {state.size.columns}{'\u00d7'}{state.size.rows}). Enlarge the terminal; q quits.
+        </Text>
+      </Box>
+    );
+  }
+  const contexts = activeContexts(state);
+  const shown = visibleHosts(state);
+  const modalWidth = layout.columns;
+  const modal = state.confirm ? (
+    <ConfirmDialog dialog={state.confirm} rows={confirmRows(state)} width={modalWidth} />
+  ) : state.help.open ? (
+    <HelpOverlay top={state.help.top} rows={helpRows(state)} width={modalWidth} />
+  ) : undefined;
+  return (
+    <Box flexDirection="column" width={layout.columns} height={layout.rows}>
+      <TitleBar repo={state.repo} text={titleText(state)} width={layout.columns} quitting={state.quitting} />
+      {layout.showMain ? (
+        <Box height={layout.mainHeight} flexDirection="row" overflow="hidden">
+          {modal ?? (
+            <>
+              <Box flexDirection="column" width={layout.hostWidth} height={layout.mainHeight}>
+                <HostList
+                  hosts={shown}
+                  total={state.hosts.length}
+                  status={state.status}
+                  checks={state.checks}
+                  marks={state.marks}
+                  selected={state.selected}
+                  top={state.hostTop}
+                  width={layout.hostWidth}
+                  rows={layout.hostRows}
+                  focused={state.focus === 'hosts'}
+                  now={now}
+                />
+                <Box flexGrow={1} />
+                {layout.filterBar ? <FilterBar text={state.filter.text} editing={state.filter.editing} matches={shown.length} width={layout.hostWidth} /> : null}
+              </Box>
+              <Separator height={layout.mainHeight} />
+              <ErrorBoundary name="detail pane" resetKey={`${state.selected}:${state.tab}`}>
+                <DetailPane state={state} now={now} />
+              </ErrorBoundary>
+            </>
+          )}
+        </Box>
+      ) : null}
+      {!layout.showMain && modal ? (
+        <Box height={layout.logHeight} overflow="hidden">
+          {modal}
+        </Box>
+      ) : (
+        <ErrorBoundary name="log pane">
+          <LogPane log={state.log} rows={layout.logRows} width={layout.columns} focused={state.focus === 'log' || state.logZoom} zoomed={state.logZoom} ops={state.ops} />
+        </ErrorBoundary>
+      )}
+      <HintBar contexts={contexts} width={layout.columns} notice={state.notice} />
+    </Box>
+  );
+}

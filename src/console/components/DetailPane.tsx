@@ -1,0 +1,147 @@
+/** The right-hand pane: the selected host's header, the tab bar and the active tab. */
+import { Box, Text } from 'ink';
+import { memo } from 'react';
+import { age, fit, plural, shortTime, statusLine } from '../format.js';
+import { listRows, diffViewRows } from '../state/reducer.js';
+import { diffEntries, diffHostsOf, paneLayout, previewEntries } from '../state/select.js';
+import { TABS, type AppState, type Tab } from '../state/types.js';
+import { useTone } from '../theme.js';
+import { DiffView } from './DiffView.js';
+import { ExcludesTab, FilesTab, HistoryTab, LoadState, SwitchesTab } from './Tabs.js';
+import { shortId } from '../state/confirm.js';
+
+const LONG: Record<Tab, string> = { switches: 'Switches', excludes: 'Excludes', files: 'Files', diff: 'Diff', history: 'History' };
+const SHORT: Record<Tab, string> = { switches: 'Switch', excludes: 'Excl', files: 'Files', diff: 'Diff', history: 'Hist' };
+
+export const TabBar = memo(function TabBar(props: { tab: Tab; width: number; focused: boolean }) {
+  const labels = props.width >= 60 ? LONG : SHORT;
+  return (
+    <Text wrap="truncate">
+      {TABS.map((tab, i) => (
+        <Text key={tab} inverse={tab === props.tab} bold={tab === props.tab} dimColor={tab !== props.tab}>
+          {` ${i + 1} ${labels[tab]} `}
+        </Text>
+      ))}
+    </Text>
+  );
+});
+
+export function DetailPane(props: { state: AppState; now: number }) {
+  const tone = useTone();
+  const { state } = props;
+  const layout = paneLayout(state);
+  const width = layout.detailWidth;
+  const host = state.selected;
+  const focused = state.focus === 'detail';
+  if (!host) {
+    return (
+      <Box flexDirection="column" width={width}>
+        <Text dimColor>no host{state.hosts.length === 0 ? 's in this repository' : ' selected'}</Text>
+      </Box>
+    );
+  }
+  const status = state.status[host] ?? { kind: 'unknown' as const };
+  const summary = state.hosts.find((h) => h.name === host);
+  const check = state.checks[host];
+  const info = [statusLine(status), check?.lastSnapshot ? `snapshot ${age(check.lastSnapshot, new Date(props.now))} ago` : undefined, summary ? `${plural(summary.switches, 'switch')}` : undefined]
+    .filter(Boolean)
+    .join(' \u00b7 ');
+  const statusTone = status.kind === 'in-sync' ? 'green' : status.kind === 'pending' ? 'yellow' : ['failed', 'unreachable', 'config-error'].includes(status.kind) ? 'red' : undefined;
+  return (
+    <Box flexDirection="column" width={width} height={layout.mainHeight}>
+      <Text wrap="truncate">
+        <Text bold>{host}</Text> <Text color={tone(statusTone)}>{info}</Text>
+      </Text>
+      <TabBar tab={state.tab} width={width} focused={focused} />
+      <Box flexDirection="column" height={layout.detailRows} overflow="hidden">
+        <TabBody state={state} now={props.now} width={width} focused={focused} host={host} />
+      </Box>
+    </Box>
+  );
+}
+
+function TabBody(props: { state: AppState; now: number; width: number; focused: boolean; host: string }) {
+  const tone = useTone();
+  const { state, width, focused, host } = props;
+  const status = state.status[host];
+  if (status?.kind === 'config-error' && state.tab !== 'history') {
+    return (
+      <Text color={tone('red')} wrap="wrap">
+        config error: {status.error}
+      </Text>
+    );
+  }
+  switch (state.tab) {
+    case 'switches':
+      return (
+        <LoadState value={state.plans[host]} what="plan">
+          {(plan) => <SwitchesTab plan={plan} cursor={state.lists.switches} rows={listRows(state, 'switches')} width={width} focused={focused} />}
+        </LoadState>
+      );
+    case 'excludes':
+      return (
+        <LoadState value={state.plans[host]} what="plan">
+          {(plan) => <ExcludesTab plan={plan} cursor={state.lists.excludes} rows={listRows(state, 'excludes')} width={width} focused={focused} />}
+        </LoadState>
+      );
+    case 'files':
+      return (
+        <LoadState value={state.plans[host]} what="plan">
+          {(plan) => <FilesTab plan={plan} changes={state.checks[host]?.diff?.files} cursor={state.lists.files} rows={listRows(state, 'files')} width={width} focused={focused} />}
+        </LoadState>
+      );
+    case 'diff': {
+      const entries = diffEntries(state);
+      const layout = paneLayout(state, entries.length);
+      return <DiffView entries={entries} cursor={state.diffCursor} layout={state.layout} width={width} fileRows={layout.diffFileRows} bodyRows={diffViewRows(state)} focused={focused} empty={diffEmptyText(state)} />;
+    }
+    case 'history': {
+      const preview = state.preview;
+      if (preview) {
+        const entries = previewEntries(state);
+        const layout = paneLayout(state, entries.length);
+        const title = `Rollback preview: ${host} \u2192 ${shortId(preview.snapshot.id)} (${shortTime(preview.snapshot.time)}, ${preview.snapshot.reason}) \u00b7 r rolls back \u00b7 Esc closes`;
+        return (
+          <Box flexDirection="column">
+            <Text wrap="truncate" bold color={tone('magenta')}>
+              {fit(title, width)}
+            </Text>
+            {preview.diff.state === 'ok' ? (
+              <DiffView
+                entries={entries}
+                cursor={preview.cursor}
+                layout={state.layout}
+                width={width}
+                fileRows={layout.diffFileRows}
+                bodyRows={diffViewRows(state)}
+                focused={focused}
+                empty={`the live files of ${host} already match this snapshot: a rollback writes nothing`}
+              />
+            ) : preview.diff.state === 'loading' ? (
+              <Text dimColor>computing the rollback diff{'\u2026'}</Text>
+            ) : (
+              <Text color={tone('red')}>preview failed: {preview.diff.error}</Text>
+            )}
+          </Box>
+        );
+      }
+      return (
+        <LoadState value={state.histories[host]} what="history">
+          {(snapshots) => <HistoryTab snapshots={snapshots} cursor={state.lists.history} rows={listRows(state, 'history')} width={width} focused={focused} now={props.now} />}
+        </LoadState>
+      );
+    }
+  }
+}
+
+function diffEmptyText(state: AppState): string {
+  const hosts = diffHostsOf(state);
+  const parts = hosts.map((host) => {
+    const status = state.status[host];
+    const check = state.checks[host];
+    if (check?.diff) return `${host}: in sync, nothing to deploy`;
+    if (!status || status.kind === 'unknown' || status.kind === 'checking') return `${host}: checking\u2026`;
+    return `${host}: ${statusLine(status)}`;
+  });
+  return parts.join(' \u00b7 ') || 'no host selected';
+}

@@ -1,0 +1,188 @@
+/**
+ * A file list plus one file's diff, unified or side-by-side. Windowed: only the rows on
+ * screen are rendered, each a memoized line, so a 20,000-line diff scrolls by slicing.
+ */
+import { Box, Text } from 'ink';
+import { memo } from 'react';
+import type { SideCell } from '../../core/diff/types.js';
+import { fileDoc, type DiffRow, type Segment } from '../diffRows.js';
+import { changeMark, changeTone, fit } from '../format.js';
+import { clamp, windowOf } from '../state/cursor.js';
+import type { DiffEntry } from '../state/select.js';
+import type { DiffCursor, DiffLayout } from '../state/types.js';
+import { useTone } from '../theme.js';
+
+/** The visible part of a line: `left` columns skipped, at most `width` kept. */
+export function clipSegments(segments: readonly Segment[], left: number, width: number): Segment[] {
+  const out: Segment[] = [];
+  let skip = left;
+  let room = width;
+  for (const segment of segments) {
+    let text = segment.text;
+    if (skip > 0) {
+      if (text.length <= skip) {
+        skip -= text.length;
+        continue;
+      }
+      text = text.slice(skip);
+      skip = 0;
+    }
+    if (room <= 0) break;
+    if (text.length > room) text = text.slice(0, room);
+    room -= text.length;
+    out.push({ text, changed: segment.changed });
+  }
+  return out;
+}
+
+function Segments(props: { segments: readonly Segment[]; left: number; width: number; tone: 'red' | 'green' | undefined }) {
+  const tone = useTone();
+  const parts = clipSegments(props.segments, props.left, props.width);
+  const used = parts.reduce((n, s) => n + s.text.length, 0);
+  return (
+    <>
+      {parts.map((part, i) => (
+        <Text key={i} color={tone(props.tone)} inverse={part.changed} bold={part.changed}>
+          {part.text}
+        </Text>
+      ))}
+      {used < props.width ? ' '.repeat(props.width - used) : ''}
+    </>
+  );
+}
+
+interface LineProps {
+  row: DiffRow;
+  numberWidth: number;
+  width: number;
+  left: number;
+}
+
+const num = (n: number | undefined, width: number) => (n === undefined ? ' '.repeat(width) : String(n).padStart(width));
+
+const DiffLine = memo(function DiffLine({ row, numberWidth, width, left }: LineProps) {
+  const tone = useTone();
+  if (row.type === 'hunk') {
+    return (
+      <Text wrap="truncate" color={tone('cyan')} dimColor={!tone('cyan')}>
+        {fit(row.header, width)}
+      </Text>
+    );
+  }
+  if (row.type === 'note') {
+    const color = row.tone === 'add' ? 'green' : row.tone === 'remove' ? 'red' : row.tone === 'warn' ? 'yellow' : undefined;
+    return (
+      <Text wrap="truncate" color={tone(color)}>
+        {fit(row.text, width)}
+      </Text>
+    );
+  }
+  if (row.type === 'unified') {
+    const sign = row.kind === 'delete' ? '-' : row.kind === 'insert' ? '+' : ' ';
+    const color = row.kind === 'delete' ? 'red' : row.kind === 'insert' ? 'green' : undefined;
+    const textWidth = Math.max(1, width - 2 * numberWidth - 4);
+    return (
+      <Text wrap="truncate">
+        <Text dimColor>
+          {num(row.oldLine, numberWidth)} {num(row.newLine, numberWidth)}
+        </Text>{' '}
+        <Text color={tone(color)} bold={color !== undefined}>
+          {sign}
+        </Text>{' '}
+        <Segments segments={row.segments} left={left} width={textWidth} tone={color} />
+      </Text>
+    );
+  }
+  const leftWidth = Math.floor((width - 1) / 2);
+  const rightWidth = width - 1 - leftWidth;
+  return (
+    <Text wrap="truncate">
+      <Cell cell={row.left} width={leftWidth} numberWidth={numberWidth} left={left} />
+      <Text dimColor>{'\u2502'}</Text>
+      <Cell cell={row.right} width={rightWidth} numberWidth={numberWidth} left={left} />
+    </Text>
+  );
+});
+
+function Cell(props: { cell: SideCell | undefined; width: number; numberWidth: number; left: number }) {
+  const tone = useTone();
+  const { cell, width, numberWidth } = props;
+  if (!cell) return <>{' '.repeat(Math.max(0, width))}</>;
+  const sign = cell.kind === 'delete' ? '-' : cell.kind === 'insert' ? '+' : ' ';
+  const color = cell.kind === 'delete' ? 'red' : cell.kind === 'insert' ? 'green' : undefined;
+  const textWidth = Math.max(0, width - numberWidth - 2);
+  return (
+    <>
+      <Text dimColor>{num(cell.line, numberWidth)}</Text>
+      <Text color={tone(color)} bold={color !== undefined}>
+        {sign}
+      </Text>
+      {' '}
+      <Segments segments={cell.segments} left={props.left} width={textWidth} tone={color} />
+    </>
+  );
+}
+
+const FileLine = memo(function FileLine(props: { entry: DiffEntry; showHost: boolean; current: boolean; focused: boolean; width: number }) {
+  const tone = useTone();
+  const { change, host } = props.entry;
+  const stat = change.kind === 'modified' || change.unified ? ` +${change.added} -${change.removed}` : '';
+  const name = `${props.showHost ? `${host}:` : ''}${change.path}`;
+  return (
+    <Text wrap="truncate" inverse={props.current && props.focused} bold={props.current}>
+      {props.current ? '>' : ' '}
+      <Text color={tone(changeTone(change.kind))}>{changeMark(change.kind)}</Text> {fit(name, Math.max(1, props.width - 3 - stat.length))}
+      <Text color={tone('green')}>{stat ? ` +${change.added}` : ''}</Text>
+      <Text color={tone('red')}>{stat ? ` -${change.removed}` : ''}</Text>
+    </Text>
+  );
+});
+
+export interface DiffViewProps {
+  entries: readonly DiffEntry[];
+  cursor: DiffCursor;
+  layout: DiffLayout;
+  width: number;
+  fileRows: number;
+  bodyRows: number;
+  focused: boolean;
+  /** Shown when there are no files. */
+  empty: string;
+}
+
+export function DiffView(props: DiffViewProps) {
+  const { entries, width } = props;
+  if (entries.length === 0) {
+    return (
+      <Box flexDirection="column" width={width}>
+        <Text wrap="truncate" dimColor>
+          {props.empty}
+        </Text>
+      </Box>
+    );
+  }
+  const file = clamp(props.cursor.file, 0, entries.length - 1);
+  const entry = entries[file]!;
+  const doc = fileDoc(entry.change, props.layout);
+  const showHost = new Set(entries.map((e) => e.host)).size > 1;
+  const list = windowOf(Math.max(0, file - Math.floor(props.fileRows / 2)), props.fileRows, entries.length);
+  const body = windowOf(props.cursor.top, props.bodyRows, doc.rows.length);
+  const rows = doc.rows.slice(body.start, body.end);
+  const position = doc.rows.length === 0 ? '' : ` ${body.start + 1}-${body.end}/${doc.rows.length}`;
+  const header = ` ${file + 1}/${entries.length} ${props.layout === 'unified' ? 'unified' : 'side-by-side'}${position}`;
+  const title = `${showHost ? `${entry.host}:` : ''}${entry.change.path}`;
+  return (
+    <Box flexDirection="column" width={width}>
+      {entries.slice(list.start, list.end).map((e, i) => (
+        <FileLine key={`${e.host}:${e.change.path}`} entry={e} showHost={showHost} current={list.start + i === file} focused={props.focused} width={width} />
+      ))}
+      <Text wrap="truncate" bold>
+        {fit(`\u2500 ${title} `, Math.max(1, width - header.length)).replace(/ +$/, (s) => ' ' + '\u2500'.repeat(Math.max(0, s.length - 1)))}
+        <Text dimColor>{header}</Text>
+      </Text>
+      {rows.map((row, i) => (
+        <DiffLine key={body.start + i} row={row} numberWidth={doc.numberWidth} width={width} left={props.cursor.left} />
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,101 @@
+/** The host list: windowed (only visible rows are rendered), one memoized row per host. */
+import { Box, Text } from 'ink';
+import { memo } from 'react';
+import type { HostStatus, HostSummary } from '../../core/ops/session.js';
+import { age, badge, fit } from '../format.js';
+import type { HostCheck } from '../../core/ops/session.js';
+import { windowOf } from '../state/cursor.js';
+import { useTone } from '../theme.js';
+
+export const BADGE_WIDTH = 12;
+const AGE_WIDTH = 3;
+
+interface RowProps {
+  name: string;
+  status: HostStatus;
+  lastSnapshot: string | undefined;
+  selected: boolean;
+  focused: boolean;
+  marked: boolean;
+  width: number;
+  now: number;
+}
+
+function sameRow(a: RowProps, b: RowProps): boolean {
+  return (
+    a.name === b.name &&
+    a.status === b.status &&
+    a.lastSnapshot === b.lastSnapshot &&
+    a.selected === b.selected &&
+    a.focused === b.focused &&
+    a.marked === b.marked &&
+    a.width === b.width &&
+    // Ages are shown in minutes at best: a new minute only matters when the text changes.
+    age(a.lastSnapshot, new Date(a.now)) === age(b.lastSnapshot, new Date(b.now))
+  );
+}
+
+export const HostRow = memo(function HostRow(props: RowProps) {
+  const tone = useTone();
+  const b = badge(props.status);
+  const nameWidth = Math.max(1, props.width - 2 - 1 - BADGE_WIDTH - 1 - AGE_WIDTH);
+  const mark = props.marked ? '*' : ' ';
+  const pointer = props.selected ? '>' : ' ';
+  const when = age(props.lastSnapshot, new Date(props.now));
+  const highlight = props.selected && props.focused;
+  return (
+    <Text wrap="truncate" inverse={highlight} bold={props.selected}>
+      {pointer}
+      <Text color={tone(props.marked ? 'yellow' : undefined)} bold={props.marked}>
+        {mark}
+      </Text>
+      {fit(props.name, nameWidth)}{' '}
+      <Text color={highlight ? undefined : tone(b.tone)}>{fit(b.text, BADGE_WIDTH)}</Text>{' '}
+      <Text dimColor={!highlight}>{when.padStart(AGE_WIDTH).slice(-AGE_WIDTH)}</Text>
+    </Text>
+  );
+}, sameRow);
+
+export interface HostListProps {
+  hosts: readonly HostSummary[];
+  total: number;
+  status: Record<string, HostStatus>;
+  checks: Record<string, HostCheck>;
+  marks: Record<string, true>;
+  selected: string | undefined;
+  top: number;
+  width: number;
+  rows: number;
+  focused: boolean;
+  now: number;
+}
+
+export function HostList(props: HostListProps) {
+  const { start, end } = windowOf(props.top, props.rows, props.hosts.length);
+  const shown = props.hosts.slice(start, end);
+  const marked = Object.keys(props.marks).length;
+  const heading = `Hosts ${props.hosts.length === props.total ? props.total : `${props.hosts.length}/${props.total}`}${marked > 0 ? ` \u00b7 ${marked} marked` : ''}`;
+  return (
+    <Box flexDirection="column" width={props.width}>
+      <Text wrap="truncate" bold inverse={props.focused}>
+        {fit(` ${heading}`, props.width)}
+      </Text>
+      {shown.map((host) => (
+        <HostRow
+          key={host.name}
+          name={host.name}
+          status={props.status[host.name] ?? UNKNOWN}
+          lastSnapshot={props.checks[host.name]?.lastSnapshot}
+          selected={host.name === props.selected}
+          focused={props.focused}
+          marked={props.marks[host.name] === true}
+          width={props.width}
+          now={props.now}
+        />
+      ))}
+      {props.hosts.length === 0 ? <Text dimColor> no host matches the filter</Text> : null}
+    </Box>
+  );
+}
+
+const UNKNOWN: HostStatus = { kind: 'unknown' };

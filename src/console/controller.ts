@@ -1,0 +1,230 @@
+/**
+ * Performs the reducers' effects against the FleetSession: background status checks
+ * with bounded concurrency, plan/history/preview loads, and operations whose events are
+ * batched into the state. Nothing here throws into the UI: every failure becomes an action.
+ */
+import type { OpEvent } from '../core/ops/events.js';
+import type { FleetSession, OperationResult } from '../core/ops/session.js';
+import type { Action, Effect, OpRequest } from './state/types.js';
+
+export interface ControllerOptions {
+  concurrency: number;
+  /** Called once quitting may proceed (operations stopped). */
+  onQuit: () => void;
+  now?: () => Date;
+  /** How long events are gathered before one state update (ms). */
+  eventBatchMs?: number;
+}
+
+function message(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+export class Controller {
+  private readonly queue: string[] = [];
+  private readonly inFlight = new Map<string, AbortController>();
+  private readonly ops = new Map<string, { abort: AbortController; done: Promise<void> }>();
+  private readonly checks = new AbortController();
+  private pendingEvents: { local: string; event: OpEvent }[] = [];
+  private flushTimer: NodeJS.Timeout | undefined;
+  private disposed = false;
+  private quitting = false;
+  private previews = new Map<string, AbortController>();
+
+  constructor(
+    private readonly session: FleetSession,
+    private readonly dispatch: (action: Action) => void,
+    private readonly options: ControllerOptions,
+  ) {}
+
+  private now(): string {
+    return (this.options.now?.() ?? new Date()).toISOString();
+  }
+
+  private send(action: Action) {
+    if (!this.disposed) this.dispatch(action);
+  }
+
+  run(effect: Effect): void {
+    switch (effect.type) {
+      case 'check':
+        this.enqueueChecks(effect.hosts, effect.priority);
+        return;
+      case 'load-plan':
+        void this.guard(
+          () => this.session.plan(effect.host),
+          (plan) => this.send({ type: 'plan/result', host: effect.host, plan }),
+          (error) => this.send({ type: 'plan/error', host: effect.host, error }),
+        );
+        return;
+      case 'load-history':
+        void this.guard(
+          () => this.session.history(effect.host),
+          (snapshots) => this.send({ type: 'history/result', host: effect.host, snapshots }),
+          (error) => this.send({ type: 'history/error', host: effect.host, error }),
+        );
+        return;
+      case 'load-preview': {
+        for (const abort of this.previews.values()) abort.abort();
+        const abort = new AbortController();
+        const key = `${effect.host}@${effect.snapshot}`;
+        this.previews.set(key, abort);
+        void this.guard(
+          () => this.session.rollbackPreview(effect.host, effect.snapshot, abort.signal),
+          (diff) => this.send({ type: 'preview/result', host: effect.host, snapshot: effect.snapshot, diff }),
+          (error) => {
+            if (!abort.signal.aborted) this.send({ type: 'preview/error', host: effect.host, snapshot: effect.snapshot, error });
+          },
+        ).finally(() => this.previews.delete(key));
+        return;
+      }
+      case 'run':
+        this.startOperation(effect.local, effect.request);
+        return;
+      case 'quit':
+        void this.quit(effect.cancel);
+        return;
+    }
+  }
+
+  private async guard<T>(load: () => Promise<T>, ok: (value: T) => void, fail: (error: string) => void): Promise<void> {
+    try {
+      const value = await load();
+      ok(value);
+    } catch (error) {
+      fail(message(error));
+    }
+  }
+
+  // ---------------------------------------------------------------- checks
+
+  enqueueChecks(hosts: readonly string[], priority: boolean): void {
+    if (this.quitting) return;
+    const fresh = hosts.filter((h) => !this.inFlight.has(h));
+    if (priority) {
+      for (const host of fresh) {
+        const at = this.queue.indexOf(host);
+        if (at >= 0) this.queue.splice(at, 1);
+      }
+      this.queue.unshift(...fresh);
+    } else {
+      for (const host of fresh) if (!this.queue.includes(host)) this.queue.push(host);
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    while (!this.disposed && !this.quitting && this.inFlight.size < Math.max(1, this.options.concurrency) && this.queue.length > 0) {
+      const host = this.queue.shift()!;
+      if (this.inFlight.has(host)) continue;
+      const abort = new AbortController();
+      const onAbort = () => abort.abort();
+      this.checks.signal.addEventListener('abort', onAbort, { once: true });
+      this.inFlight.set(host, abort);
+      this.send({ type: 'check/start', host });
+      this.session
+        .check(host, abort.signal)
+        .then(
+          (check) => {
+            if (!abort.signal.aborted) this.send({ type: 'check/result', check });
+          },
+          (error: unknown) => {
+            if (!abort.signal.aborted) this.send({ type: 'check/error', host, error: message(error), time: this.now() });
+          },
+        )
+        .finally(() => {
+          this.checks.signal.removeEventListener('abort', onAbort);
+          this.inFlight.delete(host);
+          this.pump();
+        });
+    }
+  }
+
+  /** Hosts waiting for or running a check (for tests and the title bar). */
+  checkLoad(): { queued: number; running: number } {
+    return { queued: this.queue.length, running: this.inFlight.size };
+  }
+
+  // ---------------------------------------------------------------- operations
+
+  private onEvent(local: string, event: OpEvent): void {
+    this.pendingEvents.push({ local, event });
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => this.flush(), this.options.eventBatchMs ?? 30);
+  }
+
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    if (this.pendingEvents.length === 0) return;
+    const items = this.pendingEvents;
+    this.pendingEvents = [];
+    this.send({ type: 'op/events', items });
+  }
+
+  private startOperation(local: string, request: OpRequest): void {
+    const abort = new AbortController();
+    const options = { onEvent: (event: OpEvent) => this.onEvent(local, event), signal: abort.signal };
+    const call = (): Promise<OperationResult> => {
+      switch (request.kind) {
+        case 'deploy':
+          return this.session.deploy(request.hosts, options);
+        case 'snapshot':
+          return this.session.snapshot(request.hosts, options);
+        case 'rollback':
+          return this.session.rollback(request.host, request.snapshot, options);
+      }
+    };
+    const done = (async () => {
+      try {
+        const result = await call();
+        this.flush();
+        this.send({ type: 'op/end', local, result, time: this.now() });
+      } catch (error) {
+        this.flush();
+        this.send({ type: 'op/end', local, error: message(error), time: this.now() });
+      } finally {
+        this.ops.delete(local);
+      }
+    })();
+    this.ops.set(local, { abort, done });
+  }
+
+  /** Number of operations still running. */
+  runningOperations(): number {
+    return this.ops.size;
+  }
+
+  // ---------------------------------------------------------------- quitting
+
+  async quit(cancel: boolean): Promise<void> {
+    if (this.quitting) {
+      // Asked again (Ctrl-C while waiting): cancel and stop waiting.
+      if (cancel) {
+        for (const op of this.ops.values()) op.abort.abort();
+        this.options.onQuit();
+      }
+      return;
+    }
+    this.quitting = true;
+    this.queue.length = 0;
+    this.checks.abort();
+    for (const abort of this.previews.values()) abort.abort();
+    if (cancel) for (const op of this.ops.values()) op.abort.abort();
+    // Operations stop at a safe point (their locks released, failures restored) before we leave.
+    await Promise.allSettled([...this.ops.values()].map((op) => op.done));
+    this.options.onQuit();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.quitting = true;
+    this.queue.length = 0;
+    this.checks.abort();
+    for (const abort of this.previews.values()) abort.abort();
+    for (const op of this.ops.values()) op.abort.abort();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+  }
+}

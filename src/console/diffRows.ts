@@ -1,0 +1,151 @@
+/**
+ * Turns a FileChange into the rows the diff view renders, for either layout. Text
+ * changes come from the core's diff engine (`sideBySideRows` / `unifiedRows` over
+ * `FileChange.unified`); binary, metadata, link and exclude changes become plain note
+ * rows. Results are cached per FileChange object, so scrolling a 20,000-line diff only
+ * slices an array.
+ */
+import { sideBySideRows, unifiedRows } from '../core/diff/sideBySide.js';
+import type { FileChange, Segment, SideCell } from '../core/diff/types.js';
+import type { DiffLayout } from './state/types.js';
+
+export type { Segment };
+
+export type DiffRow =
+  | { type: 'hunk'; header: string }
+  | { type: 'note'; text: string; tone: 'info' | 'warn' | 'add' | 'remove' }
+  | { type: 'unified'; kind: 'context' | 'delete' | 'insert'; oldLine?: number; newLine?: number; segments: Segment[]; noNewline?: boolean }
+  | { type: 'split'; left?: SideCell; right?: SideCell };
+
+export interface DiffDoc {
+  rows: DiffRow[];
+  /** Row indexes where a change starts (hunk headers, or the first note of a non-text change). */
+  hunks: number[];
+  /** Digits needed for the largest line number. */
+  numberWidth: number;
+}
+
+const isControl = (code: number) => code < 0x20 || code === 0x7f;
+
+/** Expands tabs and replaces control characters, so nothing in a file can drive the terminal. */
+export function displayText(text: string): string {
+  let plain = true;
+  for (let i = 0; i < text.length && plain; i++) plain = !isControl(text.charCodeAt(i));
+  if (plain) return text;
+  let out = '';
+  for (const ch of text) {
+    if (ch === '\t') out += ' '.repeat(4 - (out.length % 4));
+    else if (isControl(ch.charCodeAt(0))) out += '\u00b7';
+    else out += ch;
+  }
+  return out;
+}
+
+function safeSegments(segments: Segment[]): Segment[] {
+  return segments.some((s) => s.text !== displayText(s.text)) ? segments.map((s) => ({ text: displayText(s.text), changed: s.changed })) : segments;
+}
+
+function safeCell(cell: SideCell | undefined): SideCell | undefined {
+  if (!cell) return undefined;
+  const segments = safeSegments(cell.segments);
+  return segments === cell.segments ? cell : { ...cell, segments };
+}
+
+export function formatMode(mode: number | undefined): string {
+  return mode === undefined ? '?' : '0' + (mode & 0o7777).toString(8).padStart(3, '0');
+}
+
+function formatSize(bytes: number | undefined): string {
+  if (bytes === undefined) return '?';
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/** Plain-language rows for what is not a text diff (and the metadata part of one that is). */
+export function noteRows(change: FileChange): DiffRow[] {
+  const notes: DiffRow[] = [];
+  const note = (text: string, tone: 'info' | 'warn' | 'add' | 'remove' = 'info') => notes.push({ type: 'note', text, tone });
+  switch (change.kind) {
+    case 'new':
+      note('new file: created on the host', 'add');
+      break;
+    case 'removed':
+      note('removed: the file is deleted on the host', 'remove');
+      break;
+    case 'binary': {
+      const b = change.binary;
+      note('binary file differs (contents not shown)', 'warn');
+      if (b) {
+        note(`  live:    ${b.fromSize === undefined ? 'absent' : `${formatSize(b.fromSize)}  sha256 ${(b.fromSha ?? '').slice(0, 16)}`}`, 'remove');
+        note(`  desired: ${b.toSize === undefined ? 'absent' : `${formatSize(b.toSize)}  sha256 ${(b.toSha ?? '').slice(0, 16)}`}`, 'add');
+      }
+      break;
+    }
+    case 'metadata':
+      note('metadata only: contents are identical');
+      break;
+    case 'link-changed': {
+      const from = change.live && change.live.state === 'symlink' ? change.live.target : '?';
+      const to = change.desired && change.desired.state === 'symlink' ? change.desired.target : '?';
+      note(`symlink target: ${from} \u2192 ${to}`, 'warn');
+      break;
+    }
+    case 'type-changed':
+      note(`type changes: ${change.live?.state ?? '?'} \u2192 ${change.desired?.state ?? '?'}`, 'warn');
+      break;
+    case 'excluded': {
+      const rule = change.excludeRule;
+      note(`excluded${rule ? ` by ${rule.pattern} (${rule.file}:${rule.line})` : ''}: never written on this host`);
+      break;
+    }
+    case 'unreadable':
+      note(`unreadable on the host: ${change.error ?? 'unknown error'}`, 'warn');
+      break;
+    case 'unchanged':
+      note('unchanged');
+      break;
+    case 'modified':
+      break;
+  }
+  for (const meta of change.meta) note(`${meta.field}: ${meta.from} \u2192 ${meta.to}`, 'warn');
+  if (change.note) note(change.note, 'warn');
+  return notes;
+}
+
+const cache = new WeakMap<FileChange, Partial<Record<DiffLayout, DiffDoc>>>();
+
+/** The rows of one file's diff in the given layout (cached per FileChange object). */
+export function fileDoc(change: FileChange, layout: DiffLayout): DiffDoc {
+  let entry = cache.get(change);
+  if (!entry) {
+    entry = {};
+    cache.set(change, entry);
+  }
+  const hit = entry[layout];
+  if (hit) return hit;
+  const rows: DiffRow[] = noteRows(change);
+  const hunks: number[] = rows.length > 0 ? [0] : [];
+  let maxLine = 0;
+  if (change.unified) {
+    const body: DiffRow[] =
+      layout === 'unified'
+        ? unifiedRows(change.unified).map((row): DiffRow =>
+            row.kind === 'hunk'
+              ? { type: 'hunk', header: displayText(row.header ?? '') }
+              : { type: 'unified', kind: row.kind, oldLine: row.oldLine, newLine: row.newLine, segments: safeSegments(row.segments), noNewline: row.noNewline },
+          )
+        : sideBySideRows(change.unified).map((row): DiffRow =>
+            row.type === 'hunk' ? { type: 'hunk', header: displayText(row.header ?? '') } : { type: 'split', left: safeCell(row.left), right: safeCell(row.right) },
+          );
+    for (const row of body) {
+      if (row.type === 'hunk') hunks.push(rows.length);
+      else if (row.type === 'unified') maxLine = Math.max(maxLine, row.oldLine ?? 0, row.newLine ?? 0);
+      else if (row.type === 'split') maxLine = Math.max(maxLine, row.left?.line ?? 0, row.right?.line ?? 0);
+      rows.push(row);
+    }
+  }
+  const doc: DiffDoc = { rows, hunks: [...new Set(hunks)], numberWidth: Math.max(3, String(maxLine).length) };
+  entry[layout] = doc;
+  return doc;
+}

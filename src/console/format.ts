@@ -1,0 +1,174 @@
+/** Small text helpers shared by the reducers and the components (pure, no colors). */
+import type { ChangeKind, MetaChange } from '../core/diff/types.js';
+import type { HostStatus } from '../core/ops/session.js';
+
+/** Named 16-color palette entries the console uses (never hex). */
+export type Tone = 'green' | 'yellow' | 'red' | 'magenta' | 'cyan' | 'blue' | 'gray' | 'white';
+
+export interface Badge {
+  text: string;
+  tone: Tone;
+}
+
+/** The short badge a host row shows. */
+export function badge(status: HostStatus): Badge {
+  switch (status.kind) {
+    case 'unknown':
+      return { text: '\u2026', tone: 'gray' };
+    case 'checking':
+      return { text: 'checking', tone: 'gray' };
+    case 'in-sync':
+      return { text: 'in sync', tone: 'green' };
+    case 'pending':
+      return { text: `${status.count} pending`, tone: 'yellow' };
+    case 'drifted':
+      return { text: `${status.count} drifted`, tone: 'magenta' };
+    case 'unreachable':
+      return { text: 'unreachable', tone: 'red' };
+    case 'locked':
+      return { text: `locked by ${status.by}`, tone: 'cyan' };
+    case 'running':
+      return { text: `running ${status.phase}`, tone: 'blue' };
+    case 'failed':
+      return { text: 'failed', tone: 'red' };
+    case 'restored':
+      return { text: 'restored', tone: 'yellow' };
+    case 'config-error':
+      return { text: 'config error', tone: 'red' };
+  }
+}
+
+/** One line describing a status in full (detail header). */
+export function statusLine(status: HostStatus): string {
+  switch (status.kind) {
+    case 'unknown':
+      return 'not checked yet';
+    case 'checking':
+      return 'checking\u2026';
+    case 'in-sync':
+      return 'in sync';
+    case 'pending':
+      return `${status.count} file${status.count === 1 ? '' : 's'} pending`;
+    case 'drifted':
+      return `${status.count} file${status.count === 1 ? '' : 's'} drifted from the last deploy`;
+    case 'unreachable':
+      return `unreachable: ${status.error}`;
+    case 'locked':
+      return `locked by ${status.by} since ${shortTime(status.since)}`;
+    case 'running':
+      return `running: ${status.phase}`;
+    case 'failed':
+      return `failed: ${status.error}`;
+    case 'restored':
+      return `failed and restored: ${status.error}`;
+    case 'config-error':
+      return `config error: ${status.error}`;
+  }
+}
+
+/** "42s", "5m", "3h", "12d", "—" — the age of a time relative to now. */
+export function age(iso: string | undefined, now: Date): string {
+  if (!iso) return '\u2014';
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return '?';
+  const seconds = Math.max(0, Math.round((now.getTime() - then) / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`;
+  if (seconds < 86_400 * 365) return `${Math.floor(seconds / 86_400)}d`;
+  return `${Math.floor(seconds / (86_400 * 365))}y`;
+}
+
+/** "2024-05-01 10:02" in local time, or the input when it is not a date. */
+export function shortTime(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** "10:02:03" local time of an ISO stamp (log lines). */
+export function clockTime(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '--:--:--';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+/** One-character change marks, as in the file lists. */
+export function changeMark(kind: ChangeKind): string {
+  switch (kind) {
+    case 'new':
+      return '+';
+    case 'modified':
+      return 'M';
+    case 'binary':
+      return 'B';
+    case 'metadata':
+      return 'm';
+    case 'link-changed':
+      return 'L';
+    case 'type-changed':
+      return 'T';
+    case 'removed':
+      return '-';
+    case 'unchanged':
+      return '=';
+    case 'excluded':
+      return 'x';
+    case 'unreadable':
+      return '!';
+  }
+}
+
+export function changeTone(kind: ChangeKind): Tone {
+  switch (kind) {
+    case 'new':
+      return 'green';
+    case 'removed':
+    case 'unreadable':
+      return 'red';
+    case 'modified':
+    case 'binary':
+    case 'type-changed':
+    case 'link-changed':
+      return 'yellow';
+    case 'metadata':
+      return 'cyan';
+    case 'unchanged':
+    case 'excluded':
+      return 'gray';
+  }
+}
+
+/** A list of names, shortened: "web1, web2, web3 and 4 more". */
+export function nameList(names: readonly string[], max = 4): string {
+  if (names.length <= max) return names.join(', ');
+  return `${names.slice(0, max).join(', ')} and ${names.length - max} more`;
+}
+
+export function plural(count: number, word: string): string {
+  if (count === 1) return `1 ${word}`;
+  return `${count} ${/(s|sh|ch|x)$/.test(word) ? `${word}es` : `${word}s`}`;
+}
+
+/** Pads or cuts text to exactly `width` columns (ASCII-width assumption; … marks a cut). */
+export function fit(text: string, width: number): string {
+  if (width <= 0) return '';
+  if (text.length === width) return text;
+  if (text.length < width) return text + ' '.repeat(width - text.length);
+  if (width === 1) return '\u2026';
+  return text.slice(0, width - 1) + '\u2026';
+}
+
+/** Cuts text to at most `width` columns. */
+export function cut(text: string, width: number): string {
+  return text.length <= width ? text : fit(text, width);
+}
+
+/** Secrets are shown as a fixed mask, so not even their length leaks. */
+export const SECRET_MASK = '\u2022'.repeat(8);
+
+export function formatMeta(meta: MetaChange): string {
+  return `${meta.field} ${meta.from} \u2192 ${meta.to}`;
+}

@@ -1,0 +1,273 @@
+/**
+ * The console's one key table: command → keys → description → contexts. The input
+ * dispatcher, the hint bar, the `?` help overlay and the README section are all generated
+ * from it, so what the help says is what the keys do.
+ */
+
+/** Where the user is: the focused pane (and detail tab), or a modal layer on top. */
+export type Context =
+  | 'global' // any non-modal context
+  | 'hosts'
+  | 'switches'
+  | 'excludes'
+  | 'files'
+  | 'diff'
+  | 'history'
+  | 'preview' // the rollback preview inside the History tab
+  | 'log'
+  | 'filter' // typing a filter (modal)
+  | 'confirm' // a confirmation dialog (modal)
+  | 'help'; // the help overlay (modal)
+
+export const MODAL_CONTEXTS: readonly Context[] = ['filter', 'confirm', 'help'];
+
+export type CommandId =
+  | 'up'
+  | 'down'
+  | 'top'
+  | 'bottom'
+  | 'page-up'
+  | 'page-down'
+  | 'left'
+  | 'right'
+  | 'next-pane'
+  | 'prev-pane'
+  | 'tab'
+  | 'open'
+  | 'back'
+  | 'filter'
+  | 'filter-type'
+  | 'filter-erase'
+  | 'filter-accept'
+  | 'filter-clear'
+  | 'mark'
+  | 'mark-all'
+  | 'diff'
+  | 'layout'
+  | 'next-hunk'
+  | 'prev-hunk'
+  | 'next-file'
+  | 'prev-file'
+  | 'deploy'
+  | 'snapshot'
+  | 'history'
+  | 'rollback'
+  | 'yes'
+  | 'no'
+  | 'focus-log'
+  | 'follow'
+  | 'log-grow'
+  | 'log-shrink'
+  | 'log-zoom'
+  | 'refresh'
+  | 'help'
+  | 'quit'
+  | 'interrupt';
+
+export interface KeyBinding {
+  command: CommandId;
+  /** Normalized key names (see keyName): single characters, or up, down, pageup, enter, escape, tab, shift-tab, space, backspace, ctrl-c… `char` means any printable character. */
+  keys: readonly string[];
+  description: string;
+  contexts: readonly Context[];
+  /** Short label for the hint bar; bindings without one only appear in the help. */
+  hint?: string;
+}
+
+const LISTS: Context[] = ['hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log', 'help', 'confirm'];
+const NON_MODAL: Context[] = ['hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log'];
+const DIFFS: Context[] = ['diff', 'preview'];
+const ALL: Context[] = ['global', ...NON_MODAL, ...MODAL_CONTEXTS];
+
+export const KEYMAP: readonly KeyBinding[] = [
+  { command: 'up', keys: ['up', 'k'], description: 'Move up / scroll up', contexts: LISTS, hint: 'move' },
+  { command: 'down', keys: ['down', 'j'], description: 'Move down / scroll down', contexts: LISTS },
+  { command: 'top', keys: ['g', 'home'], description: 'Go to the top', contexts: LISTS },
+  { command: 'bottom', keys: ['G', 'end'], description: 'Go to the bottom (log: follow again)', contexts: LISTS },
+  { command: 'page-up', keys: ['pageup'], description: 'Page up', contexts: LISTS },
+  { command: 'page-down', keys: ['pagedown'], description: 'Page down', contexts: LISTS },
+  { command: 'left', keys: ['left'], description: 'Scroll the diff left', contexts: DIFFS },
+  { command: 'right', keys: ['right'], description: 'Scroll the diff right', contexts: DIFFS },
+  { command: 'next-pane', keys: ['tab'], description: 'Next pane (hosts, detail, log)', contexts: ['global'], hint: 'pane' },
+  { command: 'prev-pane', keys: ['shift-tab'], description: 'Previous pane', contexts: ['global'] },
+  { command: 'tab', keys: ['1', '2', '3', '4', '5'], description: 'Pick a tab: 1 Switches, 2 Excludes, 3 Files, 4 Diff, 5 History', contexts: ['global'], hint: 'tabs' },
+  { command: 'open', keys: ['enter'], description: 'Open: the host\u2019s details; a file\u2019s diff; a snapshot\u2019s rollback preview', contexts: ['hosts', 'files', 'history'], hint: 'open' },
+  { command: 'back', keys: ['escape'], description: 'Back / close (clears marks and filter in the host list)', contexts: [...NON_MODAL, 'help'], hint: 'back' },
+  { command: 'filter', keys: ['/'], description: 'Filter hosts by name or switch=value', contexts: ['global'], hint: 'filter' },
+  { command: 'filter-type', keys: ['char'], description: 'Type the filter (words: name part or switch=value)', contexts: ['filter'] },
+  { command: 'filter-erase', keys: ['backspace'], description: 'Erase a character of the filter', contexts: ['filter'] },
+  { command: 'filter-accept', keys: ['enter'], description: 'Keep the filter and return to the list', contexts: ['filter'], hint: 'keep' },
+  { command: 'filter-clear', keys: ['escape'], description: 'Clear the filter', contexts: ['filter'], hint: 'clear' },
+  { command: 'mark', keys: ['space'], description: 'Mark / unmark the host for batch work', contexts: ['hosts'], hint: 'mark' },
+  { command: 'mark-all', keys: ['a'], description: 'Mark all shown hosts (again: unmark all)', contexts: ['hosts'] },
+  { command: 'diff', keys: ['d'], description: 'Diff of the selected or marked hosts', contexts: ['global'], hint: 'diff' },
+  { command: 'layout', keys: ['v'], description: 'Toggle unified / side-by-side diff', contexts: DIFFS, hint: 'layout' },
+  { command: 'next-hunk', keys: ['n'], description: 'Next change (hunk)', contexts: DIFFS, hint: 'hunk' },
+  { command: 'prev-hunk', keys: ['N'], description: 'Previous change (hunk)', contexts: DIFFS },
+  { command: 'next-file', keys: [']'], description: 'Next file', contexts: DIFFS, hint: 'file' },
+  { command: 'prev-file', keys: ['['], description: 'Previous file', contexts: DIFFS },
+  { command: 'deploy', keys: ['D'], description: 'Deploy the selected or marked hosts (asks first)', contexts: ['global'], hint: 'deploy' },
+  { command: 'snapshot', keys: ['S'], description: 'Snapshot the selected or marked hosts (asks first)', contexts: ['global'] },
+  { command: 'history', keys: ['r'], description: 'Rollback picker: the host\u2019s snapshot history', contexts: ['hosts', 'switches', 'excludes', 'files', 'diff', 'log'] },
+  { command: 'rollback', keys: ['r'], description: 'Roll back to the selected snapshot (asks first)', contexts: ['history', 'preview'], hint: 'rollback' },
+  { command: 'yes', keys: ['y'], description: 'Confirm', contexts: ['confirm'], hint: 'yes' },
+  { command: 'no', keys: ['n', 'escape'], description: 'Cancel', contexts: ['confirm'], hint: 'no' },
+  { command: 'focus-log', keys: ['l'], description: 'Focus the log pane', contexts: ['global'] },
+  { command: 'follow', keys: ['f'], description: 'Toggle log follow mode', contexts: ['global'] },
+  { command: 'log-grow', keys: ['+'], description: 'Make the log pane taller', contexts: ['global'] },
+  { command: 'log-shrink', keys: ['-'], description: 'Make the log pane shorter', contexts: ['global'] },
+  { command: 'log-zoom', keys: ['z'], description: 'Zoom the log pane (again: back)', contexts: ['global'] },
+  { command: 'refresh', keys: ['R'], description: 'Re-check the selected or marked hosts (all when none)', contexts: ['global'] },
+  { command: 'help', keys: ['?'], description: 'Help: this list (again: close)', contexts: ['global', 'help'], hint: 'help' },
+  { command: 'quit', keys: ['q'], description: 'Quit (asks if an operation runs)', contexts: ['global'], hint: 'quit' },
+  { command: 'interrupt', keys: ['ctrl-c'], description: 'Quit (asks if an operation runs; twice: cancel it and quit)', contexts: ALL },
+];
+
+/** The subset of Ink's Key this module reads. */
+export interface KeyFlags {
+  upArrow?: boolean;
+  downArrow?: boolean;
+  leftArrow?: boolean;
+  rightArrow?: boolean;
+  pageUp?: boolean;
+  pageDown?: boolean;
+  home?: boolean;
+  end?: boolean;
+  return?: boolean;
+  escape?: boolean;
+  ctrl?: boolean;
+  shift?: boolean;
+  tab?: boolean;
+  backspace?: boolean;
+  delete?: boolean;
+  meta?: boolean;
+}
+
+/** A key press, normalized: a name for the table, and the typed text when it is printable. */
+export interface KeyPress {
+  name: string;
+  /** The characters typed (a paste arrives as one string); undefined for special keys. */
+  text?: string;
+}
+
+/** Turns Ink's (input, key) pair into a KeyPress, or undefined for what we ignore. */
+export function keyPress(input: string, key: KeyFlags): KeyPress | undefined {
+  if (key.upArrow) return { name: 'up' };
+  if (key.downArrow) return { name: 'down' };
+  if (key.leftArrow) return { name: 'left' };
+  if (key.rightArrow) return { name: 'right' };
+  if (key.pageUp) return { name: 'pageup' };
+  if (key.pageDown) return { name: 'pagedown' };
+  if (key.home) return { name: 'home' };
+  if (key.end) return { name: 'end' };
+  if (key.return) return { name: 'enter' };
+  if (key.tab) return { name: key.shift ? 'shift-tab' : 'tab' };
+  // Terminals send DEL (0x7f) for Backspace; Ink calls that `delete`.
+  if (key.backspace || key.delete) return { name: 'backspace' };
+  if (key.escape) return { name: 'escape' };
+  if (key.ctrl) return input.length === 1 ? { name: `ctrl-${input.toLowerCase()}` } : undefined;
+  if (key.meta || input.length === 0) return undefined;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(input)) return undefined;
+  if (input === ' ') return { name: 'space', text: ' ' };
+  return { name: input, text: input };
+}
+
+/**
+ * The binding a key runs in the given contexts (most specific first), or undefined.
+ * Named keys win over `char` (typed text) bindings.
+ */
+export function resolveKey(press: KeyPress, contexts: readonly Context[]): KeyBinding | undefined {
+  for (const context of contexts) {
+    for (const binding of KEYMAP) {
+      if (binding.contexts.includes(context) && binding.keys.includes(press.name)) return binding;
+    }
+  }
+  if (press.text === undefined) return undefined;
+  for (const context of contexts) {
+    for (const binding of KEYMAP) {
+      if (binding.contexts.includes(context) && binding.keys.includes('char')) return binding;
+    }
+  }
+  return undefined;
+}
+
+/** Bindings that apply in these contexts, in table order (for the hint bar). */
+export function bindingsFor(contexts: readonly Context[]): KeyBinding[] {
+  return KEYMAP.filter((binding) => binding.contexts.some((c) => contexts.includes(c)));
+}
+
+const KEY_LABELS: Record<string, string> = {
+  up: '\u2191',
+  down: '\u2193',
+  left: '\u2190',
+  right: '\u2192',
+  pageup: 'PgUp',
+  pagedown: 'PgDn',
+  home: 'Home',
+  end: 'End',
+  enter: 'Enter',
+  escape: 'Esc',
+  tab: 'Tab',
+  'shift-tab': 'Shift-Tab',
+  space: 'Space',
+  backspace: 'Backspace',
+  'ctrl-c': 'Ctrl-C',
+  char: 'text',
+};
+
+export function keyLabel(name: string): string {
+  return KEY_LABELS[name] ?? name;
+}
+
+export function keysLabel(binding: KeyBinding): string {
+  if (binding.command === 'tab') return '1\u20265';
+  return binding.keys.map(keyLabel).join(' ');
+}
+
+const CONTEXT_LABELS: Record<Context, string> = {
+  global: 'anywhere',
+  hosts: 'hosts',
+  switches: 'switches',
+  excludes: 'excludes',
+  files: 'files',
+  diff: 'diff',
+  history: 'history',
+  preview: 'rollback preview',
+  log: 'log',
+  filter: 'filter',
+  confirm: 'confirmation',
+  help: 'help',
+};
+
+export function contextsLabel(binding: KeyBinding): string {
+  const list = binding.contexts;
+  if (list.includes('global') && list.length === ALL.length) return 'always';
+  if (list === LISTS || (LISTS.every((c) => list.includes(c)) && list.length === LISTS.length)) return 'lists';
+  return list.map((c) => CONTEXT_LABELS[c]).join(', ');
+}
+
+/** One help row per binding: keys, what it does, where it applies. */
+export interface HelpRow {
+  keys: string;
+  description: string;
+  where: string;
+}
+
+export function helpRows(): HelpRow[] {
+  return KEYMAP.map((binding) => ({ keys: keysLabel(binding), description: binding.description, where: contextsLabel(binding) }));
+}
+
+/** The key table as Markdown, for the README (generated, and checked by a test). */
+export function keymapMarkdown(): string {
+  const escape = (text: string) => text.replace(/\|/g, '\\|');
+  const lines = ['| keys | command | where |', '| --- | --- | --- |'];
+  for (const row of helpRows()) {
+    const keys = row.keys
+      .split(' ')
+      .map((k) => `\`${escape(k)}\``)
+      .join(' ');
+    lines.push(`| ${keys} | ${escape(row.description)} | ${escape(row.where)} |`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,116 @@
+/** Confirmation dialogs: each states exactly what will be written where (pure). */
+import type { FileChange } from '../../core/diff/types.js';
+import { changeMark, formatMeta, nameList, plural, shortTime } from '../format.js';
+import { reviewFiles, runningOps } from './select.js';
+import type { AppState, ConfirmDialog, PreviewState } from './types.js';
+
+/** Files a deploy or rollback writes: pending changes (not excluded, unreadable or unchanged). */
+export function writtenFiles(files: readonly FileChange[]): FileChange[] {
+  return reviewFiles(files).filter((f) => f.kind !== 'excluded' && f.kind !== 'unreadable');
+}
+
+function fileLine(change: FileChange): string {
+  const parts: string[] = [];
+  if (change.kind === 'modified' || ((change.kind === 'new' || change.kind === 'removed') && change.unified)) parts.push(`+${change.added} -${change.removed}`);
+  if (change.kind === 'binary' && change.binary) parts.push(`binary, ${change.binary.toSize} bytes`);
+  if (change.kind === 'removed') parts.push('removed');
+  if (change.kind === 'link-changed' && change.desired?.state === 'symlink') parts.push(`symlink \u2192 ${change.desired.target}`);
+  for (const meta of change.meta) parts.push(formatMeta(meta));
+  return `    ${changeMark(change.kind)} ${change.path}${parts.length > 0 ? `  (${parts.join('; ')})` : ''}`;
+}
+
+function rootNote(state: AppState, host: string): string {
+  const plan = state.plans[host];
+  if (plan?.state === 'ok' && plan.value.settings.root !== '/') return ` (target root ${plan.value.settings.root})`;
+  return '';
+}
+
+export function deployDialog(state: AppState, hosts: string[], skipped: string[]): ConfirmDialog {
+  const lines: string[] = [];
+  let fileCount = 0;
+  let unknown = 0;
+  for (const host of hosts) {
+    const diff = state.checks[host]?.diff;
+    if (!diff) {
+      unknown++;
+      lines.push(`${host}${rootNote(state, host)}: not checked yet \u2014 the changes are computed when the deploy runs`);
+      continue;
+    }
+    const files = writtenFiles(diff.files);
+    fileCount += files.length;
+    if (files.length === 0) {
+      lines.push(`${host}${rootNote(state, host)}: in sync, nothing to write`);
+      continue;
+    }
+    lines.push(`${host}${rootNote(state, host)}: writes ${plural(files.length, 'file')}`);
+    for (const file of files) lines.push(fileLine(file));
+  }
+  if (skipped.length > 0) lines.push(`skipped (config error): ${nameList(skipped)}`);
+  lines.push(' ');
+  lines.push('Each host is locked and snapshotted first, then its hooks run;');
+  lines.push('any failure restores the snapshot.');
+  const files = unknown > 0 ? `${fileCount}+ files` : plural(fileCount, 'file');
+  return {
+    title: `Deploy ${files} to ${plural(hosts.length, 'host')}: ${nameList(hosts, 3)}?`,
+    lines,
+    action: { type: 'run', request: { kind: 'deploy', hosts } },
+    yesLabel: 'deploy',
+    top: 0,
+  };
+}
+
+export function snapshotDialog(hosts: string[], skipped: string[]): ConfirmDialog {
+  const lines = [
+    `Reads the managed files (contents, mode, owner, group) of: ${nameList(hosts, 8)}`,
+    'and records them in the snapshot store, one snapshot per host.',
+    'Nothing is written on the hosts.',
+  ];
+  if (skipped.length > 0) lines.push(`skipped (config error): ${nameList(skipped)}`);
+  return {
+    title: `Snapshot ${plural(hosts.length, 'host')}: ${nameList(hosts, 3)}?`,
+    lines,
+    action: { type: 'run', request: { kind: 'snapshot', hosts } },
+    yesLabel: 'snapshot',
+    top: 0,
+  };
+}
+
+export function shortId(id: string): string {
+  return id.slice(0, 7);
+}
+
+export function rollbackDialog(state: AppState, preview: PreviewState): ConfirmDialog {
+  const { host, snapshot } = preview;
+  const files = preview.diff.state === 'ok' ? writtenFiles(preview.diff.value.files) : [];
+  const lines = [
+    `Snapshot ${shortId(snapshot.id)} of ${host}: ${shortTime(snapshot.time)}, ${snapshot.reason}, by ${snapshot.operator}; it records ${plural(snapshot.files, 'file')}.`,
+  ];
+  if (files.length === 0) lines.push(`The live files of ${host}${rootNote(state, host)} already match it: nothing to write.`);
+  else {
+    lines.push(`Writes ${plural(files.length, 'file')} on ${host}${rootNote(state, host)}:`);
+    for (const file of files) lines.push(fileLine(file));
+  }
+  lines.push(' ');
+  lines.push('A pre-rollback snapshot is taken first, so this can be undone.');
+  return {
+    title: `Roll back ${host} to snapshot ${shortId(snapshot.id)} (${plural(files.length, 'file')})?`,
+    lines,
+    action: { type: 'run', request: { kind: 'rollback', host, snapshot: snapshot.id } },
+    yesLabel: 'roll back',
+    top: 0,
+  };
+}
+
+export function quitDialog(state: AppState): ConfirmDialog {
+  const running = runningOps(state);
+  const lines = running.map((op) => `${op.kind} on ${nameList(op.hosts)}`);
+  lines.push(' ');
+  lines.push('Quitting asks it to stop; hosts it has not reached yet are skipped.');
+  return {
+    title: `${plural(running.length, 'operation')} running. Quit anyway?`,
+    lines,
+    action: { type: 'quit' },
+    yesLabel: 'quit',
+    top: 0,
+  };
+}

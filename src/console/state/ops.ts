@@ -1,0 +1,156 @@
+/** Running operations: start, event stream, end; badges and log lines follow them (pure). */
+import type { HostOutcome, OpEvent } from '../../core/ops/events.js';
+import type { HostStatus, OperationResult } from '../../core/ops/session.js';
+import { appendLog, eventLines, type NewLogLine } from './log.js';
+import type { AppState, Effect, OpRequest, RunningOp } from './types.js';
+
+const KEEP_FINISHED = 10;
+
+export function requestHosts(request: OpRequest): string[] {
+  return request.kind === 'rollback' ? [request.host] : request.hosts;
+}
+
+export function pushEffects(state: AppState, effects: readonly Effect[]): AppState {
+  if (effects.length === 0) return state;
+  const entries = effects.map((effect, i) => ({ seq: state.outboxSeq + i, effect }));
+  return { ...state, outbox: [...state.outbox, ...entries], outboxSeq: state.outboxSeq + effects.length };
+}
+
+/** Hosts some unfinished operation is working on. */
+export function busyHosts(state: Pick<AppState, 'ops'>): Set<string> {
+  const busy = new Set<string>();
+  for (const op of state.ops) if (!op.finished) for (const host of op.hosts) busy.add(host);
+  return busy;
+}
+
+export function startOp(state: AppState, request: OpRequest): AppState {
+  const id = `c${state.opSeq + 1}`;
+  const hosts = requestHosts(request);
+  const previous: Record<string, HostStatus> = {};
+  const status = { ...state.status };
+  const progress: RunningOp['progress'] = {};
+  for (const host of hosts) {
+    previous[host] = state.status[host] ?? { kind: 'unknown' };
+    status[host] = { kind: 'running', phase: 'start' };
+    progress[host] = { phase: 'start' };
+  }
+  const op: RunningOp = { id, kind: request.kind, hosts, progress, previous, finished: false };
+  const ops = [...state.ops, op];
+  const next: AppState = { ...state, status, ops: trimFinished(ops), opSeq: state.opSeq + 1 };
+  return pushEffects(next, [{ type: 'run', local: id, request }]);
+}
+
+function trimFinished(ops: RunningOp[]): RunningOp[] {
+  const finished = ops.filter((op) => op.finished);
+  if (finished.length <= KEEP_FINISHED) return ops;
+  const drop = new Set(finished.slice(0, finished.length - KEEP_FINISHED).map((op) => op.id));
+  return ops.filter((op) => !drop.has(op.id));
+}
+
+function outcomeStatus(op: RunningOp, host: string, outcome: HostOutcome, error: string | undefined): HostStatus {
+  const previous = op.previous[host] ?? { kind: 'unknown' };
+  switch (outcome) {
+    case 'failed':
+      return { kind: 'failed', error: error ?? `${op.kind} failed` };
+    case 'restored':
+      return { kind: 'restored', error: error ?? `${op.kind} failed; the snapshot was restored` };
+    case 'restore-failed':
+      return { kind: 'failed', error: `restore failed, needs a human: ${error ?? 'unknown error'}` };
+    case 'ok':
+    case 'unchanged':
+      // What deploy and rollback changed is re-checked; a snapshot leaves the files alone.
+      return op.kind === 'deploy' || op.kind === 'rollback' ? { kind: 'checking' } : previous;
+    case 'pending':
+    case 'skipped':
+      return previous;
+  }
+}
+
+/** Applies a batch of events: progress, badges, the log, re-checks after changes. */
+export function applyEvents(state: AppState, items: readonly { local: string; event: OpEvent }[]): AppState {
+  let ops = state.ops;
+  const status = { ...state.status };
+  const checks = { ...state.checks };
+  const lines: NewLogLine[] = [];
+  const recheck: string[] = [];
+  for (const { local, event } of items) {
+    lines.push(...eventLines(event));
+    const index = ops.findIndex((op) => op.id === local);
+    if (index < 0) continue;
+    let op = ops[index]!;
+    switch (event.type) {
+      case 'op-start':
+        op = { ...op, opId: event.op };
+        break;
+      case 'op-end':
+        op = { ...op, finished: true, ok: event.ok, summary: lines[lines.length - 1]?.text };
+        break;
+      case 'host-result': {
+        op = { ...op, progress: { ...op.progress, [event.host]: { ...op.progress[event.host], phase: event.phase, outcome: event.outcome } } };
+        status[event.host] = outcomeStatus(op, event.host, event.outcome, event.error);
+        if (event.snapshot) {
+          const check = checks[event.host];
+          checks[event.host] = { ...(check ?? { host: event.host, status: status[event.host]! }), lastSnapshot: event.time };
+        }
+        if ((event.outcome === 'ok' || event.outcome === 'unchanged') && (op.kind === 'deploy' || op.kind === 'rollback')) recheck.push(event.host);
+        break;
+      }
+      case 'progress':
+      case 'log':
+      case 'file':
+      case 'hook-output': {
+        const host = event.host;
+        if (!host || !op.hosts.includes(host) || op.progress[host]?.outcome) break;
+        const done = event.type === 'progress' ? event.done : op.progress[host]?.done;
+        const total = event.type === 'progress' ? event.total : op.progress[host]?.total;
+        const current = op.progress[host];
+        if (current?.phase !== event.phase || current.done !== done || current.total !== total) {
+          op = { ...op, progress: { ...op.progress, [host]: { phase: event.phase, done, total } } };
+        }
+        const shown = status[host];
+        if (shown?.kind !== 'running' || shown.phase !== event.phase) status[host] = { kind: 'running', phase: event.phase };
+        break;
+      }
+    }
+    if (op !== ops[index]) ops = ops.map((o, i) => (i === index ? op : o));
+  }
+  let next: AppState = { ...state, ops: trimFinished([...ops]), status, checks, log: appendLog(state.log, lines) };
+  if (recheck.length > 0) next = pushEffects(next, [{ type: 'check', hosts: recheck, priority: true }]);
+  return next;
+}
+
+/** The operation's promise settled: close it, and fix up hosts that never reported an outcome. */
+export function endOp(state: AppState, local: string, result: OperationResult | undefined, error: string | undefined, time: string): AppState {
+  const op = state.ops.find((o) => o.id === local);
+  if (!op) return state;
+  const status = { ...state.status };
+  const lines: NewLogLine[] = [];
+  const recheck: string[] = [];
+  const progress = { ...op.progress };
+  for (const host of op.hosts) {
+    if (progress[host]?.outcome) continue;
+    const outcome = result?.outcomes[host];
+    if (outcome) {
+      status[host] = outcomeStatus(op, host, outcome, undefined);
+      progress[host] = { ...progress[host], phase: 'done', outcome };
+      if ((outcome === 'ok' || outcome === 'unchanged') && (op.kind === 'deploy' || op.kind === 'rollback')) recheck.push(host);
+    } else if (error) {
+      status[host] = { kind: 'failed', error };
+      progress[host] = { ...progress[host], phase: 'done', outcome: 'failed' };
+    } else {
+      status[host] = op.previous[host] ?? { kind: 'unknown' };
+      progress[host] = { ...progress[host], phase: 'done', outcome: 'skipped' };
+    }
+  }
+  if (error) lines.push({ time, level: 'error', source: 'console', text: `${op.kind} failed: ${error}` });
+  else if (!op.finished && result) lines.push({ time, level: result.ok ? 'info' : 'error', source: 'console', text: `${op.kind} ${result.ok ? 'done' : 'failed'}` });
+  const ended: RunningOp = { ...op, progress, finished: true, ok: op.ok ?? (error ? false : result?.ok), summary: op.summary ?? lines[0]?.text };
+  let next: AppState = {
+    ...state,
+    status,
+    ops: state.ops.map((o) => (o.id === local ? ended : o)),
+    log: appendLog(state.log, lines),
+  };
+  if (recheck.length > 0) next = pushEffects(next, [{ type: 'check', hosts: recheck, priority: true }]);
+  return next;
+}

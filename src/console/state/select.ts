@@ -1,0 +1,204 @@
+/** Derived data (pure, memoized on input identity): filtered hosts, pane sizes, contexts, diff files. */
+import type { FileChange } from '../../core/diff/types.js';
+import type { HostSummary } from '../../core/ops/session.js';
+import type { Context } from '../keymap.js';
+import type { AppState, Size } from './types.js';
+import { clamp } from './cursor.js';
+
+// ---------------------------------------------------------------- filter
+
+export interface FilterTerm {
+  kind: 'name' | 'switch';
+  name: string;
+  value: string;
+  negate: boolean;
+}
+
+export function parseFilter(text: string): FilterTerm[] {
+  const terms: FilterTerm[] = [];
+  for (const word of text.trim().split(/\s+/)) {
+    if (word === '') continue;
+    const eq = word.indexOf('=');
+    if (eq > 0) {
+      const negate = word[eq - 1] === '!';
+      terms.push({ kind: 'switch', name: word.slice(0, negate ? eq - 1 : eq), value: word.slice(eq + 1), negate });
+    } else {
+      terms.push({ kind: 'name', name: word.toLowerCase(), value: '', negate: false });
+    }
+  }
+  return terms;
+}
+
+function globMatch(pattern: string, value: string): boolean {
+  if (!pattern.includes('*')) return pattern.toLowerCase() === value.toLowerCase();
+  const source = pattern
+    .split('*')
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${source}$`, 'i').test(value);
+}
+
+/** Every word must match: a part of the host name, or `switch=value` (`*` globs, `!=` negates). */
+export function matchesFilter(host: HostSummary, terms: readonly FilterTerm[]): boolean {
+  return terms.every((term) => {
+    if (term.kind === 'name') return host.name.toLowerCase().includes(term.name);
+    const value = host.values[term.name];
+    const hit = value !== undefined && globMatch(term.value, value);
+    return term.negate ? !hit : hit;
+  });
+}
+
+let lastHosts: readonly HostSummary[] | undefined;
+let lastText: string | undefined;
+let lastVisible: HostSummary[] = [];
+
+export function visibleHosts(state: Pick<AppState, 'hosts' | 'filter'>): HostSummary[] {
+  if (state.hosts === lastHosts && state.filter.text === lastText) return lastVisible;
+  const terms = parseFilter(state.filter.text);
+  lastVisible = terms.length === 0 ? [...state.hosts] : state.hosts.filter((h) => matchesFilter(h, terms));
+  lastHosts = state.hosts;
+  lastText = state.filter.text;
+  return lastVisible;
+}
+
+export function selectedIndex(state: Pick<AppState, 'hosts' | 'filter' | 'selected'>): number {
+  return visibleHosts(state).findIndex((h) => h.name === state.selected);
+}
+
+/** Marked hosts in list order, or the selected host. */
+export function targetHosts(state: Pick<AppState, 'hosts' | 'marks' | 'selected'>): string[] {
+  const marked = state.hosts.filter((h) => state.marks[h.name]).map((h) => h.name);
+  if (marked.length > 0) return marked;
+  return state.selected ? [state.selected] : [];
+}
+
+// ---------------------------------------------------------------- layout
+
+export interface PaneLayout {
+  columns: number;
+  /** Rows Ink draws: one less than the terminal, so a frame never scrolls it. */
+  rows: number;
+  tooSmall: boolean;
+  showMain: boolean;
+  hostWidth: number;
+  detailWidth: number;
+  /** Height of the host list + detail area. */
+  mainHeight: number;
+  hostRows: number;
+  filterBar: boolean;
+  /** Rows under the detail header and tab bar. */
+  detailRows: number;
+  diffFileRows: number;
+  diffRows: number;
+  /** Log pane: header line + content rows. */
+  logHeight: number;
+  logRows: number;
+}
+
+export const MIN_COLUMNS = 50;
+export const MIN_ROWS = 12;
+const MIN_MAIN = 8;
+
+export function maxLogHeight(size: Size): number {
+  // title + hint + log header + the smallest main area
+  return Math.max(0, size.rows - 1 - 3 - MIN_MAIN);
+}
+
+export function paneLayout(state: Pick<AppState, 'size' | 'logHeight' | 'logZoom' | 'filter'>, diffFileCount = 0): PaneLayout {
+  const columns = Math.max(1, state.size.columns);
+  const rows = Math.max(1, state.size.rows - 1);
+  const tooSmall = columns < MIN_COLUMNS || state.size.rows < MIN_ROWS;
+  const body = Math.max(0, rows - 2);
+  const logContent = state.logZoom ? Math.max(0, body - 1) : clamp(state.logHeight, 0, maxLogHeight(state.size));
+  const logHeight = state.logZoom ? body : logContent + 1;
+  const mainHeight = state.logZoom ? 0 : Math.max(0, body - logHeight);
+  const hostWidth = clamp(Math.floor(columns * 0.375), 26, 44);
+  const detailWidth = Math.max(0, columns - hostWidth - 1);
+  const filterBar = state.filter.editing || state.filter.text !== '';
+  const hostRows = Math.max(0, mainHeight - 1 - (filterBar ? 1 : 0));
+  const detailRows = Math.max(0, mainHeight - 2);
+  const diffFileRows = diffFileCount === 0 ? 0 : Math.min(diffFileCount, Math.max(1, Math.floor(detailRows / 5)));
+  const diffRows = Math.max(1, detailRows - diffFileRows - 1);
+  return {
+    columns,
+    rows,
+    tooSmall,
+    showMain: !state.logZoom,
+    hostWidth,
+    detailWidth,
+    mainHeight,
+    hostRows,
+    filterBar,
+    detailRows,
+    diffFileRows,
+    diffRows,
+    logHeight,
+    logRows: logContent,
+  };
+}
+
+// ---------------------------------------------------------------- contexts
+
+/** Active key contexts, most specific first. Modal layers shut out everything else. */
+export function activeContexts(state: AppState): Context[] {
+  if (state.confirm) return ['confirm'];
+  if (state.help.open) return ['help'];
+  if (state.filter.editing) return ['filter'];
+  if (state.focus === 'log' || state.logZoom) return ['log', 'global'];
+  if (state.focus === 'hosts') return ['hosts', 'global'];
+  if (state.tab === 'history' && state.preview) return ['preview', 'global'];
+  return [state.tab, 'global'];
+}
+
+// ---------------------------------------------------------------- diff files
+
+export interface DiffEntry {
+  host: string;
+  change: FileChange;
+}
+
+/** Files a diff view lists: everything but unchanged files. */
+export function reviewFiles(files: readonly FileChange[]): FileChange[] {
+  return files.filter((f) => f.kind !== 'unchanged');
+}
+
+let lastDiffKey: unknown[] = [];
+let lastDiffEntries: DiffEntry[] = [];
+
+export function diffHostsOf(state: Pick<AppState, 'diffHosts' | 'selected'>): string[] {
+  return state.diffHosts ?? (state.selected ? [state.selected] : []);
+}
+
+/** The Diff tab's files across its hosts (memoized on the hosts' diff objects). */
+export function diffEntries(state: Pick<AppState, 'diffHosts' | 'selected' | 'checks'>): DiffEntry[] {
+  const hosts = diffHostsOf(state);
+  const key: unknown[] = [...hosts, ...hosts.map((h) => state.checks[h]?.diff)];
+  if (key.length === lastDiffKey.length && key.every((k, i) => k === lastDiffKey[i])) return lastDiffEntries;
+  const entries: DiffEntry[] = [];
+  for (const host of hosts) {
+    for (const change of reviewFiles(state.checks[host]?.diff?.files ?? [])) entries.push({ host, change });
+  }
+  lastDiffKey = key;
+  lastDiffEntries = entries;
+  return entries;
+}
+
+export function previewEntries(state: Pick<AppState, 'preview'>): DiffEntry[] {
+  const preview = state.preview;
+  if (!preview || preview.diff.state !== 'ok') return [];
+  return previewCache(preview.host, preview.diff.value.files);
+}
+
+const previewMemo = new WeakMap<readonly FileChange[], DiffEntry[]>();
+function previewCache(host: string, files: readonly FileChange[]): DiffEntry[] {
+  let hit = previewMemo.get(files);
+  if (!hit) {
+    hit = reviewFiles(files).map((change) => ({ host, change }));
+    previewMemo.set(files, hit);
+  }
+  return hit;
+}
+
+export function runningOps(state: Pick<AppState, 'ops'>) {
+  return state.ops.filter((op) => !op.finished);
+}

@@ -1,0 +1,180 @@
+/** The console's state and actions: plain data, changed only by the pure reducers here. */
+import type { HostDiff } from '../../core/diff/types.js';
+import type { HostPlan } from '../../core/fleet/types.js';
+import type { OperationKind, OpEvent, Level, Phase, HostOutcome } from '../../core/ops/events.js';
+import type { HostCheck, HostStatus, HostSummary, OperationResult } from '../../core/ops/session.js';
+import type { SnapshotInfo } from '../../core/store/types.js';
+import type { KeyPress } from '../keymap.js';
+
+export type Focus = 'hosts' | 'detail' | 'log';
+export type Tab = 'switches' | 'excludes' | 'files' | 'diff' | 'history';
+export const TABS: readonly Tab[] = ['switches', 'excludes', 'files', 'diff', 'history'];
+export type DiffLayout = 'unified' | 'side-by-side';
+
+export type Loadable<T> = { state: 'loading' } | { state: 'ok'; value: T } | { state: 'error'; error: string };
+
+/** A cursor in a windowed list: the selected index and the first visible row. */
+export interface ListCursor {
+  index: number;
+  top: number;
+}
+
+/** Where a diff view is: which file, first visible row, horizontal offset. */
+export interface DiffCursor {
+  file: number;
+  top: number;
+  left: number;
+}
+
+export interface Size {
+  columns: number;
+  rows: number;
+}
+
+export interface LogLine {
+  /** Sequence number, unique for the session (React key). */
+  seq: number;
+  time: string;
+  level: Level;
+  host?: string;
+  /** `hook` lines are hook output; `console` lines are the console's own messages. */
+  source: 'event' | 'hook' | 'console';
+  stream?: 'stdout' | 'stderr';
+  text: string;
+}
+
+export interface LogState {
+  lines: readonly LogLine[];
+  /** Lines ever appended (the next seq). */
+  appended: number;
+  /** Lines dropped from the front to bound memory. */
+  dropped: number;
+  capacity: number;
+  follow: boolean;
+  /** First visible line (index into lines) when not following. */
+  top: number;
+}
+
+/** What a writing (or store-writing) operation does, as the user asked for it. */
+export type OpRequest =
+  | { kind: 'deploy'; hosts: string[] }
+  | { kind: 'snapshot'; hosts: string[] }
+  | { kind: 'rollback'; host: string; snapshot: string };
+
+export interface HostProgress {
+  phase: Phase;
+  done?: number;
+  total?: number;
+  outcome?: HostOutcome;
+}
+
+export interface RunningOp {
+  /** Console-local id (the core's op id arrives with op-start). */
+  id: string;
+  kind: OperationKind;
+  hosts: string[];
+  opId?: string;
+  progress: Record<string, HostProgress>;
+  /** Badges before the operation, restored for hosts it did not change. */
+  previous: Record<string, HostStatus>;
+  finished: boolean;
+  ok?: boolean;
+  summary?: string;
+}
+
+export interface ConfirmDialog {
+  title: string;
+  lines: string[];
+  /** What `y` does. */
+  action: { type: 'run'; request: OpRequest } | { type: 'quit' };
+  yesLabel: string;
+  top: number;
+}
+
+export interface PreviewState {
+  host: string;
+  snapshot: SnapshotInfo;
+  diff: Loadable<HostDiff>;
+  cursor: DiffCursor;
+  /** Open the rollback confirmation as soon as the preview has loaded. */
+  confirmWhenLoaded: boolean;
+}
+
+/** Side effects the reducers ask for; the app's effect runner performs and drains them. */
+export type Effect =
+  | { type: 'check'; hosts: string[]; priority: boolean }
+  | { type: 'load-plan'; host: string }
+  | { type: 'load-history'; host: string }
+  | { type: 'load-preview'; host: string; snapshot: string }
+  | { type: 'run'; local: string; request: OpRequest }
+  | { type: 'quit'; cancel: boolean };
+
+export interface OutboxEntry {
+  seq: number;
+  effect: Effect;
+}
+
+export interface AppState {
+  size: Size;
+  repo: string;
+  hosts: readonly HostSummary[];
+  status: Record<string, HostStatus>;
+  checks: Record<string, HostCheck>;
+  /** Selected host name (stable under filtering) and the host list's first visible row. */
+  selected: string | undefined;
+  hostTop: number;
+  marks: Record<string, true>;
+  filter: { text: string; editing: boolean };
+  focus: Focus;
+  tab: Tab;
+  /** Cursors of the list tabs, reset when the selected host changes. */
+  lists: Record<'switches' | 'excludes' | 'files' | 'history', ListCursor>;
+  plans: Record<string, Loadable<HostPlan>>;
+  histories: Record<string, Loadable<SnapshotInfo[]>>;
+  /** Hosts shown in the Diff tab; undefined = the selected host. */
+  diffHosts: string[] | undefined;
+  diffCursor: DiffCursor;
+  /** The diff path to jump to once the Diff tab has its files (from Files → Enter). */
+  diffPath?: string;
+  preview: PreviewState | undefined;
+  layout: DiffLayout;
+  log: LogState;
+  logHeight: number;
+  logZoom: boolean;
+  confirm: ConfirmDialog | undefined;
+  help: { open: boolean; top: number };
+  ops: readonly RunningOp[];
+  opSeq: number;
+  outbox: readonly OutboxEntry[];
+  outboxSeq: number;
+  /** A short message on the title bar (e.g. "no host selected"); cleared by the next key. */
+  notice?: string;
+  quitting: boolean;
+}
+
+export type Action =
+  | { type: 'key'; press: KeyPress }
+  | { type: 'resize'; size: Size }
+  | { type: 'check/start'; host: string }
+  | { type: 'check/result'; check: HostCheck }
+  | { type: 'check/error'; host: string; error: string; time: string }
+  | { type: 'plan/result'; host: string; plan: HostPlan }
+  | { type: 'plan/error'; host: string; error: string }
+  | { type: 'history/result'; host: string; snapshots: SnapshotInfo[] }
+  | { type: 'history/error'; host: string; error: string }
+  | { type: 'preview/result'; host: string; snapshot: string; diff: HostDiff }
+  | { type: 'preview/error'; host: string; snapshot: string; error: string }
+  | { type: 'op/events'; items: { local: string; event: OpEvent }[] }
+  | { type: 'op/end'; local: string; result?: OperationResult; error?: string; time: string }
+  | { type: 'log/append'; lines: { level: Level; text: string; host?: string }[]; time: string }
+  | { type: 'outbox/taken'; upTo: number };
+
+export interface InitOptions {
+  repo: string;
+  hosts: HostSummary[];
+  size: Size;
+  layout?: DiffLayout;
+  logHeight?: number;
+  lastHost?: string;
+  logCapacity?: number;
+}
