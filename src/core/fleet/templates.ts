@@ -66,64 +66,109 @@ interface NunjucksInternals {
   nodes: Record<string, unknown>;
 }
 
-/** Renders one template for one host. Throws ConfigError on any template problem. */
-export function renderTemplate(input: TemplateInput): TemplateResult {
-  const used = new Set<string>();
-  const state: { signal?: TemplateSignal } = {};
+/** What the render in progress reads: set for the duration of one (synchronous) render. */
+interface RenderState {
+  input: TemplateInput;
+  used: Set<string>;
+  signal?: TemplateSignal;
+  helpers: { skip: (reason?: unknown) => never; fail: (message?: unknown) => never; defined: (name: unknown) => boolean };
+}
+let active: RenderState | undefined;
+
+let sharedEnv: nunjucks.Environment | undefined;
+
+/**
+ * One Nunjucks environment for every render. Its globals are a Proxy onto the render in
+ * progress: Context.lookup asks `name in env.globals` first, so answering yes for every
+ * name routes all free variables through `get`, where switch reads are recorded and unknown
+ * names fail. Renders are synchronous, so one active render at a time is guaranteed.
+ */
+function environment(): nunjucks.Environment {
+  if (sharedEnv !== undefined) return sharedEnv;
+  const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true, dev: true });
+  const withGlobals = env as unknown as { globals: Record<string, unknown> };
+  withGlobals.globals = new Proxy(withGlobals.globals, {
+    has: () => true,
+    get: (builtins, key) => {
+      const state = active;
+      if (typeof key !== 'string' || state === undefined) return Reflect.get(builtins, key);
+      if (key === 'konf') return state.helpers;
+      if (key === 'konf_host') {
+        state.used.add(key);
+        return state.input.host;
+      }
+      const value = state.input.switches.get(key);
+      if (value !== undefined) {
+        state.used.add(key);
+        return value;
+      }
+      if (key in builtins) return builtins[key];
+      throw new UndefinedName(key);
+    },
+  });
+  sharedEnv = env;
+  return env;
+}
+
+/** Compiled templates by source and text: every host renders the same few templates. */
+const compiled = new Map<string, nunjucks.Template>();
+const COMPILED_MAX = 512;
+
+function compile(input: TemplateInput): nunjucks.Template {
+  const key = `${input.source}\0${input.text}`;
+  let template = compiled.get(key);
+  if (template === undefined) {
+    template = new nunjucks.Template(input.text, environment(), input.source, true);
+    if (compiled.size >= COMPILED_MAX) compiled.clear();
+    compiled.set(key, template);
+  }
+  return template;
+}
+
+function newState(input: TemplateInput): RenderState {
+  const state: RenderState = {
+    input,
+    used: new Set(),
+    helpers: {
+      skip: (reason) => raise('skip', reason),
+      fail: (message) => raise('fail', message),
+      defined: (name) => {
+        if (typeof name !== 'string') return false;
+        if (name === 'konf_host') return true;
+        const has = input.switches.has(name);
+        if (has) state.used.add(name);
+        return has;
+      },
+    },
+  };
   const raise = (signal: 'skip' | 'fail', message: unknown): never => {
     const text = typeof message === 'string' && message.trim() !== '' ? message.trim() : signal === 'skip' ? 'skipped by the template' : 'konf.fail() called';
     state.signal = new TemplateSignal(signal, text);
     throw state.signal;
   };
-  const helpers = {
-    skip: (reason?: unknown) => raise('skip', reason),
-    fail: (message?: unknown) => raise('fail', message),
-    defined: (name: unknown) => {
-      if (typeof name !== 'string') return false;
-      if (name === 'konf_host') return true;
-      const has = input.switches.has(name);
-      if (has) used.add(name);
-      return has;
-    },
-  };
+  return state;
+}
 
-  const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true, dev: true });
-  const withGlobals = env as unknown as { globals: Record<string, unknown> };
-  const builtins = withGlobals.globals;
-  // Context.lookup asks `name in env.globals` first: answering yes for every name routes all
-  // free variables through `get`, where switch reads are recorded and unknown names fail.
-  withGlobals.globals = new Proxy(builtins, {
-    has: () => true,
-    get: (target, key) => {
-      if (typeof key !== 'string') return Reflect.get(target, key);
-      if (key === 'konf') return helpers;
-      if (key === 'konf_host') {
-        used.add(key);
-        return input.host;
-      }
-      const value = input.switches.get(key);
-      if (value !== undefined) {
-        used.add(key);
-        return value;
-      }
-      if (key in target) return target[key];
-      throw new UndefinedName(key);
-    },
-  });
-
+/** Renders one template for one host. Throws ConfigError on any template problem. */
+export function renderTemplate(input: TemplateInput): TemplateResult {
+  const state = newState(input);
   let content: string;
+  const previous = active;
+  active = state;
   try {
-    content = new nunjucks.Template(input.text, env, input.source).render({});
+    content = compile(input).render({});
   } catch (err) {
     const signal = state.signal;
-    if (signal?.signal === 'skip') return { kind: 'skipped', reason: signal.message, switchesUsed: [...used] };
+    if (signal?.signal === 'skip') return { kind: 'skipped', reason: signal.message, switchesUsed: [...state.used] };
     throw templateError(err, input, signal);
+  } finally {
+    active = previous;
   }
   if (state.signal?.signal === 'skip') {
-    // The template caught nothing: a skip always ends rendering, but be safe.
-    return { kind: 'skipped', reason: state.signal.message, switchesUsed: [...used] };
+    // A template that swallowed the skip (it cannot, today): still honour it.
+    return { kind: 'skipped', reason: state.signal.message, switchesUsed: [...state.used] };
   }
-  return { kind: 'rendered', content, switchesUsed: [...used] };
+  return { kind: 'rendered', content, switchesUsed: [...state.used] };
 }
 
 function causeChain(err: unknown): unknown[] {
