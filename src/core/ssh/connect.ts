@@ -41,6 +41,11 @@ export interface ConnectOptions {
   protocolDebug?: boolean;
   /** Match blocks in the config: warn (default) or error. */
   matchBlocks?: 'warn' | 'error';
+  /**
+   * Supplies an open connection to the last jump hop of a chain (the pool shares one per
+   * jump chain); without it each connection dials its own jump hops.
+   */
+  jumpVia?: (jumps: ResolvedHost[]) => Promise<Connection>;
   signal?: AbortSignal;
 }
 
@@ -286,10 +291,44 @@ async function connectHop(hop: ResolvedHost, sock: Duplex | undefined, ctx: HopC
  * HostError (or a ConfigError for a bad config).
  */
 export async function connect(host: string, options: ConnectOptions): Promise<Connection> {
-  const log = options.log ?? (() => undefined);
   const chain = options.config.resolveChain(host, options.matchBlocks ? { matchBlocks: options.matchBlocks } : {});
+  return connectChain(host, chain, options);
+}
+
+/** A jump-chain error restated for the target host (kind and OpenSSH text kept). */
+function viaJumpError(host: string, jump: string, err: unknown): unknown {
+  if (!(err instanceof HostError) || err.host === host) return err;
+  const message = `jump host ${jump}: ${err.message}`;
+  if (err instanceof HostKeyError) return new HostKeyError(host, err.keyKind, message, err.longMessage, err.fingerprint, err.check);
+  return new HostError(host, err.kind, message, { cause: err });
+}
+
+/** Connects along an already resolved chain (jump hops first, the host last). */
+export async function connectChain(host: string, chain: ResolvedHost[], options: ConnectOptions): Promise<Connection> {
+  const log = options.log ?? (() => undefined);
   const identities = options.identities ?? new IdentityCache();
   const ctx: HopContext = { target: host, options, identities, log: (l) => log(`${host}: ${l}`) };
+  const maxChannels = options.maxChannels ?? DEFAULT_MAX_CHANNELS;
+  const target = chain[chain.length - 1];
+  if (!target) throw new Error('empty hop chain');
+
+  if (chain.length > 1 && options.jumpVia) {
+    const jumps = chain.slice(0, -1);
+    const last = jumps[jumps.length - 1] as ResolvedHost;
+    let via: Connection;
+    try {
+      via = await options.jumpVia(jumps);
+    } catch (err) {
+      throw viaJumpError(host, last.alias, err);
+    }
+    if (options.signal?.aborted) throw cancelled(host);
+    ctx.log(`through the shared connection to ${last.alias}`);
+    const timeoutMs = target.connectTimeoutMs ?? options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const sock = await forward(via.sshClient, last, target, host, timeoutMs, options.signal);
+    const client = await connectHop(target, sock, ctx);
+    return new Connection(host, chain, [client], { maxChannels, log: ctx.log });
+  }
+
   const clients: ClientType[] = [];
   try {
     let sock: Duplex | undefined;
@@ -310,5 +349,5 @@ export async function connect(host: string, options: ConnectOptions): Promise<Co
     }
     throw err;
   }
-  return new Connection(host, chain, clients, { maxChannels: options.maxChannels ?? DEFAULT_MAX_CHANNELS, log: ctx.log });
+  return new Connection(host, chain, clients, { maxChannels, log: ctx.log });
 }

@@ -53,8 +53,9 @@ export class Connection implements ExecChannel {
   constructor(
     /** The host alias (named in every error). */
     readonly host: string,
-    /** Every hop resolved, the host itself last. */
+    /** Every hop resolved (jump hops first), the host itself last. */
     readonly chain: readonly ResolvedHost[],
+    /** The clients this connection owns (its jump hops', unless shared, then its own). */
     private readonly clients: readonly Client[],
     private readonly options: ConnectionOptions,
   ) {
@@ -82,6 +83,11 @@ export class Connection implements ExecChannel {
       });
     });
     // If a jump hop drops, the target's transport stream ends too, closing it.
+  }
+
+  /** The ssh2 client of the host's own hop (for forwarding and other low-level uses). */
+  get sshClient(): Client {
+    return this.client;
   }
 
   /** The host's resolved configuration. */

@@ -2,15 +2,16 @@
  * One SSH connection per host, reused by every operation of a run. Connecting is shared
  * (concurrent callers of `get(host)` wait on the same attempt) and bounded across hosts;
  * a dropped connection is forgotten so the next `get` reconnects; `closeAll` closes
- * everything cleanly.
+ * everything cleanly. Hosts behind the same ProxyJump chain share one connection to the
+ * jump host (like OpenSSH's ControlMaster), each still verified and authenticated itself.
  */
 import { HostError } from '../errors.js';
 import type { ExecChannel, ExecOptions, ExecResult } from '../remote/types.js';
 import { IdentityCache, type PassphraseProvider } from './auth.js';
-import { connect, DEFAULT_MAX_CHANNELS } from './connect.js';
+import { connect, connectChain, DEFAULT_MAX_CHANNELS, type ConnectOptions } from './connect.js';
 import type { Connection } from './connection.js';
 import { Limiter } from './limiter.js';
-import { defaultConfigFiles, SshConfig, type StrictHostKeyChecking } from './sshConfig.js';
+import { defaultConfigFiles, SshConfig, type ResolvedHost, type StrictHostKeyChecking } from './sshConfig.js';
 
 export const DEFAULT_CONNECT_CONCURRENCY = 16;
 
@@ -45,6 +46,8 @@ export class SshPool {
   private readonly identities = new IdentityCache();
   private readonly entries = new Map<string, Promise<Connection>>();
   private readonly live = new Set<Connection>();
+  /** Shared connections to jump hosts, keyed by their chain. */
+  private readonly jumps = new Map<string, Promise<Connection>>();
   private abort = new AbortController();
 
   constructor(private readonly options: SshPoolOptions = {}) {
@@ -99,27 +102,56 @@ export class SshPool {
     });
   }
 
-  private open(host: string): Promise<Connection> {
-    const signal = this.abort.signal;
+  private connectOptions(signal: AbortSignal): ConnectOptions {
     const o = this.options;
     const strict = o.strictHostKeyChecking ?? (o.acceptNew ? 'accept-new' : undefined);
+    return {
+      config: this.config,
+      identities: this.identities,
+      signal,
+      maxChannels: o.maxChannelsPerConnection ?? DEFAULT_MAX_CHANNELS,
+      jumpVia: (jumps) => this.jumpConnection(jumps),
+      ...(strict ? { strictHostKeyChecking: strict } : {}),
+      ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
+      ...(o.agentSocket !== undefined ? { agentSocket: o.agentSocket } : {}),
+      ...(o.passphrase ? { passphrase: o.passphrase } : {}),
+      ...(o.logger ? { log: o.logger } : {}),
+      ...(o.matchBlocks ? { matchBlocks: o.matchBlocks } : {}),
+    };
+  }
+
+  private open(host: string): Promise<Connection> {
+    const signal = this.abort.signal;
     return this.connecting.run(
-      () =>
-        connect(host, {
-          config: this.config,
-          identities: this.identities,
-          signal,
-          maxChannels: o.maxChannelsPerConnection ?? DEFAULT_MAX_CHANNELS,
-          ...(strict ? { strictHostKeyChecking: strict } : {}),
-          ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
-          ...(o.agentSocket !== undefined ? { agentSocket: o.agentSocket } : {}),
-          ...(o.passphrase ? { passphrase: o.passphrase } : {}),
-          ...(o.logger ? { log: o.logger } : {}),
-          ...(o.matchBlocks ? { matchBlocks: o.matchBlocks } : {}),
-        }),
+      () => connect(host, this.connectOptions(signal)),
       signal,
       () => new HostError(host, 'cancelled', 'connection cancelled'),
     );
+  }
+
+  /** One shared connection per jump chain (it runs inside the connect slot of the host that needs it). */
+  private jumpConnection(jumps: ResolvedHost[]): Promise<Connection> {
+    const key = jumps.map((h) => `${h.alias}=${h.user}@${h.hostName}:${h.port}`).join(' > ');
+    let entry = this.jumps.get(key);
+    if (!entry) {
+      const last = jumps[jumps.length - 1] as ResolvedHost;
+      entry = connectChain(last.alias, jumps, this.connectOptions(this.abort.signal));
+      this.jumps.set(key, entry);
+      const e = entry;
+      e.then(
+        (conn) => {
+          this.live.add(conn);
+          conn.onClose(() => {
+            this.live.delete(conn);
+            if (this.jumps.get(key) === e) this.jumps.delete(key);
+          });
+        },
+        () => {
+          if (this.jumps.get(key) === e) this.jumps.delete(key);
+        },
+      );
+    }
+    return entry;
   }
 
   /** Runs fn with the host's connection. */
@@ -156,11 +188,17 @@ export class SshPool {
   async closeAll(): Promise<void> {
     this.abort.abort();
     const entries = [...this.entries.values()];
+    const jumps = [...this.jumps.values()];
     this.entries.clear();
-    const settled = await Promise.allSettled(entries);
-    const conns = new Set<Connection>(this.live);
-    for (const s of settled) if (s.status === 'fulfilled') conns.add(s.value);
-    await Promise.all([...conns].map((c) => c.close()));
+    this.jumps.clear();
+    const hosts = new Set<Connection>();
+    for (const s of await Promise.allSettled(entries)) if (s.status === 'fulfilled') hosts.add(s.value);
+    const jumpConns = new Set<Connection>();
+    for (const s of await Promise.allSettled(jumps)) if (s.status === 'fulfilled') jumpConns.add(s.value);
+    for (const c of this.live) if (!jumpConns.has(c)) hosts.add(c);
+    // Hosts first, then the jump hosts they went through.
+    await Promise.all([...hosts].map((c) => c.close()));
+    await Promise.all([...jumpConns].map((c) => c.close()));
     this.live.clear();
     this.abort = new AbortController();
   }

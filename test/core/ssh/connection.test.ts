@@ -5,7 +5,7 @@ import { connect } from '../../../src/core/ssh/connect.js';
 import type { Connection } from '../../../src/core/ssh/connection.js';
 import { SshConfig } from '../../../src/core/ssh/sshConfig.js';
 import { HostError } from '../../../src/core/errors.js';
-import { rejection } from './helpers.js';
+import { configWith, rejection } from './helpers.js';
 import { ensureSudoUser, SUDO_TEST_USER, sudoUserFleetOptions, sudoUserSshConfig } from '../../helpers/sudoUser.js';
 
 async function collect(conn: Connection, command: string, stdin?: Buffer | string): Promise<{ code: number | null; signal?: string; out: Buffer; err: string }> {
@@ -102,11 +102,13 @@ describe('Connection: commands on exec channels', () => {
   });
 
   it('rejects running and later commands with unreachable when the connection drops', async () => {
-    const c2 = await connect('host2', { config: SshConfig.fromFiles([fleet.sshConfig]), agentSocket: null });
+    // Reached through host1: stopping host1 cuts the transport while host2's command runs on.
+    const cfg = await configWith(fleet, 'cfg.drop', 'Host host2\n  ProxyJump host1');
+    const c2 = await connect('host2', { config: SshConfig.fromFiles([cfg]), agentSocket: null });
     try {
       const running = rejection(c2.exec('sleep 30'));
       await new Promise((r) => setTimeout(r, 200));
-      await fleet.stopHost('host2');
+      await fleet.stopHost('host1');
       const err = (await running) as HostError;
       expect(err).toBeInstanceOf(HostError);
       expect(err.kind).toBe('unreachable');
@@ -116,7 +118,8 @@ describe('Connection: commands on exec channels', () => {
       expect(((await rejection(c2.exec('true'))) as HostError).kind).toBe('unreachable');
     } finally {
       await c2.close();
-      await fleet.startHost('host2');
+      await fleet.startHost('host1');
+      conn = await connect('host1', { config: SshConfig.fromFiles([fleet.sshConfig]), agentSocket: null, maxChannels: 8 });
     }
   });
 

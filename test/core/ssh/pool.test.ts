@@ -145,4 +145,39 @@ describe('SshPool', () => {
     const secret = key.split('\n')[1] as string;
     expect(logs.join('\n')).not.toContain(secret);
   });
+  it('shares one connection to a jump host between the hosts behind it', async () => {
+    await pool.closeAll();
+    const cfg = await configWith(fleet, 'cfg.pooljump', 'Host host2 host3 host4\n  ProxyJump host1\nHost down\n  ProxyJump host1');
+    const logs: string[] = [];
+    const jp = new SshPool({ configFiles: [cfg], agentSocket: null, logger: (l) => logs.push(l) });
+    try {
+      const conns = await Promise.all(['host2', 'host3', 'host4'].map((h) => jp.get(h)));
+      const lines = await Promise.all(conns.map((c) => sshConnection(c)));
+      expect(lines.map((l) => l.split(' ')[3])).toEqual(['host2', 'host3', 'host4'].map((h) => String(fleet.host(h).port)));
+      // host1's sshd serves a single connection: the shared jump.
+      expect(childPids(fleet.host('host1').pid as number)).toHaveLength(1);
+      expect(logs.filter((l) => /^host1: authenticated/.test(l))).toHaveLength(1);
+      expect(jp.hosts.sort()).toEqual(['host2', 'host3', 'host4']);
+      // A failure behind the jump is reported for the host, naming the jump.
+      const err = (await rejection(jp.get('down'))) as HostError;
+      expect(err.kind).toBe('unreachable');
+      expect(err.format()).toMatch(new RegExp(`^down: ssh: connect to host 127\\.0\\.0\\.1 port ${fleet.host('down').port} via host1: `));
+    } finally {
+      await jp.closeAll();
+    }
+    for (let i = 0; i < 50 && childPids(fleet.host('host1').pid as number).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(childPids(fleet.host('host1').pid as number)).toHaveLength(0);
+  });
+
+  it('reports a failing jump host for the host behind it', async () => {
+    const cfg = await configWith(fleet, 'cfg.pooljumpdown', 'Host host2\n  ProxyJump down');
+    const jp = new SshPool({ configFiles: [cfg], agentSocket: null });
+    try {
+      const err = (await rejection(jp.get('host2'))) as HostError;
+      expect(err.kind).toBe('unreachable');
+      expect(err.format()).toBe(`host2: jump host down: ssh: connect to host 127.0.0.1 port ${fleet.host('down').port}: Connection refused`);
+    } finally {
+      await jp.closeAll();
+    }
+  });
 });
