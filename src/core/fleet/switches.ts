@@ -55,7 +55,8 @@ export function parseSwitchFile(
 ): SwitchDefinition[] {
   const visible = new Map(known);
   const definitions: SwitchDefinition[] = [];
-  const lines = text.split('\n');
+  // A UTF-8 byte order mark (some Windows editors write one) is not part of the first name.
+  const lines = (text.startsWith('\uFEFF') ? text.slice(1) : text).split('\n');
   for (const [index, raw] of lines.entries()) {
     const lineNo = index + 1;
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;

@@ -76,6 +76,10 @@ describe('switch file syntax', () => {
     expect(values('price="5$ or $"\nlone=$')).toEqual({ price: '5$ or $', lone: '$' });
   });
 
+  it('ignores a byte order mark at the start of the file', () => {
+    expect(values('\uFEFFdomain=example.net\n')).toEqual({ domain: 'example.net' });
+  });
+
   it('accepts CRLF line endings', () => {
     expect(values('a=1\r\nb="2"\r\n')).toEqual({ a: '1', b: '2' });
   });
