@@ -135,7 +135,8 @@ export class Connection implements ExecChannel {
    * Runs a command (through the login shell, as `ssh host command`). Resolves with the
    * exit status once the channel closed and all output was delivered; rejects with a
    * HostError: 'cancelled' (signal), 'timeout', 'unreachable' (connection lost) or
-   * 'remote-failed' (the server refused a channel).
+   * 'remote-failed' (the server refused a channel). An error thrown by onStdout/onStderr
+   * closes the channel and rejects with that error.
    */
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const { signal, timeoutMs } = options;
@@ -166,7 +167,7 @@ export class Connection implements ExecChannel {
         signal?.removeEventListener('abort', onAbort);
         offClose();
       };
-      const stop = (err: HostError) => {
+      const stop = (err: unknown) => {
         if (settled) return;
         settled = true;
         cleanup();
@@ -199,8 +200,17 @@ export class Connection implements ExecChannel {
             return;
           }
           channel = ch;
-          ch.on('data', (d: Buffer) => onStdout?.(d));
-          ch.stderr.on('data', (d: Buffer) => onStderr?.(d));
+          // A throwing consumer fails its own command (the channel is closed), nothing else.
+          const deliver = (fn: ((chunk: Buffer) => void) | undefined, d: Buffer) => {
+            if (!fn || settled) return;
+            try {
+              fn(d);
+            } catch (e) {
+              stop(e);
+            }
+          };
+          ch.on('data', (d: Buffer) => deliver(onStdout, d));
+          ch.stderr.on('data', (d: Buffer) => deliver(onStderr, d));
           ch.on('exit', (code: number | null, sig?: string) => {
             exit = code === null || code === undefined ? { code: null, ...(sig ? { signal: sig } : {}) } : { code };
           });

@@ -117,6 +117,15 @@ describe('connect to the real test fleet', () => {
     expect(await echo('host2', opts(cfg))).toMatch(new RegExp(` ${fleet.host('host2').port}$`));
   });
 
+  it('looks the key up under HostKeyAlias when set', async () => {
+    const aliased = path.join(fleet.dir, 'known_hosts.alias');
+    await writeFile(aliased, `web-primary ${fleet.host('host1').hostKey}\n`);
+    const cfg = await configWith(fleet, 'cfg.alias', `Host host1\n  HostKeyAlias web-primary\n  UserKnownHostsFile ${aliased}`);
+    expect(await echo('host1', opts(cfg))).toMatch(new RegExp(` ${fleet.host('host1').port}$`));
+    const other = await configWith(fleet, 'cfg.alias2', `Host host1\n  HostKeyAlias web-other\n  UserKnownHostsFile ${aliased}`);
+    expect(((await rejection(connect('host1', opts(other)))) as HostError).format()).toMatch(/^host1: Host key verification failed: no ED25519 host key is known for web-other /);
+  });
+
   it('refuses a revoked host key', async () => {
     const h1 = fleet.host('host1');
     const revoked = path.join(fleet.dir, 'known_hosts.revoked');

@@ -48,6 +48,20 @@ describe('Connection: commands on exec channels', () => {
     expect((await collect(conn, 'cat', 'text in\n')).out.toString()).toBe('text in\n');
   });
 
+  it('rejects with the error a consumer callback throws, and carries on', async () => {
+    const boom = new Error('consumer failed');
+    const err = await rejection(
+      conn.exec('echo one; sleep 5; echo two', {
+        onStdout: () => {
+          throw boom;
+        },
+      }),
+    );
+    expect(err).toBe(boom);
+    expect(conn.load.open).toBe(0);
+    expect((await collect(conn, 'echo fine')).out.toString()).toBe('fine\n');
+  });
+
   it('reports an exit by signal', async () => {
     const r = await collect(conn, 'kill -TERM $$');
     expect(r.code).toBeNull();
