@@ -242,8 +242,12 @@ const CONTEXT_LABELS: Record<Context, string> = {
 
 export function contextsLabel(binding: KeyBinding): string {
   const list = binding.contexts;
-  if (list.includes('global') && list.length === ALL.length) return 'always';
-  if (list === LISTS || (LISTS.every((c) => list.includes(c)) && list.length === LISTS.length)) return 'lists';
+  if (ALL.every((c) => list.includes(c))) return 'always';
+  if (LISTS.every((c) => list.includes(c)) && list.length === LISTS.length) return 'lists';
+  if (NON_MODAL.every((c) => list.includes(c))) {
+    const rest = list.filter((c) => !NON_MODAL.includes(c)).map((c) => CONTEXT_LABELS[c]);
+    return ['panes', ...rest].join(', ');
+  }
   return list.map((c) => CONTEXT_LABELS[c]).join(', ');
 }
 

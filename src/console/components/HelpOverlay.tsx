@@ -8,7 +8,7 @@ export function HelpOverlay(props: { top: number; rows: number; width: number })
   const all = helpRows();
   const win = windowOf(props.top, props.rows, all.length);
   const keysWidth = Math.min(18, Math.max(...all.map((r) => r.keys.length)) + 1);
-  const whereWidth = props.width >= 100 ? Math.min(40, Math.max(...all.map((r) => r.where.length))) : 0;
+  const whereWidth = props.width >= 100 ? Math.min(48, Math.max(...all.map((r) => r.where.length))) : 0;
   const descWidth = Math.max(10, props.width - 2 - keysWidth - (whereWidth ? whereWidth + 1 : 0));
   return (
     <Box flexDirection="column" width={props.width}>

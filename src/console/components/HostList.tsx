@@ -7,8 +7,12 @@ import type { HostCheck } from '../../core/ops/session.js';
 import { windowOf } from '../state/cursor.js';
 import { useTone } from '../theme.js';
 
-export const BADGE_WIDTH = 12;
 const AGE_WIDTH = 3;
+
+/** Badge column width: at least 12, up to 18 when the list is wide (names keep 14). */
+export function badgeWidth(width: number): number {
+  return Math.max(12, Math.min(18, width - 2 - 14 - 2 - AGE_WIDTH));
+}
 
 interface RowProps {
   name: string;
@@ -38,7 +42,8 @@ function sameRow(a: RowProps, b: RowProps): boolean {
 export const HostRow = memo(function HostRow(props: RowProps) {
   const tone = useTone();
   const b = badge(props.status);
-  const nameWidth = Math.max(1, props.width - 2 - 1 - BADGE_WIDTH - 1 - AGE_WIDTH);
+  const badgeCols = badgeWidth(props.width);
+  const nameWidth = Math.max(1, props.width - 2 - 1 - badgeCols - 1 - AGE_WIDTH);
   const mark = props.marked ? '*' : ' ';
   const pointer = props.selected ? '>' : ' ';
   const when = age(props.lastSnapshot, new Date(props.now));
@@ -50,7 +55,7 @@ export const HostRow = memo(function HostRow(props: RowProps) {
         {mark}
       </Text>
       {fit(props.name, nameWidth)}{' '}
-      <Text color={highlight ? undefined : tone(b.tone)}>{fit(b.text, BADGE_WIDTH)}</Text>{' '}
+      <Text color={highlight ? undefined : tone(b.tone)}>{fit(b.text, badgeCols)}</Text>{' '}
       <Text dimColor={!highlight}>{when.padStart(AGE_WIDTH).slice(-AGE_WIDTH)}</Text>
     </Text>
   );

@@ -16,6 +16,11 @@ export function pushEffects(state: AppState, effects: readonly Effect[]): AppSta
   return { ...state, outbox: [...state.outbox, ...entries], outboxSeq: state.outboxSeq + effects.length };
 }
 
+/** True while an unfinished operation has not yet reported this host's outcome (it owns the badge). */
+export function hostInOperation(state: Pick<AppState, 'ops'>, host: string): boolean {
+  return state.ops.some((op) => !op.finished && op.hosts.includes(host) && !op.progress[host]?.outcome);
+}
+
 /** Hosts some unfinished operation is working on. */
 export function busyHosts(state: Pick<AppState, 'ops'>): Set<string> {
   const busy = new Set<string>();

@@ -10,7 +10,7 @@ import { KEYMAP, resolveKey, type CommandId, type KeyPress } from '../keymap.js'
 import { deployDialog, quitDialog, rollbackDialog, snapshotDialog } from './confirm.js';
 import { clamp, keepVisible, moveCursor, scrollTop, type Motion } from './cursor.js';
 import { appendLog, emptyLog, scrollLog, toggleFollow } from './log.js';
-import { applyEvents, busyHosts, endOp, pushEffects, startOp } from './ops.js';
+import { applyEvents, busyHosts, endOp, hostInOperation, pushEffects, startOp } from './ops.js';
 import { excludeRows, fileRows, switchRowCount } from './rows.js';
 import {
   activeContexts,
@@ -87,7 +87,7 @@ export function reducer(state: AppState, action: Action): AppState {
     }
     case 'check/result': {
       const host = action.check.host;
-      if (busyHosts(state).has(host)) {
+      if (hostInOperation(state, host)) {
         // An operation owns the badge right now; keep the diff for later.
         return { ...state, checks: { ...state.checks, [host]: action.check } };
       }
