@@ -14,6 +14,8 @@ export interface CliIO {
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** stdin and stdout are a terminal: `konf` alone opens the console. */
+  terminal?: boolean;
 }
 
 /** Options every command accepts (declared on the program). */

@@ -13,5 +13,6 @@ const code = await runCli(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   cwd: process.cwd(),
+  terminal: Boolean(process.stdin.isTTY && process.stdout.isTTY),
 });
 process.exitCode = code;

@@ -57,13 +57,17 @@ export function buildProgram(ctx: CliContext): Command {
 
   for (const command of COMMANDS) command.register(program, ctx);
 
-  // `konf` alone shows the help (the console will open here later); set after the commands
-  // are registered, since subcommands inherit this setting.
+  // `konf` alone opens the console on a terminal, else shows the help; set after the
+  // commands are registered, since subcommands inherit this setting.
   program.allowExcessArguments(true).action(
     ctx.action(async () => {
       const [unknown] = program.args;
       if (unknown !== undefined) {
         throw new ConfigError(`unknown command '${unknown}' (commands: ${program.commands.map((c) => c.name()).join(', ')}; see konf --help)`);
+      }
+      if (ctx.io.terminal) {
+        const { openConsole } = await import('./commands/operations.js');
+        return openConsole(ctx);
       }
       program.outputHelp();
     }),

@@ -2,7 +2,26 @@
 import type { CliCommand } from './command.js';
 import { hostsCommand } from './hosts.js';
 import { showCommand } from './show.js';
+import {
+  consoleCommandSpec,
+  deployCommandSpec,
+  diffCommandSpec,
+  historyCommandSpec,
+  logCommandSpec,
+  rollbackCommandSpec,
+  snapshotCommandSpec,
+} from './operations.js';
 
 export type { CliCommand } from './command.js';
 
-export const COMMANDS: readonly CliCommand[] = [hostsCommand, showCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  hostsCommand,
+  showCommand,
+  diffCommandSpec,
+  deployCommandSpec,
+  snapshotCommandSpec,
+  historyCommandSpec,
+  rollbackCommandSpec,
+  logCommandSpec,
+  consoleCommandSpec,
+];

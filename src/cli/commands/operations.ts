@@ -1,0 +1,169 @@
+/**
+ * The commands that talk to hosts: diff, deploy, snapshot, history, rollback, log, and
+ * the console. Each loads its implementation only when it runs.
+ */
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import type { CliCommand } from './command.js';
+
+interface Common {
+  parallel?: string;
+  acceptNew?: boolean;
+  reveal?: boolean;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+function connectionOptions(cmd: Command): Command {
+  return cmd
+    .option('--parallel <n>', 'hosts worked on at once (default 16)')
+    .option('--accept-new', 'accept and record the host key of hosts not yet in known_hosts (like StrictHostKeyChecking accept-new)')
+    .option('--reveal', 'show secret values instead of ********');
+}
+
+async function where(ctx: CliContext): Promise<{ repo: string; state: string }> {
+  return { repo: await ctx.repo(), state: await ctx.stateDir() };
+}
+
+export const diffCommandSpec: CliCommand = {
+  register(program, ctx) {
+    connectionOptions(
+      program
+        .command('diff')
+        .summary('what would change: live state vs the plan')
+        .description('compare each host with its plan; exit 0 when nothing is pending, 1 when changes are pending, 2 on configuration errors, 3 when a host failed')
+        .argument('[hosts...]', 'hosts to compare (default: all)')
+        .option('--all', 'every host of the inventory')
+        .option('--stat', 'one line per file, no diff text')
+        .option('--side-by-side', 'side-by-side diff instead of unified')
+        .option('--html <file>', 'also write a self-contained HTML report')
+        .option('--json', 'print one JSON document'),
+    ).action(
+      ctx.action(async (hosts: string[], o: Common & { all?: boolean; stat?: boolean; sideBySide?: boolean; html?: string }) => {
+        const { diffCommand } = await import('./diff.js');
+        return diffCommand(hosts, { ...o, ...(await where(ctx)) });
+      }),
+    );
+  },
+};
+
+export const deployCommandSpec: CliCommand = {
+  register(program, ctx) {
+    connectionOptions(
+      program
+        .command('deploy')
+        .summary('write the plan to hosts (lock, snapshot, hooks, atomic writes)')
+        .description('per host: lock → snapshot (pre-deploy) → pre-deploy hooks → atomic writes → post-deploy hooks → unlock; a failure after the first write restores the snapshot. Asks first on a terminal; needs --yes otherwise. Exit 0 ok, 2 configuration error, 3 a host failed')
+        .argument('[hosts...]', 'hosts to deploy')
+        .option('--all', 'every host of the inventory')
+        .option('-n, --dry-run', 'show what would be written, write nothing')
+        .option('-y, --yes', 'do not ask')
+        .option('--fail-fast', 'stop starting new hosts after the first failure')
+        .option('--break-lock', 'remove a stale lock left by another run (says whose)')
+        .option('--json', 'one JSON event per line')
+        .option('-v, --verbose', 'more detail'),
+    ).action(
+      ctx.action(async (hosts: string[], o: Common & { all?: boolean; dryRun?: boolean; yes?: boolean; failFast?: boolean; breakLock?: boolean }) => {
+        const { deployCommand } = await import('./deploy.js');
+        return deployCommand(hosts, { ...o, ...(await where(ctx)) });
+      }),
+    );
+  },
+};
+
+export const snapshotCommandSpec: CliCommand = {
+  register(program, ctx) {
+    connectionOptions(
+      program
+        .command('snapshot')
+        .summary('record the live managed files of hosts in the snapshot store')
+        .description('capture content and metadata of every managed (and watched) path of the hosts into the snapshot store. Exit 0 ok, 2 configuration error, 3 a host failed')
+        .argument('[hosts...]', 'hosts to snapshot')
+        .option('--all', 'every host of the inventory')
+        .option('-m, --message <text>', 'a note stored with the snapshot')
+        .option('--json', 'one JSON event per line'),
+    ).action(
+      ctx.action(async (hosts: string[], o: Common & { all?: boolean; message?: string }) => {
+        const { snapshotCommand } = await import('./snapshot.js');
+        return snapshotCommand(hosts, { ...o, ...(await where(ctx)) });
+      }),
+    );
+  },
+};
+
+export const historyCommandSpec: CliCommand = {
+  register(program, ctx) {
+    program
+      .command('history')
+      .summary("a host's snapshots, newest first")
+      .argument('<host>', 'a host of the inventory')
+      .option('--json', 'print a JSON array')
+      .action(
+        ctx.action(async (host: string, o: Common) => {
+          const { historyCommand } = await import('./history.js');
+          return historyCommand(host, { ...o, ...(await where(ctx)) });
+        }),
+      );
+  },
+};
+
+export const rollbackCommandSpec: CliCommand = {
+  register(program, ctx) {
+    connectionOptions(
+      program
+        .command('rollback')
+        .summary('restore a host to a snapshot (default: undo the last deploy)')
+        .description('restore content and metadata of a snapshot; shows the diff first and asks on a terminal (--yes otherwise). The host is snapshotted first (pre-rollback), so a rollback can be undone. Exit 0 ok, 2 configuration error, 3 the host failed')
+        .argument('<host>', 'a host of the inventory')
+        .argument('[snapshot]', 'snapshot id (see konf history HOST); default: the newest pre-deploy snapshot')
+        .option('-n, --dry-run', 'show the diff only')
+        .option('-y, --yes', 'do not ask')
+        .option('--break-lock', 'remove a stale lock left by another run (says whose)')
+        .option('--json', 'one JSON event per line'),
+    ).action(
+      ctx.action(async (host: string, snapshot: string | undefined, o: Common & { dryRun?: boolean; yes?: boolean; breakLock?: boolean }) => {
+        const { rollbackCommand } = await import('./rollback.js');
+        return rollbackCommand(host, snapshot, { ...o, ...(await where(ctx)) });
+      }),
+    );
+  },
+};
+
+export const logCommandSpec: CliCommand = {
+  register(program, ctx) {
+    program
+      .command('log')
+      .summary('the audit log: who did what to which hosts')
+      .option('--host <host>', 'only operations on this host')
+      .option('-n, --lines <n>', 'the newest N operations (default 20)')
+      .option('--json', 'one JSON record per line')
+      .action(
+        ctx.action(async (o: { host?: string; lines?: string; json?: boolean }) => {
+          const { logCommand } = await import('./log.js');
+          return logCommand({ ...o, ...(await where(ctx)) });
+        }),
+      );
+  },
+};
+
+/** Opens the console on a terminal (also what `konf` alone does there). */
+export async function openConsole(ctx: CliContext, o: { parallel?: string; acceptNew?: boolean; reveal?: boolean } = {}): Promise<number> {
+  const { openRuntime } = await import('./opsCommon.js');
+  const { openFleetSession } = await import('../../core/ops/fleetSession.js');
+  const { runConsole } = await import('../../console/run.js');
+  const rt = await openRuntime({ ...o, ...(await where(ctx)) });
+  const session = await openFleetSession(rt);
+  try {
+    return await runConsole(session, {});
+  } finally {
+    await session.close();
+  }
+}
+
+export const consoleCommandSpec: CliCommand = {
+  register(program, ctx) {
+    connectionOptions(program.command('console').summary('the full-screen console (also: konf alone, on a terminal)')).action(
+      ctx.action(async (o: Common) => openConsole(ctx, o)),
+    );
+  },
+};
