@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { Controller } from '../../src/console/controller.js';
+import type { Action } from '../../src/console/state/types.js';
+import { eventually } from '../helpers/consoleTesting.js';
+import { FakeSession } from '../helpers/fakeSession.js';
+
+function setup(session: FakeSession, concurrency = 3) {
+  const actions: Action[] = [];
+  let quit = 0;
+  const controller = new Controller(session, (a) => actions.push(a), { concurrency, onQuit: () => quit++, eventBatchMs: 20 });
+  return { actions, controller, quits: () => quit };
+}
+
+describe('controller', () => {
+  it('checks hosts in the background with bounded concurrency, priority first', async () => {
+    const session = new FakeSession({ extraHosts: 20, checkDelayMs: 15 });
+    let running = 0;
+    let peak = 0;
+    const check = session.check.bind(session);
+    session.check = async (host, signal) => {
+      running++;
+      peak = Math.max(peak, running);
+      try {
+        return await check(host, signal);
+      } finally {
+        running--;
+      }
+    };
+    const { actions, controller } = setup(session, 3);
+    const names = session.hosts().map((h) => h.name).filter((h) => h !== 'bad1');
+    controller.run({ type: 'check', hosts: names, priority: false });
+    controller.run({ type: 'check', hosts: ['host0020'], priority: true });
+    await eventually(() => expect(actions.filter((a) => a.type === 'check/result')).toHaveLength(names.length));
+    expect(peak).toBe(3);
+    const started = actions.filter((a) => a.type === 'check/start').map((a) => (a.type === 'check/start' ? a.host : ''));
+    expect(started.indexOf('host0020')).toBe(3); // right after the three already running
+    expect(new Set(started).size).toBe(names.length);
+  });
+
+  it('turns failures into actions, never into exceptions', async () => {
+    const session = new FakeSession();
+    session.check = () => Promise.reject(new Error('ssh exploded'));
+    const { actions, controller } = setup(session);
+    controller.run({ type: 'check', hosts: ['web1'], priority: true });
+    controller.run({ type: 'load-plan', host: 'bad1' });
+    controller.run({ type: 'load-preview', host: 'web1', snapshot: 'nope' });
+    await eventually(() => {
+      expect(actions).toContainEqual(expect.objectContaining({ type: 'check/error', host: 'web1', error: 'ssh exploded' }));
+      expect(actions).toContainEqual(expect.objectContaining({ type: 'plan/error', host: 'bad1' }));
+      expect(actions).toContainEqual(expect.objectContaining({ type: 'preview/error', host: 'web1', snapshot: 'nope' }));
+    });
+  });
+
+  it('batches operation events and reports the end', async () => {
+    const session = new FakeSession({ eventDelayMs: 0 });
+    const { actions, controller } = setup(session);
+    controller.run({ type: 'run', local: 'c1', request: { kind: 'deploy', hosts: ['web1', 'web2', 'web3'] } });
+    await eventually(() => expect(actions.some((a) => a.type === 'op/end')).toBe(true));
+    const batches = actions.filter((a) => a.type === 'op/events');
+    const events = batches.flatMap((a) => (a.type === 'op/events' ? a.items : []));
+    expect(events.length).toBeGreaterThan(15);
+    expect(batches.length).toBeLessThan(events.length);
+    expect(events.at(-1)?.event.type).toBe('op-end');
+    expect(actions.at(-1)).toMatchObject({ type: 'op/end', local: 'c1', result: { ok: true } });
+  });
+
+  it('quitting waits for a running operation; cancelling aborts it', async () => {
+    const session = new FakeSession({ holdOperations: true });
+    const { actions, controller, quits } = setup(session);
+    controller.run({ type: 'run', local: 'c1', request: { kind: 'snapshot', hosts: ['web1'] } });
+    await eventually(() => expect(controller.runningOperations()).toBe(1));
+    controller.run({ type: 'quit', cancel: false });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(quits()).toBe(0); // still waiting for the snapshot
+    session.release();
+    await eventually(() => expect(quits()).toBe(1));
+    expect(actions.at(-1)).toMatchObject({ type: 'op/end', result: { ok: true } });
+
+    const held = new FakeSession({ holdOperations: true });
+    const second = setup(held);
+    second.controller.run({ type: 'run', local: 'c1', request: { kind: 'deploy', hosts: ['web1'] } });
+    await eventually(() => expect(second.actions.some((a) => a.type === 'op/events')).toBe(true));
+    second.controller.run({ type: 'quit', cancel: true });
+    await eventually(() => expect(second.quits()).toBe(1));
+    expect(second.actions.at(-1)).toMatchObject({ type: 'op/end', result: { ok: false } });
+  });
+
+  it('does nothing after it is disposed', async () => {
+    const session = new FakeSession({ checkDelayMs: 10 });
+    const { actions, controller } = setup(session);
+    controller.run({ type: 'check', hosts: ['web1'], priority: false });
+    controller.dispose();
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect(actions.filter((a) => a.type === 'check/result')).toHaveLength(0);
+  });
+});
