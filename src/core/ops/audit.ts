@@ -11,6 +11,7 @@
  * `readAudit` returns records oldest first, newest last (the file's order, like `tail`);
  * `limit` keeps the newest N.
  */
+import { Mutex } from '../util/mutex.js';
 import { appendFileSync, mkdirSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -79,21 +80,27 @@ export function auditLogPath(stateDir: string): string {
 export class AuditLog {
   readonly path: string;
   private prepared: Promise<void> | undefined;
+  private readonly order = new Mutex();
 
   constructor(readonly stateDir: string) {
     this.path = auditLogPath(stateDir);
   }
 
-  /** Appends one record as one line, in a single O_APPEND write. */
-  async append(record: AuditRecord): Promise<void> {
-    this.prepared ??= this.prepare();
-    try {
-      await this.prepared;
-    } catch (err) {
-      this.prepared = undefined;
-      throw err;
-    }
-    await fs.appendFile(this.path, `${JSON.stringify(record)}\n`, { mode: 0o600, flag: 'a' });
+  /**
+   * Appends one record as one line, in a single O_APPEND write. Appends from this
+   * instance land in call order (one after another), so the log reads in time order.
+   */
+  append(record: AuditRecord): Promise<void> {
+    return this.order.run(async () => {
+      this.prepared ??= this.prepare();
+      try {
+        await this.prepared;
+      } catch (err) {
+        this.prepared = undefined;
+        throw err;
+      }
+      await fs.appendFile(this.path, `${JSON.stringify(record)}\n`, { mode: 0o600, flag: 'a' });
+    });
   }
 
   /** Synchronous append, for process exit handlers only. */
