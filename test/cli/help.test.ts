@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, konf, KONF_MAIN, PROJECT } from './konfBin.js';
+import { ensureBuilt, konf, KONF_MAIN, PROJECT } from '../helpers/konfBin.js';
 
 beforeAll(async () => {
   await ensureBuilt();

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFleet } from '../../src/core/fleet/fleet.js';
 import type { Fleet } from '../../src/core/fleet/types.js';
-import { ensureBuilt, konf, PROJECT } from './konfBin.js';
+import { ensureBuilt, konf, PROJECT } from '../helpers/konfBin.js';
 
 let fleet: Fleet;
 let work: string;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFleet } from '../../src/core/fleet/fleet.js';
 import type { Fleet, HostPlan } from '../../src/core/fleet/types.js';
 import type { ShowReport } from '../../src/cli/showReport.js';
-import { ensureBuilt, konf, PROJECT } from './konfBin.js';
+import { ensureBuilt, konf, PROJECT } from '../helpers/konfBin.js';
 
 let fleet: Fleet;
 let work: string;

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTestFleet, type TestFleet } from '../../src/testfleet/testFleet.js';
 import { bindRepoToFleet } from '../../src/testfleet/fleetRepo.js';
-import { runKonf } from '../helpers/konfCli.js';
+import { ensureBuilt, konf as runKonf } from '../helpers/konfBin.js';
 import { filesOf, readTree } from '../helpers/tree.js';
 
 async function put(file: string, content: string | Buffer, mode?: number): Promise<void> {
@@ -38,6 +38,7 @@ describe('konf operations against a real fleet', () => {
   const root = (host: string) => fleet.host(host).root;
 
   beforeAll(async () => {
+    await ensureBuilt();
     fleet = await startTestFleet({ hosts: ['web1', 'web2', 'db1'] });
     tmp = await mkdtemp(path.join(os.tmpdir(), 'konf-flow-'));
     repo = path.join(tmp, 'repo');

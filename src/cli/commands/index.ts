@@ -1,6 +1,7 @@
 /** Every command, in the order `konf --help` lists them. Add new commands here. */
 import type { CliCommand } from './command.js';
 import { hostsCommand } from './hosts.js';
+import { initCommand } from './init.js';
 import { showCommand } from './show.js';
 import {
   consoleCommandSpec,
@@ -24,4 +25,5 @@ export const COMMANDS: readonly CliCommand[] = [
   rollbackCommandSpec,
   logCommandSpec,
   consoleCommandSpec,
+  initCommand,
 ];

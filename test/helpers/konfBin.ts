@@ -24,7 +24,7 @@ function newestSource(dir: string): number {
 
 function isFresh(): boolean {
   if (!existsSync(KONF_MAIN)) return false;
-  const sources = Math.max(newestSource(path.join(PROJECT, 'src/cli')), newestSource(path.join(PROJECT, 'src/core/fleet')), statSync(path.join(PROJECT, 'src/core/errors.ts')).mtimeMs);
+  const sources = newestSource(path.join(PROJECT, 'src'));
   return statSync(KONF_MAIN).mtimeMs >= sources;
 }
 
@@ -61,16 +61,34 @@ export interface KonfResult {
 }
 
 /** Runs `node dist/src/cli/main.js ...args` with a clean konf environment. */
-export function konf(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<KonfResult> {
-  const env: Record<string, string | undefined> = { ...process.env, KONF_REPO: undefined, KONF_STATE: undefined, KONF_DEBUG: undefined, NO_COLOR: '1', ...options.env };
+export function konf(
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number; onStdout?: (chunk: string) => void } = {},
+): Promise<KonfResult> {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    KONF_REPO: undefined,
+    KONF_STATE: undefined,
+    KONF_DEBUG: undefined,
+    KONF_CONFIG_DIR: '/nonexistent-konf-config',
+    NO_COLOR: '1',
+    ...options.env,
+  };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [KONF_MAIN, ...args], { cwd: options.cwd ?? PROJECT, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      options.onStdout?.(d.toString());
+    });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
