@@ -277,7 +277,10 @@ export function writeScript(o: { marker: string; run: string; root: string; ops:
 /**
  * Uploads the next `size` bytes of stdin into a mktemp file, makes it executable, exports
  * the environment, and runs it in its own session (setsid) with the rest of stdin as its
- * input. Reports `<marker> pid PGID WRAPPER` on stderr so a cancel can kill the group.
+ * input. Reports `<marker> pid PGID WRAPPER` on stderr so a cancel can kill the group
+ * at once, then `<marker> tick` every second: the SSH server sends no signal when a
+ * channel without a pty closes, so a failed tick is how the wrapper learns that the
+ * caller is gone (timeout, abort, dropped connection) and stops the hook's process group.
  * Wrapper problems: `<marker> error TEXT` on stderr and exit 125. Exits with the hook's status.
  */
 export function runScript(o: { marker: string; size: number; env: Record<string, string> }): string {
@@ -298,10 +301,30 @@ export function runScript(o: { marker: string; size: number; env: Record<string,
     'fi',
     'konf_p=$!',
     'exec 3<&- 0</dev/null',
-    `trap 'kill -TERM "-$konf_p" 2>/dev/null || kill -TERM "$konf_p" 2>/dev/null; rm -f -- "$konf_t"; exit 143' HUP INT TERM`,
-    `printf '%s pid %s %s\\n' "$M" "$konf_p" "$$" >&2`,
-    'wait "$konf_p"',
+    // From here on the caller may be gone: write errors must not kill the wrapper before
+    // it cleans up (the hook, started above, keeps the default SIGPIPE).
+    "trap '' PIPE",
+    `konf_stop() { kill -TERM "-$konf_p" 2>/dev/null || kill -TERM "$konf_p" 2>/dev/null; rm -f -- "$konf_t"; }`,
+    "trap 'konf_stop; exit 143' HUP INT TERM",
+    // The watchdog reports the pid, then ticks on stderr every second: when a write fails
+    // the channel is gone (no pty, so no SIGHUP tells us), and it stops the hook's group.
+    '(',
+    `  printf '%s pid %s %s\\n' "$M" "$konf_p" "$$" >&2 || konf_gone=1`,
+    '  while [ -z "$konf_gone" ] && kill -0 "$konf_p" 2>/dev/null; do',
+    '    sleep 1 >/dev/null 2>&1',
+    `    printf '%s tick\\n' "$M" >&2 || konf_gone=1`,
+    '  done',
+    '  if [ -n "$konf_gone" ]; then',
+    '    kill -TERM "-$konf_p" 2>/dev/null || kill -TERM "$konf_p" 2>/dev/null',
+    '    sleep 2 >/dev/null 2>&1',
+    '    kill -KILL "-$konf_p" 2>/dev/null',
+    '  fi',
+    ') </dev/null >/dev/null &',
+    'konf_w=$!',
+    // dash reports a job killed by a signal ("Terminated") on stderr: not hook output.
+    'wait "$konf_p" 2>/dev/null',
     'konf_rc=$?',
+    'kill "$konf_w" 2>/dev/null',
     'rm -f -- "$konf_t"',
     'exit "$konf_rc"',
   );

@@ -3,6 +3,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTestFleet, type TestFleet } from '../../../src/testfleet/testFleet.js';
 import type { CommandOutputLine } from '../../../src/core/remote/types.js';
+import { RemoteHost } from '../../../src/core/remote/remoteHost.js';
+import { opensshChannel } from '../../../src/testfleet/opensshExec.js';
 import { remoteFor } from '../../helpers/channel.js';
 
 function alive(pid: number): boolean {
@@ -22,8 +24,17 @@ async function waitUntil(what: string, fn: () => boolean, timeoutMs = 10_000): P
   }
 }
 
-function hookTemps(): string[] {
-  return readdirSync(process.env.TMPDIR ?? '/tmp').filter((n) => n.startsWith('konf-hook.'));
+/** Hook temp files on the host (the same machine) whose script contains tag. */
+function hookTemps(tag: string): string[] {
+  const dir = process.env.TMPDIR ?? '/tmp';
+  return readdirSync(dir).filter((n) => {
+    if (!n.startsWith('konf-hook.')) return false;
+    try {
+      return readFileSync(path.join(dir, n), 'utf8').includes(tag);
+    } catch {
+      return false;
+    }
+  });
 }
 
 describe('RemoteHost.run over real sshd', () => {
@@ -88,13 +99,13 @@ describe('RemoteHost.run over real sshd', () => {
 
   it('times out: kills the remote process group and rejects with timeout', async () => {
     const marker = path.join(fleet.dir, `pid-${Date.now()}`);
-    const before = hookTemps().length;
-    const running = remoteFor(fleet, 'h1').run(`#!/bin/sh\nsleep 30 &\necho $! > ${marker}\nwait\n`, { name: 'slow', timeoutMs: 1500 });
+    const tag = `# tag ${Date.now()}`;
+    const running = remoteFor(fleet, 'h1').run(`#!/bin/sh\n${tag}\nsleep 30 &\necho $! > ${marker}\nwait\n`, { name: 'slow', timeoutMs: 1500 });
     await expect(running).rejects.toMatchObject({ kind: 'timeout' });
     await expect(running).rejects.toThrow(/slow timed out after 1500 ms/);
     const child = Number(readFileSync(marker, 'utf8'));
     await waitUntil('the remote sleep to be killed', () => !alive(child));
-    await waitUntil('the hook temp file to be removed', () => hookTemps().length <= before);
+    await waitUntil('the hook temp file to be removed', () => hookTemps(tag).length === 0);
   });
 
   it('cancels via AbortSignal and kills the remote process group', async () => {
@@ -112,6 +123,23 @@ describe('RemoteHost.run over real sshd', () => {
     const child = Number(readFileSync(marker, 'utf8'));
     await waitUntil('the remote sleep to be killed', () => !alive(child));
     await expect(remoteFor(fleet, 'h1').run('true', { signal: AbortSignal.abort() })).rejects.toMatchObject({ kind: 'cancelled' });
+  });
+
+  it('a dropped connection stops the hook on the host (no pty, so the wrapper watches for it)', async () => {
+    const marker = path.join(fleet.dir, `pid-drop-${Date.now()}`);
+    const tag = `# drop ${Date.now()}`;
+    const channel = opensshChannel(fleet.sshConfig, 'h1');
+    const lines: string[] = [];
+    const running = new RemoteHost(channel, { host: 'h1', root: fleet.host('h1').root, become: '' }).run(`#!/bin/sh\n${tag}\nsleep 30 &\necho $! > ${marker}\necho started\nwait\n`, {
+      onLine: (l) => lines.push(l.line),
+    });
+    await waitUntil('the script to start', () => lines.includes('started'));
+    // Kill the ssh client: no cancel, no kill command from konf; the host must notice alone.
+    for (const pid of channel.running) process.kill(pid, 'SIGKILL');
+    await expect(running).rejects.toThrow(/did not finish/);
+    const child = Number(readFileSync(marker, 'utf8'));
+    await waitUntil('the orphaned hook to be stopped', () => !alive(child));
+    await waitUntil('the hook temp file to be removed', () => hookTemps(tag).length === 0);
   });
 
   it('rejects invalid environment names before running anything', async () => {
