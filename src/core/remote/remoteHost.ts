@@ -162,6 +162,10 @@ export class RemoteHost {
     } catch (err) {
       throw new HostError(this.host, 'remote-failed', `reading files failed: the tar stream is damaged (${(err as Error).message})${out.errLines.length ? `: ${tail(out.errLines)}` : ''}`, { cause: err });
     }
+    const sentToTar = unique.length - classified.size;
+    if (sentToTar > 0 && items.length === 0 && !out.errLines.some((l) => l.startsWith('tar: ./') || l.startsWith('tar: .:'))) {
+      throw new HostError(this.host, 'remote-failed', `reading files failed: tar produced nothing${out.errLines.length ? `: ${tail(out.errLines)}` : ''} (konf needs GNU tar on the host)`);
+    }
     const byName = new Map(items.map((i) => [i.name, i]));
     const byPath = new Map<string, LiveEntry>();
     unique.forEach((t, i) => byPath.set(t.logical, this.entryFor(t, classified.get(i), byName.get(t.rel === '.' ? '' : t.rel), out.errLines)));
