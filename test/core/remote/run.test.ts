@@ -100,9 +100,9 @@ describe('RemoteHost.run over real sshd', () => {
   it('times out: kills the remote process group and rejects with timeout', async () => {
     const marker = path.join(fleet.dir, `pid-${Date.now()}`);
     const tag = `# tag ${Date.now()}`;
-    const running = remoteFor(fleet, 'h1').run(`#!/bin/sh\n${tag}\nsleep 30 &\necho $! > ${marker}\nwait\n`, { name: 'slow', timeoutMs: 1500 });
+    const running = remoteFor(fleet, 'h1').run(`#!/bin/sh\n${tag}\nsleep 30 &\necho $! > ${marker}\nwait\n`, { name: 'slow', timeoutMs: 5000 });
     await expect(running).rejects.toMatchObject({ kind: 'timeout' });
-    await expect(running).rejects.toThrow(/slow timed out after 1500 ms/);
+    await expect(running).rejects.toThrow(/slow timed out after 5000 ms/);
     const child = Number(readFileSync(marker, 'utf8'));
     await waitUntil('the remote sleep to be killed', () => !alive(child));
     await waitUntil('the hook temp file to be removed', () => hookTemps(tag).length === 0);
