@@ -5,6 +5,7 @@
  */
 import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { memo, useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import type { Level } from '../core/ops/events.js';
 import type { FleetSession } from '../core/ops/session.js';
 import { ConfirmDialog } from './components/ConfirmDialog.js';
 import { DetailPane } from './components/DetailPane.js';
@@ -16,7 +17,7 @@ import { HostList } from './components/HostList.js';
 import { LogPane } from './components/LogPane.js';
 import { TitleBar } from './components/TitleBar.js';
 import { Controller } from './controller.js';
-import { keyPress } from './keymap.js';
+import { keyPresses } from './keymap.js';
 import { memoryPrefs, type PrefsStore } from './prefs.js';
 import { confirmRows, helpRows, initialState, reducer } from './state/reducer.js';
 import { activeContexts, MIN_COLUMNS, MIN_ROWS, paneLayout, runningOps, visibleHosts } from './state/select.js';
@@ -37,8 +38,16 @@ export interface AppProps {
   onExit?: () => void;
   /** Messages for the log pane at start (e.g. preferences could not be opened). */
   warnings?: string[];
-  /** Milliseconds events are batched before a redraw (default 30). */
+  /** Milliseconds check results and events are batched before a redraw (default 30). */
   eventBatchMs?: number;
+  /** Ctrl-L: repaint the terminal (runConsole wires its screen writer). */
+  onRedraw?: () => void;
+  /** Text written with console.* while the console runs, shown in the log pane. */
+  messages?: MessageSource;
+}
+
+export interface MessageSource {
+  subscribe(listener: (level: Level, text: string) => void): () => void;
 }
 
 function terminalSize(stdout: NodeJS.WriteStream): Size {
@@ -96,6 +105,8 @@ export function App(props: AppProps) {
   // ---- effects: one controller for the app's lifetime
   const onExitRef = useRef(props.onExit ?? exit);
   onExitRef.current = props.onExit ?? exit;
+  const onRedrawRef = useRef(props.onRedraw);
+  onRedrawRef.current = props.onRedraw;
   const controller = useMemo(
     () =>
       new Controller(props.session, dispatch, {
@@ -103,6 +114,7 @@ export function App(props: AppProps) {
         onQuit: () => onExitRef.current(),
         now: props.now,
         eventBatchMs: props.eventBatchMs,
+        onRedraw: () => onRedrawRef.current?.(),
       }),
     // The session is fixed for the app's lifetime.
     [],
@@ -125,6 +137,12 @@ export function App(props: AppProps) {
     ranUpTo.current = upTo;
     dispatch({ type: 'outbox/taken', upTo });
   }, [state.outbox, controller]);
+
+  // ---- stray console output goes to the log pane, not over the screen
+  useEffect(() => {
+    if (!props.messages) return;
+    return props.messages.subscribe((level, text) => dispatch({ type: 'log/append', time: new Date().toISOString(), lines: [{ level, text }] }));
+  }, [props.messages]);
 
   // ---- size: fixed, or the terminal's
   useEffect(() => {
@@ -156,8 +174,9 @@ export function App(props: AppProps) {
 
   // ---- the one input dispatcher
   const onInput = useCallback((input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) => {
-    const press = keyPress(input, key);
-    if (press) dispatch({ type: 'key', press });
+    const presses = keyPresses(input, key);
+    if (presses.length === 1) dispatch({ type: 'key', press: presses[0]! });
+    else if (presses.length > 1) dispatch({ type: 'batch', actions: presses.map((press) => ({ type: 'key' as const, press })) });
   }, []);
   useInput(onInput);
 

@@ -12,8 +12,10 @@ export interface ControllerOptions {
   /** Called once quitting may proceed (operations stopped). */
   onQuit: () => void;
   now?: () => Date;
-  /** How long events are gathered before one state update (ms). */
+  /** How long check results and events are gathered before one state update (ms). */
   eventBatchMs?: number;
+  /** Ctrl-L: repaint the terminal. */
+  onRedraw?: () => void;
 }
 
 function message(error: unknown): string {
@@ -26,7 +28,8 @@ export class Controller {
   private readonly inFlight = new Map<string, AbortController>();
   private readonly ops = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private readonly checks = new AbortController();
-  private pendingEvents: { local: string; event: OpEvent }[] = [];
+  /** Actions gathered for one state update (check results, operation events). */
+  private queued: Action[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private disposed = false;
   private quitting = false;
@@ -85,6 +88,9 @@ export class Controller {
       case 'quit':
         void this.quit(effect.cancel);
         return;
+      case 'redraw':
+        this.options.onRedraw?.();
+        return;
     }
   }
 
@@ -122,15 +128,15 @@ export class Controller {
       const onAbort = () => abort.abort();
       this.checks.signal.addEventListener('abort', onAbort, { once: true });
       this.inFlight.set(host, abort);
-      this.send({ type: 'check/start', host });
+      this.later({ type: 'check/start', host });
       this.session
         .check(host, abort.signal)
         .then(
           (check) => {
-            if (!abort.signal.aborted) this.send({ type: 'check/result', check });
+            if (!abort.signal.aborted) this.later({ type: 'check/result', check });
           },
           (error: unknown) => {
-            if (!abort.signal.aborted) this.send({ type: 'check/error', host, error: message(error), time: this.now() });
+            if (!abort.signal.aborted) this.later({ type: 'check/error', host, error: message(error), time: this.now() });
           },
         )
         .finally(() => {
@@ -148,8 +154,12 @@ export class Controller {
 
   // ---------------------------------------------------------------- operations
 
-  private onEvent(local: string, event: OpEvent): void {
-    this.pendingEvents.push({ local, event });
+  /** Queues an action for the next batched update (many checks or events, one render). */
+  private later(action: Action): void {
+    if (this.disposed) return;
+    const last = this.queued[this.queued.length - 1];
+    if (action.type === 'op/events' && last?.type === 'op/events') last.items.push(...action.items);
+    else this.queued.push(action);
     if (this.flushTimer) return;
     this.flushTimer = setTimeout(() => this.flush(), this.options.eventBatchMs ?? 30);
   }
@@ -157,10 +167,14 @@ export class Controller {
   private flush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    if (this.pendingEvents.length === 0) return;
-    const items = this.pendingEvents;
-    this.pendingEvents = [];
-    this.send({ type: 'op/events', items });
+    if (this.queued.length === 0) return;
+    const actions = this.queued;
+    this.queued = [];
+    this.send(actions.length === 1 ? actions[0]! : { type: 'batch', actions });
+  }
+
+  private onEvent(local: string, event: OpEvent): void {
+    this.later({ type: 'op/events', items: [{ local, event }] });
   }
 
   private startOperation(local: string, request: OpRequest): void {

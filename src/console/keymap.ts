@@ -62,7 +62,8 @@ export type CommandId =
   | 'refresh'
   | 'help'
   | 'quit'
-  | 'interrupt';
+  | 'interrupt'
+  | 'redraw';
 
 export interface KeyBinding {
   command: CommandId;
@@ -121,6 +122,7 @@ export const KEYMAP: readonly KeyBinding[] = [
   { command: 'help', keys: ['?'], description: 'Help: this list (again: close)', contexts: ['global', 'help'], hint: 'help' },
   { command: 'quit', keys: ['q'], description: 'Quit (asks if an operation runs)', contexts: ['global'], hint: 'quit' },
   { command: 'interrupt', keys: ['ctrl-c'], description: 'Quit (asks if an operation runs; twice: cancel it and quit)', contexts: ALL },
+  { command: 'redraw', keys: ['ctrl-l'], description: 'Redraw the screen', contexts: ALL },
 ];
 
 /** The subset of Ink's Key this module reads. */
@@ -174,6 +176,17 @@ export function keyPress(input: string, key: KeyFlags): KeyPress | undefined {
 }
 
 /**
+ * Every key press in one Ink input event. Ink hands several characters that arrive
+ * together (a fast typist, keystrokes coalesced by a slow SSH link, a paste) to the
+ * handler as one string; each is a key of its own here.
+ */
+export function keyPresses(input: string, key: KeyFlags): KeyPress[] {
+  const single = keyPress(input, key);
+  if (!single || single.text === undefined || [...input].length <= 1) return single ? [single] : [];
+  return [...input].map((ch) => (ch === ' ' ? { name: 'space', text: ' ' } : { name: ch, text: ch }));
+}
+
+/**
  * The binding a key runs in the given contexts (most specific first), or undefined.
  * Named keys win over `char` (typed text) bindings.
  */
@@ -213,6 +226,7 @@ const KEY_LABELS: Record<string, string> = {
   space: 'Space',
   backspace: 'Backspace',
   'ctrl-c': 'Ctrl-C',
+  'ctrl-l': 'Ctrl-L',
   char: 'text',
 };
 

@@ -64,7 +64,6 @@ export function confPrefs(options: ConfPrefsOptions = {}): PrefsStore {
   const conf = new Conf<Record<string, unknown>>({
     projectName: 'konf',
     projectSuffix: '',
-    configName: 'console',
     clearInvalidConfig: true,
     ...(cwd ? { cwd } : {}),
   });

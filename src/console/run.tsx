@@ -3,11 +3,21 @@
  * Ctrl-C, on SIGTERM/SIGHUP and on a crash (the error is printed after the terminal is
  * restored, and the exit code is non-zero). Resolves with the exit code; the caller owns
  * the session (close it afterwards).
+ *
+ * Ink renders in debug mode (whole frames, no cursor bookkeeping of its own) into a
+ * ScreenWriter that updates only the terminal lines that changed.
+ *
+ * Ink, React and conf are loaded on the first call, after NODE_ENV defaults to
+ * `production` (React's development build is several times slower), so importing this
+ * module costs a CLI command nothing.
  */
-import { render } from 'ink';
+import { format } from 'node:util';
+import type { render as inkRender } from 'ink';
+import type { Level } from '../core/ops/events.js';
 import type { FleetSession } from '../core/ops/session.js';
-import { App } from './app.js';
-import { openPrefs, type PrefsStore } from './prefs.js';
+import type { MessageSource } from './app.js';
+import type { PrefsStore } from './prefs.js';
+import { HIDE_CURSOR, ScreenWriter, SHOW_CURSOR } from './screen.js';
 
 export interface ConsoleOptions {
   stdin?: NodeJS.ReadStream;
@@ -18,15 +28,45 @@ export interface ConsoleOptions {
   configDir?: string;
   /** Background status checks at once (default: the preference, 8). */
   concurrency?: number;
-  /** Use the alternate screen (default true). */
-  altScreen?: boolean;
   /** Colors (default: on unless NO_COLOR is set). */
   color?: boolean;
+  /** Called with the screen writer (tests and measurements read its byte count). */
+  onScreen?: (screen: ScreenWriter) => void;
 }
 
 export const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[2J\x1b[H';
 export const LEAVE_ALT_SCREEN = '\x1b[?1049l';
-const SHOW_CURSOR = '\x1b[?25h';
+
+const CONSOLE_METHODS = { log: 'info', info: 'info', warn: 'warn', error: 'error', debug: 'debug' } as const;
+
+/** Routes console.* to the log pane while the console owns the screen. */
+function captureConsole(): MessageSource & { restore(): void } {
+  const saved = new Map<string, unknown>();
+  let listener: ((level: Level, text: string) => void) | undefined;
+  const early: [Level, string][] = [];
+  const target = console as unknown as Record<string, (...args: unknown[]) => void>;
+  for (const [method, level] of Object.entries(CONSOLE_METHODS)) {
+    saved.set(method, target[method]);
+    target[method] = (...args: unknown[]) => {
+      for (const line of format(...args).split('\n')) {
+        if (listener) listener(level, line);
+        else early.push([level, line]);
+      }
+    };
+  }
+  return {
+    subscribe(next) {
+      listener = next;
+      for (const [level, text] of early.splice(0)) next(level, text);
+      return () => {
+        if (listener === next) listener = undefined;
+      };
+    },
+    restore() {
+      for (const [method, fn] of saved) target[method] = fn as (...args: unknown[]) => void;
+    },
+  };
+}
 
 export async function runConsole(session: FleetSession, options: ConsoleOptions = {}): Promise<number> {
   const stdin = options.stdin ?? process.stdin;
@@ -36,6 +76,8 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
     stderr.write('konf: the console needs a terminal (stdin and stdout); use a command instead, e.g. `konf diff HOST`\n');
     return 2;
   }
+  if (process.env.NODE_ENV === undefined) process.env.NODE_ENV = 'production';
+  const [{ render }, { createElement }, { App }, { openPrefs }] = await Promise.all([import('ink'), import('react'), import('./app.js'), import('./prefs.js')]);
   const warnings: string[] = [];
   let prefs = options.prefs;
   if (!prefs) {
@@ -44,51 +86,46 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
     if (opened.warning) warnings.push(opened.warning);
   }
 
-  const altScreen = options.altScreen ?? true;
+  const screen = new ScreenWriter(stdout);
+  options.onScreen?.(screen);
+  const captured = captureConsole();
   let restored = false;
   const restore = () => {
     if (restored) return;
     restored = true;
+    captured.restore();
+    screen.close();
     try {
       if (stdin.isTTY) stdin.setRawMode(false);
     } catch {
       // the terminal is gone
     }
-    stdout.write(SHOW_CURSOR + (altScreen ? LEAVE_ALT_SCREEN : ''));
+    stdout.write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
   };
 
-  if (altScreen) stdout.write(ENTER_ALT_SCREEN);
+  stdout.write(ENTER_ALT_SCREEN + HIDE_CURSOR);
   let settle: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => {
     settle = resolve;
   });
 
-  const instance = render(<App session={session} prefs={prefs} concurrency={options.concurrency} color={options.color} warnings={warnings} />, {
-    stdin,
-    stdout,
-    stderr,
-    exitOnCtrlC: false,
-    patchConsole: true,
-    incrementalRendering: true,
-  });
-
-  const crash = (error: unknown) => {
+  let instance: ReturnType<typeof inkRender> | undefined;
+  const unmount = () => {
     try {
-      instance.unmount();
+      instance?.unmount();
     } catch {
       // already down
     }
+  };
+  const crash = (error: unknown) => {
+    unmount();
     restore();
     stderr.write(`konf: the console crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     settle(1);
   };
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
   const onSignal = (signal: NodeJS.Signals) => {
-    try {
-      instance.unmount();
-    } catch {
-      // already down
-    }
+    unmount();
     restore();
     settle(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15));
   };
@@ -98,13 +135,36 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
   for (const signal of signals) process.on(signal, onSignal);
   process.on('exit', onExit);
 
-  instance.waitUntilExit().then(
-    () => {
-      restore();
-      settle(0);
-    },
-    (error: unknown) => crash(error),
-  );
+  try {
+    instance = render(
+      createElement(App, {
+        session,
+        prefs,
+        concurrency: options.concurrency,
+        color: options.color,
+        warnings,
+        messages: captured,
+        onRedraw: () => screen.repaint(),
+      }),
+      {
+        stdin,
+        stdout: screen as unknown as NodeJS.WriteStream,
+        stderr,
+        debug: true,
+        exitOnCtrlC: false,
+        patchConsole: false,
+      },
+    );
+    instance.waitUntilExit().then(
+      () => {
+        restore();
+        settle(0);
+      },
+      (error: unknown) => crash(error),
+    );
+  } catch (error) {
+    crash(error);
+  }
 
   try {
     return await done;

@@ -49,6 +49,15 @@ describe('host list', () => {
     expect(frame).toMatch(/ {2}web2 /);
   });
 
+  it('takes keys that arrive in one chunk (slow links coalesce keystrokes) one by one', async () => {
+    const c = renderConsole();
+    await waitForText(c.lastFrame, 'web1        3 pending');
+    await c.press('/db');
+    await waitForText(c.lastFrame, '/db\u2588', 'Hosts 1/9');
+    await c.press(KEYS.enter, 'jkD');
+    await waitForText(c.lastFrame, 'Deploy 1 file to 1 host: db1?');
+  });
+
   it('keeps keys responsive while checks are still running', async () => {
     const c = renderConsole({ checkDelayMs: 5000 });
     await waitForText(c.lastFrame, 'checking');
@@ -229,12 +238,12 @@ describe('help, quit, layout', () => {
   it('shows each pane\u2019s rows at 200\u00d750 and fits 80\u00d724 after a resize', async () => {
     const c = renderSized(200, 50);
     let frame = await waitForText(c.lastFrame, 'web1', '3 pending');
-    expect(lines(frame).length).toBe(49);
+    expect(lines(frame).length).toBe(50);
     expect(Math.max(...lines(frame).map((l) => l.length))).toBeLessThanOrEqual(200);
     expect(frame).toContain(' 1 Switches  2 Excludes  3 Files  4 Diff  5 History');
     expect(frame).toMatch(/busy1 +locked by bob /);
     c.stdout.resize(80, 24);
-    frame = await waitForFrame(c.lastFrame, (f) => lines(f).length === 23 && f.includes('1 Switch '));
+    frame = await waitForFrame(c.lastFrame, (f) => lines(f).length === 24 && f.includes('1 Switch '));
     expect(Math.max(...lines(frame).map((l) => l.length))).toBeLessThanOrEqual(80);
     c.stdout.resize(40, 10);
     frame = await waitForText(c.lastFrame, 'konf needs at least 50');

@@ -6,9 +6,14 @@ import { FakeSession } from '../helpers/fakeSession.js';
 
 function setup(session: FakeSession, concurrency = 3) {
   const actions: Action[] = [];
+  const dispatched: Action[] = [];
   let quit = 0;
-  const controller = new Controller(session, (a) => actions.push(a), { concurrency, onQuit: () => quit++, eventBatchMs: 20 });
-  return { actions, controller, quits: () => quit };
+  const flat = (a: Action): Action[] => (a.type === 'batch' ? a.actions.flatMap(flat) : [a]);
+  const controller = new Controller(session, (a) => {
+    dispatched.push(a);
+    actions.push(...flat(a));
+  }, { concurrency, onQuit: () => quit++, eventBatchMs: 20 });
+  return { actions, dispatched, controller, quits: () => quit };
 }
 
 describe('controller', () => {
@@ -53,11 +58,11 @@ describe('controller', () => {
 
   it('batches operation events and reports the end', async () => {
     const session = new FakeSession({ eventDelayMs: 0 });
-    const { actions, controller } = setup(session);
+    const { actions, controller, dispatched } = setup(session);
     controller.run({ type: 'run', local: 'c1', request: { kind: 'deploy', hosts: ['web1', 'web2', 'web3'] } });
     await eventually(() => expect(actions.some((a) => a.type === 'op/end')).toBe(true));
-    const batches = actions.filter((a) => a.type === 'op/events');
-    const events = batches.flatMap((a) => (a.type === 'op/events' ? a.items : []));
+    const batches = dispatched.filter((a) => a.type === 'op/events' || a.type === 'batch');
+    const events = actions.flatMap((a) => (a.type === 'op/events' ? a.items : []));
     expect(events.length).toBeGreaterThan(15);
     expect(batches.length).toBeLessThan(events.length);
     expect(events.at(-1)?.event.type).toBe('op-end');

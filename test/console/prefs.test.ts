@@ -19,7 +19,7 @@ describe('preferences', () => {
   it('persist in the folder KONF_CONFIG_DIR names', () => {
     const dir = tempDir();
     const store = confPrefs({ env: { KONF_CONFIG_DIR: dir } });
-    expect(store.path).toBe(path.join(dir, 'console.json'));
+    expect(store.path).toBe(path.join(dir, 'config.json'));
     expect(store.load()).toEqual(DEFAULT_PREFS);
     store.save({ diffLayout: 'side-by-side', logHeight: 9, lastHost: 'web2' });
     const again = confPrefs({ configDir: dir });
@@ -32,7 +32,7 @@ describe('preferences', () => {
   it('fall back to defaults for invalid values and a corrupt file', () => {
     expect(sanitizePrefs({ diffLayout: 'sideways', logHeight: -1, concurrency: 1000, lastHost: 3 })).toEqual(DEFAULT_PREFS);
     const dir = tempDir();
-    writeFileSync(path.join(dir, 'console.json'), '{not json');
+    writeFileSync(path.join(dir, 'config.json'), '{not json');
     expect(confPrefs({ configDir: dir }).load()).toEqual(DEFAULT_PREFS);
   });
 

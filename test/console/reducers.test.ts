@@ -227,7 +227,7 @@ describe('focus, tabs, loads', () => {
       { columns: 200, rows: 50 },
     ]) {
       const l = paneLayout({ ...init(), size });
-      expect(l.rows).toBe(size.rows - 1);
+      expect(l.rows).toBe(size.rows);
       expect(1 + l.mainHeight + l.logHeight + 1).toBe(l.rows);
       expect(l.hostWidth + 1 + l.detailWidth).toBe(size.columns);
       expect(l.tooSmall).toBe(false);

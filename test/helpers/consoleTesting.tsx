@@ -27,7 +27,7 @@ export const KEYS = {
  * Polls `lastFrame()` until `predicate` holds, or fails after `timeoutMs` showing the last
  * frame. Never a fixed sleep: tests wait exactly as long as rendering takes.
  */
-export async function waitForFrame(lastFrame: () => string | undefined, predicate: (frame: string) => boolean, timeoutMs = 5000, what = 'frame'): Promise<string> {
+export async function waitForFrame(lastFrame: () => string | undefined, predicate: (frame: string) => boolean, timeoutMs = 15_000, what = 'frame'): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let frame = '';
   for (;;) {
@@ -40,11 +40,11 @@ export async function waitForFrame(lastFrame: () => string | undefined, predicat
 
 /** Waits for a frame containing every one of `texts`. */
 export function waitForText(lastFrame: () => string | undefined, ...texts: string[]): Promise<string> {
-  return waitForFrame(lastFrame, (f) => texts.every((t) => f.includes(t)), 5000, JSON.stringify(texts));
+  return waitForFrame(lastFrame, (f) => texts.every((t) => f.includes(t)), 15_000, JSON.stringify(texts));
 }
 
 /** Waits until `check` stops throwing (for assertions on the fake session's calls). */
-export async function eventually(check: () => void, timeoutMs = 5000): Promise<void> {
+export async function eventually(check: () => void, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

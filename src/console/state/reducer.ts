@@ -134,7 +134,45 @@ export function reducer(state: AppState, action: Action): AppState {
       };
     case 'outbox/taken':
       return { ...state, outbox: state.outbox.filter((entry) => entry.seq > action.upTo) };
+    case 'batch':
+      return reduceBatch(state, action.actions);
   }
+}
+
+/**
+ * Applies many actions with one copy of the status and check tables: a batch of 2,000
+ * check results must not copy a 2,000-entry table 2,000 times.
+ */
+function reduceBatch(state: AppState, actions: readonly Action[]): AppState {
+  let current = state;
+  let status: Record<string, HostStatus> | undefined;
+  let checks: AppState['checks'] | undefined;
+  const settle = () => {
+    if (status || checks) current = { ...current, status: status ?? current.status, checks: checks ?? current.checks };
+    status = undefined;
+    checks = undefined;
+  };
+  for (const action of actions) {
+    if (action.type === 'check/start') {
+      const shown = (status ?? current.status)[action.host];
+      if (shown && shown.kind !== 'unknown') continue;
+      status ??= { ...current.status };
+      status[action.host] = { kind: 'checking' };
+    } else if (action.type === 'check/result') {
+      const host = action.check.host;
+      checks ??= { ...current.checks };
+      checks[host] = action.check;
+      if (!hostInOperation(current, host)) {
+        status ??= { ...current.status };
+        status[host] = action.check.status;
+      }
+    } else {
+      settle();
+      current = reducer(current, action);
+    }
+  }
+  settle();
+  return current;
 }
 
 // ------------------------------------------------------------------ keys
@@ -248,14 +286,18 @@ export function command(state: AppState, id: CommandId, press: KeyPress = { name
     case 'log-zoom':
       return state.logZoom ? { ...state, logZoom: false } : { ...state, logZoom: true, focus: 'log' };
     case 'refresh': {
-      const marked = Object.keys(state.marks);
-      const hosts = (marked.length > 0 ? targetHosts(state) : visibleHosts(state).map((h) => h.name)).filter((h) => state.status[h]?.kind !== 'config-error' && !busyHosts(state).has(h));
+      // The selected or marked hosts; every shown host when there is no selection.
+      const targets = targetHosts(state);
+      const busy = busyHosts(state);
+      const hosts = (targets.length > 0 ? targets : visibleHosts(state).map((h) => h.name)).filter((h) => state.status[h]?.kind !== 'config-error' && !busy.has(h));
       return pushEffects({ ...state, notice: `re-checking ${hosts.length} host${hosts.length === 1 ? '' : 's'}` }, [{ type: 'check', hosts, priority: true }]);
     }
     case 'help':
       return { ...state, help: { open: !state.help.open, top: 0 } };
     case 'quit':
       return runningOps(state).length > 0 ? { ...state, confirm: quitDialog(state) } : quit(state, false);
+    case 'redraw':
+      return pushEffects(state, [{ type: 'redraw' }]);
     case 'interrupt':
       if (state.quitting) return pushEffects(state, [{ type: 'quit', cancel: true }]);
       if (state.confirm?.action.type === 'quit') return quit({ ...state, confirm: undefined }, true);

@@ -76,7 +76,7 @@ export function targetHosts(state: Pick<AppState, 'hosts' | 'marks' | 'selected'
 
 export interface PaneLayout {
   columns: number;
-  /** Rows Ink draws: one less than the terminal, so a frame never scrolls it. */
+  /** Rows drawn: the whole terminal (frames are placed line by line, never scrolled). */
   rows: number;
   tooSmall: boolean;
   showMain: boolean;
@@ -101,12 +101,12 @@ const MIN_MAIN = 8;
 
 export function maxLogHeight(size: Size): number {
   // title + hint + log header + the smallest main area
-  return Math.max(0, size.rows - 1 - 3 - MIN_MAIN);
+  return Math.max(0, size.rows - 3 - MIN_MAIN);
 }
 
 export function paneLayout(state: Pick<AppState, 'size' | 'logHeight' | 'logZoom' | 'filter'>, diffFileCount = 0): PaneLayout {
   const columns = Math.max(1, state.size.columns);
-  const rows = Math.max(1, state.size.rows - 1);
+  const rows = Math.max(1, state.size.rows);
   const tooSmall = columns < MIN_COLUMNS || state.size.rows < MIN_ROWS;
   const body = Math.max(0, rows - 2);
   const logContent = state.logZoom ? Math.max(0, body - 1) : clamp(state.logHeight, 0, maxLogHeight(state.size));

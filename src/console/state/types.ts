@@ -107,7 +107,8 @@ export type Effect =
   | { type: 'load-history'; host: string }
   | { type: 'load-preview'; host: string; snapshot: string }
   | { type: 'run'; local: string; request: OpRequest }
-  | { type: 'quit'; cancel: boolean };
+  | { type: 'quit'; cancel: boolean }
+  | { type: 'redraw' };
 
 export interface OutboxEntry {
   seq: number;
@@ -167,7 +168,9 @@ export type Action =
   | { type: 'op/events'; items: { local: string; event: OpEvent }[] }
   | { type: 'op/end'; local: string; result?: OperationResult; error?: string; time: string }
   | { type: 'log/append'; lines: { level: Level; text: string; host?: string }[]; time: string }
-  | { type: 'outbox/taken'; upTo: number };
+  | { type: 'outbox/taken'; upTo: number }
+  /** Several actions applied in one state update (one render). */
+  | { type: 'batch'; actions: Action[] };
 
 export interface InitOptions {
   repo: string;

@@ -1,0 +1,129 @@
+/**
+ * A tmux harness for end-to-end console tests: a detached session of a given size on a
+ * private server socket, keys sent as a user would type them, the screen captured (with
+ * colors when asked), text awaited with a deadline. The session is always killed, by
+ * name, in `withTmux`'s finally.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface TmuxOptions {
+  columns?: number;
+  rows?: number;
+  /** Working directory of the session's first command. */
+  cwd?: string;
+  /** Variables set for the command (via `env`), e.g. KONF_CONFIG_DIR. */
+  env?: Record<string, string>;
+  /** Variables removed for the command, e.g. CI (Ink renders nothing interactive under CI). */
+  unset?: string[];
+}
+
+let counter = 0;
+
+/** True when a tmux binary is on PATH. */
+export function tmuxAvailable(): boolean {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Quotes one word for /bin/sh. */
+export function shWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Variables that make Ink think it runs in CI (is-in-ci), which disables live rendering. */
+export function ciVariables(env: NodeJS.ProcessEnv = process.env): string[] {
+  return Object.keys(env).filter((k) => k === 'CI' || k === 'CONTINUOUS_INTEGRATION' || k.startsWith('CI_'));
+}
+
+export class TmuxSession {
+  private killed = false;
+
+  private constructor(
+    readonly socket: string,
+    readonly name: string,
+  ) {}
+
+  private tmux(args: string[]) {
+    return run('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+  }
+
+  /** Starts `command` (argv) in a new detached session. */
+  static async start(command: string[], options: TmuxOptions = {}): Promise<TmuxSession> {
+    const socket = `konf-test-${process.pid}`;
+    const name = `konf-e2e-${process.pid}-${++counter}`;
+    const session = new TmuxSession(socket, name);
+    const envArgs = [...(options.unset ?? []).flatMap((k) => ['-u', k]), ...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`)];
+    const line = ['env', ...envArgs, ...command].map(shWord).join(' ');
+    const args = ['new-session', '-d', '-s', name, '-x', String(options.columns ?? 80), '-y', String(options.rows ?? 24)];
+    if (options.cwd) args.push('-c', options.cwd);
+    args.push(line);
+    await session.tmux(args);
+    // Keep the pane (and its last screen) if the command exits, so failures can be inspected.
+    await session.tmux(['set-option', '-t', name, 'remain-on-exit', 'on']).catch(() => undefined);
+    return session;
+  }
+
+  /** Keys in tmux notation (`Enter`, `Escape`, `C-c`, `PageDown`, `BTab`) or single characters. */
+  async sendKeys(...keys: string[]): Promise<void> {
+    for (const key of keys) await this.tmux(['send-keys', '-t', this.name, key]);
+  }
+
+  /** Text typed literally (no key-name lookup). */
+  async type(text: string): Promise<void> {
+    await this.tmux(['send-keys', '-t', this.name, '-l', text]);
+  }
+
+  /** The visible screen; with `colors`, SGR escape sequences are kept (`capture-pane -e`). */
+  async capturePane(options: { colors?: boolean } = {}): Promise<string> {
+    const args = ['capture-pane', '-p', '-t', this.name];
+    if (options.colors) args.push('-e');
+    const { stdout } = await this.tmux(args);
+    return stdout;
+  }
+
+  /** Appends everything the pane's program writes to the terminal to `file` (`pipe-pane`). */
+  async pipePane(file: string): Promise<void> {
+    await this.tmux(['pipe-pane', '-t', this.name, `cat >> ${shWord(file)}`]);
+  }
+
+  /** Polls the screen until it shows `text` (or matches it), or fails showing the screen. */
+  async waitForText(text: string | RegExp, timeoutMs = 30_000): Promise<string> {
+    const matches = (screen: string) => (typeof text === 'string' ? screen.includes(text) : text.test(screen));
+    return this.waitFor(matches, timeoutMs, String(text));
+  }
+
+  async waitFor(predicate: (screen: string) => boolean, timeoutMs = 30_000, what = 'screen'): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let screen = '';
+    for (;;) {
+      screen = await this.capturePane();
+      if (predicate(screen)) return screen;
+      if (Date.now() > deadline) throw new Error(`tmux: timed out after ${timeoutMs} ms waiting for ${what}; screen:\n${screen}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Kills the session by name (idempotent); the private server exits with its last session. */
+  async kill(): Promise<void> {
+    if (this.killed) return;
+    this.killed = true;
+    await this.tmux(['kill-session', '-t', this.name]).catch(() => undefined);
+  }
+}
+
+/** Runs `fn` with a fresh session and always kills the session afterwards. */
+export async function withTmux<T>(command: string[], options: TmuxOptions, fn: (session: TmuxSession) => Promise<T>): Promise<T> {
+  const session = await TmuxSession.start(command, options);
+  try {
+    return await fn(session);
+  } finally {
+    await session.kill();
+  }
+}
