@@ -172,12 +172,17 @@ describe('konf operations against a real fleet', () => {
     const target = path.join(root('web2'), 'srv/big.bin');
     await put(target, 'old small content\n');
     try {
-      const run = konf(['deploy', 'web2', '--yes'], { timeoutMs: 60_000 });
-      // wait until konf's temp file appears next to the target, then kill the host's sshd
-      await waitFor(async () => {
-        const { readdir } = await import('node:fs/promises');
-        return (await readdir(path.dirname(target))).some((n) => n.startsWith('.konf-tmp'));
+      // inotify sees konf's temp file appear next to the target; then the host's sshd is killed.
+      const { watch } = await import('node:fs');
+      let sawTemp!: () => void;
+      const tempSeen = new Promise<void>((resolve) => (sawTemp = resolve));
+      const watcher = watch(path.dirname(target), (_event, name) => {
+        if (name?.startsWith('.konf-tmp')) sawTemp();
       });
+      const run = konf(['deploy', 'web2', '--yes'], { timeoutMs: 120_000 });
+      const first = await Promise.race([tempSeen.then(() => 'temp' as const), run.then(() => 'finished' as const)]);
+      watcher.close();
+      expect(first, 'the deploy finished before its temp file was seen').toBe('temp');
       await fleet.stopHost('web2');
       const res = await run;
       expect(res.code).toBe(3);
