@@ -188,6 +188,30 @@ export function App(props: AppProps) {
   );
 }
 
+function HostPane({ state, now }: { state: AppState; now: number }) {
+  const layout = paneLayout(state);
+  const shown = visibleHosts(state);
+  return (
+    <Box flexDirection="column" width={layout.hostWidth} height={layout.mainHeight}>
+      <HostList
+        hosts={shown}
+        total={state.hosts.length}
+        status={state.status}
+        checks={state.checks}
+        marks={state.marks}
+        selected={state.selected}
+        top={state.hostTop}
+        width={layout.hostWidth}
+        rows={layout.hostRows}
+        focused={state.focus === 'hosts'}
+        now={now}
+      />
+      <Box flexGrow={1} />
+      {layout.filterBar ? <FilterBar text={state.filter.text} editing={state.filter.editing} matches={shown.length} width={layout.hostWidth} /> : null}
+    </Box>
+  );
+}
+
 function Screen({ state, now }: { state: AppState; now: number }) {
   const layout = paneLayout(state);
   if (layout.tooSmall) {
@@ -200,7 +224,6 @@ function Screen({ state, now }: { state: AppState; now: number }) {
     );
   }
   const contexts = activeContexts(state);
-  const shown = visibleHosts(state);
   const modalWidth = layout.columns;
   const modal = state.confirm ? (
     <ConfirmDialog dialog={state.confirm} rows={confirmRows(state)} width={modalWidth} />
@@ -214,24 +237,12 @@ function Screen({ state, now }: { state: AppState; now: number }) {
         <Box height={layout.mainHeight} flexDirection="row" overflow="hidden">
           {modal ?? (
             <>
-              <Box flexDirection="column" width={layout.hostWidth} height={layout.mainHeight}>
-                <HostList
-                  hosts={shown}
-                  total={state.hosts.length}
-                  status={state.status}
-                  checks={state.checks}
-                  marks={state.marks}
-                  selected={state.selected}
-                  top={state.hostTop}
-                  width={layout.hostWidth}
-                  rows={layout.hostRows}
-                  focused={state.focus === 'hosts'}
-                  now={now}
-                />
-                <Box flexGrow={1} />
-                {layout.filterBar ? <FilterBar text={state.filter.text} editing={state.filter.editing} matches={shown.length} width={layout.hostWidth} /> : null}
-              </Box>
-              <Separator height={layout.mainHeight} />
+              {layout.showHosts ? (
+                <>
+                  <HostPane state={state} now={now} />
+                  <Separator height={layout.mainHeight} />
+                </>
+              ) : null}
               <ErrorBoundary name="detail pane" resetKey={`${state.selected}:${state.tab}`}>
                 <DetailPane state={state} now={now} />
               </ErrorBoundary>

@@ -59,6 +59,7 @@ export type CommandId =
   | 'log-grow'
   | 'log-shrink'
   | 'log-zoom'
+  | 'wide'
   | 'refresh'
   | 'help'
   | 'quit'
@@ -118,6 +119,7 @@ export const KEYMAP: readonly KeyBinding[] = [
   { command: 'log-grow', keys: ['+'], description: 'Make the log pane taller', contexts: ['global'] },
   { command: 'log-shrink', keys: ['-'], description: 'Make the log pane shorter', contexts: ['global'] },
   { command: 'log-zoom', keys: ['z'], description: 'Zoom the log pane (again: back)', contexts: ['global'] },
+  { command: 'wide', keys: ['w'], description: 'Wide detail pane: hide the host list while it is not focused (again: back)', contexts: ['global'] },
   { command: 'refresh', keys: ['R'], description: 'Re-check the selected or marked hosts (all when none)', contexts: ['global'] },
   { command: 'help', keys: ['?'], description: 'Help: this list (again: close)', contexts: ['global', 'help'], hint: 'help' },
   { command: 'quit', keys: ['q'], description: 'Quit (asks if an operation runs)', contexts: ['global'], hint: 'quit' },

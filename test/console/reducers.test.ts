@@ -221,6 +221,17 @@ describe('focus, tabs, loads', () => {
     expect(s.logZoom).toBe(false);
   });
 
+  it('w widens the detail pane while the host list is not focused', () => {
+    let s = keys(init(), 'w');
+    expect(s.wide).toBe(true);
+    expect(s.focus).toBe('detail');
+    expect(paneLayout(s)).toMatchObject({ showHosts: false, detailWidth: 80 });
+    s = keys(s, '<esc>');
+    expect(paneLayout(s)).toMatchObject({ showHosts: true, detailWidth: 80 - paneLayout(s).hostWidth - 1 });
+    s = keys(s, 'w');
+    expect(s.wide).toBe(false);
+  });
+
   it('computes a layout that fits 80×24 and 200×50', () => {
     for (const size of [
       { columns: 80, rows: 24 },

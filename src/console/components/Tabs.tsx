@@ -152,7 +152,7 @@ export function FilesTab(props: { plan: HostPlan; changes: readonly FileChange[]
   return (
     <Box flexDirection="column" width={props.width}>
       <Text wrap="truncate" dimColor>
-        {`  ${plural(props.plan.files.length, 'planned file')}${props.changes ? '' : ' (live state not checked yet)'}`}
+        {`  ${plural(props.plan.files.length, 'planned file')}${props.changes ? '' : ' (live state unknown: ? marks)'}`}
       </Text>
       {rows.slice(win.start, win.end).map((row, i) => {
         const index = win.start + i;

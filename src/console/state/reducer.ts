@@ -61,6 +61,7 @@ export function initialState(options: InitOptions): AppState {
     log: emptyLog(options.logCapacity),
     logHeight: options.logHeight ?? DEFAULT_LOG_HEIGHT,
     logZoom: false,
+    wide: false,
     confirm: undefined,
     help: { open: false, top: 0 },
     ops: [],
@@ -283,6 +284,8 @@ export function command(state: AppState, id: CommandId, press: KeyPress = { name
       const height = clamp(Math.min(state.logHeight, maxLogHeight(state.size)) + (id === 'log-grow' ? 1 : -1), 0, maxLogHeight(state.size));
       return keepHostVisible({ ...state, logHeight: height, logZoom: false });
     }
+    case 'wide':
+      return { ...state, wide: !state.wide, focus: state.wide || state.focus !== 'hosts' ? state.focus : 'detail' };
     case 'log-zoom':
       return state.logZoom ? { ...state, logZoom: false } : { ...state, logZoom: true, focus: 'log' };
     case 'refresh': {

@@ -80,6 +80,8 @@ export interface PaneLayout {
   rows: number;
   tooSmall: boolean;
   showMain: boolean;
+  /** The host list is shown (not hidden by the wide detail pane). */
+  showHosts: boolean;
   hostWidth: number;
   detailWidth: number;
   /** Height of the host list + detail area. */
@@ -104,7 +106,7 @@ export function maxLogHeight(size: Size): number {
   return Math.max(0, size.rows - 3 - MIN_MAIN);
 }
 
-export function paneLayout(state: Pick<AppState, 'size' | 'logHeight' | 'logZoom' | 'filter'>, diffFileCount = 0): PaneLayout {
+export function paneLayout(state: Pick<AppState, 'size' | 'logHeight' | 'logZoom' | 'filter'> & Partial<Pick<AppState, 'wide' | 'focus'>>, diffFileCount = 0): PaneLayout {
   const columns = Math.max(1, state.size.columns);
   const rows = Math.max(1, state.size.rows);
   const tooSmall = columns < MIN_COLUMNS || state.size.rows < MIN_ROWS;
@@ -112,8 +114,10 @@ export function paneLayout(state: Pick<AppState, 'size' | 'logHeight' | 'logZoom
   const logContent = state.logZoom ? Math.max(0, body - 1) : clamp(state.logHeight, 0, maxLogHeight(state.size));
   const logHeight = state.logZoom ? body : logContent + 1;
   const mainHeight = state.logZoom ? 0 : Math.max(0, body - logHeight);
-  const hostWidth = clamp(Math.floor(columns * 0.375), 26, 44);
-  const detailWidth = Math.max(0, columns - hostWidth - 1);
+  // Wide: the detail pane takes the whole width while the host list does not have focus.
+  const hideHosts = state.wide === true && state.focus !== undefined && state.focus !== 'hosts';
+  const hostWidth = hideHosts ? 0 : clamp(Math.floor(columns * 0.375), 26, 44);
+  const detailWidth = Math.max(0, columns - (hideHosts ? 0 : hostWidth + 1));
   const filterBar = state.filter.editing || state.filter.text !== '';
   const hostRows = Math.max(0, mainHeight - 1 - (filterBar ? 1 : 0));
   const detailRows = Math.max(0, mainHeight - 2);
@@ -124,6 +128,7 @@ export function paneLayout(state: Pick<AppState, 'size' | 'logHeight' | 'logZoom
     rows,
     tooSmall,
     showMain: !state.logZoom,
+    showHosts: !hideHosts,
     hostWidth,
     detailWidth,
     mainHeight,

@@ -142,6 +142,8 @@ export interface AppState {
   log: LogState;
   logHeight: number;
   logZoom: boolean;
+  /** Hide the host list while the detail or log pane has focus (more room for diffs). */
+  wide: boolean;
   confirm: ConfirmDialog | undefined;
   help: { open: boolean; top: number };
   ops: readonly RunningOp[];
