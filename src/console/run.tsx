@@ -1,7 +1,8 @@
 /**
  * Starts the console on a terminal: alternate screen in, and out again on quit, on
- * Ctrl-C, on SIGTERM/SIGHUP and on a crash (the error is printed after the terminal is
- * restored, and the exit code is non-zero). Resolves with the exit code; the caller owns
+ * Ctrl-C, on SIGTERM/SIGHUP and on a crash (an uncaught exception or a render error: the
+ * error is printed after the terminal is restored, and the exit code is non-zero). An
+ * unhandled promise rejection is shown in the log pane instead; console.* output too. Resolves with the exit code; the caller owns
  * the session (close it afterwards).
  *
  * Ink renders in debug mode (whole frames, no cursor bookkeeping of its own) into a
@@ -130,8 +131,12 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
     settle(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15));
   };
   const onExit = () => restore();
+  // A stray rejected promise (a bug somewhere below) is shown in the log pane; the console carries on.
+  const onRejection = (reason: unknown) => {
+    console.error(`internal error (unhandled rejection): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+  };
   process.on('uncaughtException', crash);
-  process.on('unhandledRejection', crash);
+  process.on('unhandledRejection', onRejection);
   for (const signal of signals) process.on(signal, onSignal);
   process.on('exit', onExit);
 
@@ -170,7 +175,7 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
     return await done;
   } finally {
     process.off('uncaughtException', crash);
-    process.off('unhandledRejection', crash);
+    process.off('unhandledRejection', onRejection);
     for (const signal of signals) process.off(signal, onSignal);
     process.off('exit', onExit);
     restore();

@@ -66,6 +66,17 @@ describe('runConsole', () => {
     expect(s.stdin.raw).toBe(false);
   });
 
+  it('shows stray console output in the log pane instead of over the screen', async () => {
+    const s = streams();
+    const done = runConsole(new FakeSession(), s.options);
+    await eventually(() => expect(s.stdout.out).toContain('3 pending'));
+    console.warn('a stray warning from below');
+    await eventually(() => expect(s.stdout.out).toMatch(/konf +\u2502 a stray warning from below/));
+    s.stdin.type('q');
+    await expect(done).resolves.toBe(0);
+    expect(s.stderr.out).toBe('');
+  });
+
   it('Ctrl-C quits too (it is a key in raw mode)', async () => {
     const s = streams();
     const done = runConsole(new FakeSession(), s.options);
