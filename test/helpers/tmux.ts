@@ -1,10 +1,14 @@
 /**
- * A tmux harness for end-to-end console tests: a detached session of a given size on a
- * private server socket, keys sent as a user would type them, the screen captured (with
- * colors when asked), text awaited with a deadline. The session is always killed, by
- * name, in `withTmux`'s finally.
+ * A tmux harness for end-to-end console tests: a detached session of a given size on its
+ * own server socket (a file in the temp folder, removed afterwards; the user's tmux is
+ * never touched), keys sent as a user would type them, the screen captured (with colors
+ * when asked), text awaited with a deadline. The session is always killed, by name, in
+ * `withTmux`'s finally.
  */
 import { execFile, execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -51,13 +55,13 @@ export class TmuxSession {
   ) {}
 
   private tmux(args: string[]) {
-    return run('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+    return run('tmux', ['-S', this.socket, ...args], { encoding: 'utf8' });
   }
 
   /** Starts `command` (argv) in a new detached session. */
   static async start(command: string[], options: TmuxOptions = {}): Promise<TmuxSession> {
-    const socket = `konf-test-${process.pid}`;
     const name = `konf-e2e-${process.pid}-${++counter}`;
+    const socket = path.join(os.tmpdir(), `${name}.tmux`);
     const session = new TmuxSession(socket, name);
     const envArgs = [...(options.unset ?? []).flatMap((k) => ['-u', k]), ...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`)];
     const line = ['env', ...envArgs, ...command].map(shWord).join(' ');
@@ -110,11 +114,12 @@ export class TmuxSession {
     }
   }
 
-  /** Kills the session by name (idempotent); the private server exits with its last session. */
+  /** Kills the session by name (idempotent); its server exits with it and the socket file goes. */
   async kill(): Promise<void> {
     if (this.killed) return;
     this.killed = true;
     await this.tmux(['kill-session', '-t', this.name]).catch(() => undefined);
+    rmSync(this.socket, { force: true });
   }
 }
 
