@@ -177,15 +177,70 @@ export function keyPress(input: string, key: KeyFlags): KeyPress | undefined {
   return { name: input, text: input };
 }
 
+const ESCAPE_SEQUENCES: Record<string, string> = {
+  '\x1b[A': 'up',
+  '\x1b[B': 'down',
+  '\x1b[C': 'right',
+  '\x1b[D': 'left',
+  '\x1bOA': 'up',
+  '\x1bOB': 'down',
+  '\x1bOC': 'right',
+  '\x1bOD': 'left',
+  '\x1b[5~': 'pageup',
+  '\x1b[6~': 'pagedown',
+  '\x1b[H': 'home',
+  '\x1b[F': 'end',
+  '\x1b[1~': 'home',
+  '\x1b[4~': 'end',
+  '\x1bOH': 'home',
+  '\x1bOF': 'end',
+  '\x1b[Z': 'shift-tab',
+};
+
 /**
- * Every key press in one Ink input event. Ink hands several characters that arrive
- * together (a fast typist, keystrokes coalesced by a slow SSH link, a paste) to the
- * handler as one string; each is a key of its own here.
+ * Splits raw terminal input that holds several keys (a fast typist, keystrokes coalesced
+ * by a slow SSH link, a paste) into key presses: printable characters, Enter, Tab,
+ * Backspace, Ctrl-letters, Esc and the common escape sequences (arrows, PgUp/PgDn,
+ * Home/End, Shift-Tab). Unknown escape sequences are skipped whole.
+ */
+export function splitKeys(raw: string): KeyPress[] {
+  const out: KeyPress[] = [];
+  const chars = [...raw];
+  for (let i = 0; i < chars.length; i++) {
+    const ch = chars[i] as string;
+    if (ch === '\x1b') {
+      const rest = chars.slice(i, i + 4).join('');
+      const seq = Object.keys(ESCAPE_SEQUENCES).find((k) => rest.startsWith(k));
+      if (seq) {
+        out.push({ name: ESCAPE_SEQUENCES[seq] as string });
+        i += seq.length - 1;
+      } else if (chars[i + 1] === '[' || chars[i + 1] === 'O') {
+        // an escape sequence we do not bind: skip to its final byte
+        let j = i + 2;
+        while (j < chars.length && !/[@-~]/.test(chars[j] as string)) j++;
+        i = j;
+      } else out.push({ name: 'escape' });
+    } else if (ch === '\r' || ch === '\n') out.push({ name: 'enter' });
+    else if (ch === '\t') out.push({ name: 'tab' });
+    else if (ch === '\x7f' || ch === '\b') out.push({ name: 'backspace' });
+    else if (ch === ' ') out.push({ name: 'space', text: ' ' });
+    else if (ch < ' ') out.push({ name: `ctrl-${String.fromCharCode(ch.charCodeAt(0) + 96)}` });
+    else out.push({ name: ch, text: ch });
+  }
+  return out;
+}
+
+/**
+ * Every key press in one Ink input event. Ink hands several keys that arrive together to
+ * the handler as one raw string; each is a key of its own here.
  */
 export function keyPresses(input: string, key: KeyFlags): KeyPress[] {
+  if ([...input].length > 1 && !key.meta) {
+    const keys = splitKeys(input);
+    if (keys.length > 1) return keys;
+  }
   const single = keyPress(input, key);
-  if (!single || single.text === undefined || [...input].length <= 1) return single ? [single] : [];
-  return [...input].map((ch) => (ch === ' ' ? { name: 'space', text: ' ' } : { name: ch, text: ch }));
+  return single ? [single] : [];
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KEYMAP, MODAL_CONTEXTS, helpRows, keyPress, keyPresses, keymapMarkdown, resolveKey, type Context } from '../../src/console/keymap.js';
+import { KEYMAP, MODAL_CONTEXTS, helpRows, keyPress, keyPresses, keymapMarkdown, resolveKey, splitKeys, type Context } from '../../src/console/keymap.js';
 import { hintItems } from '../../src/console/components/HintBar.js';
 import { command, initialState } from '../../src/console/state/reducer.js';
 
@@ -121,5 +121,13 @@ describe('keymap table', () => {
     const inDiff = hintItems(['diff', 'global']).map((h) => h.label);
     expect(inDiff).toEqual(expect.arrayContaining(['layout', 'hunk', 'file', 'deploy', 'help']));
     expect(inDiff).not.toContain('mark');
+  });
+
+  it('splits coalesced raw input holding Enter, Backspace, Esc and escape sequences into keys', () => {
+    expect(keyPresses('/web1\r', {}).map((p) => p.name)).toEqual(['/', 'w', 'e', 'b', '1', 'enter']);
+    expect(splitKeys('ab\x7f\tq').map((p) => p.name)).toEqual(['a', 'b', 'backspace', 'tab', 'q']);
+    expect(splitKeys('\x1b[Aj\x1b[6~\x1b[Z\x1b').map((p) => p.name)).toEqual(['up', 'j', 'pagedown', 'shift-tab', 'escape']);
+    expect(splitKeys('\x1b[1;5Cx').map((p) => p.name)).toEqual(['x']); // unbound sequence skipped whole
+    expect(splitKeys('\x0c').map((p) => p.name)).toEqual(['ctrl-l']);
   });
 });
