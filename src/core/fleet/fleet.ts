@@ -11,7 +11,7 @@ import { parseExcludes } from './excludes.js';
 import { readHooks } from './hooks.js';
 import { assertKnownHost, DEFAULT_SWITCH_FILE, EXCLUDE_DIR, readInventory, SERVERCONFIG_DIR } from './inventory.js';
 import { PERMISSIONS_FILE, parsePermissions } from './permissions.js';
-import { buildPlan } from './plan.js';
+import { buildPlan, readSourceFile, type SharedInputs } from './plan.js';
 import { checkReservedDefinitions, declaredSecrets, hostSettings } from './reserved.js';
 import { finalValues, mergeSwitches, parseSwitchFile } from './switches.js';
 import { readTree } from './tree.js';
@@ -102,13 +102,37 @@ export async function loadFleet(repoDir: string): Promise<Fleet> {
     return text === undefined ? [] : parsePermissions(text, PERMISSIONS_FILE);
   };
 
-  const plan = async (host: string): Promise<HostPlan> => {
-    const { switches: merged, settings } = await switches(host);
-    const [excludeRules, permissionRules, tree, hooks] = await Promise.all([excludes(host), permissions(), readTree(root), readHooks(root)]);
-    return buildPlan({ repoRoot: root, host, switches: merged, settings, excludeRules, permissionRules, tree, hooks });
+  // What every host's plan shares (permissions, the desired tree, hooks, source files):
+  // read once per plan() call, or once for a whole batch in planAll().
+  const shared = async (): Promise<SharedInputs> => {
+    const [permissionRules, tree, hooks] = await Promise.all([permissions(), readTree(root), readHooks(root)]);
+    const sources = new Map<string, Promise<Buffer>>();
+    const readSource = (source: string): Promise<Buffer> => {
+      let content = sources.get(source);
+      if (content === undefined) {
+        content = readSourceFile(root, source);
+        sources.set(source, content);
+      }
+      return content;
+    };
+    return { permissionRules, tree, hooks, readSource };
   };
 
-  const fleet: Fleet = { root, hosts, assertHost, switches, excludes, plan };
+  const planWith = async (host: string, inputs: Promise<SharedInputs>): Promise<HostPlan> => {
+    inputs.catch(() => undefined); // awaited below, after the host's own files (their errors come first)
+    const { switches: merged, settings } = await switches(host);
+    const [excludeRules, common] = await Promise.all([excludes(host), inputs]);
+    return buildPlan({ repoRoot: root, host, switches: merged, settings, excludeRules, ...common });
+  };
+
+  const plan = (host: string): Promise<HostPlan> => planWith(host, shared());
+
+  const planAll = (list: readonly string[]): Promise<HostPlan>[] => {
+    const inputs = shared();
+    return list.map((host) => planWith(host, inputs));
+  };
+
+  const fleet: Fleet = { root, hosts, assertHost, switches, excludes, plan, planAll };
   if (sshConfigPath !== undefined) fleet.sshConfigPath = sshConfigPath;
   return fleet;
 }

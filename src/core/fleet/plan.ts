@@ -15,20 +15,26 @@ import type { TreeEntry } from './tree.js';
 import type { ExcludeRule, HostPlan, HostSettings, PermissionRule, PlannedFile, Switch } from './types.js';
 import picomatch from 'picomatch';
 
-export interface PlanInputs {
+/** The inputs every host's plan shares; planning many hosts reads them once. */
+export interface SharedInputs {
+  permissionRules: PermissionRule[];
+  tree: TreeEntry[];
+  hooks: HookSet;
+  /** Reads a source file of the tree (path relative to the repository); may cache. */
+  readSource?: (source: string) => Promise<Buffer>;
+}
+
+export interface PlanInputs extends SharedInputs {
   repoRoot: string;
   host: string;
   switches: Switch[];
   settings: HostSettings;
   excludeRules: ExcludeRule[];
-  permissionRules: PermissionRule[];
-  tree: TreeEntry[];
-  hooks: HookSet;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-async function readSource(repoRoot: string, source: string): Promise<Buffer> {
+export async function readSourceFile(repoRoot: string, source: string): Promise<Buffer> {
   try {
     return await readFile(path.join(repoRoot, source));
   } catch (err) {
@@ -41,6 +47,7 @@ export async function buildPlan(inputs: PlanInputs): Promise<HostPlan> {
   const isExcluded = excludeMatcher(inputs.excludeRules);
   const permissionFor = permissionMatcher(inputs.permissionRules);
   const values = new Map(inputs.switches.map((s) => [s.name, s.value]));
+  const readSource = inputs.readSource ?? ((source: string) => readSourceFile(repoRoot, source));
 
   const plan: HostPlan = {
     host,
@@ -73,7 +80,7 @@ export async function buildPlan(inputs: PlanInputs): Promise<HostPlan> {
       continue;
     }
     const mode = permission?.mode !== undefined ? { mode: permission.mode } : {};
-    const raw = await readSource(repoRoot, entry.source);
+    const raw = await readSource(entry.source);
     if (!entry.template) {
       plan.files.push({ kind: 'file', path: entry.path, source: entry.source, content: raw, template: false, switchesUsed: [], ...mode, ...meta });
       continue;

@@ -125,4 +125,9 @@ export interface Fleet {
   excludes(host: string): Promise<ExcludeRule[]>;
   /** Everything the host should hold; throws ConfigError on any problem in the repository. */
   plan(host: string): Promise<HostPlan>;
+  /**
+   * The plans of many hosts (in order), the files all hosts share read once: what plan()
+   * gives each host, for a fleet-wide operation.
+   */
+  planAll(hosts: readonly string[]): Promise<HostPlan>[];
 }

@@ -40,6 +40,7 @@ export function classifyPending(diff: HostDiff, live: LiveEntry[], record: Deplo
 export async function openFleetSession(rt: OpsRuntime): Promise<FleetSession> {
   const summaries: HostSummary[] = [];
   const summarize = async () => {
+    rt.preparePlans(rt.fleet.hosts);
     for (const host of rt.fleet.hosts) {
       try {
         const plan = await rt.plan(host);

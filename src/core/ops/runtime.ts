@@ -68,8 +68,25 @@ export class OpsRuntime {
     return p;
   }
 
+  /**
+   * Starts planning the hosts not planned yet as one batch (the files all hosts share are
+   * read once); plan(host) then returns each one.
+   */
+  preparePlans(hosts: readonly string[]): void {
+    const missing = hosts.filter((h) => !this.plans.has(h));
+    if (missing.length === 0) return;
+    this.fleet.planAll(missing).forEach((p, i) => {
+      const host = missing[i] as string;
+      this.plans.set(host, p);
+      p.catch(() => {
+        if (this.plans.get(host) === p) this.plans.delete(host);
+      });
+    });
+  }
+
   /** Plans every host first: a broken template fails the run before any host is contacted. */
   async planAll(hosts: string[]): Promise<Map<string, HostPlan>> {
+    this.preparePlans(hosts);
     const out = new Map<string, HostPlan>();
     for (const h of hosts) out.set(h, await this.plan(h));
     return out;
