@@ -44,6 +44,8 @@ export interface AppProps {
   onRedraw?: () => void;
   /** Text written with console.* while the console runs, shown in the log pane. */
   messages?: MessageSource;
+  /** Receives the effect controller (runConsole stops it on hangup and SIGTERM). */
+  onController?: (controller: Controller) => void;
 }
 
 export interface MessageSource {
@@ -119,7 +121,10 @@ export function App(props: AppProps) {
     // The session is fixed for the app's lifetime.
     [],
   );
-  useEffect(() => () => controller.dispose(), [controller]);
+  useEffect(() => {
+    props.onController?.(controller);
+    return () => controller.dispose();
+  }, [controller]);
 
   const ranUpTo = useRef(-1);
   useEffect(() => {

@@ -231,6 +231,23 @@ export class Controller {
     this.options.onQuit();
   }
 
+  /**
+   * Stops for good without the UI (the terminal went away, SIGTERM): no new checks, running
+   * operations asked to stop at a safe point, waited for at most `graceMs`.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.quitting = true;
+    this.queue.length = 0;
+    this.checks.abort();
+    for (const abort of this.previews.values()) abort.abort();
+    const running = [...this.ops.values()];
+    for (const op of running) op.abort.abort();
+    if (running.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(running.map((op) => op.done)), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+  }
+
   dispose(): void {
     this.disposed = true;
     this.quitting = true;

@@ -1,9 +1,16 @@
 /**
  * Starts the console on a terminal: alternate screen in, and out again on quit, on
- * Ctrl-C, on SIGTERM/SIGHUP and on a crash (an uncaught exception or a render error: the
+ * Ctrl-C, on SIGTERM/SIGINT and on a crash (an uncaught exception or a render error: the
  * error is printed after the terminal is restored, and the exit code is non-zero). An
- * unhandled promise rejection is shown in the log pane instead; console.* output too. Resolves with the exit code; the caller owns
- * the session (close it afterwards).
+ * unhandled promise rejection is shown in the log pane instead; console.* output too.
+ * Resolves with the exit code; the caller owns the session (close it afterwards).
+ *
+ * When the terminal goes away (SIGHUP, end of input, a read or write error such as EIO)
+ * the console stops at once with 129 and writes nothing more: running operations are
+ * asked to stop at a safe point (bounded wait), and if the process is still alive a
+ * moment after that (something below holds the event loop), it exits. Terminal output is
+ * non-blocking while the console runs, so a stalled terminal never stops it from
+ * honouring SIGTERM; a second terminating signal exits at once.
  *
  * Ink renders in debug mode (whole frames, no cursor bookkeeping of its own) into a
  * ScreenWriter that updates only the terminal lines that changed.
@@ -17,6 +24,7 @@ import type { render as inkRender } from 'ink';
 import type { Level } from '../core/ops/events.js';
 import type { FleetSession } from '../core/ops/session.js';
 import type { MessageSource } from './app.js';
+import type { Controller } from './controller.js';
 import type { PrefsStore } from './prefs.js';
 import { HIDE_CURSOR, ScreenWriter, SHOW_CURSOR } from './screen.js';
 
@@ -33,6 +41,40 @@ export interface ConsoleOptions {
   color?: boolean;
   /** Called with the screen writer (tests and measurements read its byte count). */
   onScreen?: (screen: ScreenWriter) => void;
+  /**
+   * After the terminal went away or a terminating signal: exit the process if it is still
+   * alive this many ms after the console has finished (0 = never). Default 3000 on the
+   * process's own terminal, 0 on other streams (tests).
+   */
+  forceExitMs?: number;
+  /** How long running operations get to stop at a safe point on hangup or SIGTERM (ms, default 10000). */
+  stopGraceMs?: number;
+}
+
+/** Codes a terminal that went away produces on read or write. */
+const GONE_CODES = new Set(['EIO', 'EPIPE', 'ENXIO', 'EBADF', 'ECONNRESET', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
+
+export function isTerminalGoneError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && GONE_CODES.has(code);
+}
+
+const SIGNAL_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+
+/** Resolves once the stream's buffered output is written, or after `timeoutMs`. */
+async function drained(stream: NodeJS.WriteStream, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (stream.writableLength > 0 && !stream.destroyed && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+/** Node writes to a terminal synchronously; the console switches that off while it runs. */
+function setBlocking(stream: NodeJS.WriteStream, blocking: boolean): void {
+  const handle = (stream as unknown as { _handle?: { setBlocking?: (on: boolean) => unknown } })._handle;
+  try {
+    handle?.setBlocking?.(blocking);
+  } catch {
+    // not a libuv tty handle
+  }
 }
 
 export const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[2J\x1b[H';
@@ -77,6 +119,9 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
     stderr.write('konf: the console needs a terminal (stdin and stdout); use a command instead, e.g. `konf diff HOST`\n');
     return 2;
   }
+  const ownTerminal = stdout === process.stdout;
+  const forceExitMs = options.forceExitMs ?? (ownTerminal ? 3000 : 0);
+  const stopGraceMs = options.stopGraceMs ?? 10_000;
   if (process.env.NODE_ENV === undefined) process.env.NODE_ENV = 'production';
   const [{ render }, { createElement }, { App }, { openPrefs }] = await Promise.all([import('ink'), import('react'), import('./app.js'), import('./prefs.js')]);
   const warnings: string[] = [];
@@ -90,27 +135,51 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
   const screen = new ScreenWriter(stdout);
   options.onScreen?.(screen);
   const captured = captureConsole();
+
+  // ---- the terminal: once it is gone, nothing is written to it again
+  let terminalGone = false;
+  let stderrGone = stderr === stdout;
+  const write = (stream: NodeJS.WriteStream, data: string) => {
+    if (terminalGone || (stream === stderr && stderrGone)) return;
+    try {
+      stream.write(data);
+    } catch (error) {
+      if (stream === stderr) stderrGone = true;
+      else if (isTerminalGoneError(error)) terminalGone = true;
+    }
+  };
+
   let restored = false;
   const restore = () => {
     if (restored) return;
     restored = true;
     captured.restore();
-    screen.close();
-    try {
-      if (stdin.isTTY) stdin.setRawMode(false);
-    } catch {
-      // the terminal is gone
+    if (terminalGone) screen.detach();
+    else screen.close();
+    if (!terminalGone) {
+      try {
+        if (stdin.isTTY) stdin.setRawMode(false);
+      } catch {
+        // the terminal is gone
+      }
     }
-    stdout.write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
+    write(stdout, SHOW_CURSOR + LEAVE_ALT_SCREEN);
   };
 
-  stdout.write(ENTER_ALT_SCREEN + HIDE_CURSOR);
+  write(stdout, ENTER_ALT_SCREEN + HIDE_CURSOR);
+  setBlocking(stdout, false);
+  let settled = false;
   let settle: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => {
-    settle = resolve;
+    settle = (code) => {
+      if (settled) return;
+      settled = true;
+      resolve(code);
+    };
   });
 
   let instance: ReturnType<typeof inkRender> | undefined;
+  let controller: Controller | undefined;
   const unmount = () => {
     try {
       instance?.unmount();
@@ -118,27 +187,69 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
       // already down
     }
   };
+
+  /** Leaves with `code`: operations asked to stop at a safe point first (bounded), then the screen. */
+  let stopping = false;
+  const terminate = (code: number) => {
+    if (stopping) {
+      // Asked again (a second SIGTERM, Ctrl-C after a hangup): leave now.
+      unmount();
+      restore();
+      settle(code);
+      if (forceExitMs > 0) process.exit(code);
+      return;
+    }
+    stopping = true;
+    const stopped = controller ? controller.shutdown(stopGraceMs) : Promise.resolve();
+    void stopped.finally(() => {
+      unmount();
+      restore();
+      settle(code);
+    });
+  };
+  let finished = false;
+  const hangup = () => {
+    if (finished) return;
+    terminalGone = true;
+    screen.detach();
+    terminate(129);
+  };
+
+  let crashed = false;
   const crash = (error: unknown) => {
+    // A write to a terminal that went away is a hangup, not a crash (and must not loop).
+    if (isTerminalGoneError(error)) return hangup();
+    if (crashed) return;
+    crashed = true;
     unmount();
     restore();
-    stderr.write(`konf: the console crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    write(stderr, `konf: the console crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     settle(1);
   };
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
   const onSignal = (signal: NodeJS.Signals) => {
-    unmount();
-    restore();
-    settle(128 + (signal === 'SIGHUP' ? 1 : signal === 'SIGINT' ? 2 : 15));
+    if (signal === 'SIGHUP') hangup();
+    else terminate(SIGNAL_CODES[signal] ?? 143);
   };
   const onExit = () => restore();
   // A stray rejected promise (a bug somewhere below) is shown in the log pane; the console carries on.
   const onRejection = (reason: unknown) => {
     console.error(`internal error (unhandled rejection): ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
   };
+  const onOutputError = () => hangup();
+  const onErrorError = () => {
+    stderrGone = true;
+  };
+  // End of input or a read error (EIO) on the terminal: it is gone.
+  const onInputEnd = () => hangup();
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', onRejection);
   for (const signal of signals) process.on(signal, onSignal);
   process.on('exit', onExit);
+  stdout.on('error', onOutputError);
+  if (stderr !== stdout) stderr.on('error', onErrorError);
+  stdin.on('error', onInputEnd);
+  stdin.on('end', onInputEnd);
 
   try {
     instance = render(
@@ -150,6 +261,9 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
         warnings,
         messages: captured,
         onRedraw: () => screen.repaint(),
+        onController: (c: Controller) => {
+          controller = c;
+        },
       }),
       {
         stdin,
@@ -172,12 +286,32 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
   }
 
   try {
-    return await done;
+    const code = await done;
+    finished = true;
+    restore();
+    // The last bytes (leaving the alternate screen) reach the terminal before we return: the
+    // caller may exit at once. A terminal that takes nothing (stalled, gone) is not waited for.
+    if (!terminalGone && !stopping) await drained(stdout, 2000);
+    if (!stdout.writableLength) setBlocking(stdout, true);
+    if (stopping && forceExitMs > 0) {
+      // The terminal is gone or we were told to stop: the caller closes the session and
+      // leaves; if something below still holds the process after that, it goes anyway.
+      setTimeout(() => process.exit(code), forceExitMs).unref();
+    }
+    return code;
   } finally {
     process.off('uncaughtException', crash);
     process.off('unhandledRejection', onRejection);
     for (const signal of signals) process.off(signal, onSignal);
     process.off('exit', onExit);
+    finished = true;
     restore();
+    // Late errors of a dead terminal stay quiet: the (now idle) listeners stay on its streams.
+    if (!terminalGone) {
+      stdin.off('error', onInputEnd);
+      stdout.off('error', onOutputError);
+    }
+    stdin.off('end', onInputEnd);
+    if (stderr !== stdout && !stderrGone) stderr.off('error', onErrorError);
   }
 }

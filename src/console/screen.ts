@@ -30,6 +30,14 @@ export class ScreenWriter extends EventEmitter {
   private timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private lastFlush = 0;
   private closed = false;
+  /** The terminal takes no more output right now (its buffer is full): frames wait for 'drain'. */
+  private waitingForDrain = false;
+  /** The next flush clears the screen first (repaint). */
+  private clearFirst = false;
+  private readonly onDrain = () => {
+    this.waitingForDrain = false;
+    if (this.pending !== undefined) this.flush();
+  };
   private readonly minInterval: number;
   private readonly onResize = () => {
     this.repaint();
@@ -53,10 +61,27 @@ export class ScreenWriter extends EventEmitter {
     return this.out.rows || 24;
   }
 
+  /** Ink checks this before its final frame. */
+  get destroyed(): boolean {
+    return this.closed;
+  }
+
   private send(data: string) {
-    if (data.length === 0) return;
+    if (data.length === 0 || this.closed) return;
     this.bytes += Buffer.byteLength(data);
-    this.out.write(data);
+    try {
+      this.out.write(data);
+    } catch {
+      // The terminal is gone (EIO, EPIPE, destroyed stream): nothing more goes out.
+      this.detach();
+      return;
+    }
+    // A slow link (or a stalled terminal) is not written into without bound: later frames
+    // wait for 'drain', and only the newest one goes out then.
+    if (this.out.writableNeedDrain && !this.waitingForDrain) {
+      this.waitingForDrain = true;
+      this.out.once('drain', this.onDrain);
+    }
   }
 
   /** Ink writes each frame here. */
@@ -68,7 +93,7 @@ export class ScreenWriter extends EventEmitter {
       this.flush();
       return true;
     }
-    if (this.timer) return true;
+    if (this.timer || this.waitingForDrain) return true;
     const wait = this.minInterval - (Date.now() - this.lastFlush);
     this.timer = wait > 0 ? setTimeout(() => this.flush(), wait) : setImmediate(() => this.flush());
     return true;
@@ -81,11 +106,14 @@ export class ScreenWriter extends EventEmitter {
       clearImmediate(this.timer as NodeJS.Immediate);
     }
     this.timer = undefined;
+    if (this.waitingForDrain) return;
     const frame = this.pending;
     this.pending = undefined;
     if (frame === undefined || this.closed) return;
     this.lastFlush = Date.now();
-    this.send(screenDiff(this.shown, frame.split('\n'), this.rows));
+    const clear = this.clearFirst ? CLEAR + HIDE_CURSOR : '';
+    this.clearFirst = false;
+    this.send(clear + screenDiff(this.shown, frame.split('\n'), this.rows));
     this.shown = frame.split('\n').slice(0, this.rows);
   }
 
@@ -94,7 +122,7 @@ export class ScreenWriter extends EventEmitter {
     if (this.closed) return;
     const frame = this.pending ?? this.shown.join('\n');
     this.shown = [];
-    this.send(CLEAR + HIDE_CURSOR);
+    this.clearFirst = true;
     this.pending = frame;
     this.flush();
   }
@@ -103,8 +131,20 @@ export class ScreenWriter extends EventEmitter {
   close(): void {
     if (this.closed) return;
     this.flush();
+    this.detach();
+  }
+
+  /** Stops writing at once, pending frames dropped (the terminal is gone, or we are leaving). */
+  detach(): void {
+    if (this.timer) {
+      clearTimeout(this.timer as NodeJS.Timeout);
+      clearImmediate(this.timer as NodeJS.Immediate);
+    }
+    this.timer = undefined;
+    this.pending = undefined;
     this.closed = true;
     this.out.off('resize', this.onResize);
+    this.out.off('drain', this.onDrain);
   }
 }
 

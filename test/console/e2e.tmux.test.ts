@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ciVariables, tmuxAvailable, withTmux, type TmuxSession } from '../helpers/tmux.js';
+import { ciVariables, killPids, pidsWithMarker, tmuxAvailable, withTmux, type TmuxSession } from '../helpers/tmux.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -20,10 +20,28 @@ let runs = 0;
 
 const SHELL = ['bash', '--norc', '--noprofile'];
 
-async function startConsole(tmux: TmuxSession, vars = ''): Promise<void> {
+/** A word on the console's command line that only this run uses (to find and kill its node). */
+function newMarker(): string {
+  return `konf-e2e-console-${process.pid}-${++runs}`;
+}
+
+async function startConsole(tmux: TmuxSession, marker: string, vars = ''): Promise<void> {
   await tmux.waitForText('e2e$');
-  await tmux.type(`${vars}node ${fixture}; echo "konf exited $?"`);
+  await tmux.type(`${vars}node ${fixture} ${marker}; echo "konf exited $?"`);
   await tmux.sendKeys('Enter');
+}
+
+/**
+ * A shell in tmux running the fixture console; whatever happens, the console's node
+ * process is SIGKILLed afterwards (killing tmux alone once left consoles running).
+ */
+async function withConsoleShell(fn: (tmux: TmuxSession, marker: string) => Promise<void>): Promise<void> {
+  const marker = newMarker();
+  try {
+    await withTmux(SHELL, options(), (tmux) => fn(tmux, marker));
+  } finally {
+    killPids(pidsWithMarker(marker));
+  }
 }
 
 /** A shell at 80×24 with its own preferences folder (the console remembers the last host). */
@@ -37,8 +55,8 @@ function options() {
 // Node and Ink start slowly on a loaded CI machine: generous deadlines, generous test timeouts.
 describe.skipIf(!tmuxAvailable() || !built)(`console in tmux at 80\u00d724${built ? '' : ' (needs npm run build)'}`, { timeout: 120_000 }, () => {
   it('opens, filters, opens a diff, toggles side-by-side, quits and restores the terminal', async () => {
-    await withTmux(SHELL, options(), async (tmux) => {
-      await startConsole(tmux);
+    await withConsoleShell(async (tmux, marker) => {
+      await startConsole(tmux, marker);
       let screen = await tmux.waitForText('web1        2 pending');
       expect(screen).toContain('db1         1 pending');
       expect(screen).toContain('web2        in sync');
@@ -79,8 +97,8 @@ describe.skipIf(!tmuxAvailable() || !built)(`console in tmux at 80\u00d724${buil
   });
 
   it('respects NO_COLOR', async () => {
-    await withTmux(SHELL, options(), async (tmux) => {
-      await startConsole(tmux, 'NO_COLOR=1 ');
+    await withConsoleShell(async (tmux, marker) => {
+      await startConsole(tmux, marker, 'NO_COLOR=1 ');
       await tmux.waitForText('web1        2 pending');
       await tmux.sendKeys('d');
       await tmux.waitForText('nginx.conf');
@@ -94,8 +112,8 @@ describe.skipIf(!tmuxAvailable() || !built)(`console in tmux at 80\u00d724${buil
   });
 
   it('Ctrl-C leaves the alternate screen too', async () => {
-    await withTmux(SHELL, options(), async (tmux) => {
-      await startConsole(tmux);
+    await withConsoleShell(async (tmux, marker) => {
+      await startConsole(tmux, marker);
       await tmux.waitForText('web1        2 pending');
       await tmux.sendKeys('C-c');
       const screen = await tmux.waitForText('konf exited 0');
@@ -105,11 +123,11 @@ describe.skipIf(!tmuxAvailable() || !built)(`console in tmux at 80\u00d724${buil
 
   it('measures start-up and the bytes one cursor move writes in a 2,000-host list', async () => {
     const capture = path.join(scratch, 'pane-output');
-    await withTmux(SHELL, options(), async (tmux) => {
+    await withConsoleShell(async (tmux, marker) => {
       await tmux.waitForText('e2e$');
       await tmux.pipePane(capture);
       const started = Date.now();
-      await startConsole(tmux, 'KONF_FAKE_HOSTS=2000 ');
+      await startConsole(tmux, marker, 'KONF_FAKE_HOSTS=2000 ');
       await tmux.waitForText('host0001');
       const firstFrameMs = Date.now() - started;
       await tmux.waitFor((s) => !s.includes('to check') && s.includes('2003 hosts'), 60_000, 'all hosts checked');

@@ -100,6 +100,76 @@ describe('runConsole', () => {
     expect(s.stderr.out).toContain('inventory exploded');
   });
 
+  it('ends with 129 when the terminal input ends (hang-up), writing nothing more', async () => {
+    const s = streams();
+    const done = runConsole(new FakeSession(), s.options);
+    await eventually(() => expect(s.stdout.out).toContain('3 pending'));
+    const written = s.stdout.out.length;
+    s.stdin.emit('end');
+    await expect(done).resolves.toBe(129);
+    expect(s.stdout.out.length).toBe(written);
+    expect(s.stderr.out).toBe('');
+  });
+
+  it('ends with 129 on a read error of the terminal (EIO)', async () => {
+    const s = streams();
+    const done = runConsole(new FakeSession(), s.options);
+    await eventually(() => expect(s.stdout.out).toContain('3 pending'));
+    s.stdin.emit('error', Object.assign(new Error('read EIO'), { code: 'EIO' }));
+    await expect(done).resolves.toBe(129);
+  });
+
+  it('a terminal whose writes fail ends the console once, without an error loop', async () => {
+    const s = streams();
+    const done = runConsole(new FakeSession(), s.options);
+    await eventually(() => expect(s.stdout.out).toContain('3 pending'));
+    let attempts = 0;
+    const fail = () => {
+      attempts++;
+      throw Object.assign(new Error('write EIO'), { code: 'EIO' });
+    };
+    s.stdout.write = fail;
+    s.stderr.write = fail;
+    s.stdin.type('j');
+    s.stdout.emit('error', Object.assign(new Error('write EIO'), { code: 'EIO' }));
+    await expect(done).resolves.toBe(129);
+    expect(attempts).toBeLessThan(5);
+  });
+
+  it('SIGTERM ends it with 143 even when writing to the terminal fails', async () => {
+    const s = streams();
+    const done = runConsole(new FakeSession(), s.options);
+    await eventually(() => expect(s.stdout.out).toContain('3 pending'));
+    s.stdout.write = () => {
+      throw Object.assign(new Error('write EIO'), { code: 'EIO' });
+    };
+    process.emit('SIGTERM', 'SIGTERM');
+    await expect(done).resolves.toBe(143);
+  });
+
+  it('SIGTERM asks a running operation to stop at a safe point before leaving', async () => {
+    const s = streams();
+    const session = new FakeSession({ holdOperations: true });
+    const deploy = session.deploy.bind(session);
+    let finished: boolean | undefined;
+    session.deploy = async (hosts, options) => {
+      const result = await deploy(hosts, options);
+      finished = result.ok;
+      return result;
+    };
+    const done = runConsole(session, s.options);
+    await eventually(() => expect(s.stdout.out).toContain('3 pending'));
+    s.stdin.type('D');
+    await eventually(() => expect(s.stdout.out).toContain('Deploy'));
+    s.stdin.type('y');
+    await eventually(() => expect(s.stdout.out).toContain('waiting (held by the test)'));
+    process.emit('SIGTERM', 'SIGTERM');
+    await expect(done).resolves.toBe(143);
+    // The operation saw the abort and finished (not ok) before the console left.
+    expect(finished).toBe(false);
+    expect(s.stdout.out.endsWith(LEAVE_ALT_SCREEN)).toBe(true);
+  });
+
   it('refuses to start without a terminal', async () => {
     const s = streams();
     s.stdin.isTTY = false;

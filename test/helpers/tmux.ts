@@ -6,7 +6,7 @@
  * `withTmux`'s finally.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -114,6 +114,21 @@ export class TmuxSession {
     }
   }
 
+  /** The pid of the pane's process (the command itself when it is not run through a shell). */
+  async panePid(): Promise<number | undefined> {
+    const { stdout } = await this.tmux(['display', '-p', '-t', this.name, '#{pane_pid}']);
+    const pid = Number(stdout.trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  }
+
+  /** Kills the whole tmux server at once: the pane's terminal goes away under its program (hang-up). */
+  async killServer(): Promise<void> {
+    if (this.killed) return;
+    this.killed = true;
+    await this.tmux(['kill-server']).catch(() => undefined);
+    rmSync(this.socket, { force: true });
+  }
+
   /** Kills the session by name (idempotent); its server exits with it and the socket file goes. */
   async kill(): Promise<void> {
     if (this.killed) return;
@@ -121,6 +136,57 @@ export class TmuxSession {
     await this.tmux(['kill-session', '-t', this.name]).catch(() => undefined);
     rmSync(this.socket, { force: true });
   }
+}
+
+/** True while a process with this pid exists (and is not a zombie). */
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Waits until the process is gone; true if it went within the deadline. */
+export async function processGone(pid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!processAlive(pid)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return !processAlive(pid);
+}
+
+/** SIGKILLs each pid that is still there (a failing test leaves nothing running). */
+export function killPids(pids: Iterable<number>): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Pids of processes whose command line contains `marker` (a unique word the test put there). */
+export function pidsWithMarker(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (argv.includes(marker)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
 }
 
 /** Runs `fn` with a fresh session and always kills the session afterwards. */
