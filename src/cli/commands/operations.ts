@@ -146,15 +146,17 @@ export const logCommandSpec: CliCommand = {
   },
 };
 
-/** Opens the console on a terminal (also what `konf` alone does there). */
+/** Opens the console on a terminal (also what `konf` alone does there). `--parallel` bounds its background checks too. */
 export async function openConsole(ctx: CliContext, o: { parallel?: string; acceptNew?: boolean; reveal?: boolean } = {}): Promise<number> {
   const { openRuntime } = await import('./opsCommon.js');
   const { openFleetSession } = await import('../../core/ops/fleetSession.js');
   const { runConsole } = await import('../../console/run.js');
-  const rt = await openRuntime({ ...o, ...(await where(ctx)) });
+  // `konf --parallel N` (a program-level option, when declared) counts like `konf console --parallel N`.
+  const parallel = o.parallel ?? (ctx.globals as { parallel?: string }).parallel;
+  const rt = await openRuntime({ ...o, ...(parallel !== undefined ? { parallel } : {}), ...(await where(ctx)) });
   const session = await openFleetSession(rt);
   try {
-    return await runConsole(session, {});
+    return await runConsole(session, rt.options.concurrency !== undefined ? { concurrency: rt.options.concurrency } : {});
   } finally {
     await session.close();
   }

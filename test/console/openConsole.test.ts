@@ -1,0 +1,55 @@
+/** `konf console --parallel N` reaches the console's background checks (runConsole's concurrency). */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+
+const calls = vi.hoisted(() => ({ runtime: [] as unknown[], console: [] as unknown[] }));
+
+vi.mock('../../src/console/run.js', () => ({
+  runConsole: vi.fn(async (_session: unknown, options: unknown) => {
+    calls.console.push(options);
+    return 0;
+  }),
+}));
+vi.mock('../../src/core/ops/fleetSession.js', () => ({
+  openFleetSession: vi.fn(async () => ({ close: async () => undefined })),
+}));
+vi.mock('../../src/cli/commands/opsCommon.js', () => ({
+  openRuntime: vi.fn(async (flags: { parallel?: string }) => {
+    calls.runtime.push(flags);
+    return { options: flags.parallel === undefined ? {} : { concurrency: Number(flags.parallel) } };
+  }),
+}));
+
+const { runCli } = await import('../../src/cli/program.js');
+const repo = mkdtempSync(path.join(os.tmpdir(), 'konf-open-console-'));
+mkdirSync(path.join(repo, 'etc/serverconfig'), { recursive: true });
+afterAll(() => rmSync(repo, { recursive: true, force: true }));
+
+function io() {
+  let err = '';
+  return { io: { stdout: () => undefined, stderr: (t: string) => void (err += t), env: {}, cwd: '/', terminal: true }, err: () => err };
+}
+
+describe('openConsole', () => {
+  beforeEach(() => {
+    calls.runtime.length = 0;
+    calls.console.length = 0;
+  });
+
+  it('passes konf console --parallel N to the console as its concurrency', async () => {
+    const t = io();
+    const code = await runCli(['--repo', repo, 'console', '--parallel', '3'], t.io);
+    expect(t.err()).toBe('');
+    expect(code).toBe(0);
+    expect(calls.runtime).toEqual([expect.objectContaining({ parallel: '3' })]);
+    expect(calls.console).toEqual([{ concurrency: 3 }]);
+  });
+
+  it('leaves the concurrency to the preferences without --parallel', async () => {
+    const t = io();
+    await runCli(['--repo', repo, 'console'], t.io);
+    expect(calls.console).toEqual([{}]);
+  });
+});
