@@ -46,7 +46,7 @@ export async function openFleetSession(rt: OpsRuntime): Promise<FleetSession> {
         const plan = await rt.plan(host);
         const values: Record<string, string> = {};
         for (const s of plan.switches) values[s.name] = s.secret ? '' : s.value;
-        summaries.push({ name: host, switches: plan.switches.length, excludes: plan.excludeRules.length, files: plan.files.length, values });
+        summaries.push({ name: host, switches: plan.switches.length, excludes: plan.excludeRules.length, files: plan.files.length, values, root: plan.settings.root, become: plan.settings.become });
       } catch (err) {
         summaries.push({ name: host, switches: 0, excludes: 0, values: {}, error: errorMessage(err) });
       }

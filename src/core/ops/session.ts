@@ -18,6 +18,10 @@ export interface HostSummary {
   error?: string;
   /** Merged switch values, for `switch=value` filtering in the console. */
   values: Record<string, string>;
+  /** Target root on the host (konf_root; default `/`), when the plan is known. */
+  root?: string;
+  /** Privilege escalation (konf_become): '' or 'sudo', when the plan is known. */
+  become?: '' | 'sudo';
 }
 
 /** What the console shows on a host's badge. */
