@@ -207,6 +207,7 @@ function HostPane({ state, now }: { state: AppState; now: number }) {
         selected={state.selected}
         top={state.hostTop}
         width={layout.hostWidth}
+        badgeWidth={layout.badgeWidth}
         rows={layout.hostRows}
         focused={state.focus === 'hosts'}
         now={now}
@@ -231,7 +232,10 @@ function Screen({ state, now }: { state: AppState; now: number }) {
   const contexts = activeContexts(state);
   const modalWidth = layout.columns;
   const modal = state.confirm ? (
-    <ConfirmDialog dialog={state.confirm} rows={confirmRows(state)} width={modalWidth} />
+    // Sized to its content, centered at the top of the main area.
+    <Box flexDirection="column" width={modalWidth} alignItems="center">
+      <ConfirmDialog dialog={state.confirm} rows={confirmRows(state)} width={modalWidth} />
+    </Box>
   ) : state.help.open ? (
     <HelpOverlay top={state.help.top} rows={helpRows(state)} width={modalWidth} />
   ) : undefined;

@@ -38,8 +38,18 @@ export function badge(status: HostStatus): Badge {
   }
 }
 
-/** One line describing a status in full (detail header). */
-export function statusLine(status: HostStatus): string {
+/**
+ * A host's error without a leading `host: ` (HostError messages start with the host; the
+ * console already shows it beside them).
+ */
+export function withoutHost(text: string, host: string | undefined): string {
+  if (!host) return text;
+  const prefix = `${host}: `;
+  return text.startsWith(prefix) ? text.slice(prefix.length) : text;
+}
+
+/** One line describing a status in full (detail header); `host` is left out of its error. */
+export function statusLine(status: HostStatus, host?: string): string {
   switch (status.kind) {
     case 'unknown':
       return 'not checked yet';
@@ -52,17 +62,17 @@ export function statusLine(status: HostStatus): string {
     case 'drifted':
       return `${status.count} file${status.count === 1 ? '' : 's'} drifted from the last deploy`;
     case 'unreachable':
-      return `unreachable: ${status.error}`;
+      return `unreachable: ${withoutHost(status.error, host)}`;
     case 'locked':
       return `locked by ${status.by} since ${shortTime(status.since)}`;
     case 'running':
       return `running: ${status.phase}`;
     case 'failed':
-      return `failed: ${status.error}`;
+      return `failed: ${withoutHost(status.error, host)}`;
     case 'restored':
-      return `failed and restored: ${status.error}`;
+      return `failed and restored: ${withoutHost(status.error, host)}`;
     case 'config-error':
-      return `config error: ${status.error}`;
+      return `config error: ${withoutHost(status.error, host)}`;
   }
 }
 

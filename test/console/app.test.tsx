@@ -13,14 +13,14 @@ const hostColumn = (frame: string) => lines(frame).map((l) => l.split('\u2502')[
 describe('host list', () => {
   it('fills badges from background checks', async () => {
     const c = renderConsole();
-    const frame = await waitForText(c.lastFrame, 'web1        3 pending', 'web2        in sync', 'bad1        config error', 'gone1       unreachable', 'busy1       locked by b');
-    expect(frame).toContain('db1         1 drifted');
+    const frame = await waitForText(c.lastFrame, 'web1     3 pending', 'web2     in sync', 'bad1     config error', 'gone1    unreachable', 'busy1    locked by b');
+    expect(frame).toContain('db1      1 drifted');
     expect(c.session.callsOf('check').map((call) => call.args[0])).not.toContain('bad1');
   });
 
   it('filters by name and by switch=value, showing the filter while active', async () => {
     const c = renderConsole();
-    await waitForText(c.lastFrame, 'web1        3 pending');
+    await waitForText(c.lastFrame, 'web1     3 pending');
     await c.press('/');
     await c.type('db');
     let frame = await waitForText(c.lastFrame, '/db\u2588');
@@ -41,7 +41,7 @@ describe('host list', () => {
 
   it('marks hosts with space for batch work', async () => {
     const c = renderConsole();
-    await waitForText(c.lastFrame, 'web1        3 pending');
+    await waitForText(c.lastFrame, 'web1     3 pending');
     await c.press(' ', 'j', ' ');
     const frame = await waitForText(c.lastFrame, '2 marked');
     expect(frame).toMatch(/ \*web1 /);
@@ -51,7 +51,7 @@ describe('host list', () => {
 
   it('takes keys that arrive in one chunk (slow links coalesce keystrokes) one by one', async () => {
     const c = renderConsole();
-    await waitForText(c.lastFrame, 'web1        3 pending');
+    await waitForText(c.lastFrame, 'web1     3 pending');
     await c.press('/db');
     await waitForText(c.lastFrame, '/db\u2588', 'Hosts 1/9');
     await c.press(KEYS.enter, 'jkD');
@@ -72,7 +72,7 @@ describe('host list', () => {
 describe('diff view', () => {
   it('shows line numbers and +/- lines, and v toggles side-by-side', async () => {
     const c = renderConsole();
-    await waitForText(c.lastFrame, 'web1        3 pending');
+    await waitForText(c.lastFrame, 'web1     3 pending');
     await c.press('d');
     let frame = await waitForText(c.lastFrame, 'unified', '/etc/nginx/nginx.conf');
     expect(frame).toMatch(/ {2}2 {5}- worker_processes 4;/);
@@ -94,7 +94,7 @@ describe('diff view', () => {
 
   it('shows binary and metadata-only changes plainly', async () => {
     const c = renderConsole();
-    await waitForText(c.lastFrame, 'web3        1 pending');
+    await waitForText(c.lastFrame, 'web3     1 pending');
     await c.press('j', 'j', 'd');
     let frame = await waitForText(c.lastFrame, 'binary file differs');
     expect(frame).toContain('live:    2.0 KiB');
@@ -106,7 +106,7 @@ describe('diff view', () => {
 
   it('scrolls a 20,000-line diff, rendering only a window of rows', async () => {
     const c = renderConsole({ bigDiff: true, prefs: { lastHost: 'big1' } });
-    await waitForText(c.lastFrame, 'big1        1 pending');
+    await waitForText(c.lastFrame, 'big1     1 pending');
     await c.press('d');
     let frame = await waitForText(c.lastFrame, '+ row 1;value 0');
     expect(lines(frame).length).toBeLessThanOrEqual(24);
@@ -127,7 +127,7 @@ describe('diff view', () => {
 describe('history and rollback picker', () => {
   it('Enter previews; r asks with host, snapshot and file count; y rolls back to that id', async () => {
     const c = renderConsole();
-    await waitForText(c.lastFrame, 'web1        3 pending');
+    await waitForText(c.lastFrame, 'web1     3 pending');
     const snapshots = c.session.snapshotsOf('web1');
     const second = snapshots[1]!;
     await c.press('5');
@@ -148,7 +148,7 @@ describe('history and rollback picker', () => {
 
   it('n on the rollback question does nothing', async () => {
     const c = renderConsole();
-    await waitForText(c.lastFrame, 'web1        3 pending');
+    await waitForText(c.lastFrame, 'web1     3 pending');
     await c.press('5');
     await waitForText(c.lastFrame, 'snapshots, newest first');
     await c.press('r');
@@ -162,7 +162,7 @@ describe('history and rollback picker', () => {
 describe('deploy confirmation', () => {
   it('D lists hosts and files; n cancels with nothing called; y deploys and the log shows the events', async () => {
     const c = renderConsole();
-    await waitForText(c.lastFrame, 'web1        3 pending');
+    await waitForText(c.lastFrame, 'web1     3 pending');
     await c.press(' ', ' ', 'D'); // web1 and web2 marked
     let frame = await waitForText(c.lastFrame, 'Deploy 3 files to 2 hosts: web1, web2?');
     expect(frame).toContain('web1: writes 3 files');
@@ -174,7 +174,7 @@ describe('deploy confirmation', () => {
     expect(c.session.callsOf('deploy')).toHaveLength(0);
     await c.press('D', 'y');
     await eventually(() => expect(c.session.callsOf('deploy').map((call) => call.args[0])).toEqual([['web1', 'web2']]));
-    frame = await waitForText(c.lastFrame, 'deploy done (1 ok, 1 unchanged)', '*web1        in sync');
+    frame = await waitForText(c.lastFrame, 'deploy done (1 ok, 1 unchanged)', '*web1     in sync');
     await c.press('z');
     frame = await waitForText(c.lastFrame, 'zoomed');
     expect(frame).toMatch(/web1 +\u2502 \[20-reload\] nginx reloaded/);
@@ -184,9 +184,9 @@ describe('deploy confirmation', () => {
 
   it('a failed deploy shows on the badge and in the log; the console carries on', async () => {
     const c = renderConsole({ failDeploy: ['web1'] });
-    await waitForText(c.lastFrame, 'web1        3 pending');
+    await waitForText(c.lastFrame, 'web1     3 pending');
     await c.press('D', 'y');
-    const frame = await waitForText(c.lastFrame, 'web1        restored', 'deploy failed');
+    const frame = await waitForText(c.lastFrame, 'web1     restored', 'deploy failed');
     expect(frame).toContain('post-deploy hook 20-reload exited 1');
     await c.press('j');
     await waitForText(c.lastFrame, '> web2');
@@ -227,7 +227,7 @@ describe('help, quit, layout', () => {
 
   it('q asks while an operation runs; y cancels it and quits', async () => {
     const c = renderConsole({ holdOperations: true });
-    await waitForText(c.lastFrame, 'web1        3 pending');
+    await waitForText(c.lastFrame, 'web1     3 pending');
     await c.press('S', 'y');
     await waitForText(c.lastFrame, 'waiting (held by the test)');
     await c.press('q');
@@ -257,7 +257,7 @@ describe('help, quit, layout', () => {
 
   it('log pane shows host-prefixed events, zooms with z and follows by default', async () => {
     const c = renderConsole();
-    await waitForText(c.lastFrame, 'web1        3 pending');
+    await waitForText(c.lastFrame, 'web1     3 pending');
     await c.press(' ', ' ', ' ', 'S', 'y');
     let frame = await waitForText(c.lastFrame, 'snapshot done (3 ok)');
     expect(frame).toContain('Log (follow)');

@@ -53,6 +53,9 @@ interface FakeHost {
   error?: string;
   status?: HostStatus;
   history: SnapshotInfo[];
+  /** konf_root and konf_become (default / and none). */
+  root?: string;
+  become?: '' | 'sudo';
 }
 
 const DEFAULT_SWITCHES: [string, string][] = [
@@ -191,6 +194,8 @@ export class FakeSession implements FleetSession {
         ...common('db').map((f) => ({ ...f, live: f.desired })),
       ],
       status: { kind: 'drifted', count: 1 },
+      root: '/srv/chroot/db1',
+      become: 'sudo',
     });
     this.add({
       name: 'cache1',
@@ -215,7 +220,7 @@ export class FakeSession implements FleetSession {
       ],
     });
     this.add({ name: 'bad1', values: { env: 'prod' }, overrides: [], excludes: [], files: [], error: 'etc/serverconfig/bad1:3: not a switch: `$(hostname)` (command substitution is not allowed)' });
-    this.add({ name: 'gone1', values: { env: 'prod', role: 'web' }, overrides: [], excludes: [], files: common('web'), status: { kind: 'unreachable', error: 'ssh: connect to host gone1 port 22: Connection refused' }, historyCount: 1 });
+    this.add({ name: 'gone1', values: { env: 'prod', role: 'web' }, overrides: [], excludes: [], files: common('web'), status: { kind: 'unreachable', error: 'gone1: ssh: connect to host gone1 port 22: Connection refused' }, historyCount: 1 });
     this.add({ name: 'busy1', values: { env: 'prod', role: 'web' }, overrides: [], excludes: [], files: common('web'), status: { kind: 'locked', by: 'bob', since: this.ago(5) } });
     if (this.options.bigDiff) {
       const big = Array.from({ length: 20_000 }, (_, i) => `row ${i + 1};value ${(i * 7919) % 10007}`).join('\n') + '\n';
@@ -288,7 +293,7 @@ export class FakeSession implements FleetSession {
     return [...this.fleet.values()].map((h) => {
       const summary: HostSummary = { name: h.name, switches: this.switches(h).length, excludes: h.excludes.length, values: { ...Object.fromEntries(DEFAULT_SWITCHES), ...h.values } };
       if (h.error) summary.error = h.error;
-      else summary.files = h.files.length;
+      else Object.assign(summary, { files: h.files.length, root: h.root ?? '/', become: h.become ?? '' });
       return summary;
     });
   }
@@ -310,7 +315,7 @@ export class FakeSession implements FleetSession {
     }));
     return {
       host: name,
-      settings: { root: '/', become: '', watch: [] },
+      settings: { root: host.root ?? '/', become: host.become ?? '', watch: [] },
       switches: this.switches(host),
       excludeRules: rules,
       files,

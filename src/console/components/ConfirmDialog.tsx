@@ -1,24 +1,36 @@
-/** A confirmation: what will be written where, and y / n. */
+/** A confirmation: what will be written where, and y / n. Sized to its content, at the top. */
 import { Box, Text } from 'ink';
 import { fit } from '../format.js';
 import { windowOf } from '../state/cursor.js';
 import type { ConfirmDialog as Dialog } from '../state/types.js';
 import { useTone } from '../theme.js';
 
+/** Border and padding on each side. */
+const FRAME = 4;
+const MIN_WIDTH = 50;
+
+/** The dialog's outer width: its longest line plus the frame, within `maxWidth`. */
+export function dialogWidth(dialog: Dialog, maxWidth: number): number {
+  const answer = ` y  ${dialog.yesLabel}    n  cancel (1-99 of 99, j/k scroll)`.length;
+  const longest = Math.max(dialog.title.length, answer, ...dialog.lines.map((l) => l.length));
+  return Math.max(Math.min(MIN_WIDTH, maxWidth), Math.min(maxWidth, longest + FRAME));
+}
+
 export function ConfirmDialog(props: { dialog: Dialog; rows: number; width: number }) {
   const tone = useTone();
   const { dialog } = props;
-  const inner = Math.max(10, props.width - 4);
+  const width = dialogWidth(dialog, props.width);
+  const inner = Math.max(10, width - FRAME);
   const win = windowOf(dialog.top, props.rows, dialog.lines.length);
   const more = dialog.lines.length > props.rows ? ` (${win.start + 1}-${win.end} of ${dialog.lines.length}, j/k scroll)` : '';
   return (
-    <Box flexDirection="column" width={props.width} borderStyle="round" borderColor={tone('yellow')} paddingX={1}>
+    <Box flexDirection="column" width={width} borderStyle="round" borderColor={tone('yellow')} paddingX={1}>
       <Text bold wrap="truncate" color={tone('yellow')}>
         {fit(dialog.title, inner)}
       </Text>
       {dialog.lines.slice(win.start, win.end).map((line, i) => (
         <Text key={win.start + i} wrap="truncate">
-          {line}
+          {line.length > inner ? fit(line, inner) : line}
         </Text>
       ))}
       <Text wrap="truncate">

@@ -43,7 +43,7 @@ export function DetailPane(props: { state: AppState; now: number }) {
   const status = state.status[host] ?? { kind: 'unknown' as const };
   const summary = state.hosts.find((h) => h.name === host);
   const check = state.checks[host];
-  const info = [statusLine(status), check?.lastSnapshot ? `snapshot ${age(check.lastSnapshot, new Date(props.now))} ago` : undefined, summary ? `${plural(summary.switches, 'switch')}` : undefined]
+  const info = [statusLine(status, host), check?.lastSnapshot ? `snapshot ${age(check.lastSnapshot, new Date(props.now))} ago` : undefined, summary ? `${plural(summary.switches, 'switch')}` : undefined]
     .filter(Boolean)
     .join(' \u00b7 ');
   const statusTone = status.kind === 'in-sync' ? 'green' : status.kind === 'pending' ? 'yellow' : ['failed', 'unreachable', 'config-error'].includes(status.kind) ? 'red' : undefined;
@@ -93,7 +93,19 @@ function TabBody(props: { state: AppState; now: number; width: number; focused: 
     case 'diff': {
       const entries = diffEntries(state);
       const layout = paneLayout(state, entries.length);
-      return <DiffView entries={entries} cursor={state.diffCursor} layout={state.layout} width={width} fileRows={layout.diffFileRows} bodyRows={diffViewRows(state)} focused={focused} empty={diffEmptyText(state)} />;
+      return (
+        <DiffView
+          entries={entries}
+          cursor={state.diffCursor}
+          layout={state.layout}
+          width={width}
+          fileRows={layout.diffFileRows}
+          bodyRows={diffViewRows(state)}
+          focused={focused}
+          empty={diffEmptyText(state)}
+          wideHint={state.layout === 'side-by-side' && layout.showHosts}
+        />
+      );
     }
     case 'history': {
       const preview = state.preview;
@@ -115,6 +127,7 @@ function TabBody(props: { state: AppState; now: number; width: number; focused: 
                 fileRows={layout.diffFileRows}
                 bodyRows={diffViewRows(state)}
                 focused={focused}
+                wideHint={state.layout === 'side-by-side' && layout.showHosts}
                 empty={`the live files of ${host} already match this snapshot: a rollback writes nothing`}
               />
             ) : preview.diff.state === 'loading' ? (
@@ -141,7 +154,7 @@ function diffEmptyText(state: AppState): string {
     const check = state.checks[host];
     if (check?.diff) return `${host}: in sync, nothing to deploy`;
     if (!status || status.kind === 'unknown' || status.kind === 'checking') return `${host}: checking\u2026`;
-    return `${host}: ${statusLine(status)}`;
+    return `${host}: ${statusLine(status, host)}`;
   });
   return parts.join(' \u00b7 ') || 'no host selected';
 }

@@ -35,9 +35,16 @@ export function clipSegments(segments: readonly Segment[], left: number, width: 
   return out;
 }
 
+/** Marks a line cut at the right edge of its column. */
+export const CUT_MARK = '\u203a';
+
 function Segments(props: { segments: readonly Segment[]; left: number; width: number; tone: 'red' | 'green' | undefined }) {
   const tone = useTone();
-  const parts = clipSegments(props.segments, props.left, props.width);
+  let total = 0;
+  for (const segment of props.segments) total += segment.text.length;
+  const cut = props.width > 0 && total - props.left > props.width;
+  const room = cut ? props.width - 1 : props.width;
+  const parts = clipSegments(props.segments, props.left, room);
   const used = parts.reduce((n, s) => n + s.text.length, 0);
   return (
     <>
@@ -46,7 +53,8 @@ function Segments(props: { segments: readonly Segment[]; left: number; width: nu
           {part.text}
         </Text>
       ))}
-      {used < props.width ? ' '.repeat(props.width - used) : ''}
+      {used < room ? ' '.repeat(room - used) : ''}
+      {cut ? <Text dimColor>{CUT_MARK}</Text> : ''}
     </>
   );
 }
@@ -148,6 +156,8 @@ export interface DiffViewProps {
   focused: boolean;
   /** Shown when there are no files. */
   empty: string;
+  /** Side-by-side beside the host list: the header tells that `w` gives the diff the whole width. */
+  wideHint?: boolean;
 }
 
 export function DiffView(props: DiffViewProps) {
@@ -155,7 +165,7 @@ export function DiffView(props: DiffViewProps) {
   if (entries.length === 0) {
     return (
       <Box flexDirection="column" width={width}>
-        <Text wrap="truncate" dimColor>
+        <Text wrap="wrap" dimColor>
           {props.empty}
         </Text>
       </Box>
@@ -169,7 +179,7 @@ export function DiffView(props: DiffViewProps) {
   const body = windowOf(props.cursor.top, props.bodyRows, doc.rows.length);
   const rows = doc.rows.slice(body.start, body.end);
   const position = doc.rows.length === 0 ? '' : ` ${body.start + 1}-${body.end}/${doc.rows.length}`;
-  const header = ` ${file + 1}/${entries.length} ${props.layout === 'unified' ? 'unified' : 'side-by-side'}${position}`;
+  const header = ` ${file + 1}/${entries.length} ${props.layout === 'unified' ? 'unified' : 'side-by-side'}${position}${props.wideHint ? ' \u00b7 w wider' : ''}`;
   const title = `${showHost ? `${entry.host}:` : ''}${entry.change.path}`;
   return (
     <Box flexDirection="column" width={width}>

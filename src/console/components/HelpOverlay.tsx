@@ -1,15 +1,37 @@
 /** `?`: every binding of the keymap (the same table the dispatcher uses). */
 import { Box, Text } from 'ink';
 import { fit } from '../format.js';
-import { helpRows } from '../keymap.js';
+import { helpRows, type HelpRow } from '../keymap.js';
 import { windowOf } from '../state/cursor.js';
+
+export interface HelpColumns {
+  keys: number;
+  description: number;
+  /** 0: the "where" column is left out (too narrow). */
+  where: number;
+}
+
+const longest = (values: readonly string[]) => Math.max(0, ...values.map((v) => v.length));
+
+/**
+ * Column widths for `width`: each column as wide as its longest entry when that fits
+ * (spare room goes to descriptions); otherwise the "where" column gives way first (down
+ * to 16 columns), then it is left out, and only then are descriptions cut.
+ */
+export function helpColumns(rows: readonly HelpRow[], width: number): HelpColumns {
+  const keys = Math.min(18, longest(rows.map((r) => r.keys)) + 1);
+  const description = longest(rows.map((r) => r.description));
+  const where = longest(rows.map((r) => r.where));
+  const room = Math.max(10, width - 1 - keys);
+  if (description + 1 + where <= room) return { keys, description: room - 1 - where, where };
+  if (room - 1 - description >= 16) return { keys, description, where: room - 1 - description };
+  return { keys, description: room, where: 0 };
+}
 
 export function HelpOverlay(props: { top: number; rows: number; width: number }) {
   const all = helpRows();
   const win = windowOf(props.top, props.rows, all.length);
-  const keysWidth = Math.min(18, Math.max(...all.map((r) => r.keys.length)) + 1);
-  const whereWidth = props.width >= 100 ? Math.min(48, Math.max(...all.map((r) => r.where.length))) : 0;
-  const descWidth = Math.max(10, props.width - 2 - keysWidth - (whereWidth ? whereWidth + 1 : 0));
+  const cols = helpColumns(all, props.width);
   return (
     <Box flexDirection="column" width={props.width}>
       <Text bold wrap="truncate">
@@ -17,16 +39,16 @@ export function HelpOverlay(props: { top: number; rows: number; width: number })
       </Text>
       <Text dimColor wrap="truncate">
         {' '}
-        {fit('key', keysWidth)}
-        {fit('does', descWidth)}
-        {whereWidth ? ` ${fit('where', whereWidth)}` : ''}
+        {fit('key', cols.keys)}
+        {fit('does', cols.description)}
+        {cols.where ? ` ${fit('where', cols.where)}` : ''}
       </Text>
       {all.slice(win.start, win.end).map((row) => (
         <Text key={`${row.keys}|${row.description}`} wrap="truncate">
           {' '}
-          <Text bold>{fit(row.keys, keysWidth)}</Text>
-          {fit(row.description, descWidth)}
-          <Text dimColor>{whereWidth ? ` ${fit(row.where, whereWidth)}` : ''}</Text>
+          <Text bold>{fit(row.keys, cols.keys)}</Text>
+          {fit(row.description, cols.description)}
+          <Text dimColor>{cols.where ? ` ${fit(row.where, cols.where)}` : ''}</Text>
         </Text>
       ))}
     </Box>

@@ -9,11 +9,6 @@ import { useTone } from '../theme.js';
 
 const AGE_WIDTH = 3;
 
-/** Badge column width: at least 12, up to 18 when the list is wide (names keep 14). */
-export function badgeWidth(width: number): number {
-  return Math.max(12, Math.min(18, width - 2 - 14 - 2 - AGE_WIDTH));
-}
-
 interface RowProps {
   name: string;
   status: HostStatus;
@@ -22,6 +17,7 @@ interface RowProps {
   focused: boolean;
   marked: boolean;
   width: number;
+  badgeWidth: number;
   now: number;
 }
 
@@ -34,6 +30,7 @@ function sameRow(a: RowProps, b: RowProps): boolean {
     a.focused === b.focused &&
     a.marked === b.marked &&
     a.width === b.width &&
+    a.badgeWidth === b.badgeWidth &&
     // Ages are shown in minutes at best: a new minute only matters when the text changes.
     age(a.lastSnapshot, new Date(a.now)) === age(b.lastSnapshot, new Date(b.now))
   );
@@ -42,7 +39,7 @@ function sameRow(a: RowProps, b: RowProps): boolean {
 export const HostRow = memo(function HostRow(props: RowProps) {
   const tone = useTone();
   const b = badge(props.status);
-  const badgeCols = badgeWidth(props.width);
+  const badgeCols = props.badgeWidth;
   const nameWidth = Math.max(1, props.width - 2 - 1 - badgeCols - 1 - AGE_WIDTH);
   const mark = props.marked ? '*' : ' ';
   const pointer = props.selected ? '>' : ' ';
@@ -70,6 +67,7 @@ export interface HostListProps {
   selected: string | undefined;
   top: number;
   width: number;
+  badgeWidth: number;
   rows: number;
   focused: boolean;
   now: number;
@@ -95,6 +93,7 @@ export function HostList(props: HostListProps) {
           focused={props.focused}
           marked={props.marks[host.name] === true}
           width={props.width}
+          badgeWidth={props.badgeWidth}
           now={props.now}
         />
       ))}

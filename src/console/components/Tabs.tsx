@@ -6,7 +6,7 @@ import type { FileChange } from '../../core/diff/types.js';
 import type { HostPlan, Switch } from '../../core/fleet/types.js';
 import type { SnapshotInfo } from '../../core/store/types.js';
 import { formatMode } from '../diffRows.js';
-import { age, changeMark, changeTone, fit, plural, SECRET_MASK, shortTime } from '../format.js';
+import { age, changeMark, changeTone, fit, plural, SECRET_MASK, shortTime, type Tone } from '../format.js';
 import { windowOf, keepVisible } from '../state/cursor.js';
 import { excludeRows, fileRows } from '../state/rows.js';
 import type { ListCursor, Loadable } from '../state/types.js';
@@ -186,30 +186,109 @@ export function FilesTab(props: { plan: HostPlan; changes: readonly FileChange[]
 
 // ---------------------------------------------------------------- history
 
-const SnapshotRow = memo(function SnapshotRow(props: { snapshot: SnapshotInfo; selected: boolean; focused: boolean; width: number; now: number }) {
+/** Column widths of the history list, from the snapshots shown and the pane width. */
+export interface HistoryColumns {
+  /** "2026-05-01 10:02" (16) or, when narrow, "05-01 10:02" (11), or 0 (left out). */
+  time: number;
+  reason: number;
+  /** 0 when left out (narrow panes). */
+  operator: number;
+  files: number;
+  changed: number;
+}
+
+export function filesText(s: SnapshotInfo): string {
+  return plural(s.files, 'file');
+}
+
+export function changedText(s: SnapshotInfo): string {
+  return `(${s.changed.length} changed)`;
+}
+
+export function historyColumns(snapshots: readonly SnapshotInfo[], width: number): HistoryColumns {
+  const longest = (f: (s: SnapshotInfo) => string, min: number) => Math.max(min, ...snapshots.map((s) => f(s).length));
+  const cols = {
+    time: 16,
+    reason: longest((s) => s.reason, 6),
+    operator: Math.min(12, longest((s) => s.operator, 4)),
+    files: longest(filesText, 7),
+    changed: longest(changedText, 11),
+  };
+  // pointer, id, age and the spaces between the columns; a column of width 0 is left out
+  const total = () => 2 + 7 + 1 + 3 + 1 + cols.reason + 1 + cols.files + 1 + cols.changed + (cols.time ? cols.time + 1 : 0) + (cols.operator ? cols.operator + 1 : 0);
+  // Narrow panes drop the least needed first: the year, the date and time (the age stays), the operator.
+  if (total() > width) cols.time = 11;
+  if (total() > width) cols.time = 0;
+  if (total() > width) cols.operator = 0;
+  return cols;
+}
+
+function rowTime(iso: string, width: number): string {
+  const full = shortTime(iso);
+  return width >= full.length ? full : full.slice(full.length - width);
+}
+
+export interface RowPart {
+  text: string;
+  tone?: Tone;
+  dim?: boolean;
+}
+
+/**
+ * One history row as text parts: every row has the same columns, what does not fit is cut
+ * with …, and the parts always add up to exactly `width` (so a highlight spans the pane).
+ */
+export function historyRowParts(s: SnapshotInfo, cols: HistoryColumns, width: number, now: number, selected: boolean): RowPart[] {
+  const reasonTone: Tone | undefined = s.reason === 'manual' ? 'cyan' : s.reason === 'pre-rollback' ? 'magenta' : s.reason === 'pre-deploy' ? 'yellow' : undefined;
+  const parts: RowPart[] = [
+    { text: selected ? '> ' : '  ' },
+    { text: shortId(s.id), tone: 'yellow' },
+    { text: cols.time ? ` ${fit(rowTime(s.time, cols.time), cols.time)} ` : ' ' },
+    { text: age(s.time, new Date(now)).padStart(3), dim: true },
+    { text: ' ' },
+    { text: fit(s.reason, cols.reason), tone: reasonTone },
+    { text: `${cols.operator ? ` ${fit(s.operator, cols.operator)}` : ''} ${filesText(s).padStart(cols.files)} ` },
+    { text: fit(changedText(s), cols.changed), dim: true },
+    { text: s.message ? ` ${s.message}` : '', dim: true },
+  ];
+  let room = Math.max(1, width);
+  const shown: RowPart[] = [];
+  for (const part of parts) {
+    if (room <= 0) break;
+    const text = part.text.length > room ? fit(part.text, room) : part.text;
+    shown.push({ ...part, text });
+    room -= text.length;
+  }
+  if (room > 0) shown.push({ text: ' '.repeat(room) });
+  return shown;
+}
+
+const SnapshotRow = memo(function SnapshotRow(props: { snapshot: SnapshotInfo; cols: HistoryColumns; selected: boolean; focused: boolean; width: number; now: number }) {
   const tone = useTone();
-  const s = props.snapshot;
-  const reasonTone = s.reason === 'manual' ? 'cyan' : s.reason === 'pre-rollback' ? 'magenta' : s.reason === 'pre-deploy' ? 'yellow' : undefined;
+  const highlight = props.selected && props.focused;
+  const parts = historyRowParts(props.snapshot, props.cols, props.width, props.now, props.selected);
   return (
-    <Text wrap="truncate" inverse={props.selected && props.focused}>
-      {props.selected ? '>' : ' '} <Text color={tone('yellow')}>{shortId(s.id)}</Text> {shortTime(s.time)} <Text dimColor>{age(s.time, new Date(props.now)).padStart(3)}</Text>{' '}
-      <Text color={tone(reasonTone)}>{fit(s.reason, 12)}</Text> {fit(s.operator, 10)} {plural(s.files, 'file')}
-      <Text dimColor>{s.changed.length > 0 ? ` (${s.changed.length} changed)` : ''}</Text>
-      {s.message ? <Text dimColor> {s.message}</Text> : null}
+    <Text wrap="truncate" inverse={highlight} bold={props.selected}>
+      {parts.map((part, i) => (
+        <Text key={i} color={highlight ? undefined : tone(part.tone)} dimColor={part.dim === true && !highlight}>
+          {part.text}
+        </Text>
+      ))}
     </Text>
   );
 });
 
 export function HistoryTab(props: { snapshots: SnapshotInfo[]; cursor: ListCursor; rows: number; width: number; focused: boolean; now: number }) {
   const win = cursorWindow(props.cursor, props.rows, props.snapshots.length);
+  const cols = historyColumns(props.snapshots, props.width);
   return (
     <Box flexDirection="column" width={props.width}>
       <Text wrap="truncate" dimColor>
-        {`  ${plural(props.snapshots.length, 'snapshot')}, newest first \u00b7 Enter previews \u00b7 r rolls back`}
+        {fit(`  ${plural(props.snapshots.length, 'snapshot')}, newest first \u00b7 Enter previews \u00b7 r rolls back`, props.width)}
       </Text>
       {props.snapshots.length === 0 ? <Text dimColor> no snapshots yet (S takes one)</Text> : null}
       {props.snapshots.slice(win.start, win.end).map((s, i) => (
-        <SnapshotRow key={s.id} snapshot={s} selected={win.start + i === props.cursor.index} focused={props.focused} width={props.width} now={props.now} />
+        <SnapshotRow key={s.id} snapshot={s} cols={cols} selected={win.start + i === props.cursor.index} focused={props.focused} width={props.width} now={props.now} />
       ))}
     </Box>
   );

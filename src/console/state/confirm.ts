@@ -1,6 +1,6 @@
 /** Confirmation dialogs: each states exactly what will be written where (pure). */
 import type { FileChange } from '../../core/diff/types.js';
-import { changeMark, formatMeta, nameList, plural, shortTime } from '../format.js';
+import { changeMark, formatMeta, nameList, plural, shortTime, withoutHost } from '../format.js';
 import { reviewFiles, runningOps } from './select.js';
 import type { AppState, ConfirmDialog, PreviewState } from './types.js';
 
@@ -19,10 +19,34 @@ function fileLine(change: FileChange): string {
   return `    ${changeMark(change.kind)} ${change.path}${parts.length > 0 ? `  (${parts.join('; ')})` : ''}`;
 }
 
-function rootNote(state: AppState, host: string): string {
+/** Where a host's files go: " (root /srv/chroot, via sudo)", or "" for / as the login user. */
+export function whereNote(state: AppState, host: string): string {
+  const summary = state.hosts.find((h) => h.name === host);
   const plan = state.plans[host];
-  if (plan?.state === 'ok' && plan.value.settings.root !== '/') return ` (target root ${plan.value.settings.root})`;
-  return '';
+  const settings = plan?.state === 'ok' ? plan.value.settings : undefined;
+  const root = summary?.root ?? settings?.root ?? '/';
+  const become = summary?.become ?? settings?.become ?? '';
+  const notes: string[] = [];
+  if (root !== '/') notes.push(`root ${root}`);
+  if (become === 'sudo') notes.push('via sudo');
+  return notes.length > 0 ? ` (${notes.join(', ')})` : '';
+}
+
+/** Why a host has no computed changes yet, and what the deploy will do about it (the error on a line of its own). */
+function uncheckedLines(state: AppState, host: string): { lines: string[]; counts: boolean } {
+  const status = state.status[host];
+  const where = whereNote(state, host);
+  switch (status?.kind) {
+    case 'unreachable':
+      return { lines: [`${host}${where}: unreachable \u2014 the deploy will fail there`, `    ${withoutHost(status.error, host)}`], counts: false };
+    case 'locked':
+      return { lines: [`${host}${where}: locked by ${status.by} since ${shortTime(status.since)} \u2014 the deploy will fail there while the lock is held`], counts: false };
+    case 'failed':
+    case 'restored':
+      return { lines: [`${host}${where}: the last check failed \u2014 the changes are computed when the deploy runs`, `    ${withoutHost(status.error, host)}`], counts: true };
+    default:
+      return { lines: [`${host}${where}: not checked yet \u2014 the changes are computed when the deploy runs`], counts: true };
+  }
 }
 
 export function deployDialog(state: AppState, hosts: string[], skipped: string[]): ConfirmDialog {
@@ -32,17 +56,19 @@ export function deployDialog(state: AppState, hosts: string[], skipped: string[]
   for (const host of hosts) {
     const diff = state.checks[host]?.diff;
     if (!diff) {
-      unknown++;
-      lines.push(`${host}${rootNote(state, host)}: not checked yet \u2014 the changes are computed when the deploy runs`);
+      const unchecked = uncheckedLines(state, host);
+      if (unchecked.counts) unknown++;
+      lines.push(...unchecked.lines);
       continue;
     }
+    const where = whereNote(state, host);
     const files = writtenFiles(diff.files);
     fileCount += files.length;
     if (files.length === 0) {
-      lines.push(`${host}${rootNote(state, host)}: in sync, nothing to write`);
+      lines.push(`${host}${where}: in sync, nothing to write`);
       continue;
     }
-    lines.push(`${host}${rootNote(state, host)}: writes ${plural(files.length, 'file')}`);
+    lines.push(`${host}${where}: writes ${plural(files.length, 'file')}`);
     for (const file of files) lines.push(fileLine(file));
   }
   if (skipped.length > 0) lines.push(`skipped (config error): ${nameList(skipped)}`);
@@ -85,9 +111,9 @@ export function rollbackDialog(state: AppState, preview: PreviewState): ConfirmD
   const lines = [
     `Snapshot ${shortId(snapshot.id)} of ${host}: ${shortTime(snapshot.time)}, ${snapshot.reason}, by ${snapshot.operator}; it records ${plural(snapshot.files, 'file')}.`,
   ];
-  if (files.length === 0) lines.push(`The live files of ${host}${rootNote(state, host)} already match it: nothing to write.`);
+  if (files.length === 0) lines.push(`The live files of ${host}${whereNote(state, host)} already match it: nothing to write.`);
   else {
-    lines.push(`Writes ${plural(files.length, 'file')} on ${host}${rootNote(state, host)}:`);
+    lines.push(`Writes ${plural(files.length, 'file')} on ${host}${whereNote(state, host)}:`);
     for (const file of files) lines.push(fileLine(file));
   }
   lines.push(' ');

@@ -91,7 +91,9 @@ export function eventLines(event: OpEvent): NewLogLine[] {
           ...base,
           level: event.ok ? 'info' : 'error',
           source: 'event',
-          text: `${event.kind} ${status}${summary ? ` (${summary})` : ''}${event.text ? `: ${event.text}` : ''}`,
+          // One summary: the outcome counts; the core's text only when there are none (it
+          // repeats the counts otherwise).
+          text: `${event.kind} ${status}${summary ? ` (${summary})` : event.text ? `: ${event.text}` : ''}`,
         },
       ];
     }

@@ -83,6 +83,8 @@ export interface PaneLayout {
   /** The host list is shown (not hidden by the wide detail pane). */
   showHosts: boolean;
   hostWidth: number;
+  /** Badge column of the host list (the name column gets the rest). */
+  badgeWidth: number;
   detailWidth: number;
   /** Height of the host list + detail area. */
   mainHeight: number;
@@ -106,7 +108,38 @@ export function maxLogHeight(size: Size): number {
   return Math.max(0, size.rows - 3 - MIN_MAIN);
 }
 
-export function paneLayout(state: Pick<AppState, 'size' | 'logHeight' | 'logZoom' | 'filter'> & Partial<Pick<AppState, 'wide' | 'focus'>>, diffFileCount = 0): PaneLayout {
+const longestNames = new WeakMap<readonly HostSummary[], number>();
+
+/** The longest host name (memoized per host list). */
+export function longestName(hosts: readonly HostSummary[] | undefined): number {
+  if (!hosts) return 14;
+  let n = longestNames.get(hosts);
+  if (n === undefined) {
+    n = 0;
+    for (const h of hosts) n = Math.max(n, h.name.length);
+    longestNames.set(hosts, n);
+  }
+  return n;
+}
+
+/** Pointer, mark, the spaces around the badge, the snapshot age. */
+const HOST_ROW_FIXED = 2 + 1 + 1 + 3;
+
+/**
+ * The host list as wide as its names and badges need (a diff gets the rest), at most
+ * 3/8 of the terminal (26 to 44 columns).
+ */
+export function hostColumns(longest: number, columns: number): { width: number; badge: number } {
+  const cap = clamp(Math.floor(columns * 0.375), 26, 44);
+  const name = Math.max(8, longest);
+  const width = clamp(name + 16 + HOST_ROW_FIXED, 26, cap);
+  return { width, badge: clamp(width - HOST_ROW_FIXED - name, 12, 18) };
+}
+
+export function paneLayout(
+  state: Pick<AppState, 'size' | 'logHeight' | 'logZoom' | 'filter'> & Partial<Pick<AppState, 'wide' | 'focus' | 'hosts'>>,
+  diffFileCount = 0,
+): PaneLayout {
   const columns = Math.max(1, state.size.columns);
   const rows = Math.max(1, state.size.rows);
   const tooSmall = columns < MIN_COLUMNS || state.size.rows < MIN_ROWS;
@@ -116,7 +149,8 @@ export function paneLayout(state: Pick<AppState, 'size' | 'logHeight' | 'logZoom
   const mainHeight = state.logZoom ? 0 : Math.max(0, body - logHeight);
   // Wide: the detail pane takes the whole width while the host list does not have focus.
   const hideHosts = state.wide === true && state.focus !== undefined && state.focus !== 'hosts';
-  const hostWidth = hideHosts ? 0 : clamp(Math.floor(columns * 0.375), 26, 44);
+  const hostCols = hostColumns(longestName(state.hosts), columns);
+  const hostWidth = hideHosts ? 0 : hostCols.width;
   const detailWidth = Math.max(0, columns - (hideHosts ? 0 : hostWidth + 1));
   const filterBar = state.filter.editing || state.filter.text !== '';
   const hostRows = Math.max(0, mainHeight - 1 - (filterBar ? 1 : 0));
@@ -130,6 +164,7 @@ export function paneLayout(state: Pick<AppState, 'size' | 'logHeight' | 'logZoom
     showMain: !state.logZoom,
     showHosts: !hideHosts,
     hostWidth,
+    badgeWidth: hostCols.badge,
     detailWidth,
     mainHeight,
     hostRows,
