@@ -5,6 +5,7 @@
  * everything cleanly. Hosts behind the same ProxyJump chain share one connection to the
  * jump host (like OpenSSH's ControlMaster), each still verified and authenticated itself.
  */
+import { setMaxListeners } from 'node:events';
 import { HostError } from '../errors.js';
 import type { ExecChannel, ExecOptions, ExecResult } from '../remote/types.js';
 import { IdentityCache, type PassphraseProvider } from './auth.js';
@@ -48,7 +49,7 @@ export class SshPool {
   private readonly live = new Set<Connection>();
   /** Shared connections to jump hosts, keyed by their chain. */
   private readonly jumps = new Map<string, Promise<Connection>>();
-  private abort = new AbortController();
+  private abort = sharedAbort();
 
   constructor(private readonly options: SshPoolOptions = {}) {
     this.config = options.config ?? SshConfig.fromFiles(options.configFiles ?? defaultConfigFiles());
@@ -85,6 +86,8 @@ export class SshPool {
     }
     if (!signal) return entry;
     if (signal.aborted) return Promise.reject(new HostError(host, 'cancelled', 'connection cancelled'));
+    // One operation's signal is waited on by every host it works on at once: not a leak.
+    setMaxListeners(0, signal);
     const shared = entry;
     return new Promise((resolve, reject) => {
       const onAbort = () => reject(new HostError(host, 'cancelled', 'connection cancelled'));
@@ -200,6 +203,13 @@ export class SshPool {
     await Promise.all([...hosts].map((c) => c.close()));
     await Promise.all([...jumpConns].map((c) => c.close()));
     this.live.clear();
-    this.abort = new AbortController();
+    this.abort = sharedAbort();
   }
+}
+
+/** The pool's own abort signal: every connect in progress listens to it (not a leak). */
+function sharedAbort(): AbortController {
+  const ac = new AbortController();
+  setMaxListeners(0, ac.signal);
+  return ac;
 }
