@@ -70,7 +70,7 @@ function category(url, fn) {
 }
 
 /** CPU self time by category from the newest .cpuprofile in dir. */
-export function cpuSummary(dir, top = 12) {
+export function cpuSummary(dir, top = 12, window = undefined) {
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   if (!files.length) return { text: '(no CPU profile)' };
   const prof = JSON.parse(readFileSync(path.join(dir, files.sort().pop()), 'utf8'));
@@ -87,8 +87,11 @@ export function cpuSummary(dir, top = 12) {
     return c;
   };
   const self = new Map();
+  let at = 0; // ms since the profile started
   for (let i = 0; i < prof.samples.length; i++) {
     const dt = (prof.timeDeltas[i] ?? 0) / 1000;
+    at += dt;
+    if (window && (at < window[0] || at > window[1])) continue;
     const c = catOf(prof.samples[i]);
     self.set(c, (self.get(c) ?? 0) + dt);
   }

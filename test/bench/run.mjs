@@ -40,7 +40,10 @@ function part(script, extra) {
 
 let ok = true;
 if (!skipFleet) ok = part('fleet.mjs', quick ? ['--sizes', '20', '--reps', '1', '--no-ansible', '--profile', '20'] : ['--sizes', '20,100', '--reps', '3', '--ansible-sizes', '20', '--ansible-reps', '1', '--profile', '100']) && ok;
-if (!skipConsole) ok = part('console.mjs', quick ? ['--reps', '3', '--keys', '30'] : ['--reps', '5', '--keys', '60']) && ok;
+if (!skipConsole) {
+  ok = part('console.mjs', quick ? ['--reps', '3', '--keys', '30'] : ['--reps', '5', '--keys', '60']) && ok;
+  ok = part('consoleProfile.mjs', ['--keys', '40']) && ok;
+}
 
 const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PROJECT, encoding: 'utf8' }).stdout.trim();
 const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no', 'src'], { cwd: PROJECT, encoding: 'utf8' }).stdout.trim() ? ' + uncommitted changes in src/' : '';
