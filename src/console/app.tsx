@@ -17,8 +17,9 @@ import { HostList } from './components/HostList.js';
 import { LogPane } from './components/LogPane.js';
 import { TitleBar } from './components/TitleBar.js';
 import { Controller } from './controller.js';
+import { diffEngineLoaded, loadDiffEngine } from './diffRows.js';
 import { keyPresses } from './keymap.js';
-import { memoryPrefs, type PrefsStore } from './prefs.js';
+import { memoryPrefs, type Prefs, type PrefsStore } from './prefs.js';
 import { confirmRows, helpRows, initialState, reducer } from './state/reducer.js';
 import { activeContexts, MIN_COLUMNS, MIN_ROWS, paneLayout, runningOps, visibleHosts } from './state/select.js';
 import type { AppState, Size } from './state/types.js';
@@ -143,6 +144,20 @@ export function App(props: AppProps) {
     dispatch({ type: 'outbox/taken', upTo });
   }, [state.outbox, controller]);
 
+  // ---- the diff engine loads after the first frame (text diffs show a placeholder until then)
+  const [, setDiffEngine] = useState(diffEngineLoaded);
+  useEffect(() => {
+    if (diffEngineLoaded()) return;
+    let live = true;
+    loadDiffEngine().then(
+      () => live && setDiffEngine(true),
+      (error: unknown) => dispatch({ type: 'log/append', time: new Date().toISOString(), lines: [{ level: 'error', text: `cannot load the diff engine: ${error instanceof Error ? error.message : String(error)}` }] }),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+
   // ---- stray console output goes to the log pane, not over the screen
   useEffect(() => {
     if (!props.messages) return;
@@ -162,20 +177,30 @@ export function App(props: AppProps) {
     };
   }, [stdout, props.size]);
 
-  // ---- preferences: layout and log height at once, the selection after a pause
+  // ---- preferences: layout and log height at once, the selection after a pause; only what changed
+  const stored = useRef(initialPrefs);
+  const saveChanged = useCallback(
+    (patch: Partial<Prefs>) => {
+      const changed = Object.fromEntries(Object.entries(patch).filter(([key, value]) => stored.current[key as keyof Prefs] !== value)) as Partial<Prefs>;
+      if (Object.keys(changed).length === 0) return;
+      stored.current = { ...stored.current, ...changed };
+      prefs.save(changed);
+    },
+    [prefs],
+  );
   useEffect(() => {
-    prefs.save({ diffLayout: state.layout });
-  }, [prefs, state.layout]);
+    saveChanged({ diffLayout: state.layout });
+  }, [saveChanged, state.layout]);
   useEffect(() => {
-    prefs.save({ logHeight: state.logHeight });
-  }, [prefs, state.logHeight]);
+    saveChanged({ logHeight: state.logHeight });
+  }, [saveChanged, state.logHeight]);
   const selectedRef = useRef(state.selected);
   selectedRef.current = state.selected;
   useEffect(() => {
-    const timer = setTimeout(() => prefs.save({ lastHost: state.selected }), 1000);
+    const timer = setTimeout(() => saveChanged({ lastHost: state.selected }), 1000);
     return () => clearTimeout(timer);
-  }, [prefs, state.selected]);
-  useEffect(() => () => prefs.save({ lastHost: selectedRef.current }), [prefs]);
+  }, [saveChanged, state.selected]);
+  useEffect(() => () => saveChanged({ lastHost: selectedRef.current }), [saveChanged]);
 
   // ---- the one input dispatcher
   const onInput = useCallback((input: string, key: Parameters<Parameters<typeof useInput>[0]>[1]) => {

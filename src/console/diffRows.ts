@@ -4,8 +4,12 @@
  * `FileChange.unified`); binary, metadata, link and exclude changes become plain note
  * rows. Results are cached per FileChange object, so scrolling a 20,000-line diff only
  * slices an array.
+ *
+ * The diff engine (diff2html's parser, word diffs) is not needed for the first frame: it
+ * is loaded on first use (`loadDiffEngine`), and until then a text diff shows a one-line
+ * placeholder (not cached).
  */
-import { sideBySideRows, unifiedRows } from '../core/diff/sideBySide.js';
+import type * as SideBySide from '../core/diff/sideBySide.js';
 import type { FileChange, Segment, SideCell } from '../core/diff/types.js';
 import type { DiffLayout } from './state/types.js';
 
@@ -113,10 +117,30 @@ export function noteRows(change: FileChange): DiffRow[] {
   return notes;
 }
 
+type DiffEngine = typeof SideBySide;
+let engine: DiffEngine | undefined;
+let engineLoading: Promise<DiffEngine> | undefined;
+
+/** Loads the diff engine (once); resolves when text diffs can be shown. */
+export function loadDiffEngine(): Promise<void> {
+  engineLoading ??= import('../core/diff/sideBySide.js').then((loaded) => (engine = loaded));
+  return engineLoading.then(() => undefined);
+}
+
+export function diffEngineLoaded(): boolean {
+  return engine !== undefined;
+}
+
 const cache = new WeakMap<FileChange, Partial<Record<DiffLayout, DiffDoc>>>();
 
 /** The rows of one file's diff in the given layout (cached per FileChange object). */
 export function fileDoc(change: FileChange, layout: DiffLayout): DiffDoc {
+  if (change.unified && !engine) {
+    void loadDiffEngine();
+    const rows = noteRows(change);
+    return { rows: [...rows, { type: 'note', text: 'loading the diff\u2026', tone: 'info' }], hunks: [0], numberWidth: 3 };
+  }
+  const { sideBySideRows, unifiedRows } = engine ?? ({} as Partial<DiffEngine>);
   let entry = cache.get(change);
   if (!entry) {
     entry = {};
@@ -127,7 +151,7 @@ export function fileDoc(change: FileChange, layout: DiffLayout): DiffDoc {
   const rows: DiffRow[] = noteRows(change);
   const hunks: number[] = rows.length > 0 ? [0] : [];
   let maxLine = 0;
-  if (change.unified) {
+  if (change.unified && unifiedRows && sideBySideRows) {
     const body: DiffRow[] =
       layout === 'unified'
         ? unifiedRows(change.unified).map((row): DiffRow =>

@@ -2,8 +2,14 @@
  * The console's user preferences (diff layout, log pane height, check concurrency, last
  * selected host), kept with `conf` in the user's config folder. `KONF_CONFIG_DIR` (or the
  * `configDir` option) points it elsewhere, so tests never touch the real home.
+ *
+ * conf (with its schema validator) costs more to load than the first frame may wait for:
+ * the console reads the small JSON file itself at start, and conf is loaded later, in the
+ * background or on the first save; `flush()` writes what is still pending.
  */
-import Conf from 'conf';
+import { mkdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { DiffLayout } from './state/types.js';
 
 export interface Prefs {
@@ -22,6 +28,10 @@ export interface PrefsStore {
   save(patch: Partial<Prefs>): void;
   /** Where the preferences live (undefined for memory). */
   readonly path?: string;
+  /** Starts loading what saving needs, in the background (after the first frame). */
+  warm?(): void;
+  /** Resolves once every save so far is on disk. */
+  flush?(): Promise<void>;
 }
 
 function intIn(value: unknown, min: number, max: number, fallback: number): number {
@@ -58,33 +68,99 @@ export interface ConfPrefsOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export function confPrefs(options: ConfPrefsOptions = {}): PrefsStore {
-  const env = options.env ?? process.env;
-  const cwd = options.configDir ?? (env.KONF_CONFIG_DIR && env.KONF_CONFIG_DIR.length > 0 ? env.KONF_CONFIG_DIR : undefined);
-  const conf = new Conf<Record<string, unknown>>({
-    projectName: 'konf',
-    projectSuffix: '',
-    clearInvalidConfig: true,
-    ...(cwd ? { cwd } : {}),
-  });
-  return {
-    path: conf.path,
-    load: () => sanitizePrefs(conf.store as Partial<Record<keyof Prefs, unknown>>),
-    save(patch) {
-      for (const [key, value] of Object.entries(patch)) {
-        if (value === undefined) conf.delete(key);
-        else conf.set(key, value);
-      }
-    },
-  };
+/** The folder conf uses for project `konf` (no suffix): as env-paths computes it. */
+function userConfigFolder(env: NodeJS.ProcessEnv): string {
+  const home = os.homedir();
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Preferences', 'konf');
+  if (process.platform === 'win32') return path.join(env.APPDATA || path.join(home, 'AppData', 'Roaming'), 'konf', 'Config');
+  return path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'konf');
 }
 
-/** conf when it works; memory (with the reason) when the config folder is unusable. */
-export function openPrefs(options: ConfPrefsOptions = {}): { store: PrefsStore; warning?: string } {
+/** The folder given to conf as `cwd`, or undefined for conf's own default. */
+export function prefsFolder(options: ConfPrefsOptions = {}): string | undefined {
+  const env = options.env ?? process.env;
+  return options.configDir ?? (env.KONF_CONFIG_DIR && env.KONF_CONFIG_DIR.length > 0 ? env.KONF_CONFIG_DIR : undefined);
+}
+
+/** The preferences file (conf's `config.json` in its folder). */
+export function prefsPath(options: ConfPrefsOptions = {}): string {
+  return path.resolve(prefsFolder(options) ?? userConfigFolder(options.env ?? process.env), 'config.json');
+}
+
+/** The preferences as stored, read without conf; defaults when there is no (valid) file. */
+export function readPrefsFile(file: string): Prefs {
   try {
-    const store = confPrefs(options);
-    store.load();
-    return { store };
+    const raw: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    return sanitizePrefs(raw !== null && typeof raw === 'object' ? (raw as Partial<Record<keyof Prefs, unknown>>) : {});
+  } catch {
+    return sanitizePrefs({});
+  }
+}
+
+/** Reads at once, writes through conf once it has loaded (saves meanwhile wait in order). */
+class LazyConfPrefs implements PrefsStore {
+  private current: Prefs;
+  private pending: Partial<Prefs>[] = [];
+  private conf: PrefsStore | undefined;
+  private opening: Promise<void> | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly options: ConfPrefsOptions,
+  ) {
+    this.current = readPrefsFile(path);
+  }
+
+  load(): Prefs {
+    return { ...this.current };
+  }
+
+  save(patch: Partial<Prefs>): void {
+    const next: Partial<Record<keyof Prefs, unknown>> = { ...this.current, ...patch };
+    this.current = sanitizePrefs(next);
+    this.pending.push(patch);
+    if (this.conf) this.write();
+    else this.warm();
+  }
+
+  warm(): void {
+    this.opening ??= import('./prefsConf.js').then(
+      ({ confPrefs }) => {
+        this.conf = confPrefs(this.options);
+        this.write();
+      },
+      (error: unknown) => {
+        this.pending.length = 0;
+        console.warn(`preferences not saved: ${error instanceof Error ? error.message : String(error)}`);
+      },
+    );
+  }
+
+  private write(): void {
+    const conf = this.conf;
+    if (!conf) return;
+    for (const patch of this.pending.splice(0)) {
+      try {
+        conf.save(patch);
+      } catch (error) {
+        console.warn(`preferences not saved: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.length === 0) return;
+    this.warm();
+    await this.opening;
+  }
+}
+
+/** conf when the config folder is usable; memory (with the reason) when it is not. */
+export function openPrefs(options: ConfPrefsOptions = {}): { store: PrefsStore; warning?: string } {
+  const file = prefsPath(options);
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    return { store: new LazyConfPrefs(file, options) };
   } catch (error) {
     return { store: memoryPrefs(), warning: `preferences not saved: ${error instanceof Error ? error.message : String(error)}` };
   }

@@ -20,7 +20,11 @@
  * module costs a CLI command nothing.
  */
 import { format } from 'node:util';
+import type * as InkModule from 'ink';
 import type { render as inkRender } from 'ink';
+import type * as ReactModule from 'react';
+import type * as AppModule from './app.js';
+import type * as PrefsModule from './prefs.js';
 import type { Level } from '../core/ops/events.js';
 import type { FleetSession } from '../core/ops/session.js';
 import type { MessageSource } from './app.js';
@@ -111,6 +115,20 @@ function captureConsole(): MessageSource & { restore(): void } {
   };
 }
 
+type ConsoleModules = [typeof InkModule, typeof ReactModule, typeof AppModule, typeof PrefsModule];
+let modules: Promise<ConsoleModules> | undefined;
+
+/**
+ * Starts loading the console's modules (Ink, React, the app): the caller can open the
+ * session meanwhile, so file reads of both overlap. NODE_ENV defaults to `production`
+ * first (React's development build is several times slower).
+ */
+export function preloadConsole(): Promise<ConsoleModules> {
+  if (process.env.NODE_ENV === undefined) process.env.NODE_ENV = 'production';
+  modules ??= Promise.all([import('ink'), import('react'), import('./app.js'), import('./prefs.js')]);
+  return modules;
+}
+
 export async function runConsole(session: FleetSession, options: ConsoleOptions = {}): Promise<number> {
   const stdin = options.stdin ?? process.stdin;
   const stdout = options.stdout ?? process.stdout;
@@ -122,8 +140,7 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
   const ownTerminal = stdout === process.stdout;
   const forceExitMs = options.forceExitMs ?? (ownTerminal ? 3000 : 0);
   const stopGraceMs = options.stopGraceMs ?? 10_000;
-  if (process.env.NODE_ENV === undefined) process.env.NODE_ENV = 'production';
-  const [{ render }, { createElement }, { App }, { openPrefs }] = await Promise.all([import('ink'), import('react'), import('./app.js'), import('./prefs.js')]);
+  const [{ render }, { createElement }, { App }, { openPrefs }] = await preloadConsole();
   const warnings: string[] = [];
   let prefs = options.prefs;
   if (!prefs) {
@@ -274,6 +291,9 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
         patchConsole: false,
       },
     );
+    // What saving preferences needs loads once the first frame is out.
+    const warm = setTimeout(() => prefs?.warm?.(), 250);
+    warm.unref();
     instance.waitUntilExit().then(
       () => {
         restore();
@@ -289,6 +309,8 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
     const code = await done;
     finished = true;
     restore();
+    // Preferences saved on the way out (the selected host) reach the disk before we return.
+    if (!crashed) await Promise.race([prefs.flush?.(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     // The last bytes (leaving the alternate screen) reach the terminal before we return: the
     // caller may exit at once. A terminal that takes nothing (stalled, gone) is not waited for.
     if (!terminalGone && !stopping) await drained(stdout, 2000);

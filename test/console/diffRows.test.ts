@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { FileChange } from '../../src/core/diff/types.js';
-import { displayText, fileDoc, noteRows } from '../../src/console/diffRows.js';
+import { displayText, fileDoc, loadDiffEngine, noteRows } from '../../src/console/diffRows.js';
 import { clipSegments } from '../../src/console/components/DiffView.js';
+
+// The diff engine is loaded lazily by the app; these tests use it directly.
+beforeAll(() => loadDiffEngine());
 
 const base = { meta: [], added: 0, removed: 0 };
 const unified = ['--- a/etc/app.conf', '+++ b/etc/app.conf', '@@ -1,3 +1,3 @@', ' keep', '-port = 80', '+port = 8080', ' tail', '@@ -10,2 +10,3 @@', ' x', '+y', ' z', ''].join('\n');

@@ -7,6 +7,7 @@ import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 const calls = vi.hoisted(() => ({ runtime: [] as unknown[], console: [] as unknown[] }));
 
 vi.mock('../../src/console/run.js', () => ({
+  preloadConsole: vi.fn(async () => []),
   runConsole: vi.fn(async (_session: unknown, options: unknown) => {
     calls.console.push(options);
     return 0;

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { confPrefs, DEFAULT_PREFS, memoryPrefs, openPrefs, sanitizePrefs } from '../../src/console/prefs.js';
+import { DEFAULT_PREFS, memoryPrefs, openPrefs, prefsPath, sanitizePrefs } from '../../src/console/prefs.js';
+import { confPrefs } from '../../src/console/prefsConf.js';
 import { colorEnabled } from '../../src/console/theme.js';
 
 const dirs: string[] = [];
@@ -44,6 +45,34 @@ describe('preferences', () => {
     expect(opened.warning).toMatch(/preferences not saved/);
     opened.store.save({ logHeight: 3 });
     expect(opened.store.load().logHeight).toBe(3);
+  });
+
+  it('are read at start without conf, and written through conf (flush waits for it)', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ diffLayout: 'side-by-side', lastHost: 'db1' }));
+    const { store, warning } = openPrefs({ configDir: dir });
+    expect(warning).toBeUndefined();
+    expect(store.path).toBe(path.join(dir, 'config.json'));
+    expect(store.load()).toEqual({ ...DEFAULT_PREFS, diffLayout: 'side-by-side', lastHost: 'db1' });
+    store.save({ logHeight: 4 });
+    store.save({ lastHost: undefined });
+    expect(store.load()).toEqual({ ...DEFAULT_PREFS, diffLayout: 'side-by-side', logHeight: 4 });
+    await store.flush?.();
+    expect(JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'))).toEqual({ diffLayout: 'side-by-side', logHeight: 4 });
+  });
+
+  it('live where conf keeps them (KONF_CONFIG_DIR, else the user config folder)', () => {
+    const dir = tempDir();
+    expect(prefsPath({ env: { KONF_CONFIG_DIR: dir } })).toBe(confPrefs({ env: { KONF_CONFIG_DIR: dir } }).path);
+    const xdg = tempDir();
+    const saved = process.env.XDG_CONFIG_HOME;
+    process.env.XDG_CONFIG_HOME = xdg;
+    try {
+      expect(prefsPath({ env: { XDG_CONFIG_HOME: xdg } })).toBe(confPrefs({ env: {} }).path);
+    } finally {
+      if (saved === undefined) delete process.env.XDG_CONFIG_HOME;
+      else process.env.XDG_CONFIG_HOME = saved;
+    }
   });
 
   it('memory store records saves (for tests)', () => {

@@ -1,9 +1,9 @@
 /** Pure reducer tests: every action family, no React, no session calls. */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { OpEvent } from '../../src/core/ops/events.js';
 import type { HostSummary } from '../../src/core/ops/session.js';
 import type { SnapshotInfo } from '../../src/core/store/types.js';
-import { fileDoc } from '../../src/console/diffRows.js';
+import { fileDoc, loadDiffEngine } from '../../src/console/diffRows.js';
 import { keyPress } from '../../src/console/keymap.js';
 import { clamp, keepVisible, moveCursor, scrollTop, windowOf } from '../../src/console/state/cursor.js';
 import { appendLog, emptyLog, eventLines, logTop, scrollLog, toggleFollow } from '../../src/console/state/log.js';
@@ -11,6 +11,9 @@ import { diffViewRows, initialState, reducer } from '../../src/console/state/red
 import { activeContexts, diffEntries, matchesFilter, paneLayout, parseFilter, targetHosts, visibleHosts } from '../../src/console/state/select.js';
 import type { Action, AppState, Effect } from '../../src/console/state/types.js';
 import { FakeSession } from '../helpers/fakeSession.js';
+
+// The diff engine is loaded lazily by the app; these tests use it directly.
+beforeAll(() => loadDiffEngine());
 
 const fake = new FakeSession({ bigDiff: true });
 const HOSTS: HostSummary[] = fake.hosts();

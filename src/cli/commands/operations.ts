@@ -148,9 +148,12 @@ export const logCommandSpec: CliCommand = {
 
 /** Opens the console on a terminal (also what `konf` alone does there). `--parallel` bounds its background checks too. */
 export async function openConsole(ctx: CliContext, o: { parallel?: string; acceptNew?: boolean; reveal?: boolean } = {}): Promise<number> {
+  // The console's modules load while the fleet is read and planned (their file reads overlap).
+  const { preloadConsole, runConsole } = await import('../../console/run.js');
+  const preloading = preloadConsole();
+  preloading.catch(() => undefined);
   const { openRuntime } = await import('./opsCommon.js');
   const { openFleetSession } = await import('../../core/ops/fleetSession.js');
-  const { runConsole } = await import('../../console/run.js');
   // `konf --parallel N` (a program-level option, when declared) counts like `konf console --parallel N`.
   const parallel = o.parallel ?? (ctx.globals as { parallel?: string }).parallel;
   const rt = await openRuntime({ ...o, ...(parallel !== undefined ? { parallel } : {}), ...(await where(ctx)) });
