@@ -74,8 +74,9 @@ describe.skipIf(!tmuxAvailable() || !built)(`console in tmux at 80\u00d724${buil
       await tmux.waitForText('filter: db');
 
       await tmux.sendKeys('d');
-      screen = await tmux.waitForText('postgresql.conf');
-      expect(screen).toMatch(/4 +- shared_buffers = 128MB/);
+      // The diff engine loads after the first frame: wait for the diff itself, not only its file name.
+      screen = await tmux.waitForText(/4 +- shared_buffers = 128MB/);
+      expect(screen).toContain('postgresql.conf');
       expect(screen).toMatch(/4 \+ shared_buffers = 4GB/);
 
       await tmux.sendKeys('v');
