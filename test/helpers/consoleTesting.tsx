@@ -3,8 +3,13 @@ import { EventEmitter } from 'node:events';
 import { render as inkRender } from 'ink';
 import { render } from 'ink-testing-library';
 import { App, type AppProps } from '../../src/console/app.js';
+import { loadDiffEngine } from '../../src/console/diffRows.js';
 import { memoryPrefs } from '../../src/console/prefs.js';
 import { FakeSession, type FakeOptions } from './fakeSession.js';
+
+// The app loads the diff engine after its first frame; component tests assert diffs as
+// soon as a file is listed, so it is loaded up front here (diffEngine.test covers the wait).
+await loadDiffEngine();
 
 export const KEYS = {
   up: '\u001B[A',
