@@ -37,26 +37,40 @@ export function classifyPending(diff: HostDiff, live: LiveEntry[], record: Deplo
   return drifted > 0 ? { kind: 'drifted', count: changed.length } : { kind: 'pending', count: changed.length };
 }
 
-export async function openFleetSession(rt: OpsRuntime): Promise<FleetSession> {
-  const summaries: HostSummary[] = [];
-  const summarize = async () => {
-    rt.preparePlans(rt.fleet.hosts);
-    for (const host of rt.fleet.hosts) {
-      try {
-        const plan = await rt.plan(host);
-        const values: Record<string, string> = {};
-        for (const s of plan.switches) values[s.name] = s.secret ? '' : s.value;
-        summaries.push({ name: host, switches: plan.switches.length, excludes: plan.excludeRules.length, files: plan.files.length, values, root: plan.settings.root, become: plan.settings.become });
-      } catch (err) {
-        summaries.push({ name: host, switches: 0, excludes: 0, values: {}, error: errorMessage(err) });
+export interface FleetSessionOptions {
+  /**
+   * Return at once with the host names only (`loading` summaries) and render the plans when
+   * `summaries()` is first called: the console draws its host list first.
+   */
+  lazy?: boolean;
+}
+
+export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOptions = {}): Promise<FleetSession> {
+  let summaries: HostSummary[] = rt.fleet.hosts.map((name) => ({ name, switches: 0, excludes: 0, values: {}, loading: true }));
+  let summarizing: Promise<HostSummary[]> | undefined;
+  const summarize = () =>
+    (summarizing ??= (async () => {
+      const list: HostSummary[] = [];
+      rt.preparePlans(rt.fleet.hosts);
+      for (const host of rt.fleet.hosts) {
+        try {
+          const plan = await rt.plan(host);
+          const values: Record<string, string> = {};
+          for (const s of plan.switches) values[s.name] = s.secret ? '' : s.value;
+          list.push({ name: host, switches: plan.switches.length, excludes: plan.excludeRules.length, files: plan.files.length, values, root: plan.settings.root, become: plan.settings.become });
+        } catch (err) {
+          list.push({ name: host, switches: 0, excludes: 0, values: {}, error: errorMessage(err) });
+        }
       }
-    }
-  };
-  await summarize();
+      summaries = list;
+      return list;
+    })());
+  if (!options.lazy) await summarize();
 
   return {
     repo: rt.fleet.root,
     hosts: () => summaries,
+    summaries: summarize,
     plan: (host) => rt.plan(host),
     async check(host, signal): Promise<HostCheck> {
       let lastSnapshot: string | undefined;

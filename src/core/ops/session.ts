@@ -22,6 +22,8 @@ export interface HostSummary {
   root?: string;
   /** Privilege escalation (konf_become): '' or 'sudo', when the plan is known. */
   become?: '' | 'sudo';
+  /** The plan is still being rendered: only the name is known (see FleetSession.summaries). */
+  loading?: boolean;
 }
 
 /** What the console shows on a host's badge. */
@@ -61,6 +63,12 @@ export interface OperationResult {
 export interface FleetSession {
   readonly repo: string;
   hosts(): HostSummary[];
+  /**
+   * Every host's full summary, once all plans are rendered. A session opened lazily lists
+   * `loading` summaries (names only) in hosts() until then; the console calls this after
+   * its first frame.
+   */
+  summaries?(): Promise<HostSummary[]>;
   plan(host: string): Promise<HostPlan>;
   /** Live state vs plan for one host; also yields its badge status. */
   check(host: string, signal?: AbortSignal): Promise<HostCheck>;
