@@ -127,6 +127,22 @@ export function App(props: AppProps) {
     return () => controller.dispose();
   }, [controller]);
 
+  // ---- a lazily opened session: the full summaries (switches, errors) after the first frame;
+  // asked for before the first checks run, so the plans are rendered in one batch.
+  useEffect(() => {
+    const session = props.session;
+    if (!session.summaries || !session.hosts().some((h) => h.loading)) return;
+    let live = true;
+    session.summaries().then(
+      (hosts) => live && dispatch({ type: 'hosts/loaded', hosts }),
+      (error: unknown) => dispatch({ type: 'log/append', time: new Date().toISOString(), lines: [{ level: 'error', text: `cannot read the hosts: ${error instanceof Error ? error.message : String(error)}` }] }),
+    );
+    return () => {
+      live = false;
+    };
+    // The session is fixed for the app's lifetime.
+  }, [props.session]);
+
   const ranUpTo = useRef(-1);
   useEffect(() => {
     if (state.outbox.length === 0) return;

@@ -32,6 +32,8 @@ export interface FakeOptions {
   holdOperations?: boolean;
   /** Hosts whose deploy fails after writing (outcome restored). */
   failDeploy?: string[];
+  /** Opened lazily: hosts() lists names only (`loading`) until summaries() resolves (after `releaseSummaries()`). */
+  lazySummaries?: boolean;
 }
 
 interface FakeFile {
@@ -288,8 +290,32 @@ export class FakeSession implements FleetSession {
 
   // ---------------------------------------------------------------- FleetSession
 
+  private summariesLoaded = false;
+  private summariesGate: Promise<void> | undefined;
+  private openSummaries: (() => void) | undefined;
+
+  /** Lets a lazily opened session's summaries() resolve. */
+  releaseSummaries(): void {
+    this.openSummaries?.();
+  }
+
+  async summaries(): Promise<HostSummary[]> {
+    this.calls.push({ method: 'summaries', args: [] });
+    if (this.options.lazySummaries && !this.summariesLoaded) {
+      this.summariesGate ??= new Promise((resolve) => (this.openSummaries = resolve));
+      await this.summariesGate;
+    }
+    this.summariesLoaded = true;
+    return this.fullSummaries();
+  }
+
   hosts(): HostSummary[] {
     this.calls.push({ method: 'hosts', args: [] });
+    if (this.options.lazySummaries && !this.summariesLoaded) return [...this.fleet.keys()].map((name) => ({ name, switches: 0, excludes: 0, values: {}, loading: true }));
+    return this.fullSummaries();
+  }
+
+  private fullSummaries(): HostSummary[] {
     return [...this.fleet.values()].map((h) => {
       const summary: HostSummary = { name: h.name, switches: this.switches(h).length, excludes: h.excludes.length, values: { ...Object.fromEntries(DEFAULT_SWITCHES), ...h.values } };
       if (h.error) summary.error = h.error;

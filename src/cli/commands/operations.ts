@@ -157,7 +157,8 @@ export async function openConsole(ctx: CliContext, o: { parallel?: string; accep
   // `konf --parallel N` (a program-level option, when declared) counts like `konf console --parallel N`.
   const parallel = o.parallel ?? (ctx.globals as { parallel?: string }).parallel;
   const rt = await openRuntime({ ...o, ...(parallel !== undefined ? { parallel } : {}), ...(await where(ctx)) });
-  const session = await openFleetSession(rt);
+  // Host names at once; the plans are rendered after the console's first frame.
+  const session = await openFleetSession(rt, { lazy: true });
   try {
     return await runConsole(session, rt.options.concurrency !== undefined ? { concurrency: rt.options.concurrency } : {});
   } finally {

@@ -81,6 +81,15 @@ export function reducer(state: AppState, action: Action): AppState {
       return onKey(state, action.press);
     case 'resize':
       return keepHostVisible({ ...state, size: action.size });
+    case 'hosts/loaded': {
+      // Same hosts, now with switches and errors: a config error shows unless a check already said more.
+      const status = { ...state.status };
+      for (const host of action.hosts) {
+        const current = status[host.name]?.kind;
+        if (host.error && (current === undefined || current === 'unknown' || current === 'checking')) status[host.name] = { kind: 'config-error', error: host.error };
+      }
+      return keepHostVisible({ ...state, hosts: action.hosts, status });
+    }
     case 'check/start': {
       const current = state.status[action.host];
       if (current && current.kind !== 'unknown') return state;

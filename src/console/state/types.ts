@@ -158,6 +158,8 @@ export interface AppState {
 export type Action =
   | { type: 'key'; press: KeyPress }
   | { type: 'resize'; size: Size }
+  /** The full host summaries of a lazily opened session (they replace the names-only list). */
+  | { type: 'hosts/loaded'; hosts: HostSummary[] }
   | { type: 'check/start'; host: string }
   | { type: 'check/result'; check: HostCheck }
   | { type: 'check/error'; host: string; error: string; time: string }
