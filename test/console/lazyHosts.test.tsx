@@ -7,9 +7,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { cleanup } from 'ink-testing-library';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { deferredSession } from '../../src/console/deferredSession.js';
 import { openFleetSession } from '../../src/core/ops/fleetSession.js';
 import { OpsRuntime } from '../../src/core/ops/runtime.js';
 import { eventually, renderConsole, waitForFrame, waitForText } from '../helpers/consoleTesting.js';
+import { FakeSession } from '../helpers/fakeSession.js';
 
 afterEach(() => cleanup());
 
@@ -56,5 +58,39 @@ describe('openFleetSession({ lazy: true })', () => {
     } finally {
       await session.close();
     }
+  });
+});
+
+describe('deferredSession', () => {
+  it('lists the names without opening the real session, opens it once on first use, and closes it', async () => {
+    const real = new FakeSession();
+    let opened = 0;
+    const session = deferredSession('/srv/fleet', ['web1', 'db1'], async () => {
+      opened++;
+      return real;
+    });
+    expect(session.hosts().map((h) => [h.name, h.loading])).toEqual([
+      ['web1', true],
+      ['db1', true],
+    ]);
+    expect(opened).toBe(0);
+    const [check] = await Promise.all([session.check('web1'), session.plan('web1')]);
+    expect(check.status).toEqual({ kind: 'pending', count: 3 });
+    const full = await session.summaries!();
+    expect(session.hosts()).toBe(full);
+    expect(full.find((h) => h.name === 'web1')?.switches).toBeGreaterThan(0);
+    expect(opened).toBe(1);
+    await session.close();
+    expect(real.closed).toBe(true);
+  });
+
+  it('closes without opening when nothing was asked', async () => {
+    let opened = 0;
+    const session = deferredSession('/srv/fleet', ['web1'], async () => {
+      opened++;
+      return new FakeSession();
+    });
+    await session.close();
+    expect(opened).toBe(0);
   });
 });

@@ -1,20 +1,26 @@
-/** `konf console --parallel N` reaches the console's background checks (runConsole's concurrency). */
+/**
+ * `konf console --parallel N` reaches the console's background checks (runConsole's
+ * concurrency) and the runtime; the runtime opens only when the console first needs it.
+ */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
-const calls = vi.hoisted(() => ({ runtime: [] as unknown[], console: [] as unknown[] }));
+const calls = vi.hoisted(() => ({ runtime: [] as unknown[], console: [] as unknown[], runtimeAtStart: [] as number[] }));
 
 vi.mock('../../src/console/run.js', () => ({
   preloadConsole: vi.fn(async () => []),
-  runConsole: vi.fn(async (_session: unknown, options: unknown) => {
+  runConsole: vi.fn(async (session: { hosts(): unknown[]; summaries?(): Promise<unknown[]> }, options: unknown) => {
     calls.console.push(options);
+    // The first frame needs the names only; the runtime opens when the summaries are asked for.
+    calls.runtimeAtStart.push(calls.runtime.length);
+    await session.summaries?.();
     return 0;
   }),
 }));
 vi.mock('../../src/core/ops/fleetSession.js', () => ({
-  openFleetSession: vi.fn(async () => ({ close: async () => undefined })),
+  openFleetSession: vi.fn(async () => ({ hosts: () => [], summaries: async () => [], close: async () => undefined })),
 }));
 vi.mock('../../src/cli/commands/opsCommon.js', () => ({
   openRuntime: vi.fn(async (flags: { parallel?: string }) => {
@@ -37,6 +43,7 @@ describe('openConsole', () => {
   beforeEach(() => {
     calls.runtime.length = 0;
     calls.console.length = 0;
+    calls.runtimeAtStart.length = 0;
   });
 
   it('passes konf console --parallel N to the console as its concurrency', async () => {
@@ -46,6 +53,15 @@ describe('openConsole', () => {
     expect(code).toBe(0);
     expect(calls.runtime).toEqual([expect.objectContaining({ parallel: '3' })]);
     expect(calls.console).toEqual([{ concurrency: 3 }]);
+    expect(calls.runtimeAtStart).toEqual([0]);
+  });
+
+  it('refuses a bad --parallel before the console starts', async () => {
+    const t = io();
+    const code = await runCli(['--repo', repo, 'console', '--parallel', 'lots'], t.io);
+    expect(code).toBe(2);
+    expect(t.err()).toContain('--parallel takes a whole number >= 1, not lots');
+    expect(calls.console).toEqual([]);
   });
 
   it('leaves the concurrency to the preferences without --parallel', async () => {

@@ -146,21 +146,35 @@ export const logCommandSpec: CliCommand = {
   },
 };
 
-/** Opens the console on a terminal (also what `konf` alone does there). `--parallel` bounds its background checks too. */
+/**
+ * Opens the console on a terminal (also what `konf` alone does there). `--parallel` bounds
+ * its background checks too. Only the fleet's inventory is read before the console starts
+ * (a broken repository is reported as for any command); the runtime (SSH, snapshot store,
+ * plans) opens behind the first frame.
+ */
 export async function openConsole(ctx: CliContext, o: { parallel?: string; acceptNew?: boolean; reveal?: boolean } = {}): Promise<number> {
-  // The console's modules load while the fleet is read and planned (their file reads overlap).
+  // The console's modules load while the inventory is read (their file reads overlap).
   const { preloadConsole, runConsole } = await import('../../console/run.js');
   const preloading = preloadConsole();
   preloading.catch(() => undefined);
-  const { openRuntime } = await import('./opsCommon.js');
-  const { openFleetSession } = await import('../../core/ops/fleetSession.js');
   // `konf --parallel N` (a program-level option, when declared) counts like `konf console --parallel N`.
   const parallel = o.parallel ?? (ctx.globals as { parallel?: string }).parallel;
-  const rt = await openRuntime({ ...o, ...(parallel !== undefined ? { parallel } : {}), ...(await where(ctx)) });
-  // Host names at once; the plans are rendered after the console's first frame.
-  const session = await openFleetSession(rt, { lazy: true });
+  const concurrency = parallel === undefined ? undefined : Number(parallel);
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
+    const { ConfigError } = await import('../../core/errors.js');
+    throw new ConfigError(`--parallel takes a whole number >= 1, not ${String(parallel)}`);
+  }
+  const paths = await where(ctx);
+  const [{ loadFleet }, { deferredSession }] = await Promise.all([import('../../core/fleet/fleet.js'), import('../../console/deferredSession.js')]);
+  const fleet = await loadFleet(paths.repo);
+  const session = deferredSession(fleet.root, fleet.hosts, async () => {
+    const [{ openRuntime }, { openFleetSession }] = await Promise.all([import('./opsCommon.js'), import('../../core/ops/fleetSession.js')]);
+    const rt = await openRuntime({ ...o, ...(parallel !== undefined ? { parallel } : {}), ...paths });
+    // Host names are known already: the plans are rendered when the console asks for them.
+    return openFleetSession(rt, { lazy: true });
+  });
   try {
-    return await runConsole(session, rt.options.concurrency !== undefined ? { concurrency: rt.options.concurrency } : {});
+    return await runConsole(session, concurrency !== undefined ? { concurrency } : {});
   } finally {
     await session.close();
   }

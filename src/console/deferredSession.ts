@@ -1,0 +1,35 @@
+/**
+ * A FleetSession that opens the real one on first use. The console's first frame needs
+ * only the host names; the runtime behind the real session (SSH pool, snapshot store, the
+ * operations) is loaded when the first check, plan or operation asks for it — after that
+ * frame is on screen.
+ */
+import type { FleetSession, HostSummary } from '../core/ops/session.js';
+
+export function deferredSession(repo: string, hosts: readonly string[], open: () => Promise<FleetSession>): FleetSession {
+  let opening: Promise<FleetSession> | undefined;
+  const real = () => (opening ??= open());
+  const names: HostSummary[] = hosts.map((name) => ({ name, switches: 0, excludes: 0, values: {}, loading: true }));
+  let loaded: HostSummary[] | undefined;
+  return {
+    repo,
+    hosts: () => loaded ?? names,
+    async summaries() {
+      const session = await real();
+      loaded = session.summaries ? await session.summaries() : session.hosts();
+      return loaded;
+    },
+    plan: async (host) => (await real()).plan(host),
+    check: async (host, signal) => (await real()).check(host, signal),
+    deploy: async (list, options) => (await real()).deploy(list, options),
+    snapshot: async (list, options) => (await real()).snapshot(list, options),
+    history: async (host) => (await real()).history(host),
+    rollbackPreview: async (host, id, signal) => (await real()).rollbackPreview(host, id, signal),
+    rollback: async (host, id, options) => (await real()).rollback(host, id, options),
+    async close() {
+      if (!opening) return;
+      const session = await opening.catch(() => undefined);
+      await session?.close();
+    },
+  };
+}
