@@ -32,6 +32,15 @@ function panePid(tmux: TmuxSession): number | undefined {
   }
 }
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Sends keys one by one, as a person types. */
 async function keys(tmux: TmuxSession, ...list: string[]): Promise<void> {
   for (const k of list) await tmux.sendKeys(k);
@@ -88,12 +97,17 @@ describe.skipIf(!ready)('console on the real demo fleet, in tmux at 100×30', { 
           await keys(tmux, 'q');
           await tmux.waitFor(() => !existsSync(dir), 30_000, 'the demo to stop and remove its folder');
         } finally {
-          if (pid !== undefined) {
-            try {
-              process.kill(pid, 'SIGKILL');
-            } catch {
-              // already gone
-            }
+          // The demo stops its sshd on SIGTERM; SIGKILL only if it does not go, then any sshd left.
+          if (pid !== undefined && isAlive(pid)) {
+            process.kill(pid, 'SIGTERM');
+            const deadline = Date.now() + 15_000;
+            while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+            if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+          }
+          try {
+            execFileSync('pkill', ['-KILL', '-f', dir]);
+          } catch {
+            // nothing left: pkill exits 1
           }
         }
       },
