@@ -68,21 +68,7 @@ export class SshPool {
   get(host: string, signal?: AbortSignal): Promise<Connection> {
     let entry = this.entries.get(host);
     if (!entry) {
-      entry = this.open(host);
-      this.entries.set(host, entry);
-      const e = entry;
-      e.then(
-        (conn) => {
-          this.live.add(conn);
-          conn.onClose(() => {
-            this.live.delete(conn);
-            if (this.entries.get(host) === e) this.entries.delete(host);
-          });
-        },
-        () => {
-          if (this.entries.get(host) === e) this.entries.delete(host);
-        },
-      );
+      entry = this.remember(this.entries, host, this.open(host));
     }
     if (!signal) return entry;
     if (signal.aborted) return Promise.reject(new HostError(host, 'cancelled', 'connection cancelled'));
@@ -132,27 +118,32 @@ export class SshPool {
     );
   }
 
+  /**
+   * Caches a connection attempt under key: a failed attempt or a closed connection is
+   * forgotten (so the next use reconnects), and open connections are tracked for closeAll.
+   */
+  private remember(cache: Map<string, Promise<Connection>>, key: string, attempt: Promise<Connection>): Promise<Connection> {
+    cache.set(key, attempt);
+    const forget = () => {
+      if (cache.get(key) === attempt) cache.delete(key);
+    };
+    attempt.then((conn) => {
+      this.live.add(conn);
+      conn.onClose(() => {
+        this.live.delete(conn);
+        forget();
+      });
+    }, forget);
+    return attempt;
+  }
+
   /** One shared connection per jump chain (it runs inside the connect slot of the host that needs it). */
   private jumpConnection(jumps: ResolvedHost[]): Promise<Connection> {
     const key = jumps.map((h) => `${h.alias}=${h.user}@${h.hostName}:${h.port}`).join(' > ');
     let entry = this.jumps.get(key);
     if (!entry) {
       const last = jumps[jumps.length - 1] as ResolvedHost;
-      entry = connectChain(last.alias, jumps, this.connectOptions(this.abort.signal));
-      this.jumps.set(key, entry);
-      const e = entry;
-      e.then(
-        (conn) => {
-          this.live.add(conn);
-          conn.onClose(() => {
-            this.live.delete(conn);
-            if (this.jumps.get(key) === e) this.jumps.delete(key);
-          });
-        },
-        () => {
-          if (this.jumps.get(key) === e) this.jumps.delete(key);
-        },
-      );
+      entry = this.remember(this.jumps, key, connectChain(last.alias, jumps, this.connectOptions(this.abort.signal)));
     }
     return entry;
   }
