@@ -15,11 +15,15 @@
  *
  * Output is not escaped (autoescape off: these are config files, not HTML). Any error
  * becomes a ConfigError naming the template (relative to the repository) and its line.
+ * Templates are data: templateSafety.ts checks every template before it is compiled and
+ * gives the compiled code a runtime that reaches nothing but data (no `constructor`, no
+ * globals but range/cycler/joiner, no include/import/extends).
  * Provenance: every switch name the template read is recorded (via a Proxy in front of
  * the template's globals) and reported as `switchesUsed`.
  */
 import nunjucks from 'nunjucks';
 import { ConfigError } from '../errors.js';
+import { ATTRIBUTE_FILTERS, checkTemplateAst, dataRuntime, parseTemplate, safeFilters, safeTests, TEMPLATE_GLOBALS, TemplateRefusal } from './templateSafety.js';
 
 export const TEMPLATE_SUFFIX = '.tmpl';
 
@@ -62,9 +66,10 @@ interface NunjucksNode {
   findAll(type: unknown, results?: NunjucksNode[]): NunjucksNode[];
 }
 interface NunjucksInternals {
-  parser: { parse(src: string): NunjucksNode };
+  parser: { parse(src: string, extensions?: unknown[], opts?: unknown): NunjucksNode };
   nodes: Record<string, unknown>;
 }
+type RootRenderFunc = (env: unknown, context: { ctx: object }, frame: unknown, runtime: unknown, cb: unknown) => unknown;
 
 /** What the render in progress reads: set for the duration of one (synchronous) render. */
 interface RenderState {
@@ -86,6 +91,20 @@ let sharedEnv: nunjucks.Environment | undefined;
 function environment(): nunjucks.Environment {
   if (sharedEnv !== undefined) return sharedEnv;
   const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true, dev: true });
+  // Filters and tests: konf's lists only, looked up as own names (never Object.prototype's).
+  const filters = safeFilters();
+  const tests = safeTests();
+  const lookups = env as unknown as { filters: object; tests: object; getFilter(name: string): unknown; getTest(name: string): unknown };
+  lookups.filters = filters;
+  lookups.tests = tests;
+  lookups.getFilter = (name: string) => {
+    if (!Object.prototype.hasOwnProperty.call(filters, name)) throw new Error(`filter not found: ${name}`);
+    return filters[name];
+  };
+  lookups.getTest = (name: string) => {
+    if (!Object.prototype.hasOwnProperty.call(tests, name)) throw new Error(`test not found: ${name}`);
+    return tests[name];
+  };
   const withGlobals = env as unknown as { globals: Record<string, unknown> };
   withGlobals.globals = new Proxy(withGlobals.globals, {
     has: () => true,
@@ -102,13 +121,16 @@ function environment(): nunjucks.Environment {
         state.used.add(key);
         return value;
       }
-      if (key in builtins) return builtins[key];
+      if (TEMPLATE_GLOBALS.has(key) && Object.prototype.hasOwnProperty.call(builtins, key)) return builtins[key];
       throw new UndefinedName(key);
     },
   });
   sharedEnv = env;
   return env;
 }
+
+const filterNames: ReadonlySet<string> = new Set(Object.keys(safeFilters()));
+const testNames: ReadonlySet<string> = new Set(Object.keys(safeTests()));
 
 /** Compiled templates by source and text: every host renders the same few templates. */
 const compiled = new Map<string, nunjucks.Template>();
@@ -118,7 +140,17 @@ function compile(input: TemplateInput): nunjucks.Template {
   const key = `${input.source}\0${input.text}`;
   let template = compiled.get(key);
   if (template === undefined) {
-    template = new nunjucks.Template(input.text, environment(), input.source, true);
+    const env = environment();
+    checkTemplateAst(parseTemplate(input.text, (env as unknown as { opts: unknown }).opts), filterNames, testNames);
+    template = new nunjucks.Template(input.text, env, input.source, true);
+    // The compiled code reaches the world only through its runtime and its context: give it
+    // the data-only runtime, and a context whose variables inherit nothing.
+    const compiledTemplate = template as unknown as { rootRenderFunc: RootRenderFunc };
+    const root = compiledTemplate.rootRenderFunc;
+    compiledTemplate.rootRenderFunc = (e, context, frame, _runtime, cb) => {
+      Object.setPrototypeOf(context.ctx, null);
+      return root(e, context, frame, dataRuntime, cb);
+    };
     if (compiled.size >= COMPILED_MAX) compiled.clear();
     compiled.set(key, template);
   }
@@ -195,6 +227,17 @@ function cleanMessage(message: string): string {
 
 function templateError(err: unknown, input: TemplateInput, signal: TemplateSignal | undefined): ConfigError {
   const chain = causeChain(err);
+  const refusal = chain.find((e): e is TemplateRefusal => e instanceof TemplateRefusal);
+  if (refusal !== undefined) {
+    // Found before rendering: exact. While rendering (a computed key): the first computed
+    // member lookup, else the last call the runtime passed.
+    let at: { line: number; column?: number } | undefined = refusal.line === undefined ? undefined : { line: refusal.line, ...(refusal.column === undefined ? {} : { column: refusal.column }) };
+    at ??= locate(input.text, 'LookupVal', (n) => (n as unknown as { val?: { typename?: string } }).val?.typename !== 'Literal');
+    at ??= locate(input.text, 'Filter', (n) => typeof n.name?.value === 'string' && ATTRIBUTE_FILTERS.has(n.name.value));
+    const lineno = (err as { lineno?: unknown }).lineno;
+    if (at === undefined && typeof lineno === 'number') at = { line: lineno + 1 };
+    return new ConfigError(`template error: ${refusal.message}`, input.source, at?.line, at?.column);
+  }
   const undefinedName = chain.find((e): e is UndefinedName => e instanceof UndefinedName);
   const wrapped = chain.length > 1; // a JS error Nunjucks wrapped: its position is the runtime's, 0-based
   let message =
