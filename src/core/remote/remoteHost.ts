@@ -153,7 +153,7 @@ export class RemoteHost {
     }
     const classified = new Map<number, string>();
     for (const s of out.status) {
-      const m = /^(missing|denied) (\d+)$/.exec(s);
+      const m = /^(missing|denied|outside) (\d+)$/.exec(s);
       if (m) classified.set(Number(m[2]), m[1] as string);
     }
     let items: TarItem[];
@@ -176,6 +176,7 @@ export class RemoteHost {
     const path = t.logical;
     if (cls === 'missing') return { path, state: 'missing' };
     if (cls === 'denied') return { path, state: 'unreadable', error: 'Permission denied (a parent folder cannot be searched)' };
+    if (cls === 'outside') return { path, state: 'unreadable', error: `refused: its folder resolves outside konf_root (a symlinked parent); not read` };
     if (!item) {
       const prefix = `tar: ${t.rel === '.' ? '.' : `./${t.rel}`}: `;
       const line = errLines.find((l) => l.startsWith(prefix));

@@ -58,10 +58,34 @@ function resolveRoot(root: string): string {
 // Reading
 
 /**
+ * `konf_rin ./REL`: false when REL's folder (its nearest existing ancestor folder) resolves
+ * outside the root $R — the rule writes follow (konf_in). Builtins only (cd -P, $PWD): no
+ * process per path; the last folder's answer is reused for its next file.
+ */
+const FN_READ_IN_ROOT = `konf_rin() {
+  if [ "$R" = / ]; then return 0; fi
+  d=\${1%/*}
+  if [ "$d" = "$konf_rd" ]; then return "$konf_rr"; fi
+  konf_rd=$d
+  konf_rr=0
+  q=$d
+  while [ ! -d "$q" ]; do
+    case $q in */*) q=\${q%/*} ;; *) q=. ;; esac
+  done
+  if cd -P -- "$q" 2>/dev/null; then
+    case $PWD in "$R"|"$R"/*) ;; *) konf_rr=1 ;; esac
+    cd -P -- "$R" || exit 3
+  fi
+  return "$konf_rr"
+}`;
+
+/**
  * Streams `<marker>\n` and then one GNU tar archive of the given paths (relative to root,
  * `--no-recursion`, hard links stored as full files). Paths that don't exist are reported
  * on stderr as `<marker> missing I` or, when a parent folder can't be searched,
- * `<marker> denied I` (I = index in rels). tar's own errors follow on stderr.
+ * `<marker> denied I`; paths whose folder resolves outside the root (a symlinked parent)
+ * as `<marker> outside I` and never read (I = index in rels). tar's own errors follow on
+ * stderr.
  */
 export function readScript(marker: string, root: string, rels: string[]): string {
   const cls = `konf_cls() {
@@ -78,15 +102,19 @@ export function readScript(marker: string, root: string, rels: string[]): string
 }`;
   const args = rels.map((r) => q(r === '.' ? '.' : `./${r}`)).join(' ');
   return program(
-    [cls],
+    [cls, FN_READ_IN_ROOT],
     [
       prologue(marker),
-      `cd -- ${q(root)} 2>/dev/null || { printf '%s noroot\\n' "$M" >&2; exit 3; }`,
+      `cd -P -- ${q(root)} 2>/dev/null || { printf '%s noroot\\n' "$M" >&2; exit 3; }`,
+      'R=$PWD',
+      'konf_rd=',
       `set -- ${args}`,
       'n=$#',
       'i=0',
       'for p do',
-      '  if [ -e "$p" ] || [ -h "$p" ]; then',
+      '  if ! konf_rin "$p"; then',
+      `    printf '%s outside %s\\n' "$M" "$i" >&2`,
+      '  elif [ -e "$p" ] || [ -h "$p" ]; then',
       '    set -- "$@" "$p"',
       '  else',
       '    konf_cls "$p"',
