@@ -9,6 +9,7 @@ import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { parseExcludes } from './excludes.js';
 import { readHooks } from './hooks.js';
+import { resolveInRepo } from './repoPath.js';
 import { assertKnownHost, DEFAULT_SWITCH_FILE, EXCLUDE_DIR, readInventory, SERVERCONFIG_DIR } from './inventory.js';
 import { PERMISSIONS_FILE, parsePermissions } from './permissions.js';
 import { buildPlan, readSourceFile, type SharedInputs } from './plan.js';
@@ -23,8 +24,10 @@ export const SSH_CONFIG_FILE = 'etc/ssh_config';
 
 /** Reads a repository file (relative path); undefined when it does not exist. */
 async function readOptional(root: string, rel: string): Promise<string | undefined> {
+  const real = await resolveInRepo(root, rel);
+  if (real === undefined) return undefined;
   try {
-    return await readFile(path.join(root, rel), 'utf8');
+    return await readFile(real, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
@@ -68,10 +71,11 @@ export async function loadFleet(repoDir: string): Promise<Fleet> {
   } catch {
     throw new ConfigError(`not a konf fleet repository (no ${SERVERCONFIG_DIR}/ folder)`, root);
   }
+  await resolveInRepo(root, SERVERCONFIG_DIR);
   const hosts = await readInventory(root);
   await checkExcludeFolder(root, hosts);
   const sshConfig = path.join(root, SSH_CONFIG_FILE);
-  const sshConfigPath = (await exists(sshConfig)) ? sshConfig : undefined;
+  const sshConfigPath = (await exists(sshConfig)) ? await resolveInRepo(root, SSH_CONFIG_FILE) : undefined;
 
   const assertHost = (host: string): void => assertKnownHost(host, hosts);
 

@@ -3,13 +3,16 @@
  * their names, for the phases pre-deploy, post-deploy, pre-rollback and post-rollback.
  * A file that is not executable is reported as a warning and not run (never silently
  * skipped); so is a sub-folder. Hidden files (`.gitkeep`) are ignored. A folder under
- * `hooks/` that is not a phase is an error: a misspelt phase would never run.
+ * `hooks/` that is not a phase is an error: a misspelt phase would never run. A hook (or
+ * its folder) that is a symlink leading out of the repository is an error too: what is
+ * uploaded and run on every host must be the repository's own file.
  */
 import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { compareBytes } from './paths.js';
+import { resolveInRepo } from './repoPath.js';
 import { HOOK_PHASES, type Hook, type HookPhase } from './types.js';
 
 export const HOOKS_DIR = 'hooks';
@@ -38,7 +41,8 @@ async function listDir(dir: string): Promise<Dirent[] | undefined> {
 export async function readHooks(repoRoot: string): Promise<HookSet> {
   const hooks = emptyHooks();
   const warnings: string[] = [];
-  const top = await listDir(path.join(repoRoot, HOOKS_DIR));
+  const topDir = await resolveInRepo(repoRoot, HOOKS_DIR);
+  const top = topDir === undefined ? undefined : await listDir(topDir);
   if (top === undefined) return { hooks, warnings };
 
   for (const entry of top) {
@@ -48,13 +52,15 @@ export async function readHooks(repoRoot: string): Promise<HookSet> {
       throw new ConfigError(`\`${entry.name}\` is not a hook phase (phases: ${HOOK_PHASES.join(', ')})`, rel);
     }
     const phase = entry.name;
-    const files = (await stat(path.join(repoRoot, rel))).isDirectory() ? await listDir(path.join(repoRoot, rel)) : undefined;
+    const phaseDir = await resolveInRepo(repoRoot, rel);
+    const files = phaseDir !== undefined && (await stat(phaseDir)).isDirectory() ? await listDir(phaseDir) : undefined;
     if (files === undefined) throw new ConfigError('a hook phase must be a folder of scripts', rel);
 
     const names = files.map((f) => f.name).filter((n) => !n.startsWith('.')).sort(compareBytes);
     for (const name of names) {
       const source = `${rel}/${name}`;
-      const abs = path.join(repoRoot, source);
+      // A hook is uploaded and run on every host: it must be the repository's own file.
+      const abs = (await resolveInRepo(repoRoot, source)) ?? path.join(repoRoot, source);
       let info;
       try {
         info = await stat(abs);

@@ -8,6 +8,7 @@ import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { compareBytes, logicalPathProblem, symlinkEscapesRoot } from './paths.js';
+import { resolveInRepo } from './repoPath.js';
 import { TEMPLATE_SUFFIX, templateTargetName } from './templates.js';
 
 export const FILES_DIR = 'etc/files';
@@ -23,6 +24,8 @@ export type TreeEntry =
  */
 export async function readTree(repoRoot: string): Promise<TreeEntry[]> {
   const top = path.join(repoRoot, FILES_DIR);
+  // The tree's own folder (and `etc`) must be the repository's: below it, nothing is followed.
+  if ((await resolveInRepo(repoRoot, FILES_DIR)) === undefined) return [];
   try {
     if (!(await stat(top)).isDirectory()) throw new ConfigError('the desired tree must be a folder', FILES_DIR);
   } catch (err) {
