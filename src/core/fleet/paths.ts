@@ -20,6 +20,28 @@ export function logicalPathProblem(p: string): string | undefined {
   return undefined;
 }
 
+/**
+ * konf's own space on every host: its state folder (lock, journal) and the names it gives
+ * its temporary files (`.konf-tmp-…`; every `.konf-` name is kept for konf). Nothing from
+ * the repository may be planned there: it would be written over konf's own files, or
+ * deleted as a stale temp by the next write.
+ */
+export const RESERVED_HOST_DIR = '/var/lib/konf';
+export const RESERVED_NAME_PREFIX = '.konf-';
+
+/** Why a logical path is konf's own on the host, or undefined. */
+export function reservedPathProblem(p: string): string | undefined {
+  const why = 'is reserved for konf on the host';
+  if (p === RESERVED_HOST_DIR || p.startsWith(`${RESERVED_HOST_DIR}/`)) return `${why} (its state folder ${RESERVED_HOST_DIR}: lock, journal)`;
+  if (p.split('/').some((part) => part.startsWith(RESERVED_NAME_PREFIX))) return `${why} (names starting with ${RESERVED_NAME_PREFIX} are konf's temporary files)`;
+  return undefined;
+}
+
+/** Whether a file or symlink at `p` would stand where a folder leading to konf's state folder must be. */
+export function shadowsReservedDir(p: string): boolean {
+  return p !== '/' && RESERVED_HOST_DIR.startsWith(`${p}/`);
+}
+
 /** True when `p` is an acceptable logical path (absolute, no `..`, no control characters). */
 export function isSafeLogicalPath(p: string): boolean {
   return logicalPathProblem(p) === undefined;

@@ -12,7 +12,7 @@
  * name is an error: a typo there would otherwise silently do nothing.
  */
 import { ConfigError } from '../errors.js';
-import { logicalPathProblem, stripTrailingSlash } from './paths.js';
+import { logicalPathProblem, reservedPathProblem, stripTrailingSlash } from './paths.js';
 import { isValidSwitchName, type SwitchDefinition } from './switches.js';
 import type { HostSettings, Switch } from './types.js';
 
@@ -54,7 +54,7 @@ function checkValue(def: SwitchDefinition): void {
       break;
     case 'konf_watch':
       for (const p of words(def.value)) {
-        const problem = logicalPathProblem(p);
+        const problem = logicalPathProblem(p) ?? reservedPathProblem(stripTrailingSlash(p));
         if (problem !== undefined) fail(def, `konf_watch path \`${p}\` ${problem}`);
       }
       break;

@@ -7,7 +7,7 @@
 import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
-import { compareBytes, logicalPathProblem, symlinkEscapesRoot } from './paths.js';
+import { compareBytes, logicalPathProblem, RESERVED_HOST_DIR, reservedPathProblem, shadowsReservedDir, symlinkEscapesRoot } from './paths.js';
 import { resolveInRepo } from './repoPath.js';
 import { TEMPLATE_SUFFIX, templateTargetName } from './templates.js';
 
@@ -60,8 +60,12 @@ export async function readTree(repoRoot: string): Promise<TreeEntry[]> {
       const targetName = isTemplate ? templateTargetName(name) : name;
       if (targetName === '') throw new ConfigError('a template needs a name before `.tmpl`', source);
       const logical = `${logicalDir === '/' ? '' : logicalDir}/${targetName}`;
-      const problem = logicalPathProblem(logical);
+      // Folders are not entries: what is refused is a file or link planned in konf's space.
+      const problem = logicalPathProblem(logical) ?? (info.isDirectory() ? undefined : reservedPathProblem(logical));
       if (problem !== undefined) throw new ConfigError(`target path ${JSON.stringify(logical)} ${problem}`, source);
+      if (!info.isDirectory() && shadowsReservedDir(logical)) {
+        throw new ConfigError(`target path ${logical} is a folder on the way to konf's state folder ${RESERVED_HOST_DIR} on the host: it cannot be a file or symlink`, source);
+      }
 
       if (info.isDirectory()) {
         await walk(source, logical);
