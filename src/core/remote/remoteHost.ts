@@ -331,6 +331,7 @@ export class RemoteHost {
     const env = opts.env ?? {};
     for (const k of Object.keys(env)) if (!ENV_NAME.test(k)) throw new Error(`invalid environment variable name ${JSON.stringify(k)} for ${name}`);
     const marker = newMarker();
+    const tag = randomBytes(12).toString('hex');
     let stdout = '';
     let stderr = '';
     let pids: { group: number; wrapper: number } | undefined;
@@ -341,7 +342,7 @@ export class RemoteHost {
     try {
       out = await this.runScript({
         marker,
-        script: runScript({ marker, size: body.length, env }),
+        script: runScript({ marker, size: body.length, env, tag }),
         payload,
         stdout: 'lines',
         onStdoutLine: (line) => {
@@ -353,8 +354,10 @@ export class RemoteHost {
           opts.onLine?.({ stream: 'stderr', line });
         },
         onStatus: (s) => {
-          const m = /^pid (\d+) (\d+)$/.exec(s);
-          if (m) pids = { group: Number(m[1]), wrapper: Number(m[2]) };
+          // The first report only, and only real process ids: a group id of 0 or 1 would
+          // mean every process to kill(2). (killScript does not trust it either.)
+          const m = /^pid (\d{1,9}) (\d{1,9})$/.exec(s);
+          if (m && pids === undefined && Number(m[1]) > 1 && Number(m[2]) > 1) pids = { group: Number(m[1]), wrapper: Number(m[2]) };
           else if (s.startsWith('error ')) wrapperError = s.slice(6);
         },
         signal: opts.signal,
@@ -363,7 +366,7 @@ export class RemoteHost {
       });
     } catch (err) {
       if (err instanceof HostError && (err.kind === 'timeout' || err.kind === 'cancelled')) {
-        if (pids) await this.kill(pids.group, pids.wrapper);
+        if (pids) await this.kill(tag);
         const msg = err.kind === 'timeout' ? `${name} timed out after ${opts.timeoutMs} ms and was stopped` : `${name} was cancelled`;
         throw new HostError(this.host, err.kind, msg, { cause: err });
       }
@@ -376,10 +379,11 @@ export class RemoteHost {
     return { code: out.code, stdout, stderr };
   }
 
-  private async kill(group: number, wrapper: number): Promise<void> {
+  /** Stops the processes of the hook run with this tag (found on the host by their tag). */
+  private async kill(tag: string): Promise<void> {
     const marker = newMarker();
     try {
-      await this.runScript({ marker, script: killScript(marker, group, wrapper), stdout: 'lines', timeoutMs: 5000, what: 'stopping a command' });
+      await this.runScript({ marker, script: killScript(marker, tag), stdout: 'lines', timeoutMs: 5000, what: 'stopping a command' });
     } catch {
       // best effort: the host may be gone; the closed channel is the last resort
     }
