@@ -8,6 +8,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HostError, type HostErrorKind } from '../errors.js';
+import { shellQuote } from '../remote/shell.js';
 import { patternListMatch, type StrictHostKeyChecking } from './sshConfig.js';
 
 /** Where an expected key lives. */
@@ -16,6 +17,8 @@ export interface KnownHostRef {
   line: number;
   /** Key type as written, e.g. `ssh-ed25519`. */
   keyType: string;
+  /** SHA256 fingerprint of the recorded key. */
+  fingerprint?: string;
 }
 
 export type HostKeyCheck =
@@ -151,7 +154,7 @@ export async function checkHostKey(name: string, key: Buffer, files: string[]): 
       continue;
     }
     if (l.blob.equals(key)) match ??= ref;
-    else if (type === offeredType) sameType.push(ref);
+    else if (type === offeredType) sameType.push({ ...ref, fingerprint: fingerprintSha256(l.blob) });
     else otherTypes.push(ref);
   }
   // A revoked entry anywhere wins (checked above, before returning a match).
@@ -193,16 +196,27 @@ function tilde(file: string): string {
   return home && file.startsWith(`${home}/`) ? `~${file.slice(home.length)}` : file;
 }
 
+/** A changed key is refused whatever StrictHostKeyChecking says; the last line says which applied. */
+function changedKeyVerdict(ctx: HostKeyContext): string {
+  return ctx.strict === 'yes'
+    ? `Host key for ${ctx.name} has changed and you have requested strict checking.`
+    : `Host key for ${ctx.name} has changed and konf refuses a changed host key whatever StrictHostKeyChecking says (it is ${ctx.strict} here).`;
+}
+
+/** OpenSSH's words for a changed host key: fingerprints, the offending line, how to remove it. */
 export function mismatchMessages(ctx: HostKeyContext, key: Buffer, expected: KnownHostRef[]): { short: string; long: string } {
   const label = keyTypeLabel(blobKeyType(key));
   const fp = fingerprintSha256(key);
   const first = expected[0];
   const offending = first ? `${first.file}:${first.line}` : '?';
   const addIn = ctx.userKnownHostsFiles[0] ?? first?.file ?? 'known_hosts';
+  const remove = first ? `ssh-keygen -f ${shellQuote(first.file)} -R ${shellQuote(ctx.name)}` : undefined;
+  const verdict = changedKeyVerdict(ctx);
   const short =
     `WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! The fingerprint for the ${label} key sent by the remote host is ${fp}. ` +
-    `Offending ${keyTypeLabel(first?.keyType ?? '')} key in ${offending}. ` +
-    `Host key for ${ctx.name} has changed and you have requested strict checking. Host key verification failed.`;
+    `Offending ${keyTypeLabel(first?.keyType ?? '')} key in ${offending}${first?.fingerprint ? ` (${first.fingerprint})` : ''}` +
+    `${remove ? `; remove with: ${remove}` : ''}. ` +
+    `${verdict} Host key verification failed.`;
   const bar = '@'.repeat(59);
   const long = [
     bar,
@@ -216,7 +230,8 @@ export function mismatchMessages(ctx: HostKeyContext, key: Buffer, expected: Kno
     'Please contact your system administrator.',
     `Add correct host key in ${addIn} to get rid of this message.`,
     `Offending ${keyTypeLabel(first?.keyType ?? '')} key in ${offending}`,
-    `Host key for ${ctx.name} has changed and you have requested strict checking.`,
+    ...(remove ? ['  remove with:', `  ${remove}`] : []),
+    verdict,
     'Host key verification failed.',
   ].join('\n');
   return { short, long };
@@ -253,9 +268,10 @@ export async function appendKnownHost(file: string, name: string, key: Buffer, o
 export type HostKeyVerdict = { ok: true; check: HostKeyCheck; added?: string } | { ok: false; error: HostKeyError };
 
 /**
- * Verifies an offered key by the policy: match → ok; revoked → refused always; mismatch →
- * refused unless StrictHostKeyChecking no; unknown → refused under `yes`, recorded in the
- * first UserKnownHostsFile and accepted under `accept-new`/`no`.
+ * Verifies an offered key by the policy: match → ok; revoked → refused always; mismatch
+ * (a changed key) → refused always, whatever StrictHostKeyChecking says (OpenSSH goes on
+ * under `no`; konf then sends secrets and runs sudo, so it never does); unknown → refused
+ * under `yes`, recorded in the first UserKnownHostsFile and accepted under `accept-new`/`no`.
  */
 export async function verifyHostKey(ctx: HostKeyContext, key: Buffer): Promise<HostKeyVerdict> {
   const files = [...ctx.userKnownHostsFiles, ...ctx.globalKnownHostsFiles];
@@ -282,11 +298,6 @@ export async function verifyHostKey(ctx: HostKeyContext, key: Buffer): Promise<H
     }
     case 'mismatch': {
       const { short, long } = mismatchMessages(ctx, key, check.expected);
-      if (ctx.strict === 'no') {
-        const warn = short.replace(/ Host key for .*$/, '');
-        ctx.log?.(`${warn} Host key for ${ctx.name} has changed; continuing because StrictHostKeyChecking is no.`);
-        return { ok: true, check };
-      }
       return { ok: false, error: new HostKeyError(ctx.host, 'host-key-mismatch', short, long, fp, check) };
     }
     case 'unknown': {

@@ -70,11 +70,27 @@ describe('connect to the real test fleet', () => {
     const { stdout } = await run('ssh-keygen', ['-lf', `${h1.hostKeyFile}.pub`]);
     const fp = stdout.split(' ')[1] as string;
     expect(fp).toMatch(/^SHA256:/);
+    const expected = (await run('ssh-keygen', ['-lf', `${fleet.host('host2').hostKeyFile}.pub`])).stdout.split(' ')[1] as string;
     expect(e.format()).toBe(
       `host1: WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! The fingerprint for the ED25519 key sent by the remote host is ${fp}. ` +
-        `Offending ED25519 key in ${wrong}:2. Host key for [127.0.0.1]:${h1.port} has changed and you have requested strict checking. Host key verification failed.`,
+        `Offending ED25519 key in ${wrong}:2 (${expected}); remove with: ssh-keygen -f '${wrong}' -R '[127.0.0.1]:${h1.port}'. ` +
+        `Host key for [127.0.0.1]:${h1.port} has changed and you have requested strict checking. Host key verification failed.`,
     );
-    expect(e.longMessage.split('\n')).toHaveLength(13);
+    expect(e.longMessage.split('\n')).toHaveLength(15);
+  });
+
+  it('refuses a changed host key under StrictHostKeyChecking no too: no session is opened', async () => {
+    const h1 = fleet.host('host1');
+    const wrong = path.join(fleet.dir, 'known_hosts.wrong-lax');
+    await writeFile(wrong, `[127.0.0.1]:${h1.port} ${fleet.host('host2').hostKey}\n`);
+    const cfg = await configWith(fleet, 'cfg.mismatch-lax', `Host host1\n  UserKnownHostsFile ${wrong}\n  StrictHostKeyChecking no`);
+    const logs: string[] = [];
+    const err = await rejection(connect('host1', opts(cfg, { log: (l) => logs.push(l) })));
+    expect(err).toBeInstanceOf(HostKeyError);
+    expect((err as HostKeyError).kind).toBe('host-key-mismatch');
+    expect((err as HostKeyError).format()).toContain(`has changed and konf refuses a changed host key whatever StrictHostKeyChecking says (it is no here). Host key verification failed.`);
+    expect(logs.join('\n')).not.toMatch(/authenticated to/);
+    expect(await readFile(wrong, 'utf8')).toBe(`[127.0.0.1]:${h1.port} ${fleet.host('host2').hostKey}\n`);
   });
 
   it('refuses an unknown host, and accept-new records it (then strict checking passes, OpenSSH agrees)', async () => {

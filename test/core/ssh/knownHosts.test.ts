@@ -141,11 +141,33 @@ describe('known_hosts', () => {
     expect(e.longMessage).toContain(`${fp}.\nPlease contact your system administrator.`);
     expect(e.longMessage).toContain('@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @');
     expect(e.fingerprint).toBe(fp);
-    // StrictHostKeyChecking no lets it through (with a logged warning), as OpenSSH does.
-    const lines: string[] = [];
-    const lax = await verifyHostKey(ctx({ userKnownHostsFiles: [kh], strict: 'no', log: (l) => lines.push(l) }), ed1.blob);
-    expect(lax.ok).toBe(true);
-    expect(lines.join('\n')).toMatch(/REMOTE HOST IDENTIFICATION HAS CHANGED.*continuing because StrictHostKeyChecking is no/);
+    // The expected key's fingerprint and OpenSSH's line to remove the stale entry.
+    const expected = (await run('ssh-keygen', ['-lf', ed2.pubFile])).stdout.split(' ')[1] as string;
+    expect(e.message).toContain(`Offending ED25519 key in ${kh}:2 (${expected}); remove with: ssh-keygen -f '${kh}' -R '[127.0.0.1]:2222'. `);
+    expect(e.longMessage).toContain(`Offending ED25519 key in ${kh}:2\n  remove with:\n  ssh-keygen -f '${kh}' -R '[127.0.0.1]:2222'\n`);
+  });
+
+  it('refuses a changed key whatever StrictHostKeyChecking says (no, accept-new), with the same wording', async () => {
+    const kh = file('changed-lax');
+    await writeFile(kh, `[127.0.0.1]:2222 ${ed2.pub}\n`);
+    for (const strict of ['no', 'accept-new'] as const) {
+      const lines: string[] = [];
+      const v = await verifyHostKey(ctx({ userKnownHostsFiles: [kh], strict, log: (l) => lines.push(l) }), ed1.blob);
+      expect(v.ok, `StrictHostKeyChecking ${strict} let a changed key through`).toBe(false);
+      if (v.ok) continue;
+      expect(v.error.kind).toBe('host-key-mismatch');
+      expect(v.error.message).toMatch(/^WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! The fingerprint for the ED25519 key sent by the remote host is SHA256:\S+\. /);
+      expect(v.error.message).toContain(`remove with: ssh-keygen -f '${kh}' -R '[127.0.0.1]:2222'.`);
+      expect(v.error.message).toContain(`Host key for [127.0.0.1]:2222 has changed and konf refuses a changed host key whatever StrictHostKeyChecking says (it is ${strict} here). Host key verification failed.`);
+      expect(lines.join('\n')).not.toMatch(/continuing/);
+    }
+    // The file was left alone (nothing appended, nothing replaced).
+    expect(await readFile(kh, 'utf8')).toBe(`[127.0.0.1]:2222 ${ed2.pub}\n`);
+    // The printed line does what it says.
+    const v = await verifyHostKey(ctx({ userKnownHostsFiles: [kh], strict: 'no' }), ed1.blob);
+    const line = v.ok ? '' : (/remove with: (ssh-keygen .*?)\. Host key/.exec(v.error.message)?.[1] ?? '');
+    await run('sh', ['-c', line]);
+    expect(await checkHostKey('[127.0.0.1]:2222', ed2.blob, [kh])).toMatchObject({ status: 'unknown' });
   });
 
   it('refuses a revoked key even with StrictHostKeyChecking no', async () => {
