@@ -11,6 +11,7 @@ import { excludeMatcher } from './excludes.js';
 import type { HookSet } from './hooks.js';
 import { permissionMatcher } from './permissions.js';
 import { renderTemplate } from './templates.js';
+import { maskSecrets } from '../diff/secrets.js';
 import type { TreeEntry } from './tree.js';
 import type { ExcludeRule, HostPlan, HostSettings, PermissionRule, PlannedFile, Switch } from './types.js';
 import picomatch from 'picomatch';
@@ -47,6 +48,9 @@ export async function buildPlan(inputs: PlanInputs): Promise<HostPlan> {
   const isExcluded = excludeMatcher(inputs.excludeRules);
   const permissionFor = permissionMatcher(inputs.permissionRules);
   const values = new Map(inputs.switches.map((s) => [s.name, s.value]));
+  // What a template says (errors, skip reasons) is masked like diffs and logs.
+  const secrets = inputs.switches.filter((s) => s.secret).map((s) => s.value);
+  const mask = (text: string): string => maskSecrets(text, secrets);
   const readSource = inputs.readSource ?? ((source: string) => readSourceFile(repoRoot, source));
 
   const plan: HostPlan = {
@@ -91,9 +95,16 @@ export async function buildPlan(inputs: PlanInputs): Promise<HostPlan> {
     } catch {
       throw new ConfigError('a template must be UTF-8 text', entry.source);
     }
-    const result = renderTemplate({ text, source: entry.source, host, switches: values });
+    let result;
+    try {
+      result = renderTemplate({ text, source: entry.source, host, switches: values });
+    } catch (err) {
+      // A template can put a secret into its message (konf.fail("… " + api_token)).
+      if (err instanceof ConfigError) throw new ConfigError(mask(err.message), err.file, err.line, err.column);
+      throw err;
+    }
     if (result.kind === 'skipped') {
-      plan.skipped.push({ path: entry.path, source: entry.source, reason: result.reason });
+      plan.skipped.push({ path: entry.path, source: entry.source, reason: mask(result.reason) });
       continue;
     }
     plan.files.push({
