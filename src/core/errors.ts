@@ -37,6 +37,7 @@ export type HostErrorKind =
   | 'hook-failed'
   | 'remote-failed'
   | 'root-escape'
+  | 'store-damaged'
   | 'cancelled';
 
 /** A failure that concerns one host: the operation on that host stops, others go on. */

@@ -27,7 +27,8 @@ import path from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { ConfigError } from '../errors.js';
 import type { LiveEntry } from '../remote/types.js';
-import { catFileBatch, runGit, storeGit } from './git.js';
+import { catFileBatch, runGit, storeGit, type CatFileResult } from './git.js';
+import { CORRUPT_WORDS, describeObject, isDamage, objectState, StoreDamagedError } from './damage.js';
 import { encodeCommit, ObjectWriter, TreeBuilder } from './gitObjects.js';
 import { changedFromTrailers, buildMessage, oneLine, parseMessage, subjectOf, trailer } from './message.js';
 import {
@@ -118,7 +119,15 @@ export class SnapshotStore {
     const tip = await this.readRef(host);
     if (tip === undefined) return [];
     const limit = options.limit === undefined ? [] : [`--max-count=${Math.max(0, Math.floor(options.limit))}`];
-    const out = await this.git.raw(['log', '--no-show-signature', '--format=%x1e%H%x00%ct%x00%B', ...limit, tip, '--']);
+    let out: string;
+    try {
+      out = await this.git.raw(['log', '--no-show-signature', '--format=%x1e%H%x00%ct%x00%B', ...limit, tip, '--']);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (!isDamage(message)) throw err;
+      const said = message.split('\n').find((l) => isDamage(l))?.replace(/^(fatal|error): /, '') ?? message;
+      throw new StoreDamagedError(host, this.gitDir, `the history of ${host} (${REF_PREFIX}${host}) cannot be read: ${said.trim()}`);
+    }
     const infos: SnapshotInfo[] = [];
     for (const record of out.split('\x1e').slice(1)) {
       const [id, time, body] = record.split('\0');
@@ -144,33 +153,69 @@ export class SnapshotStore {
     checkHost(host);
     const hint = `see \`konf history ${host}\``;
     if (!/^[0-9a-f]{4,40}$/i.test(id)) throw new ConfigError(`no snapshot ${JSON.stringify(id)} for ${host} (${hint})`);
-    const [commit, manifestBlob] = await catFileBatch(this.gitDir, [id, `${id}:hosts/${host}/manifest.json`]);
+    const [commit, manifestBlob] = await this.readObjects(host, [id, `${id}:hosts/${host}/manifest.json`], `snapshot ${id.slice(0, 12)} of ${host}`, id);
     if (commit?.found !== true || commit.type !== 'commit') {
       const ambiguous = commit?.found === false && commit.reason === 'ambiguous';
-      throw new ConfigError(
-        ambiguous
-          ? `snapshot id ${id} is ambiguous: give more of it (${hint})`
-          : `no snapshot ${id} for ${host} (${hint})`,
-      );
+      if (ambiguous) throw new ConfigError(`snapshot id ${id} is ambiguous: give more of it (${hint})`);
+      // Known by its name but unreadable: the store is damaged, the id is right.
+      const state = await objectState(this.gitDir, id);
+      if (state.kind === 'corrupt') throw new StoreDamagedError(host, this.gitDir, `snapshot ${state.oid.slice(0, 12)} of ${host}: the commit is ${describeObject(state)}`);
+      throw new ConfigError(`no snapshot ${id} for ${host} (${hint})`);
     }
     const parsed = parseCommit(commit.content);
     const info = parsed ? infoFrom(commit.oid, parsed.time, parsed.body) : undefined;
     if (info === undefined) throw new ConfigError(`${id} is not a konf snapshot (${hint})`);
     if (info.host !== host) throw new ConfigError(`snapshot ${id} is of host ${info.host}, not ${host} (${hint})`);
-    if (manifestBlob?.found !== true) throw new Error(`snapshot store: ${commit.oid} has no manifest for ${host}`);
-    const manifest = parseManifest(manifestBlob.content, `snapshot ${commit.oid.slice(0, 12)}`);
+    const where = `snapshot ${commit.oid.slice(0, 12)} of ${host}`;
+    const manifestPath = `hosts/${host}/manifest.json`;
+    if (manifestBlob?.found !== true) {
+      const state = await objectState(this.gitDir, `${commit.oid}:${manifestPath}`);
+      throw new StoreDamagedError(
+        host,
+        this.gitDir,
+        state.kind === 'not-found' || state.kind === 'present' ? `${where}: the snapshot has no manifest (${manifestPath})` : `${where}: the manifest ${manifestPath} is ${describeObject(state)}`,
+      );
+    }
+    let manifest;
+    try {
+      manifest = parseManifest(manifestBlob.content, where);
+    } catch (err) {
+      throw new StoreDamagedError(host, this.gitDir, `${where}: the manifest ${manifestPath} is corrupt (${(err as Error).message.replace(`${where}: `, '')})`);
+    }
     const files = manifest.entries.filter((e) => e.state === 'file');
-    const contents = await catFileBatch(
-      this.gitDir,
-      files.map((e) => `${commit.oid}:hosts/${host}/files/${pathComponents(e.path).map(treeName).join('/')}`),
-    );
+    const names = files.map((e) => `${commit.oid}:hosts/${host}/files/${pathComponents(e.path).map(treeName).join('/')}`);
+    const contents = await this.readObjects(host, names, where);
     const byPath = new Map<string, Buffer>();
-    files.forEach((e, i) => {
+    for (const [i, e] of files.entries()) {
       const blob = contents[i];
-      if (blob?.found !== true) throw new Error(`snapshot ${commit.oid.slice(0, 12)}: content of ${e.path} is missing from the store`);
+      if (blob?.found !== true) {
+        const state = await objectState(this.gitDir, names[i] as string);
+        const what = state.kind === 'not-found' || state.kind === 'present' ? 'is not in the snapshot (its manifest lists it)' : `is ${describeObject(state)}`;
+        throw new StoreDamagedError(host, this.gitDir, `${where}: ${e.path} ${what}`);
+      }
       byPath.set(e.path, blob.content);
-    });
+    }
     return { info, entries: manifest.entries.map((e) => toLiveEntry(e, byPath.get(e.path))) };
+  }
+
+  /**
+   * catFileBatch, with a git failure on a damaged object database reported as such (`where`
+   * names the snapshot; `commit`, when known, is its id).
+   */
+  private async readObjects(host: string, names: string[], where: string, commit?: string): Promise<CatFileResult[]> {
+    try {
+      return await catFileBatch(this.gitDir, names);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (!isDamage(message)) throw err;
+      const oid = /(?:loose object|unable to unpack|object) ([0-9a-f]{40})/.exec(message)?.[1];
+      const kind = CORRUPT_WORDS.test(message) ? 'corrupt' : 'missing';
+      const what =
+        oid === undefined
+          ? `cannot be read (${message.replace(/^git cat-file failed: /, '').split('\n').slice(-1)[0] ?? message})`
+          : `${commit !== undefined && oid.startsWith(commit.toLowerCase()) ? 'the commit' : 'an object it needs'} is ${kind} (object ${oid.slice(0, 12)})`;
+      throw new StoreDamagedError(host, this.gitDir, `${where}: ${what}`);
+    }
   }
 
   /** ISO time of every host's newest snapshot (one git process, no history walk). */
@@ -242,9 +287,15 @@ export class SnapshotStore {
   private async manifestKeysOf(host: string, commit: string): Promise<Map<string, string> | undefined> {
     const cached = this.tips.get(host);
     if (cached?.commit === commit) return cached.keys;
-    const [blob] = await catFileBatch(this.gitDir, [`${commit}:hosts/${host}/manifest.json`]);
+    const [blob] = await this.readObjects(host, [`${commit}:hosts/${host}/manifest.json`], `snapshot ${commit.slice(0, 12)} of ${host}`, commit);
     if (blob?.found !== true) return undefined;
-    const keys = manifestKeys(parseManifest(blob.content, `snapshot ${commit.slice(0, 12)}`).entries);
+    let entries: ManifestEntry[];
+    try {
+      entries = parseManifest(blob.content, `snapshot ${commit.slice(0, 12)}`).entries;
+    } catch (err) {
+      throw new StoreDamagedError(host, this.gitDir, `${(err as Error).message} (hosts/${host}/manifest.json of the previous snapshot)`);
+    }
+    const keys = manifestKeys(entries);
     this.tips.set(host, { commit, keys });
     return keys;
   }

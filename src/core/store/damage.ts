@@ -1,0 +1,50 @@
+/**
+ * A damaged snapshot store (a lost or corrupt git object, a snapshot without its manifest)
+ * is an environment fault, not a bug in konf: it is reported as a HostError of kind
+ * `store-damaged` (exit 3) naming the snapshot, the path and what is wrong — missing or
+ * corrupt — with the command that checks the whole store. Nothing on the host is touched:
+ * the snapshot is read before anything is written.
+ */
+import { HostError } from '../errors.js';
+import { runGit } from './git.js';
+
+export class StoreDamagedError extends HostError {
+  constructor(
+    host: string,
+    readonly gitDir: string,
+    what: string,
+  ) {
+    super(host, 'store-damaged', `snapshot store damaged: ${what}; check it with: git --git-dir ${gitDir} fsck`);
+  }
+}
+
+export type ObjectState = { kind: 'not-found' } | { kind: 'present' | 'missing' | 'corrupt'; oid: string };
+
+/** What git's words mean: an object it found but could not read is corrupt. */
+export const CORRUPT_WORDS = /unable to unpack|inflate|is corrupt|hash mismatch|corrupt loose object|bad packed object/i;
+/** Words of git failing on a damaged object database (as opposed to, say, a missing git). */
+const DAMAGE_WORDS = /unable to unpack|inflate|is corrupt|hash mismatch|bad object|could not read|revision walk|missing (blob|tree|commit)|invalid object|not a (tree|commit) object|unable to read|bad tree object/i;
+
+/** Whether a git error message says the object database is damaged. */
+export function isDamage(message: string): boolean {
+  return DAMAGE_WORDS.test(message);
+}
+
+/**
+ * The state of the object a name (`<commit>:<path>`, or an object id) refers to: not
+ * found (no such path in the snapshot's tree / no such name), present, missing (the tree
+ * names it but the object is gone) or corrupt (there, but unreadable).
+ */
+export async function objectState(gitDir: string, name: string): Promise<ObjectState> {
+  const resolved = await runGit(gitDir, ['rev-parse', '--verify', '--quiet', '--end-of-options', name]);
+  if (resolved.code !== 0) return { kind: 'not-found' };
+  const oid = resolved.stdout.toString('utf8').trim();
+  const type = await runGit(gitDir, ['cat-file', '-t', oid]);
+  if (type.code === 0) return { kind: 'present', oid };
+  return { kind: CORRUPT_WORDS.test(type.stderr) ? 'corrupt' : 'missing', oid };
+}
+
+/** `missing (object 1234abcd5678)` / `corrupt (object …)`. */
+export function describeObject(state: Exclude<ObjectState, { kind: 'not-found' | 'present' }>): string {
+  return `${state.kind} (object ${state.oid.slice(0, 12)})`;
+}
