@@ -13,12 +13,14 @@ import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { compareBytes } from './paths.js';
 import { resolveInRepo } from './repoPath.js';
-import { HOOK_PHASES, type Hook, type HookPhase } from './types.js';
+import { HOOK_PHASES, type Hook, type HookPhase, type SkippedHook } from './types.js';
 
 export const HOOKS_DIR = 'hooks';
 
 export interface HookSet {
   hooks: Record<HookPhase, Hook[]>;
+  /** Files in a phase folder that are not run (the same as `warnings`, by phase). */
+  skipped: Partial<Record<HookPhase, SkippedHook[]>>;
   warnings: string[];
 }
 
@@ -41,9 +43,14 @@ async function listDir(dir: string): Promise<Dirent[] | undefined> {
 export async function readHooks(repoRoot: string): Promise<HookSet> {
   const hooks = emptyHooks();
   const warnings: string[] = [];
+  const skipped: Partial<Record<HookPhase, SkippedHook[]>> = {};
+  const skip = (phase: HookPhase, name: string, source: string, reason: string, hint: string): void => {
+    warnings.push(`${source}: ${reason}, not run (${hint})`);
+    (skipped[phase] ??= []).push({ name, source, reason, hint });
+  };
   const topDir = await resolveInRepo(repoRoot, HOOKS_DIR);
   const top = topDir === undefined ? undefined : await listDir(topDir);
-  if (top === undefined) return { hooks, warnings };
+  if (top === undefined) return { hooks, skipped, warnings };
 
   for (const entry of top) {
     if (entry.name.startsWith('.')) continue;
@@ -68,11 +75,11 @@ export async function readHooks(repoRoot: string): Promise<HookSet> {
         throw new ConfigError(`cannot read hook: ${(err as Error).message}`, source);
       }
       if (!info.isFile()) {
-        warnings.push(`${source}: not a regular file, not run (hooks are files directly in ${rel}/)`);
+        skip(phase, name, source, 'not a regular file', `hooks are files directly in ${rel}/`);
         continue;
       }
       if ((info.mode & 0o111) === 0) {
-        warnings.push(`${source}: not executable, not run (chmod +x ${source} to enable it)`);
+        skip(phase, name, source, 'not executable', `chmod +x ${source} to enable it`);
         continue;
       }
       let content: Buffer;
@@ -84,5 +91,5 @@ export async function readHooks(repoRoot: string): Promise<HookSet> {
       hooks[phase].push({ phase, name, source, content });
     }
   }
-  return { hooks, warnings };
+  return { hooks, skipped, warnings };
 }

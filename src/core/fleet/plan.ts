@@ -62,6 +62,7 @@ export async function buildPlan(inputs: PlanInputs): Promise<HostPlan> {
     excluded: [],
     skipped: [],
     hooks: inputs.hooks.hooks,
+    skippedHooks: inputs.hooks.skipped,
     warnings: [...inputs.hooks.warnings],
   };
 

@@ -95,6 +95,16 @@ export interface Hook {
   content: Buffer;
 }
 
+/** A file in a hook folder that is not run (not executable, not a regular file). */
+export interface SkippedHook {
+  name: string;
+  source: string;
+  /** Why: `not executable`, `not a regular file`. */
+  reason: string;
+  /** How to fix it. */
+  hint: string;
+}
+
 export interface HostPlan {
   host: string;
   settings: HostSettings;
@@ -105,6 +115,8 @@ export interface HostPlan {
   excluded: ExcludedPath[];
   skipped: SkippedPath[];
   hooks: Record<HookPhase, Hook[]>;
+  /** Files in hook folders that are not run, per phase: said again when the phase runs. */
+  skippedHooks?: Partial<Record<HookPhase, SkippedHook[]>>;
   /** Problems that do not stop the plan (e.g. a non-executable hook file): reported, never hidden. */
   warnings: string[];
 }

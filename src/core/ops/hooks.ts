@@ -30,6 +30,10 @@ export async function runHooks(
   extra: { changed: string[]; op: string; operator: string; snapshot?: string },
   signal?: AbortSignal,
 ): Promise<void> {
+  // A hook file that is not run is said where the admin is watching: in this operation.
+  for (const skipped of plan.skippedHooks?.[phase] ?? []) {
+    emitter.emit({ type: 'log', host: plan.host, phase, level: 'warn', text: `${phase} hook ${skipped.name} not run: ${skipped.source} is ${skipped.reason} (${skipped.hint})` });
+  }
   const hooks = plan.hooks[phase];
   if (hooks.length === 0) return;
   const env = hookEnv(plan, phase, extra);

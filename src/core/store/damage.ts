@@ -5,6 +5,8 @@
  * corrupt — with the command that checks the whole store. Nothing on the host is touched:
  * the snapshot is read before anything is written.
  */
+import { access } from 'node:fs/promises';
+import path from 'node:path';
 import { HostError } from '../errors.js';
 import { runGit } from './git.js';
 
@@ -21,7 +23,7 @@ export class StoreDamagedError extends HostError {
 export type ObjectState = { kind: 'not-found' } | { kind: 'present' | 'missing' | 'corrupt'; oid: string };
 
 /** What git's words mean: an object it found but could not read is corrupt. */
-export const CORRUPT_WORDS = /unable to unpack|inflate|is corrupt|hash mismatch|corrupt loose object|bad packed object/i;
+export const CORRUPT_WORDS = /unable to unpack|inflate|is corrupt|hash mismatch|corrupt loose object|bad packed object|header for \S+ too long/i;
 /** Words of git failing on a damaged object database (as opposed to, say, a missing git). */
 const DAMAGE_WORDS = /unable to unpack|inflate|is corrupt|hash mismatch|bad object|could not read|revision walk|missing (blob|tree|commit)|invalid object|not a (tree|commit) object|unable to read|bad tree object/i;
 
@@ -41,7 +43,20 @@ export async function objectState(gitDir: string, name: string): Promise<ObjectS
   const oid = resolved.stdout.toString('utf8').trim();
   const type = await runGit(gitDir, ['cat-file', '-t', oid]);
   if (type.code === 0) return { kind: 'present', oid };
-  return { kind: CORRUPT_WORDS.test(type.stderr) ? 'corrupt' : 'missing', oid };
+  if (CORRUPT_WORDS.test(type.stderr)) return { kind: 'corrupt', oid };
+  // git's words vary with the damage; whether the database holds the object does not.
+  if (await exists(path.join(gitDir, 'objects', oid.slice(0, 2), oid.slice(2)))) return { kind: 'corrupt', oid };
+  const listed = await runGit(gitDir, ['cat-file', '--batch-all-objects', '--batch-check=%(objectname)']);
+  return { kind: listed.code === 0 && listed.stdout.toString('utf8').split('\n').includes(oid) ? 'corrupt' : 'missing', oid };
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `missing (object 1234abcd5678)` / `corrupt (object …)`. */
