@@ -383,7 +383,7 @@ export function killScript(marker: string, tag: string): string {
       `for f in $(grep -lzxF -e ${q(`${HOOK_TAG_VAR}=${tag}`)} /proc/[0-9]*/environ 2>/dev/null); do`,
       '  p=${f#/proc/}',
       '  p=${p%/environ}',
-      '  read -r s < "/proc/$p/stat" 2>/dev/null || continue',
+      '  read -r s 2>/dev/null < "/proc/$p/stat" || continue',
       '  s=${s##*) }',
       '  set -- $s',
       '  if [ "$3" = "$p" ] && [ "$p" -gt 1 ]; then t=-$p; elif [ "$p" -gt 1 ]; then t=$p; else continue; fi',
