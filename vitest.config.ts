@@ -1,13 +1,40 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Three projects, chosen by the test file's name (README.md, "Development"):
+ *   *.test.ts(x)      unit: no process, no socket (test/setup/unitGuard.ts fails any)
+ *   *.int.test.ts     integration: real sshd, real git, other programs, the built binary
+ *   *.e2e.test.ts     e2e: the built console in tmux
+ */
+const INT = 'test/**/*.int.test.{ts,tsx}';
+const E2E = 'test/**/*.e2e.test.{ts,tsx}';
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
     // sshd fleets are real processes: keep parallel files bounded on 2-core machines.
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.{ts,tsx}'],
+          exclude: [INT, E2E],
+          setupFiles: ['test/setup/unitGuard.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'integration', include: [INT] },
+      },
+      {
+        extends: true,
+        test: { name: 'e2e', include: [E2E] },
+      },
+    ],
   },
 });

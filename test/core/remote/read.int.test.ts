@@ -165,7 +165,7 @@ describe('RemoteHost.readState over real sshd', () => {
 
   it('reports an unreadable file per file, not as a failed host', async () => {
     if (isRoot) {
-      console.log('skip here: running as root reads everything; unreadable files are tested as the unprivileged user in sudo.test.ts');
+      console.log('skip here: running as root reads everything; unreadable files are tested as the unprivileged user in sudo.int.test.ts');
       return;
     }
     const root = fleet.host('r1').root;
