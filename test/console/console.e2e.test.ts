@@ -3,12 +3,13 @@
  * (fixtures/fakeConsole.mjs), driven with real key presses through a pty. The test
  * against the real sshd test fleet is wired separately once the backend is complete.
  */
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ciVariables, killPids, pidsWithMarker, tmuxAvailable, withTmux, type TmuxSession } from '../helpers/tmux.js';
+import { waitForFile } from '../helpers/wait.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -123,22 +124,30 @@ describe.skipIf(!tmuxAvailable() || !built)(`console in tmux at 80\u00d724${buil
   });
 
   it('measures start-up and the bytes one cursor move writes in a 2,000-host list', async () => {
-    const capture = path.join(scratch, 'pane-output');
+    const counter = path.join(scratch, 'bytes-written');
+    /** What the console has written to its terminal so far (the fixture counts it). */
+    const written = async (pid: number): Promise<number> => {
+      rmSync(counter, { force: true });
+      process.kill(pid, 'SIGUSR2');
+      return Number(await waitForFile(counter));
+    };
+    /** host selected, and the detail pane showing it. */
+    const settled = (host: string) => (s: string) => s.includes(`> ${host}`) && s.includes(`${host}: in sync, nothing to deploy`);
     await withConsoleShell(async (tmux, marker) => {
       await tmux.waitForText('e2e$');
-      await tmux.pipePane(capture);
       const started = Date.now();
-      await startConsole(tmux, marker, 'KONF_FAKE_HOSTS=2000 ');
+      await startConsole(tmux, marker, `KONF_FAKE_HOSTS=2000 KONF_E2E_BYTES=${counter} `);
       await tmux.waitForText('host0001');
       const firstFrameMs = Date.now() - started;
       await tmux.waitFor((s) => !s.includes('to check') && s.includes('2003 hosts'), 60_000, 'all hosts checked');
+      const [pid] = pidsWithMarker(marker);
+      expect(pid).toBeDefined();
       await tmux.sendKeys('G');
-      await tmux.waitForText('> host2000');
-      const before = await settledSize(capture);
+      await tmux.waitFor(settled('host2000'), 30_000, 'host2000 selected and shown');
+      const before = await written(pid!);
       await tmux.sendKeys('k');
-      await tmux.waitForText('> host1999');
-      const after = await settledSize(capture);
-      const bytes = after - before;
+      await tmux.waitFor(settled('host1999'), 30_000, 'host1999 selected and shown');
+      const bytes = (await written(pid!)) - before;
       console.log(`e2e measurements: first frame ${firstFrameMs} ms after typing the command (node start-up included); one cursor move in a 2,003-host list: ${bytes} bytes`);
       expect(bytes).toBeGreaterThan(0);
       expect(bytes).toBeLessThan(4096);
@@ -156,16 +165,4 @@ function sgrCodes(screen: string): number[] {
     if (match) for (const code of (match[1] ?? '').split(';')) if (code !== '') codes.add(Number(code));
   }
   return [...codes];
-}
-
-/** The capture file's size once it has stopped growing for a moment. */
-async function settledSize(file: string): Promise<number> {
-  let last = -1;
-  for (let i = 0; i < 100; i++) {
-    const size = existsSync(file) ? statSync(file).size : 0;
-    if (size === last) return size;
-    last = size;
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
-  return last;
 }

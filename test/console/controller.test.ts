@@ -8,12 +8,21 @@ function setup(session: FakeSession, concurrency = 3) {
   const actions: Action[] = [];
   const dispatched: Action[] = [];
   let quit = 0;
+  /** For each onQuit call: had the controller reported an operation's end before it? */
+  const quitAfterOpEnd: boolean[] = [];
   const flat = (a: Action): Action[] => (a.type === 'batch' ? a.actions.flatMap(flat) : [a]);
   const controller = new Controller(session, (a) => {
     dispatched.push(a);
     actions.push(...flat(a));
-  }, { concurrency, onQuit: () => quit++, eventBatchMs: 20 });
-  return { actions, dispatched, controller, quits: () => quit };
+  }, {
+    concurrency,
+    onQuit: () => {
+      quit++;
+      quitAfterOpEnd.push(actions.some((a) => a.type === 'op/end'));
+    },
+    eventBatchMs: 20,
+  });
+  return { actions, dispatched, controller, quits: () => quit, quitAfterOpEnd };
 }
 
 describe('controller', () => {
@@ -71,14 +80,19 @@ describe('controller', () => {
 
   it('quitting waits for a running operation; cancelling aborts it', async () => {
     const session = new FakeSession({ holdOperations: true });
-    const { actions, controller, quits } = setup(session);
+    const { actions, controller, quits, quitAfterOpEnd } = setup(session);
+    // A controller with nothing running, asked to quit at the same moment, quits at once:
+    // once it has, ours would have too if it did not wait.
+    const idle = setup(new FakeSession());
     controller.run({ type: 'run', local: 'c1', request: { kind: 'snapshot', hosts: ['web1'] } });
     await eventually(() => expect(controller.runningOperations()).toBe(1));
     controller.run({ type: 'quit', cancel: false });
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    idle.controller.run({ type: 'quit', cancel: false });
+    await eventually(() => expect(idle.quits()).toBe(1));
     expect(quits()).toBe(0); // still waiting for the snapshot
     session.release();
     await eventually(() => expect(quits()).toBe(1));
+    expect(quitAfterOpEnd).toEqual([true]);
     expect(actions.at(-1)).toMatchObject({ type: 'op/end', result: { ok: true } });
 
     const held = new FakeSession({ holdOperations: true });
@@ -92,10 +106,18 @@ describe('controller', () => {
 
   it('does nothing after it is disposed', async () => {
     const session = new FakeSession({ checkDelayMs: 10 });
+    const check = session.check.bind(session);
+    let checked: Promise<unknown> | undefined;
+    session.check = (host, signal) => (checked = check(host, signal));
     const { actions, controller } = setup(session);
     controller.run({ type: 'check', hosts: ['web1'], priority: false });
     controller.dispose();
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    expect(actions.filter((a) => a.type === 'check/result')).toHaveLength(0);
+    await checked;
+    // A controller that starts the same check only now, and is left running: once its
+    // result is dispatched, a result of ours would have been too.
+    const live = setup(new FakeSession({ checkDelayMs: 10 }));
+    live.controller.run({ type: 'check', hosts: ['web1'], priority: false });
+    await eventually(() => expect(live.actions.filter((a) => a.type === 'check/result')).toHaveLength(1));
+    expect(actions).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ciVariables, killPids, pidsWithMarker, processAlive, processGone, tmuxAvailable, withTmux } from '../helpers/tmux.js';
+import { waitForFile } from '../helpers/wait.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -83,12 +84,13 @@ describe.skipIf(!tmuxAvailable() || !built)(`console process lifecycle${built ? 
 
   it('uses no CPU while idle', async () => {
     const word = marker();
+    const ownConfig = mkdtempSync(path.join(configDir, 'idle-'));
     try {
-      await withTmux(['node', fixture, word], options(), async (tmux) => {
+      await withTmux(['node', fixture, word], options({ KONF_CONFIG_DIR: ownConfig }), async (tmux) => {
         await tmux.waitFor((s) => /web1 +2 pending/.test(s) && !s.includes('to check'), 60_000, 'all hosts checked');
         const pid = (await tmux.panePid())!;
-        // Let start-up work (JIT, the preferences write a second after the selection) settle.
-        await new Promise((resolve) => setTimeout(resolve, 1500));
+        // The last start-up work: the preferences write a second after the first selection.
+        await waitForFile(path.join(ownConfig, 'config.json'), (text) => text.includes('"lastHost"'));
         const before = cpuTicks(pid);
         await new Promise((resolve) => setTimeout(resolve, 2000));
         const used = cpuTicks(pid) - before;

@@ -6,6 +6,7 @@ import type { CommandOutputLine } from '../../../src/core/remote/types.js';
 import { RemoteHost } from '../../../src/core/remote/remoteHost.js';
 import { opensshChannel } from '../../../src/testfleet/opensshExec.js';
 import { remoteFor } from '../../helpers/channel.js';
+import { remoteGate } from '../../helpers/wait.js';
 
 function alive(pid: number): boolean {
   try {
@@ -47,14 +48,17 @@ describe('RemoteHost.run over real sshd', () => {
   });
 
   it('streams lines while the script runs: the first line arrives before run() resolves', async () => {
+    // The script waits at a gate the test opens only after the first line has arrived.
+    const gate = remoteGate(fleet.dir);
     const events: string[] = [];
-    const running = remoteFor(fleet, 'h1').run('#!/bin/sh\necho one\nsleep 1\necho two\n', {
+    const running = remoteFor(fleet, 'h1').run(`#!/bin/sh\necho one\n${gate.wait}\necho two\n`, {
       name: 'stream',
       onLine: (l) => events.push(`line:${l.line}`),
     });
     void running.then(() => events.push('resolved'));
     await waitUntil('the first line', () => events.includes('line:one'));
     expect(events).toEqual(['line:one']);
+    await gate.open();
     const r = await running;
     expect(events).toEqual(['line:one', 'line:two', 'resolved']);
     expect(r).toEqual({ code: 0, stdout: 'one\ntwo\n', stderr: '' });

@@ -5,7 +5,8 @@ import { connect } from '../../../src/core/ssh/connect.js';
 import type { Connection } from '../../../src/core/ssh/connection.js';
 import { SshConfig } from '../../../src/core/ssh/sshConfig.js';
 import { HostError } from '../../../src/core/errors.js';
-import { configWith, rejection } from './helpers.js';
+import { configWith, rejection, startCommand } from './helpers.js';
+import { remoteGate, waitUntil } from '../../helpers/wait.js';
 import { ensureSudoUser, SUDO_TEST_USER, sudoUserFleetOptions, sudoUserSshConfig } from '../../helpers/sudoUser.js';
 
 async function collect(conn: Connection, command: string, stdin?: Buffer | string): Promise<{ code: number | null; signal?: string; out: Buffer; err: string }> {
@@ -28,14 +29,18 @@ describe('Connection: commands on exec channels', () => {
   });
 
   it('streams output: the first chunk arrives before the command ends', async () => {
-    const t0 = Date.now();
-    const chunks: { at: number; text: string }[] = [];
-    const r = await conn.exec('echo a; sleep 1; echo b', { onStdout: (d) => chunks.push({ at: Date.now() - t0, text: d.toString() }) });
-    const ended = Date.now() - t0;
-    expect(r.code).toBe(0);
-    expect(chunks.map((c) => c.text).join('')).toBe('a\nb\n');
-    expect(chunks[0]?.text).toBe('a\n');
-    expect(ended - (chunks[0]?.at ?? ended)).toBeGreaterThan(700);
+    // The command cannot end before the test opens the gate, which it does only once the
+    // first line has arrived.
+    const gate = remoteGate(fleet.dir);
+    const chunks: string[] = [];
+    let ended = false;
+    const running = conn.exec(`echo a; ${gate.wait}; echo b`, { onStdout: (d) => chunks.push(d.toString()) }).finally(() => (ended = true));
+    await waitUntil('the first line', () => chunks.length > 0);
+    expect(chunks).toEqual(['a\n']);
+    expect(ended).toBe(false);
+    await gate.open();
+    expect((await running).code).toBe(0);
+    expect(chunks.join('')).toBe('a\nb\n');
   });
 
   it('writes stdin then closes it, binary-safe both ways', async () => {
@@ -70,9 +75,11 @@ describe('Connection: commands on exec channels', () => {
 
   it('cancels through an AbortSignal: rejects at once and frees the channel', async () => {
     const ac = new AbortController();
+    const command = startCommand(conn, 'sleep 30', { signal: ac.signal });
+    await command.started;
     const t0 = Date.now();
-    setTimeout(() => ac.abort(), 300);
-    const err = (await rejection(conn.exec('sleep 30', { signal: ac.signal }))) as HostError;
+    ac.abort();
+    const err = (await rejection(command.result)) as HostError;
     expect(Date.now() - t0).toBeLessThan(2000);
     expect(err).toBeInstanceOf(HostError);
     expect(err.kind).toBe('cancelled');
@@ -93,15 +100,17 @@ describe('Connection: commands on exec channels', () => {
   });
 
   it('runs many commands at once on one connection, at most maxChannels channels open', async () => {
+    // Every command waits at a gate: the first 8 hold every channel, the rest queue.
+    const gate = remoteGate(fleet.dir);
     let peak = 0;
     const watcher = setInterval(() => (peak = Math.max(peak, conn.load.open)), 5);
-    const results = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => collect(conn, `sleep 0.2; echo ${i}`)),
-    );
+    const all = Promise.all(Array.from({ length: 30 }, (_, i) => collect(conn, `${gate.wait}; echo ${i}`)));
+    await waitUntil('8 open channels and 22 queued commands', () => conn.load.open === 8 && conn.load.queued === 22);
+    await gate.open();
+    const results = await all;
     clearInterval(watcher);
     expect(results.map((r) => r.out.toString().trim())).toEqual(Array.from({ length: 30 }, (_, i) => String(i)));
-    expect(peak).toBeLessThanOrEqual(8);
-    expect(peak).toBeGreaterThanOrEqual(4);
+    expect(peak).toBe(8);
     expect(conn.load).toEqual({ open: 0, queued: 0 });
   });
 
@@ -120,8 +129,9 @@ describe('Connection: commands on exec channels', () => {
     const cfg = await configWith(fleet, 'cfg.drop', 'Host host2\n  ProxyJump host1');
     const c2 = await connect('host2', { config: SshConfig.fromFiles([cfg]), agentSocket: null });
     try {
-      const running = rejection(c2.exec('sleep 30'));
-      await new Promise((r) => setTimeout(r, 200));
+      const command = startCommand(c2, 'sleep 30');
+      const running = rejection(command.result);
+      await command.started;
       await fleet.stopHost('host1');
       const err = (await running) as HostError;
       expect(err).toBeInstanceOf(HostError);
@@ -139,8 +149,9 @@ describe('Connection: commands on exec channels', () => {
 
   it('close() rejects a running command with cancelled', async () => {
     const c3 = await connect('host2', { config: SshConfig.fromFiles([fleet.sshConfig]), agentSocket: null });
-    const running = rejection(c3.exec('sleep 30'));
-    await new Promise((r) => setTimeout(r, 200));
+    const command = startCommand(c3, 'sleep 30');
+    const running = rejection(command.result);
+    await command.started;
     await c3.close();
     expect(((await running) as HostError).kind).toBe('cancelled');
   });
@@ -183,9 +194,11 @@ describe.skipIf(!sudo.ok)(`Connection as an unprivileged user${sudo.ok ? '' : ` 
 
   it('cancelling a command sends it TERM through the SSH signal request', async () => {
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 300);
     const marker = `37.${process.pid % 1000}`;
-    const err = (await rejection(conn.exec(`sleep ${marker}; echo survived`, { signal: ac.signal }))) as HostError;
+    const command = startCommand(conn, `sleep ${marker}; echo survived`, { signal: ac.signal });
+    await command.started;
+    ac.abort();
+    const err = (await rejection(command.result)) as HostError;
     expect(err.kind).toBe('cancelled');
     let left = '';
     for (let i = 0; i < 30; i++) {

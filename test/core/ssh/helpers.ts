@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs';
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { ExecOptions, ExecResult } from '../../../src/core/remote/types.js';
+import type { Connection } from '../../../src/core/ssh/connection.js';
 import type { TestFleet } from '../../../src/testfleet/testFleet.js';
 
 export const run = promisify(execFile);
@@ -105,4 +107,28 @@ export async function rejection(p: Promise<unknown>): Promise<Error> {
     return err as Error;
   }
   throw new Error('expected a rejection');
+}
+
+/**
+ * Runs `echo started; COMMAND`: `started` resolves once that line has arrived, i.e. the
+ * command is running on the host (it rejects if the command ends first).
+ */
+export function startCommand(conn: Connection, command: string, options: ExecOptions = {}): { started: Promise<void>; result: Promise<ExecResult> } {
+  let seen = '';
+  let markStarted: () => void = () => undefined;
+  const marker = new Promise<void>((resolve) => (markStarted = resolve));
+  const result = conn.exec(`echo started; ${command}`, {
+    ...options,
+    onStdout: (chunk) => {
+      seen += chunk.toString();
+      if (seen.startsWith('started\n')) markStarted();
+      options.onStdout?.(chunk);
+    },
+  });
+  const ended = result.then(
+    () => Promise.reject(new Error(`${command} ended before it started`)),
+    (error: unknown) => Promise.reject(error instanceof Error ? error : new Error(String(error))),
+  );
+  ended.catch(() => undefined);
+  return { started: Promise.race([marker, ended]), result };
 }

@@ -6,7 +6,8 @@ import { startTestFleet, type TestFleet } from '../../../src/testfleet/testFleet
 import { SshPool } from '../../../src/core/ssh/pool.js';
 import type { Connection } from '../../../src/core/ssh/connection.js';
 import { HostError } from '../../../src/core/errors.js';
-import { configWith, rejection } from './helpers.js';
+import { configWith, rejection, startCommand } from './helpers.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 async function sshConnection(conn: Pick<Connection, 'exec'>): Promise<string> {
   const out: Buffer[] = [];
@@ -112,8 +113,9 @@ describe('SshPool', () => {
 
   it('closeAll() closes every connection cleanly; the pool can be used again', async () => {
     const conns = await Promise.all(['host1', 'host2'].map((h) => pool.get(h)));
-    const running = rejection(conns[0]?.exec('sleep 30') ?? Promise.resolve());
-    await new Promise((r) => setTimeout(r, 100));
+    const command = startCommand(conns[0]!, 'sleep 30');
+    const running = rejection(command.result);
+    await command.started;
     await pool.closeAll();
     for (const c of conns) expect(c.closed).toBe(true);
     expect(((await running) as HostError).kind).toBe('cancelled');
@@ -165,8 +167,7 @@ describe('SshPool', () => {
     } finally {
       await jp.closeAll();
     }
-    for (let i = 0; i < 50 && childPids(fleet.host('host1').pid as number).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(childPids(fleet.host('host1').pid as number)).toHaveLength(0);
+    await waitUntil("host1's sshd to end the jump connection", () => childPids(fleet.host('host1').pid as number).length === 0);
   });
 
   it('reports a failing jump host for the host behind it', async () => {
