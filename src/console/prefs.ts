@@ -1,27 +1,20 @@
 /**
  * The console's user preferences (diff layout, log pane height, check concurrency, last
- * selected host), kept with `conf` in the user's config folder. `KONF_CONFIG_DIR` (or the
- * `configDir` option) points it elsewhere, so tests never touch the real home.
+ * selected host), kept by conf in the user's config folder (`KONF_CONFIG_DIR`, or the
+ * `configDir` option, points elsewhere, so tests never touch the real home). The keys,
+ * limits and defaults are conf's schema, in prefsSchema.ts.
  *
- * conf (with its schema validator) costs more to load than the first frame may wait for:
- * the console reads the small JSON file itself at start, and conf is loaded later, in the
- * background or on the first save; `flush()` writes what is still pending.
+ * Importing conf and compiling its schema takes longer than the first frame may wait
+ * (0.3-0.5 s on a loaded 2-core machine): the console reads the small JSON file itself at
+ * start, as conf would read it, and opens conf later, after the first frame (`warm`) or on
+ * the first save; `flush()` waits until every save is on disk.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { DiffLayout } from './state/types.js';
+import envPaths from 'env-paths';
+import { DEFAULT_PREFS, fitsSchema, prefsFrom, type Prefs } from './prefsSchema.js';
 
-export interface Prefs {
-  diffLayout: DiffLayout;
-  /** Log pane content rows (0 = header only). */
-  logHeight: number;
-  /** Background status checks running at once. */
-  concurrency: number;
-  lastHost?: string;
-}
-
-export const DEFAULT_PREFS: Prefs = { diffLayout: 'unified', logHeight: 6, concurrency: 8 };
+export { DEFAULT_PREFS, type Prefs } from './prefsSchema.js';
 
 export interface PrefsStore {
   load(): Prefs;
@@ -34,134 +27,88 @@ export interface PrefsStore {
   flush?(): Promise<void>;
 }
 
-function intIn(value: unknown, min: number, max: number, fallback: number): number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max ? value : fallback;
+/** The part of a patch the schema accepts (undefined, which deletes a key, included). */
+function accepted(patch: Partial<Prefs>): Partial<Prefs> {
+  return Object.fromEntries(Object.entries(patch).filter(([key, value]) => value === undefined || fitsSchema(key, value)));
 }
 
-/** Any stored value that is not a valid preference falls back to its default. */
-export function sanitizePrefs(raw: Partial<Record<keyof Prefs, unknown>>): Prefs {
-  const prefs: Prefs = {
-    diffLayout: raw.diffLayout === 'side-by-side' || raw.diffLayout === 'unified' ? raw.diffLayout : DEFAULT_PREFS.diffLayout,
-    logHeight: intIn(raw.logHeight, 0, 200, DEFAULT_PREFS.logHeight),
-    concurrency: intIn(raw.concurrency, 1, 64, DEFAULT_PREFS.concurrency),
-  };
-  if (typeof raw.lastHost === 'string' && raw.lastHost.length > 0) prefs.lastHost = raw.lastHost;
-  return prefs;
+/** prefs with an accepted patch applied; a deleted key falls back to its default. */
+function patched(prefs: Prefs, patch: Partial<Prefs>): Prefs {
+  const next: Prefs = { ...prefs, ...patch };
+  for (const [key, value] of Object.entries(patch)) if (value === undefined) delete next[key as keyof Prefs];
+  return { ...DEFAULT_PREFS, ...next };
 }
 
 export function memoryPrefs(initial: Partial<Prefs> = {}): PrefsStore & { saved: Partial<Prefs>[] } {
-  let current = sanitizePrefs({ ...DEFAULT_PREFS, ...initial });
+  let current = patched(DEFAULT_PREFS, accepted(initial));
   const saved: Partial<Prefs>[] = [];
   return {
     saved,
     load: () => ({ ...current }),
     save(patch) {
       saved.push(patch);
-      current = sanitizePrefs({ ...current, ...patch });
+      current = patched(current, accepted(patch));
     },
   };
 }
 
-export interface ConfPrefsOptions {
+export interface PrefsOptions {
   /** Folder for the preferences file; default `KONF_CONFIG_DIR`, else the user's config folder. */
   configDir?: string;
   env?: NodeJS.ProcessEnv;
 }
 
-/** The folder conf uses for project `konf` (no suffix): as env-paths computes it. */
-function userConfigFolder(env: NodeJS.ProcessEnv): string {
-  const home = os.homedir();
-  if (process.platform === 'darwin') return path.join(home, 'Library', 'Preferences', 'konf');
-  if (process.platform === 'win32') return path.join(env.APPDATA || path.join(home, 'AppData', 'Roaming'), 'konf', 'Config');
-  return path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'konf');
-}
-
-/** The folder given to conf as `cwd`, or undefined for conf's own default. */
-export function prefsFolder(options: ConfPrefsOptions = {}): string | undefined {
+/** The folder of config.json: configDir, KONF_CONFIG_DIR, or conf's default for project konf. */
+export function prefsFolder(options: PrefsOptions = {}): string {
   const env = options.env ?? process.env;
-  return options.configDir ?? (env.KONF_CONFIG_DIR && env.KONF_CONFIG_DIR.length > 0 ? env.KONF_CONFIG_DIR : undefined);
+  return path.resolve(options.configDir || env.KONF_CONFIG_DIR || envPaths('konf', { suffix: '' }).config);
 }
 
 /** The preferences file (conf's `config.json` in its folder). */
-export function prefsPath(options: ConfPrefsOptions = {}): string {
-  return path.resolve(prefsFolder(options) ?? userConfigFolder(options.env ?? process.env), 'config.json');
+export function prefsPath(options: PrefsOptions = {}): string {
+  return path.join(prefsFolder(options), 'config.json');
 }
 
-/** The preferences as stored, read without conf; defaults when there is no (valid) file. */
+/** The preferences as conf would read them from file, without conf. */
 export function readPrefsFile(file: string): Prefs {
   try {
-    const raw: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    return sanitizePrefs(raw !== null && typeof raw === 'object' ? (raw as Partial<Record<keyof Prefs, unknown>>) : {});
+    return prefsFrom(JSON.parse(readFileSync(file, 'utf8')));
   } catch {
-    return sanitizePrefs({});
+    return { ...DEFAULT_PREFS };
   }
 }
 
-/** Reads at once, writes through conf once it has loaded (saves meanwhile wait in order). */
-class LazyConfPrefs implements PrefsStore {
-  private current: Prefs;
-  private pending: Partial<Prefs>[] = [];
-  private conf: PrefsStore | undefined;
-  private opening: Promise<void> | undefined;
-
-  constructor(
-    readonly path: string,
-    private readonly options: ConfPrefsOptions,
-  ) {
-    this.current = readPrefsFile(path);
-  }
-
-  load(): Prefs {
-    return { ...this.current };
-  }
-
-  save(patch: Partial<Prefs>): void {
-    const next: Partial<Record<keyof Prefs, unknown>> = { ...this.current, ...patch };
-    this.current = sanitizePrefs(next);
-    this.pending.push(patch);
-    if (this.conf) this.write();
-    else this.warm();
-  }
-
-  warm(): void {
-    this.opening ??= import('./prefsConf.js').then(
-      ({ confPrefs }) => {
-        this.conf = confPrefs(this.options);
-        this.write();
-      },
-      (error: unknown) => {
-        this.pending.length = 0;
-        console.warn(`preferences not saved: ${error instanceof Error ? error.message : String(error)}`);
-      },
-    );
-  }
-
-  private write(): void {
-    const conf = this.conf;
-    if (!conf) return;
-    for (const patch of this.pending.splice(0)) {
-      try {
-        conf.save(patch);
-      } catch (error) {
-        console.warn(`preferences not saved: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-  }
-
-  async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
-    this.warm();
-    await this.opening;
-  }
-}
+const notSaved = (error: unknown) => `preferences not saved: ${error instanceof Error ? error.message : String(error)}`;
 
 /** conf when the config folder is usable; memory (with the reason) when it is not. */
-export function openPrefs(options: ConfPrefsOptions = {}): { store: PrefsStore; warning?: string } {
-  const file = prefsPath(options);
+export function openPrefs(options: PrefsOptions = {}): { store: PrefsStore; warning?: string } {
+  const folder = prefsFolder(options);
   try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    return { store: new LazyConfPrefs(file, options) };
+    mkdirSync(folder, { recursive: true });
   } catch (error) {
-    return { store: memoryPrefs(), warning: `preferences not saved: ${error instanceof Error ? error.message : String(error)}` };
+    return { store: memoryPrefs(), warning: notSaved(error) };
   }
+  const file = path.join(folder, 'config.json');
+  let current = readPrefsFile(file);
+  let conf: ReturnType<typeof open> | undefined;
+  const open = () => import('./prefsConf.js').then(({ confPrefs }) => confPrefs({ cwd: folder }));
+  let writes: Promise<void> = Promise.resolve();
+  return {
+    store: {
+      path: file,
+      load: () => ({ ...current }),
+      save(patch) {
+        const valid = accepted(patch);
+        current = patched(current, valid);
+        conf ??= open();
+        const opened = conf;
+        writes = writes.then(async () => (await opened).save(valid)).catch((error: unknown) => console.warn(notSaved(error)));
+      },
+      warm() {
+        conf ??= open();
+        conf.catch(() => undefined); // reported by the save that needs it
+      },
+      flush: () => writes,
+    },
+  };
 }
