@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Controller } from '../../src/console/controller.js';
 import type { Action } from '../../src/console/state/types.js';
-import { eventually } from '../helpers/consoleTesting.js';
+import { eventually } from '../helpers/wait.js';
 import { FakeSession } from '../helpers/fakeSession.js';
 
 function setup(session: FakeSession, concurrency = 3) {

@@ -48,19 +48,8 @@ export function waitForText(lastFrame: () => string | undefined, ...texts: strin
   return waitForFrame(lastFrame, (f) => texts.every((t) => f.includes(t)), 15_000, JSON.stringify(texts));
 }
 
-/** Waits until `check` stops throwing (for assertions on the fake session's calls). */
-export async function eventually(check: () => void, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-}
+// Re-exported for the console tests; it lives in wait.ts, which does not load Ink.
+export { eventually } from './wait.js';
 
 export interface ConsoleHarness {
   session: FakeSession;

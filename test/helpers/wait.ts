@@ -12,6 +12,20 @@ export async function waitUntil(what: string, fn: () => boolean, timeoutMs = 20_
   }
 }
 
+/** Waits until `check` stops throwing (an assertion); rethrows its last error after timeoutMs. */
+export async function eventually(check: () => void, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
+
 let gates = 0;
 
 /**
