@@ -115,6 +115,23 @@ function captureConsole(): MessageSource & { restore(): void } {
   };
 }
 
+/**
+ * Loads Ink without waking Node's `fetch`: yoga-layout's wasm loader tries `fetch` on its
+ * inlined binary first when there is one, and Node loads undici (~100 ms of start-up the
+ * console never uses) for that call, which fails anyway. `fetch` reads as undefined during
+ * the import (the loader then decodes the binary directly) and is put back untouched.
+ */
+async function importInk(): Promise<typeof InkModule> {
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+  const shadow = saved?.configurable === true;
+  if (shadow) Object.defineProperty(globalThis, 'fetch', { value: undefined, configurable: true, writable: true });
+  try {
+    return await import('ink');
+  } finally {
+    if (shadow && saved) Object.defineProperty(globalThis, 'fetch', saved);
+  }
+}
+
 type ConsoleModules = [typeof InkModule, typeof ReactModule, typeof AppModule, typeof PrefsModule];
 let modules: Promise<ConsoleModules> | undefined;
 
@@ -124,8 +141,11 @@ let modules: Promise<ConsoleModules> | undefined;
  * first (React's development build is several times slower).
  */
 export function preloadConsole(): Promise<ConsoleModules> {
-  if (process.env.NODE_ENV === undefined) process.env.NODE_ENV = 'production';
-  modules ??= Promise.all([import('ink'), import('react'), import('./app.js'), import('./prefs.js')]);
+  const env = process.env;
+  if (env.NODE_ENV === undefined) env.NODE_ENV = 'production';
+  // A bundle (npm run build) hands a CommonJS package over as its default export only.
+  const react = import('react').then((m) => (m as { default?: typeof ReactModule }).default ?? m);
+  modules ??= Promise.all([importInk(), react, import('./app.js'), import('./prefs.js')]);
   return modules;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Runs the BUILT konf entry (dist/src/cli/main.js), the file users run. When the build is
- * missing or older than the CLI and fleet sources, it is rebuilt once (`npm run build`'s
- * tsc), under a lock so parallel test files do not build at the same time.
+ * missing or older than the sources, it is rebuilt once (`npm run build`: the esbuild
+ * bundle), under a lock so parallel test files do not build at the same time.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url';
 export const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const KONF_MAIN = path.join(PROJECT, 'dist/src/cli/main.js');
 const LOCK = path.join(PROJECT, 'dist/.konf-build-lock');
+
+/** Written by scripts/build.mjs after each build. */
+const STAMP = path.join(PROJECT, 'dist/.konf-build');
 
 function newestSource(dir: string): number {
   let newest = 0;
@@ -23,9 +26,9 @@ function newestSource(dir: string): number {
 }
 
 function isFresh(): boolean {
-  if (!existsSync(KONF_MAIN)) return false;
+  if (!existsSync(KONF_MAIN) || !existsSync(STAMP)) return false;
   const sources = newestSource(path.join(PROJECT, 'src'));
-  return statSync(KONF_MAIN).mtimeMs >= sources;
+  return statSync(STAMP).mtimeMs >= sources;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -45,9 +48,7 @@ export async function ensureBuilt(): Promise<void> {
   }
   try {
     if (isFresh()) return;
-    const tsc = path.join(PROJECT, 'node_modules/typescript/bin/tsc');
-    const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: PROJECT, encoding: 'utf8' });
-    // tsc emits even when files elsewhere in src/ have type errors; what matters here is a fresh entry.
+    const r = spawnSync(process.execPath, [path.join(PROJECT, 'scripts/build.mjs'), '--quiet'], { cwd: PROJECT, encoding: 'utf8' });
     if (!isFresh()) throw new Error(`npm run build did not produce a fresh ${KONF_MAIN}:\n${r.stdout}${r.stderr}`);
   } finally {
     rmSync(LOCK, { recursive: true, force: true });

@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+/**
+ * `npm run build`: bundles konf with esbuild into dist/ (about a second; the typecheck is
+ * `npm run typecheck`, run by `npm test`).
+ *
+ * The entries keep the paths they always had, so `node dist/src/cli/main.js` (what `bin`
+ * points to), `dist/src/demo/main.js` and the modules the tests, benchmarks and scripts
+ * import (dist/src/console/run.js, …) are where they were. Everything konf imports, its
+ * dependencies included, is bundled; code split at konf's own dynamic imports lands in
+ * dist/chunks/, so a command loads only what it runs: the console's first frame does not
+ * load the SSH stack, the snapshot store or the diff engine.
+ *
+ *   node scripts/build.mjs [--if-stale] [--metafile FILE]
+ *
+ * --if-stale builds only when a source file (src/, package.json, this script) is newer
+ * than the last build (npm run demo uses it: nothing to wait for when nothing changed).
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = path.join(ROOT, 'dist');
+const STAMP = path.join(DIST, '.konf-build');
+
+/** Entries, as paths below the project root (each becomes dist/<same path>.js). */
+export const ENTRIES = [
+  'src/cli/main.ts',
+  'src/demo/main.ts',
+  // imported by tests, benchmarks and scripts
+  'src/console/run.tsx',
+  'src/console/keymap.ts',
+  'src/testfleet/testFleet.ts',
+  'src/testfleet/fleetRepo.ts',
+  'src/testfleet/seed.ts',
+  'src/core/fleet/fleet.ts',
+];
+
+function newest(dir) {
+  let t = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    t = Math.max(t, entry.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** True when dist/ is older than the sources, the lockfile or this script. */
+export function isStale() {
+  if (!existsSync(STAMP)) return true;
+  const built = statSync(STAMP).mtimeMs;
+  const inputs = [newest(path.join(ROOT, 'src')), ...['package.json', 'package-lock.json', 'scripts/build.mjs'].map((f) => (existsSync(path.join(ROOT, f)) ? statSync(path.join(ROOT, f)).mtimeMs : 0))];
+  return inputs.some((t) => t > built);
+}
+
+function removeOthers(dir, keep) {
+  if (!existsSync(dir)) return;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      removeOthers(p, keep);
+      if (readdirSync(p).length === 0) rmSync(p, { recursive: true, force: true });
+    } else if (!keep.has(p)) rmSync(p, { force: true });
+  }
+}
+
+export async function build({ metafile } = {}) {
+  const esbuild = await import('esbuild');
+  mkdirSync(DIST, { recursive: true });
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: ENTRIES,
+    outdir: DIST,
+    outbase: ROOT,
+    entryNames: '[dir]/[name]',
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    jsx: 'automatic',
+    // React's production build only (the development one is several times slower).
+    define: { 'process.env.NODE_ENV': '"production"' },
+    // Bundled CommonJS packages call require() for Node's own modules.
+    banner: { js: "import { createRequire as __konfRequire } from 'node:module'; const require = __konfRequire(import.meta.url);" },
+    // ssh2's optional native bindings (never built here: no install scripts run) and Ink's
+    // devtools hook (loaded only with DEV=true) stay out.
+    external: ['*.node', 'cpu-features', 'react-devtools-core'],
+    // Dead branches go (React's development build behind NODE_ENV checks); names stay readable.
+    minifySyntax: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    metafile: true,
+  });
+  // Chunks of earlier builds (their names carry a content hash) are removed, and so is
+  // what an older build (tsc) left beside the entries.
+  const keep = new Set(Object.keys(result.metafile.outputs).map((f) => path.resolve(ROOT, f)));
+  removeOthers(path.join(DIST, 'chunks'), keep);
+  removeOthers(path.join(DIST, 'src'), keep);
+  if (metafile) writeFileSync(metafile, JSON.stringify(result.metafile));
+  writeFileSync(STAMP, `${new Date().toISOString()}\n`);
+  return result;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const i = args.indexOf('--metafile');
+  if (args.includes('--if-stale') && !isStale()) process.exit(0);
+  const t0 = Date.now();
+  await build({ metafile: i >= 0 ? args[i + 1] : undefined });
+  if (!args.includes('--quiet')) process.stderr.write(`konf: built dist/ in ${Date.now() - t0} ms\n`);
+  // keep the package.json reader honest: the entry exists
+  readFileSync(path.join(DIST, 'src/cli/main.js'));
+}
