@@ -53,6 +53,44 @@ export function isStale() {
   return inputs.some((t) => t > built);
 }
 
+const INK = path.join(ROOT, 'node_modules/ink/build');
+
+/**
+ * Ink's frame building, made cheap without changing a byte of its output: its `Output`
+ * (one object per terminal cell, every line re-tokenized, every frame) is replaced by
+ * src/console/ink/fastOutput.ts, which keeps unchanged rows from frame to frame
+ * (test/console/fastOutput.test.ts checks both give identical frames), and two pure
+ * per-frame helpers (`widest-line` over every text node, `sanitize-ansi` re-tokenizing
+ * every styled one) remember their recent results (src/console/ink/memo.ts); widths are
+ * measured by src/console/ink/textWidth.ts (string-width's answers, without segmenting
+ * every line that holds a `│`). Only the
+ * bundle gets this; tests under vitest run Ink as published.
+ */
+export const inkFastPaths = {
+  name: 'konf-ink-fast-paths',
+  setup(b) {
+    const from = (file) => (args) => path.resolve(args.resolveDir) === INK && path.basename(args.importer) === file;
+    b.onResolve({ filter: /^\.\/output\.js$/ }, (args) => (from('renderer.js')(args) ? { path: path.join(ROOT, 'src/console/ink/fastOutput.ts') } : undefined));
+    b.onResolve({ filter: /^\.\/sanitize-ansi\.js$/ }, (args) => (from('squash-text-nodes.js')(args) ? { path: 'sanitize-ansi', namespace: 'konf-ink-memo' } : undefined));
+    b.onResolve({ filter: /^widest-line$/ }, (args) =>
+      from('render-node-to-output.js')(args) || from('measure-text.js')(args) ? { path: 'widest-line', namespace: 'konf-ink-memo' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'konf-ink-memo' }, (args) => {
+      const memo = JSON.stringify(path.join(ROOT, 'src/console/ink/memo.ts'));
+      const width = JSON.stringify(path.join(ROOT, 'src/console/ink/textWidth.ts'));
+      const contents =
+        args.path === 'sanitize-ansi'
+          ? `import original from ${JSON.stringify(path.join(INK, 'sanitize-ansi.js'))};\nimport { memoizeText } from ${memo};\nexport default memoizeText(original);\n`
+          : `import { widestLine } from ${width};\nimport { memoizeText } from ${memo};\nexport default memoizeText(widestLine);\n`;
+      return {
+        contents,
+        resolveDir: INK,
+        loader: 'js',
+      };
+    });
+  },
+};
+
 function removeOthers(dir, keep) {
   if (!existsSync(dir)) return;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -92,6 +130,7 @@ export async function build({ metafile } = {}) {
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
+    plugins: [inkFastPaths],
   });
   // Chunks of earlier builds (their names carry a content hash) are removed, and so is
   // what an older build (tsc) left beside the entries.

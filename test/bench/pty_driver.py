@@ -43,6 +43,14 @@ def main():
     dump = open(spec["dump"], "wb") if spec.get("dump") else None
     exited = {"done": False}
 
+    def cpu_ms():
+        """CPU time (user + system) the child has used so far, in ms (None if it is gone)."""
+        try:
+            fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) * 1000.0 / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return None
+
     def read_some(timeout):
         """Reads what is there within timeout; returns (bytes, time of last chunk) or (b'', None)."""
         r, _, _ = select.select([fd], [], [], max(0.0, timeout))
@@ -82,14 +90,16 @@ def main():
             needle = step["wait"].encode()
             start = time.perf_counter()
             seen = None
+            seen_cpu = None
             begin = len(raw)
             while time.perf_counter() - start < step.get("timeout", 20) and not exited["done"]:
                 read_some(0.05)
                 if needle in raw[begin if step.get("fresh") else 0:]:
                     seen = time.perf_counter()
+                    seen_cpu = cpu_ms()
                     break
             n, last = until_quiet(step.get("quiet_ms", 100), 5, time.perf_counter()) if seen else (0, None)
-            results["steps"].append({"label": step.get("label", "wait"), "seen_ms": None if seen is None else (seen - t_start) * 1000,
+            results["steps"].append({"label": step.get("label", "wait"), "seen_ms": None if seen is None else (seen - t_start) * 1000, "cpu_ms": seen_cpu,
                                      "quiet_ms": None if seen is None else ((last or seen) - t_start) * 1000, "bytes_total": len(raw)})
         elif "key" in step:
             key = step["key"].encode()
