@@ -8,12 +8,12 @@
  * the terminal, and its standard mode erases and rewrites every line of every frame.)
  */
 import { EventEmitter } from 'node:events';
+import { simpleWidth, textWidth } from './ink/textWidth.js';
 
 const ESC = '\x1b[';
 export const HIDE_CURSOR = `${ESC}?25l`;
 export const SHOW_CURSOR = `${ESC}?25h`;
 const CLEAR = `${ESC}2J`;
-const END_OF_LINE = `${ESC}0m${ESC}K`;
 
 export interface ScreenOptions {
   /** Shortest time between two screen updates (ms); renders in between are coalesced. */
@@ -113,7 +113,7 @@ export class ScreenWriter extends EventEmitter {
     this.lastFlush = Date.now();
     const clear = this.clearFirst ? CLEAR + HIDE_CURSOR : '';
     this.clearFirst = false;
-    this.send(clear + screenDiff(this.shown, frame.split('\n'), this.rows));
+    this.send(clear + screenDiff(this.shown, frame.split('\n'), this.rows, this.columns));
     this.shown = frame.split('\n').slice(0, this.rows);
   }
 
@@ -148,16 +148,298 @@ export class ScreenWriter extends EventEmitter {
   }
 }
 
-/** The bytes that turn screen `before` into `after` (lines are 1-based rows from the top). */
-export function screenDiff(before: readonly string[], after: readonly string[], rows: number): string {
-  let data = '';
-  const count = Math.min(rows, Math.max(before.length, after.length));
-  for (let i = 0; i < count; i++) {
-    const next = i < after.length ? after[i]! : '';
-    const previous = i < before.length ? before[i] : undefined;
-    if (next === previous) continue;
-    if (next === '' && previous === undefined) continue;
-    data += `${ESC}${i + 1};1H${next}${END_OF_LINE}`;
+/**
+ * The bytes that turn screen `before` into `after` (rows of text with SGR styles, top
+ * first). Each changed row gets only its changed cells (its whole text when it holds
+ * something else than SGR styles and plain cells), and when a band of rows moved up or
+ * down (a list, the diff or the log scrolled) and that is cheaper, the terminal moves
+ * them itself: scroll margins (DECSTBM) around the band, SU/SD, margins reset; then the
+ * rows are repaired as above.
+ */
+export function screenDiff(before: readonly string[], after: readonly string[], rows: number, columns: number): string {
+  const height = Math.min(rows, Math.max(before.length, after.length));
+  const old = (i: number) => (i < before.length ? before[i]! : '');
+  const next = (i: number) => (i < after.length ? after[i]! : '');
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < height; i++) {
+    if (old(i) === next(i)) continue;
+    if (first < 0) first = i;
+    last = i;
+  }
+  if (first < 0) return '';
+  const plain = () => {
+    let data = '';
+    for (let i = first; i <= last; i++) data += rowUpdate(i, old(i), next(i), columns);
+    return data;
+  };
+  if (last - first < 2) return plain();
+  const scroll = bestScroll(first, last, old, next, columns);
+  if (!scroll) return plain();
+  return scroll;
+}
+
+/** Row shifts tried: lists and the diff move by one row a key, the log by a few lines. */
+const SHIFTS = [1, 2, 3, 4, 5, -1, -2, -3, -4, -5];
+
+/**
+ * The cheapest way to update rows first..last with one scrolled band, or undefined when
+ * rewriting the changed rows is cheaper. For a shift k (content moves up by k; negative:
+ * down) and a band [s, e], rows s..e-k show what rows s+k..e showed and k blank rows
+ * appear at the bottom of the band (for a shift down: at its top).
+ */
+function bestScroll(first: number, last: number, old: (i: number) => string, next: (i: number) => string, columns: number): string | undefined {
+  const n = last - first + 1;
+  const cost = (i: number, from: string) => rowUpdate(i, from, next(i), columns).length;
+  const stay: number[] = [];
+  const blank: number[] = [];
+  for (let r = 0; r < n; r++) {
+    stay.push(old(first + r) === next(first + r) ? 0 : cost(first + r, old(first + r)));
+    blank.push(cost(first + r, ''));
+  }
+  const plainCost = stay.reduce((a, b) => a + b, 0);
+  let best: { cost: number; s: number; e: number; k: number } | undefined;
+  for (const k of SHIFTS) {
+    const m = Math.abs(k);
+    if (m >= n) continue;
+    // moved[r]: cost of row first+r when it shows what row first+r+k showed.
+    const moved: number[] = [];
+    for (let r = 0; r < n; r++) {
+      const from = first + r + k;
+      moved.push(from < first || from > last ? Number.POSITIVE_INFINITY : cost(first + r, old(from)));
+    }
+    // Band [s, e] (relative): Σ stay outside + Σ moved inside, but the m rows that come
+    // in blank, + the scroll command. Prefix sums make each band O(1).
+    const sum = (xs: number[]) => {
+      const p = [0];
+      for (const x of xs) p.push(p[p.length - 1]! + x);
+      return (from: number, to: number) => (to < from ? 0 : p[to + 1]! - p[from]!);
+    };
+    const movedSum = sum(moved);
+    const blankSum = sum(blank);
+    const staySum = sum(stay);
+    for (let s = 0; s < n; s++) {
+      for (let e = s + m; e < n; e++) {
+        const inside = k > 0 ? movedSum(s, e - m) + blankSum(e - m + 1, e) : blankSum(s, s + m - 1) + movedSum(s + m, e);
+        if (!Number.isFinite(inside)) continue;
+        const c = inside + staySum(0, s - 1) + staySum(e + 1, n - 1) + scrollCommand(first + s, first + e, k).length;
+        if (!best || c < best.cost) best = { cost: c, s: first + s, e: first + e, k };
+      }
+    }
+  }
+  if (!best || best.cost >= plainCost) return undefined;
+  const { s, e, k } = best;
+  const m = Math.abs(k);
+  let data = scrollCommand(s, e, k);
+  for (let i = first; i <= last; i++) {
+    let shown = old(i);
+    if (i >= s && i <= e) {
+      if (k > 0) shown = i <= e - m ? old(i + k) : '';
+      else shown = i < s + m ? '' : old(i + k);
+    }
+    if (shown !== next(i)) data += rowUpdate(i, shown, next(i), columns);
   }
   return data;
+}
+
+/** Scroll rows top..bottom (0-based) by k (up when positive), margins reset afterwards. */
+function scrollCommand(top: number, bottom: number, k: number): string {
+  return `${ESC}${top + 1};${bottom + 1}r${ESC}${Math.abs(k)}${k > 0 ? 'S' : 'T'}${ESC}r`;
+}
+
+// ---------------------------------------------------------------- one row
+
+/** A row as cells: the character of each column ('' for the second column of a wide one) and its SGR parameters ('' = plain). */
+interface Cells {
+  chars: string[];
+  styles: string[];
+}
+
+const parsed = new Map<string, Cells | null>();
+
+function cellsOf(line: string): Cells | undefined {
+  let hit = parsed.get(line);
+  if (hit === undefined) {
+    hit = parseCells(line) ?? null;
+    if (parsed.size >= 4000) parsed.clear();
+    parsed.set(line, hit);
+  }
+  return hit ?? undefined;
+}
+
+interface Sgr {
+  fg: string;
+  bg: string;
+  bold: boolean;
+  dim: boolean;
+  italic: boolean;
+  underline: boolean;
+  blink: boolean;
+  inverse: boolean;
+  hidden: boolean;
+  strike: boolean;
+}
+
+const PLAIN: Sgr = { fg: '', bg: '', bold: false, dim: false, italic: false, underline: false, blink: false, inverse: false, hidden: false, strike: false };
+
+function sgrKey(s: Sgr): string {
+  const parts: string[] = [];
+  if (s.bold) parts.push('1');
+  if (s.dim) parts.push('2');
+  if (s.italic) parts.push('3');
+  if (s.underline) parts.push('4');
+  if (s.blink) parts.push('5');
+  if (s.inverse) parts.push('7');
+  if (s.hidden) parts.push('8');
+  if (s.strike) parts.push('9');
+  if (s.fg) parts.push(s.fg);
+  if (s.bg) parts.push(s.bg);
+  return parts.join(';');
+}
+
+/** Applies one SGR sequence's parameters; false when one is not understood. */
+function applySgr(state: Sgr, params: string): boolean {
+  const list = params === '' ? ['0'] : params.split(';');
+  for (let i = 0; i < list.length; i++) {
+    const p = list[i]!;
+    if (p.includes(':')) {
+      // 38:5:n / 38:2::r:g:b style colors
+      if (p.startsWith('38:')) state.fg = p;
+      else if (p.startsWith('48:')) state.bg = p;
+      else return false;
+      continue;
+    }
+    const code = p === '' ? 0 : Number(p);
+    if (!Number.isInteger(code)) return false;
+    if (code === 0) Object.assign(state, PLAIN);
+    else if (code === 1) state.bold = true;
+    else if (code === 2) state.dim = true;
+    else if (code === 3) state.italic = true;
+    else if (code === 4 || code === 21) state.underline = true;
+    else if (code === 5) state.blink = true;
+    else if (code === 7) state.inverse = true;
+    else if (code === 8) state.hidden = true;
+    else if (code === 9) state.strike = true;
+    else if (code === 22) state.bold = state.dim = false;
+    else if (code === 23) state.italic = false;
+    else if (code === 24) state.underline = false;
+    else if (code === 25) state.blink = false;
+    else if (code === 27) state.inverse = false;
+    else if (code === 28) state.hidden = false;
+    else if (code === 29) state.strike = false;
+    else if ((code >= 30 && code <= 37) || (code >= 90 && code <= 97)) state.fg = String(code);
+    else if (code === 39) state.fg = '';
+    else if ((code >= 40 && code <= 47) || (code >= 100 && code <= 107)) state.bg = String(code);
+    else if (code === 49) state.bg = '';
+    else if (code === 38 || code === 48) {
+      const mode = list[i + 1];
+      const take = mode === '5' ? 2 : mode === '2' ? 4 : -1;
+      if (take < 0 || i + take >= list.length) return false;
+      const value = list.slice(i, i + take + 1).join(';');
+      if (code === 38) state.fg = value;
+      else state.bg = value;
+      i += take;
+    } else return false;
+  }
+  return true;
+}
+
+/** The cells of a line, or undefined when it holds escapes other than SGR or characters that are not cells of their own. */
+function parseCells(line: string): Cells | undefined {
+  const chars: string[] = [];
+  const styles: string[] = [];
+  const state: Sgr = { ...PLAIN };
+  let style = '';
+  for (let i = 0; i < line.length; i++) {
+    const code = line.charCodeAt(i);
+    if (code === 0x1b) {
+      if (line.charCodeAt(i + 1) !== 0x5b) return undefined;
+      let j = i + 2;
+      while (j < line.length && !(line.charCodeAt(j) >= 0x40 && line.charCodeAt(j) <= 0x7e)) j++;
+      if (j >= line.length || line[j] !== 'm') return undefined;
+      if (!applySgr(state, line.slice(i + 2, j))) return undefined;
+      style = sgrKey(state);
+      i = j;
+      continue;
+    }
+    const ch = line[i]!;
+    const w = code >= 0x20 && code < 0x7f ? 1 : simpleWidth(ch);
+    if (w !== 1 && w !== 2) return undefined;
+    chars.push(ch);
+    styles.push(style);
+    if (w === 2) {
+      chars.push('');
+      styles.push(style);
+    }
+  }
+  return { chars, styles };
+}
+
+const at = (row: number, column: number) => `${ESC}${row + 1};${column + 1}H`;
+
+/** The bytes that turn row `row` from `old` into `next`: its changed cells, or the whole row. */
+export function rowUpdate(row: number, old: string, next: string, columns: number): string {
+  if (old === next) return '';
+  const a = cellsOf(old);
+  const b = cellsOf(next);
+  if (!a || !b || b.chars.length > columns) return wholeRow(row, next, columns);
+  const width = Math.min(columns, Math.max(a.chars.length, b.chars.length));
+  const charAt = (c: Cells, x: number) => (x < c.chars.length ? c.chars[x]! : ' ');
+  const styleAt = (c: Cells, x: number) => (x < c.chars.length ? c.styles[x]! : '');
+  // Past this column the new row is blank: erased with EL when the old one is not.
+  let end = b.chars.length;
+  while (end > 0 && b.chars[end - 1] === ' ' && b.styles[end - 1] === '') end--;
+  let data = '';
+  let x = 0;
+  const limit = Math.min(end, width);
+  while (x < limit) {
+    if (charAt(a, x) === charAt(b, x) && styleAt(a, x) === styleAt(b, x)) {
+      x++;
+      continue;
+    }
+    // A span of changes; gaps of a few equal cells are written through (cheaper than a jump).
+    let start = x;
+    let stop = x;
+    let equalRun = 0;
+    for (let y = x; y < limit; y++) {
+      if (charAt(a, y) === charAt(b, y) && styleAt(a, y) === styleAt(b, y)) {
+        if (++equalRun > 6) break;
+      } else {
+        equalRun = 0;
+        stop = y;
+      }
+    }
+    // Never start or end inside a wide character (of either row).
+    while (start > 0 && (charAt(b, start) === '' || charAt(a, start) === '')) start--;
+    while (stop + 1 < width && (charAt(b, stop + 1) === '' || charAt(a, stop + 1) === '')) stop++;
+    data += at(row, start);
+    let current: string | undefined;
+    for (let y = start; y <= stop; y++) {
+      const ch = charAt(b, y);
+      if (ch === '') continue;
+      const st = styleAt(b, y);
+      if (st !== current) {
+        data += `${ESC}${st ? `0;${st}` : '0'}m`;
+        current = st;
+      }
+      data += ch;
+    }
+    if (current) data += `${ESC}0m`;
+    x = stop + 1;
+  }
+  // The rest of the old row, where the new one is blank.
+  let oldEnd = a.chars.length;
+  while (oldEnd > 0 && a.chars[oldEnd - 1] === ' ' && a.styles[oldEnd - 1] === '') oldEnd--;
+  if (oldEnd > end && end < columns) data += `${at(row, end)}${ESC}0m${ESC}K`;
+  return data;
+}
+
+/**
+ * The whole row: its text, styles ended, and the rest of the line erased — unless the text
+ * fills the last column: the cursor then waits in the pending-wrap position, where an
+ * erase would take the last character with it (xterm, the Linux console, Windows Terminal).
+ */
+function wholeRow(row: number, next: string, columns: number): string {
+  const full = textWidth(next) >= columns;
+  return `${at(row, 0)}${next}${ESC}0m${full ? '' : `${ESC}K`}`;
 }
