@@ -120,8 +120,18 @@ export async function build({ metafile } = {}) {
     jsx: 'automatic',
     // React's production build only (the development one is several times slower).
     define: { 'process.env.NODE_ENV': '"production"' },
-    // Bundled CommonJS packages call require() for Node's own modules.
-    banner: { js: "import { createRequire as __konfRequire } from 'node:module'; const require = __konfRequire(import.meta.url);" },
+    // Bundled CommonJS packages call require() for Node's own modules, and a few look at
+    // __dirname/__filename (ssh2's wasm loader): they get the chunk's own.
+    banner: {
+      js: [
+        "import { createRequire as __konfRequire } from 'node:module';",
+        "import { fileURLToPath as __konfFilePath } from 'node:url';",
+        "import { dirname as __konfDirname } from 'node:path';",
+        'const require = __konfRequire(import.meta.url);',
+        'const __filename = __konfFilePath(import.meta.url);',
+        'const __dirname = __konfDirname(__filename);',
+      ].join(' '),
+    },
     // ssh2's optional native bindings (never built here: no install scripts run) and Ink's
     // devtools hook (loaded only with DEV=true) stay out.
     external: ['*.node', 'cpu-features', 'react-devtools-core'],

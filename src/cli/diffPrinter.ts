@@ -79,7 +79,7 @@ export function renderSideBySide(rows: SideBySideRow[], width: number, c: Palett
 
 function body(f: FileChange, o: DiffPrintOptions, c: Palette): string {
   if (!f.unified) return '';
-  if (o.sideBySide) return `${renderSideBySide(sideBySideRows(f.unified), o.width, c)}\n`;
+  if (o.sideBySide) return `${renderSideBySide(sideBySideRows(f), o.width, c)}\n`;
   return `${colorUnified(f.unified.trimEnd(), c)}\n`;
 }
 

@@ -1,11 +1,11 @@
 /**
  * Turns a FileChange into the rows the diff view renders, for either layout. Text
- * changes come from the core's diff engine (`sideBySideRows` / `unifiedRows` over
- * `FileChange.unified`); binary, metadata, link and exclude changes become plain note
- * rows. Results are cached per FileChange object, so scrolling a 20,000-line diff only
- * slices an array.
+ * changes come from the core's diff engine (`sideBySideRows` / `unifiedRows` over the
+ * change's structured hunks); binary, metadata, link and exclude changes become plain
+ * note rows. Results are cached per FileChange object, so scrolling a 20,000-line diff
+ * only slices an array.
  *
- * The diff engine (diff2html's parser, word diffs) is not needed for the first frame: it
+ * The diff engine (row building, word diffs) is not needed for the first frame: it
  * is loaded on first use (`loadDiffEngine`), and until then a text diff shows a one-line
  * placeholder (not cached).
  */
@@ -154,12 +154,12 @@ export function fileDoc(change: FileChange, layout: DiffLayout): DiffDoc {
   if (change.unified && unifiedRows && sideBySideRows) {
     const body: DiffRow[] =
       layout === 'unified'
-        ? unifiedRows(change.unified).map((row): DiffRow =>
+        ? unifiedRows(change).map((row): DiffRow =>
             row.kind === 'hunk'
               ? { type: 'hunk', header: displayText(row.header ?? '') }
               : { type: 'unified', kind: row.kind, oldLine: row.oldLine, newLine: row.newLine, segments: safeSegments(row.segments), noNewline: row.noNewline },
           )
-        : sideBySideRows(change.unified).map((row): DiffRow =>
+        : sideBySideRows(change).map((row): DiffRow =>
             row.type === 'hunk' ? { type: 'hunk', header: displayText(row.header ?? '') } : { type: 'split', left: safeCell(row.left), right: safeCell(row.right) },
           );
     for (const row of body) {

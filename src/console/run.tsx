@@ -144,7 +144,7 @@ export function preloadConsole(): Promise<ConsoleModules> {
   const env = process.env;
   if (env.NODE_ENV === undefined) env.NODE_ENV = 'production';
   // A bundle (npm run build) hands a CommonJS package over as its default export only.
-  const react = import('react').then((m) => (m as { default?: typeof ReactModule }).default ?? m);
+  const react = import('react').then((m) => (m as unknown as { default?: typeof ReactModule }).default ?? m);
   modules ??= Promise.all([importInk(), react, import('./app.js'), import('./prefs.js')]);
   return modules;
 }

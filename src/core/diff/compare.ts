@@ -3,8 +3,9 @@
  * masked), line counts, binary fingerprints, metadata differences.
  */
 import { createHash } from 'node:crypto';
-import { FILE_HEADERS_ONLY, formatPatch, structuredPatch } from 'diff';
+import { FILE_HEADERS_ONLY, formatPatch } from 'diff';
 import type { StructuredPatch, StructuredPatchHunk } from 'diff';
+import { linePatch } from './lineDiff.js';
 import type { ExcludedPath } from '../fleet/types.js';
 import type { LiveEntry } from '../remote/types.js';
 import { maskDiffLine, normaliseSecrets, secretLinePatterns } from './secrets.js';
@@ -21,8 +22,9 @@ export interface DiffHostOptions {
   /** Context lines around changes in the unified text (default 3). */
   context?: number;
   /**
-   * Most line insertions+deletions the line diff may look for before giving up and showing
-   * the whole file replaced (keeps huge, very different files fast). Default MAX_EDIT_LENGTH.
+   * Most line insertions+deletions the line diff may look for in a stretch that shares no
+   * unique line with the other side, before giving up and showing the whole file replaced
+   * (keeps huge, entirely different files fast). Default MAX_EDIT_LENGTH.
    */
   maxEditLength?: number;
 }
@@ -151,7 +153,7 @@ function metaChanges(d: DesiredEntry, l: PresentLive): MetaChange[] {
   return out;
 }
 
-type ContentFields = Pick<FileChange, 'unified' | 'added' | 'removed' | 'binary' | 'note'>;
+type ContentFields = Pick<FileChange, 'unified' | 'hunks' | 'added' | 'removed' | 'binary' | 'note'>;
 
 /**
  * The content side of a change between a live entry and a desired entry; only regular
@@ -202,10 +204,7 @@ export function unifiedDiff(
   const b = newText ?? '';
 
   let note: string | undefined;
-  let patch: StructuredPatch | undefined =
-    a === '' || b === ''
-      ? structuredPatch(oldName, newName, a, b, undefined, undefined, { context })
-      : structuredPatch(oldName, newName, a, b, undefined, undefined, { context, maxEditLength });
+  let patch: StructuredPatch | undefined = linePatch(oldName, newName, a, b, { context, maxEditLength });
   if (patch === undefined) {
     patch = wholeFilePatch(oldName, newName, a, b);
     note = WHOLE_FILE_NOTE;
@@ -230,8 +229,11 @@ export function unifiedDiff(
       });
     }
   }
-  const unified = formatPatch(patch, FILE_HEADERS_ONLY);
-  return note === undefined ? { unified, added, removed } : { unified, added, removed, note };
+  // The hunks are kept as they are (the console's rows are built from them); formatPatch
+  // works on a copy (it renumbers hunks that start at an empty side).
+  const hunks = patch.hunks;
+  const unified = formatPatch({ ...patch, hunks: hunks.map((h) => ({ ...h })) }, FILE_HEADERS_ONLY);
+  return note === undefined ? { unified, hunks, added, removed } : { unified, hunks, added, removed, note };
 }
 
 function splitLines(text: string): { lines: string[]; noEol: boolean } {

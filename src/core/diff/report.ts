@@ -9,7 +9,7 @@ import { html as diff2html } from 'diff2html';
 import { isPending } from './compare.js';
 import { describeGroup, groupIdentical } from './group.js';
 import { maskSecrets } from './secrets.js';
-import { parseUnified } from './sideBySide.js';
+import { parseUnified } from './diff2htmlInput.js';
 import { CHANGE_KINDS, describeChange } from './stat.js';
 import type { FileChange, HostDiff } from './types.js';
 

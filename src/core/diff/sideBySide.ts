@@ -1,6 +1,9 @@
 /**
- * Rows for the console's diff views, built from diff2html's parser so the console and the
- * HTML report (also diff2html) split files, hunks and lines the same way.
+ * Rows for the console's diff views (and the CLI's side-by-side printer), built from the
+ * structured hunks the line diff made (FileChange.hunks): no unified text is written and
+ * parsed back on the way. A change that carries only unified text (older producers, a
+ * rollback preview made elsewhere) is read into hunks by parseHunks. diff2html makes the
+ * HTML report only (report.ts).
  *
  * Linear in the size of the diff: deletes and inserts are paired only within one run of
  * consecutive changes, and each pair's word diff is bounded (long lines and lines with too
@@ -8,10 +11,9 @@
  * word highlights at all).
  */
 import { diffWordsWithSpace } from 'diff';
-import { parse } from 'diff2html';
-import type { Segment, SideBySideRow, SideCell, UnifiedRow } from './types.js';
+import type { DiffHunk, Segment, SideBySideRow, SideCell, UnifiedRow } from './types.js';
 
-/** How a carriage return is shown (diff2html would otherwise treat it as a line break). */
+/** How a carriage return is shown. */
 export const CR_SYMBOL = '␍';
 /** Lines longer than this are not word-diffed: the whole pair is highlighted. */
 export const MAX_WORD_DIFF_LINE = 2000;
@@ -23,115 +25,67 @@ const MAX_WORD_EDITS = 200;
  */
 export const MAX_WORD_DIFF_PAIRS = 1000;
 
-type DiffFile = ReturnType<typeof parse>[number];
+/** What rows are made from: a change's hunks, or (when that is all there is) its unified text. */
+export type DiffSource = string | readonly DiffHunk[] | { hunks?: readonly DiffHunk[]; unified?: string };
 
-export interface PreparedDiff {
-  /** The text for diff2html: CRs made visible, a `diff --git` line before each file, no `\` marker lines. */
-  text: string;
-  /** Per file (in order): old/new line numbers that have no newline after them. */
-  noEol: { old: Set<number>; new: Set<number> }[];
-  /** Per file (in order): the names from the `---`/`+++` headers, prefixes stripped, /dev/null kept. */
-  names: { oldName: string; newName: string }[];
+function hunksOfSource(source: DiffSource): readonly DiffHunk[] {
+  if (typeof source === 'string') return parseHunks(source);
+  if (Array.isArray(source)) return source as readonly DiffHunk[];
+  const change = source as { hunks?: readonly DiffHunk[]; unified?: string };
+  return change.hunks ?? (change.unified === undefined ? [] : parseHunks(change.unified));
 }
 
 /**
- * Makes unified text safe for diff2html's parser: CRs shown as ␍, a `diff --git` line before
- * each file (so content lines that look like `--- x`/`+++ y` headers are never taken for a
- * new file), and the `\ No newline at end of file` markers recorded and removed (diff2html
- * drops them). Hunks are followed by their header counts, so this never mistakes content
- * for headers either.
+ * Hunks of a unified text (one or more files): `---`/`+++` headers skipped, each `@@`
+ * header followed by exactly the lines its counts announce (so content that looks like a
+ * header is never taken for one), `\ No newline at end of file` markers kept.
  */
-export function prepareForDiff2html(unified: string): PreparedDiff {
-  const lines = unified.replace(/\r/g, CR_SYMBOL).split('\n');
-  const out: string[] = [];
-  const noEol: PreparedDiff['noEol'] = [];
-  const names: PreparedDiff['names'] = [];
+export function parseHunks(unified: string): DiffHunk[] {
+  const lines = unified.split('\n');
+  const hunks: DiffHunk[] = [];
+  let hunk: DiffHunk | undefined;
   let oldLeft = 0;
   let newLeft = 0;
-  let oldNo = 0;
-  let newNo = 0;
-  let last: ' ' | '-' | '+' | undefined;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] ?? '';
-    const inHunk = oldLeft > 0 || newLeft > 0;
-    if (inHunk && (line.startsWith(' ') || line.startsWith('-') || line.startsWith('+') || line === '')) {
+  for (const line of lines) {
+    if (hunk && (oldLeft > 0 || newLeft > 0)) {
       // An empty line inside a hunk is a context line whose space was stripped.
-      const sign = line === '' ? ' ' : (line[0] as ' ' | '-' | '+');
-      if (sign !== '+') {
-        oldNo++;
-        oldLeft--;
+      const sign = line === '' ? ' ' : line[0];
+      if (sign === ' ' || sign === '-' || sign === '+') {
+        if (sign !== '+') oldLeft--;
+        if (sign !== '-') newLeft--;
+        hunk.lines.push(line === '' ? ' ' : line);
+        continue;
       }
-      if (sign !== '-') {
-        newNo++;
-        newLeft--;
-      }
-      last = sign;
-      out.push(line === '' ? ' ' : line);
+    }
+    if (line.startsWith('\\') && hunk) {
+      hunk.lines.push(line);
       continue;
     }
-    if (line.startsWith('\\')) {
-      // `\ No newline at end of file`: about the line just before.
-      if (last !== undefined) {
-        const marks = noEol[noEol.length - 1];
-        if (marks) {
-          if (last !== '+') marks.old.add(oldNo);
-          if (last !== '-') marks.new.add(newNo);
-        }
-      }
-      continue;
+    const header = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(line);
+    if (header) {
+      const oldLines = header[2] === undefined ? 1 : Number(header[2]);
+      const newLines = header[4] === undefined ? 1 : Number(header[4]);
+      // Back to the structured form's starts (the text's start is one lower for an empty side).
+      hunk = {
+        oldStart: Number(header[1]) + (oldLines === 0 ? 1 : 0),
+        oldLines,
+        newStart: Number(header[3]) + (newLines === 0 ? 1 : 0),
+        newLines,
+        lines: [],
+      };
+      hunks.push(hunk);
+      oldLeft = oldLines;
+      newLeft = newLines;
     }
-    const hunk = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(line);
-    if (hunk) {
-      oldNo = Number(hunk[1]) - 1;
-      oldLeft = hunk[2] === undefined ? 1 : Number(hunk[2]);
-      newNo = Number(hunk[3]) - 1;
-      newLeft = hunk[4] === undefined ? 1 : Number(hunk[4]);
-      if (oldLeft === 0) oldNo++;
-      if (newLeft === 0) newNo++;
-      last = undefined;
-      out.push(line);
-      continue;
-    }
-    const next = lines[i + 1];
-    if (line.startsWith('--- ') && next !== undefined && next.startsWith('+++ ')) {
-      const oldName = headerPath(line.slice(4), 'a/');
-      const newName = headerPath(next.slice(4), 'b/');
-      out.push(`diff --git ${gitName('a/', oldName, newName)} ${gitName('b/', newName, oldName)}`, line, next);
-      noEol.push({ old: new Set(), new: new Set() });
-      names.push({ oldName, newName });
-      i++;
-      last = undefined;
-      continue;
-    }
-    if (line !== '') out.push(line);
   }
-  return { text: out.join('\n'), noEol, names };
+  return hunks;
 }
 
-/** `a/etc/x` → `/etc/x`; `/dev/null` stays; a trailing tab+timestamp is dropped. */
-function headerPath(raw: string, prefix: 'a/' | 'b/'): string {
-  const name = raw.split('\t')[0] ?? raw;
-  if (name === '/dev/null') return name;
-  return name.startsWith(prefix) ? `/${name.slice(prefix.length)}` : name;
-}
-
-function gitName(prefix: 'a/' | 'b/', name: string, other: string): string {
-  const n = name === '/dev/null' ? other : name;
-  return prefix + (n.startsWith('/') ? n.slice(1) : n);
-}
-
-/** diff2html's files for a unified text, with real paths (leading `/`) as names. */
-export function parseUnified(unified: string): { files: DiffFile[]; prepared: PreparedDiff } {
-  const prepared = prepareForDiff2html(unified);
-  const files = prepared.text.trim() === '' ? [] : parse(prepared.text);
-  files.forEach((f, i) => {
-    const n = prepared.names[i];
-    if (n) {
-      f.oldName = n.oldName;
-      f.newName = n.newName;
-    }
-  });
-  return { files, prepared };
+/** A hunk's header as the unified text writes it. */
+export function hunkHeader(h: DiffHunk): string {
+  const oldStart = h.oldLines === 0 ? h.oldStart - 1 : h.oldStart;
+  const newStart = h.newLines === 0 ? h.newStart - 1 : h.newStart;
+  return `@@ -${oldStart},${h.oldLines} +${newStart},${h.newLines} @@`;
 }
 
 interface Line {
@@ -145,40 +99,38 @@ type Item =
   | { t: 'context'; old: Line; new: Line }
   | { t: 'run'; dels: Line[]; ins: Line[] };
 
-/** Hunks, context lines and runs of changes, in order, from diff2html's parsed blocks. */
-function walk(unified: string): Item[] {
-  const { files, prepared } = parseUnified(unified);
+/** Hunks, context lines and runs of changes, in order. */
+function walk(source: DiffSource): Item[] {
   const items: Item[] = [];
-  files.forEach((file, fi) => {
-    const marks = prepared.noEol[fi] ?? { old: new Set<number>(), new: new Set<number>() };
-    const mk = (n: number, content: string, side: 'old' | 'new'): Line => ({
-      line: n,
-      text: content.slice(1),
-      noNewline: marks[side].has(n),
-    });
-    for (const block of file.blocks) {
-      items.push({ t: 'hunk', header: block.header });
-      let run: { t: 'run'; dels: Line[]; ins: Line[] } | undefined;
-      for (const l of block.lines) {
-        if (l.type === 'context') {
-          run = undefined;
-          items.push({ t: 'context', old: mk(l.oldNumber, l.content, 'old'), new: mk(l.newNumber, l.content, 'new') });
-        } else if (l.type === 'delete') {
-          if (run === undefined || run.ins.length > 0) {
-            run = { t: 'run', dels: [], ins: [] };
-            items.push(run);
-          }
-          run.dels.push(mk(l.oldNumber, l.content, 'old'));
-        } else {
-          if (run === undefined) {
-            run = { t: 'run', dels: [], ins: [] };
-            items.push(run);
-          }
-          run.ins.push(mk(l.newNumber, l.content, 'new'));
+  for (const h of hunksOfSource(source)) {
+    items.push({ t: 'hunk', header: hunkHeader(h) });
+    let oldNo = h.oldStart;
+    let newNo = h.newStart;
+    let run: { t: 'run'; dels: Line[]; ins: Line[] } | undefined;
+    for (let i = 0; i < h.lines.length; i++) {
+      const raw = h.lines[i]!;
+      const sign = raw[0];
+      if (sign === '\\') continue;
+      const noNewline = h.lines[i + 1]?.startsWith('\\') === true;
+      const text = raw.slice(1).replace(/\r/g, CR_SYMBOL);
+      if (sign === '-') {
+        if (run === undefined || run.ins.length > 0) {
+          run = { t: 'run', dels: [], ins: [] };
+          items.push(run);
         }
+        run.dels.push({ line: oldNo++, text, noNewline });
+      } else if (sign === '+') {
+        if (run === undefined) {
+          run = { t: 'run', dels: [], ins: [] };
+          items.push(run);
+        }
+        run.ins.push({ line: newNo++, text, noNewline });
+      } else {
+        run = undefined;
+        items.push({ t: 'context', old: { line: oldNo++, text, noNewline }, new: { line: newNo++, text, noNewline } });
       }
     }
-  });
+  }
   return items;
 }
 
@@ -257,9 +209,9 @@ function pairRun(dels: Line[], ins: Line[]): Pairing {
  * Side-by-side rows: a hunk row per hunk, context rows with both sides, change rows pairing
  * the deletes and inserts of each run in order (uneven runs leave the other side blank).
  */
-export function sideBySideRows(unified: string): SideBySideRow[] {
+export function sideBySideRows(source: DiffSource): SideBySideRow[] {
   const rows: SideBySideRow[] = [];
-  for (const item of walk(unified)) {
+  for (const item of walk(source)) {
     if (item.t === 'hunk') rows.push({ type: 'hunk', header: item.header });
     else if (item.t === 'context') {
       rows.push({ type: 'context', left: cell(item.old, 'context', plain(item.old.text)), right: cell(item.new, 'context', plain(item.new.text)) });
@@ -280,7 +232,7 @@ export function sideBySideRows(unified: string): SideBySideRow[] {
 }
 
 /** Unified rows in the diff's own order, with the same word highlights as side-by-side. */
-export function unifiedRows(unified: string): UnifiedRow[] {
+export function unifiedRows(source: DiffSource): UnifiedRow[] {
   const rows: UnifiedRow[] = [];
   const row = (kind: UnifiedRow['kind'], c: SideCell, oldLine?: number, newLine?: number): UnifiedRow => {
     const r: UnifiedRow = { kind, segments: c.segments };
@@ -289,7 +241,7 @@ export function unifiedRows(unified: string): UnifiedRow[] {
     if (c.noNewline) r.noNewline = true;
     return r;
   };
-  for (const item of walk(unified)) {
+  for (const item of walk(source)) {
     if (item.t === 'hunk') rows.push({ kind: 'hunk', header: item.header, segments: [] });
     else if (item.t === 'context') {
       const r = row('context', cell(item.new, 'context', plain(item.new.text)), item.old.line, item.new.line);

@@ -38,6 +38,11 @@ export interface FileChange {
   meta: MetaChange[];
   /** Unified diff text (`--- a/path`, `+++ b/path`, hunks) for text changes; secrets masked unless revealed. */
   unified?: string;
+  /**
+   * The same change as structured hunks (what `unified` was made from): the console's
+   * rows are built from these, no text parsed back. Absent on changes that only carry text.
+   */
+  hunks?: DiffHunk[];
   /** Lines added/removed, for --stat. */
   added: number;
   removed: number;
@@ -52,6 +57,19 @@ export interface FileChange {
   excludeRule?: ExcludeRule;
   /** For unreadable: the error. */
   error?: string;
+}
+
+/**
+ * One hunk (jsdiff's StructuredPatchHunk): 1-based starts, line counts, and lines that
+ * begin with ' ', '-' or '+', each followed by `\ No newline at end of file` when it is
+ * its file's last line and has no newline.
+ */
+export interface DiffHunk {
+  oldStart: number;
+  oldLines: number;
+  newStart: number;
+  newLines: number;
+  lines: string[];
 }
 
 export interface HostDiff {
