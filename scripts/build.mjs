@@ -34,6 +34,7 @@ export const ENTRIES = [
   'src/testfleet/fleetRepo.ts',
   'src/testfleet/seed.ts',
   'src/core/fleet/fleet.ts',
+  'src/core/diff/compare.ts',
 ];
 
 function newest(dir) {

@@ -7,16 +7,23 @@
  *  - key press to frame (median, p95) and bytes written, for a cursor move in a 2,000-host
  *    list and a page-down in a 20,000-line side-by-side diff (synthetic session,
  *    consoleApp.mjs);
- *  - peak RSS with 2,000 hosts and the 20,000-line diff open.
+ *  - peak RSS with 2,000 hosts and the 20,000-line diff open;
+ *  - first frame and background checks with 2,000 hosts that refuse connections (time
+ *    until all are checked, RSS before and after);
+ *  - the core's diff of a 20,000-line file with every 7th line changed.
  *
- *     node test/bench/console.mjs [--reps 5] [--keys 60] [--no-build] [--md FILE]
+ * With --baseline DIR (another checkout, built: e.g. `git worktree add` of main, or a
+ * `git archive` copy with node_modules linked), the same measures are taken there in the
+ * same run and the table shows before / after side by side.
+ *
+ *     node test/bench/console.mjs [--reps 5] [--keys 60] [--no-build] [--baseline DIR] [--md FILE]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ensureBuilt, fmtMb, KONF_MAIN, log, machineLine, median, percentile, PROJECT, table, which } from './common.mjs';
+import { ensureBuilt, fmtMb, log, machineLine, median, percentile, PROJECT, table, which } from './common.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -77,35 +84,66 @@ function timeProcess(argv, reps) {
   return median(t);
 }
 
-const results = {};
-try {
-  // --- startup ---------------------------------------------------------------------------
-  log('bench: console startup');
-  results.nodeStartup = timeProcess([process.execPath, '-e', '0'], REPS);
-  results.konfVersion = timeProcess([process.execPath, KONF_MAIN, '--version'], REPS);
-  const repo = startupRepo(200);
-  const firsts = [];
-  for (let i = 0; i < REPS; i++) {
-    const r = drive({
-      argv: [process.execPath, KONF_MAIN, '--repo', repo, '--state', path.join(tmp, 'state'), 'console'],
-      env: baseEnv,
-      cwd: tmp,
-      cols: COLS,
-      rows: ROWS,
-      steps: [{ wait: 'q quit', timeout: 30, label: 'first' }],
-      quit: 'q',
-    });
-    const s = r.step('first');
-    if (s.seen_ms === null) throw new Error('konf console did not draw its first frame within 30 s');
-    firsts.push(s.seen_ms);
+/** A 20,000-line file with every 7th line changed, diffed by that checkout's core (in process, median of 3). */
+async function coreDiff(project) {
+  const file = path.join(project, 'dist/src/core/diff/compare.js');
+  const { diffHost, WHOLE_FILE_NOTE } = await import(file);
+  const old = Array.from({ length: 20_000 }, (_, i) => `rule_${i} = allow 10.${i % 256}.${(i >> 8) % 256}.0/24`);
+  const neu = old.map((l, i) => (i % 7 === 3 ? `${l} changed` : l));
+  const entry = (text) => ({ path: '/etc/fw.rules', state: 'file', content: Buffer.from(`${text.join('\n')}\n`) });
+  const live = { ...entry(old), mode: 0o100644, owner: 'root', group: 'root' };
+  const times = [];
+  let f;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    f = diffHost('h', [entry(neu)], [live]).files[0];
+    times.push(performance.now() - t0);
   }
-  results.firstFrame = median(firsts);
-  results.firstFrames = firsts;
+  return { ms: median(times), whole: f.note === WHOLE_FILE_NOTE, added: f.added };
+}
 
-  // --- interaction on 2,000 hosts and a 20,000-line diff ---------------------------------
-  log('bench: console key latency (2,000 hosts, 20,000-line diff)');
-  const r = drive({
-    argv: [process.execPath, path.join(PROJECT, 'test/bench/consoleApp.mjs')],
+/** Every measure, for the checkout at `project` (its built dist/ and its own bench scripts). */
+async function measure(project, label) {
+  const main = path.join(project, 'dist/src/cli/main.js');
+  const r = {};
+  log(`bench (${label}): console startup`);
+  r.nodeStartup = timeProcess([process.execPath, '-e', '0'], REPS);
+  r.konfVersion = timeProcess([process.execPath, main, '--version'], REPS);
+  const firstFrame = (hosts, reps) => {
+    const repo = startupRepo(hosts);
+    const walls = [];
+    const cpus = [];
+    let checked;
+    for (let i = 0; i < reps; i++) {
+      const res = drive({
+        argv: [process.execPath, main, '--repo', repo, '--state', path.join(tmp, 'state'), 'console'],
+        env: baseEnv,
+        cwd: tmp,
+        cols: COLS,
+        rows: ROWS,
+        steps: [
+          { wait: 'q quit', timeout: 30, label: 'first' },
+          { rss: 'rss-first' },
+          { wait: `${hosts} failing`, timeout: 120, label: 'checked' },
+          { rss: 'rss-checked' },
+        ],
+        quit: 'q',
+      });
+      const s = res.step('first');
+      if (s.seen_ms === null) throw new Error(`konf console (${label}) did not draw its first frame within 30 s`);
+      walls.push(s.seen_ms);
+      cpus.push(s.cpu_ms);
+      const c = res.step('checked');
+      checked = { ms: c.seen_ms === null ? null : c.seen_ms - s.seen_ms, rssFirst: res.step('rss-first').rss_kb, rssChecked: res.step('rss-checked').rss_kb };
+    }
+    return { wall: median(walls), cpu: median(cpus), walls, checked };
+  };
+  r.first200 = firstFrame(200, REPS);
+  r.first2000 = firstFrame(2000, Math.max(1, Math.min(REPS, 3)));
+
+  log(`bench (${label}): key latency (2,000 hosts, 20,000-line diff)`);
+  const res = drive({
+    argv: [process.execPath, path.join(project, 'test/bench/consoleApp.mjs')],
     env: { ...baseEnv, BENCH_HOSTS: '2000', BENCH_DIFF_LINES: '20000' },
     cwd: tmp,
     cols: COLS,
@@ -123,49 +161,64 @@ try {
       { key: 'd', label: 'open-diff' },
       { key: 'v', label: 'side-by-side' },
       { sleep: 300 },
+      { key: 'v', repeat: 4, label: 'toggle' },
+      { sleep: 300 },
       { key: '\x1b[6~', repeat: Math.min(KEYS, 40), label: 'diff-pagedown' },
       { key: 'j', repeat: Math.min(KEYS, 40), label: 'diff-down' },
       { rss: 'rss' },
     ],
     quit: 'q',
   });
-  if (r.step('checked').seen_ms === null) throw new Error('the synthetic console never showed "200 pending"');
-  for (const label of ['hosts-down', 'hosts-scroll', 'open-diff', 'side-by-side', 'diff-pagedown', 'diff-down']) {
-    const s = r.step(label);
-    const lat = s.latency_ms.filter((x) => x !== null);
-    if (lat.length < s.latency_ms.length / 2) throw new Error(`${label}: the console answered only ${lat.length} of ${s.latency_ms.length} key presses`);
-    results[label] = { median: median(lat), p95: percentile(lat, 95), bytes: median(s.bytes), n: s.latency_ms.length };
+  if (res.step('checked').seen_ms === null) throw new Error('the synthetic console never showed "200 pending"');
+  for (const key of ['hosts-down', 'hosts-scroll', 'open-diff', 'side-by-side', 'toggle', 'diff-pagedown', 'diff-down']) {
+    const step = res.step(key);
+    const lat = step.latency_ms.filter((x) => x !== null);
+    if (lat.length < step.latency_ms.length / 2) throw new Error(`${key}: the console answered only ${lat.length} of ${step.latency_ms.length} key presses`);
+    r[key] = { median: median(lat), p95: percentile(lat, 95), bytes: median(step.bytes), n: step.latency_ms.length };
   }
-  results.firstFrame2000 = r.step('first').seen_ms;
-  results.rssKb = r.step('rss').hwm_kb;
-} finally {
-  rmSync(tmp, { recursive: true, force: true });
+  r.firstFrameSynthetic = res.step('first').seen_ms;
+  r.rssKb = res.step('rss').hwm_kb;
+  r.diff = await coreDiff(project);
+  return r;
 }
 
-const ok = (v, t) => (Number.isFinite(v) ? (v <= t ? 'met' : 'MISSED') : '—');
+const after = await measure(PROJECT, 'this checkout');
+const baselineDir = opt('baseline', '');
+const before = baselineDir ? await measure(path.resolve(baselineDir), 'baseline') : undefined;
+rmSync(tmp, { recursive: true, force: true });
+
+const ok = (v, t) => (Number.isFinite(v) ? (v < t ? 'met' : 'MISSED') : '—');
+const lat = (x) => (x ? `${ms(x.median)} / ${ms(x.p95)}` : '');
+const rows = [
+  ['`node -e 0` (Node startup, exit)', (r) => ms(r.nodeStartup), '', () => ''],
+  ['`konf --version` (exit)', (r) => ms(r.konfVersion), '', () => ''],
+  [`start to first full frame, built entry, 200 hosts: wall (median of ${REPS})`, (r) => ms(r.first200.wall), '300 ms', (r) => ok(r.first200.wall, 300)],
+  ['  … CPU time of the konf process until then', (r) => ms(r.first200.cpu), '', () => ''],
+  ['first full frame, 2,000 hosts: wall / CPU', (r) => `${ms(r.first2000.wall)} / ${ms(r.first2000.cpu)}`, '300 ms', (r) => ok(r.first2000.wall, 300)],
+  ['2,000 hosts refusing connections: first frame → all checked', (r) => ms(r.first2000.checked.ms), '3 s', (r) => ok(r.first2000.checked.ms, 3000)],
+  ['  … RSS at the first frame → when all are checked', (r) => `${fmtMb(r.first2000.checked.rssFirst)} → ${fmtMb(r.first2000.checked.rssChecked)}`, 'flat', () => ''],
+  [`cursor move in 2,000-host list, inside the window: key → frame median / p95 (n=${after['hosts-down'].n})`, (r) => lat(r['hosts-down']), '< 16 / 33 ms', (r) => (r['hosts-down'].median < 16 && r['hosts-down'].p95 < 33 ? 'met' : 'MISSED')],
+  ['  … bytes written (median)', (r) => kb(r['hosts-down'].bytes), '< 1 KB', (r) => ok(r['hosts-down'].bytes, 1024)],
+  [`cursor move that scrolls the list: median / p95 (n=${after['hosts-scroll'].n})`, (r) => lat(r['hosts-scroll']), '< 16 / 33 ms', (r) => (r['hosts-scroll'].median < 16 && r['hosts-scroll'].p95 < 33 ? 'met' : 'MISSED')],
+  ['  … bytes written (median)', (r) => kb(r['hosts-scroll'].bytes), '< 1 KB', (r) => ok(r['hosts-scroll'].bytes, 1024)],
+  ['open the 20,000-line diff (d), first switch to side-by-side (v)', (r) => `${ms(r['open-diff'].median)}, ${ms(r['side-by-side'].median)}`, '', () => ''],
+  ['toggle v again (layouts built once): median', (r) => ms(r.toggle.median), '', () => ''],
+  [`page-down in the 20,000-line side-by-side diff: median / p95 (n=${after['diff-pagedown'].n})`, (r) => lat(r['diff-pagedown']), '< 16 / 33 ms', (r) => (r['diff-pagedown'].median < 16 && r['diff-pagedown'].p95 < 33 ? 'met' : 'MISSED')],
+  ['  … bytes written (median)', (r) => kb(r['diff-pagedown'].bytes), '(a page of new text)', () => ''],
+  [`line down in the diff (a cursor move that scrolls): median / p95 (n=${after['diff-down'].n})`, (r) => lat(r['diff-down']), '< 16 / 33 ms', (r) => (r['diff-down'].median < 16 && r['diff-down'].p95 < 33 ? 'met' : 'MISSED')],
+  ['  … bytes written (median)', (r) => kb(r['diff-down'].bytes), '< 1 KB', (r) => ok(r['diff-down'].bytes, 1024)],
+  ['peak RSS, 2,000 hosts + 20,000-line diff open', (r) => fmtMb(r.rssKb), '< 150 MB', (r) => ok(r.rssKb, 150 * 1024)],
+  ['diff of a 20,000-line file, every 7th line changed (core, in process)', (r) => `${ms(r.diff.ms)}${r.diff.whole ? ' (whole file replaced)' : `, +${r.diff.added}`}`, '< 1 s, line by line', (r) => (r.diff.ms < 1000 && !r.diff.whole ? 'met' : 'MISSED')],
+];
 const lines = [];
 lines.push('### Console benchmark');
 lines.push('');
-lines.push(`Machine: ${machineLine()}. Terminal: a pty at ${COLS}x${ROWS} (pty_driver.py); a frame is the burst of output after a key, ended by 40 ms of quiet (latency = key written → last byte of the burst).`);
+lines.push(`Machine: ${machineLine()}. Terminal: a pty at ${COLS}x${ROWS} (pty_driver.py); a frame is the burst of output after a key, ended by 40 ms of quiet (latency = key written → last byte of the burst).${before ? ` Before = ${baselineDir}, after = this checkout, measured one after the other in the same run.` : ''}`);
 lines.push('');
 lines.push(
   table(
-    ['measure', 'value', 'target', 'status'],
-    [
-      ['`node -e 0` (Node startup, exit)', ms(results.nodeStartup), '', ''],
-      ['`konf --version` (exit)', ms(results.konfVersion), '', ''],
-      [`start to first full frame, built entry, 200 hosts (median of ${REPS}: ${results.firstFrames.map((x) => Math.round(x)).join('/')})`, ms(results.firstFrame), '300 ms', ok(results.firstFrame, 300)],
-      ['first frame, synthetic session, 2,000 hosts', ms(results.firstFrame2000), '', ''],
-      [`cursor move in 2,000-host list, inside the window: key → frame median / p95 (n=${results['hosts-down'].n})`, `${ms(results['hosts-down'].median)} / ${ms(results['hosts-down'].p95)}`, '< 16 ms median', ok(results['hosts-down'].median, 16)],
-      ['cursor move inside the window: bytes written (median)', kb(results['hosts-down'].bytes), '< 1 KB', ok(results['hosts-down'].bytes, 1024)],
-      [`cursor move that scrolls the list: median / p95 (n=${results['hosts-scroll'].n})`, `${ms(results['hosts-scroll'].median)} / ${ms(results['hosts-scroll'].p95)}`, '< 16 ms median', ok(results['hosts-scroll'].median, 16)],
-      ['cursor move that scrolls the list: bytes written (median)', kb(results['hosts-scroll'].bytes), '< 1 KB', ok(results['hosts-scroll'].bytes, 1024)],
-      ['open the 20,000-line diff (d), switch to side-by-side (v)', `${ms(results['open-diff'].median)}, ${ms(results['side-by-side'].median)}`, '', ''],
-      [`page-down in 20,000-line side-by-side diff: median / p95 (n=${results['diff-pagedown'].n})`, `${ms(results['diff-pagedown'].median)} / ${ms(results['diff-pagedown'].p95)}`, '< 16 ms median', ok(results['diff-pagedown'].median, 16)],
-      ['page-down in the diff: bytes written', kb(results['diff-pagedown'].bytes), '(full repaint ~10 KB)', ''],
-      [`line down in the diff: median / p95 (n=${results['diff-down'].n}), bytes`, `${ms(results['diff-down'].median)} / ${ms(results['diff-down'].p95)}, ${kb(results['diff-down'].bytes)}`, '< 16 ms median', ok(results['diff-down'].median, 16)],
-      ['peak RSS, 2,000 hosts + 20,000-line diff open', fmtMb(results.rssKb), '< 150 MB', ok(results.rssKb, 150 * 1024)],
-    ],
+    before ? ['measure', 'before', 'after', 'target', 'status'] : ['measure', 'value', 'target', 'status'],
+    rows.map(([name, value, target, status]) => (before ? [name, value(before), value(after), target, status(after)] : [name, value(after), target, status(after)])),
   ),
 );
 const text = lines.join('\n');

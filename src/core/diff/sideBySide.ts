@@ -11,6 +11,7 @@
  * word highlights at all).
  */
 import { diffWordsWithSpace } from 'diff';
+import { lazySegments } from './lazy.js';
 import type { DiffHunk, Segment, SideBySideRow, SideCell, UnifiedRow } from './types.js';
 
 /** How a carriage return is shown. */
@@ -181,6 +182,12 @@ function cell(l: Line, kind: SideCell['kind'], segments: Segment[]): SideCell {
   return c;
 }
 
+function lazyCell(l: Line, kind: SideCell['kind'], segments: () => Segment[]): SideCell {
+  const c = { line: l.line, kind } as SideCell;
+  if (l.noNewline) c.noNewline = true;
+  return lazySegments(c, segments);
+}
+
 /** Pairs the i-th delete with the i-th insert of a run; the rest stay unpaired. */
 function pairRun(dels: Line[], ins: Line[]): Pairing {
   const d: SideCell[] = [];
@@ -194,9 +201,11 @@ function pairRun(dels: Line[], ins: Line[]): Pairing {
       d.push(cell(del, 'delete', plain(del.text)));
       i.push(cell(add, 'insert', plain(add.text)));
     } else if (add) {
-      const w = wordSegments(del.text, add.text);
-      d.push(cell(del, 'delete', w.old));
-      i.push(cell(add, 'insert', w.new));
+      // The word diff runs when one of the two cells is first read (a row on screen).
+      let w: { old: Segment[]; new: Segment[] } | undefined;
+      const words = () => (w ??= wordSegments(del.text, add.text));
+      d.push(lazyCell(del, 'delete', () => words().old));
+      i.push(lazyCell(add, 'insert', () => words().new));
     } else {
       d.push(cell(del, 'delete', plain(del.text)));
     }
@@ -235,7 +244,7 @@ export function sideBySideRows(source: DiffSource): SideBySideRow[] {
 export function unifiedRows(source: DiffSource): UnifiedRow[] {
   const rows: UnifiedRow[] = [];
   const row = (kind: UnifiedRow['kind'], c: SideCell, oldLine?: number, newLine?: number): UnifiedRow => {
-    const r: UnifiedRow = { kind, segments: c.segments };
+    const r = lazySegments({ kind } as UnifiedRow, () => c.segments);
     if (oldLine !== undefined) r.oldLine = oldLine;
     if (newLine !== undefined) r.newLine = newLine;
     if (c.noNewline) r.noNewline = true;
