@@ -9,7 +9,6 @@
  * is loaded on first use (`loadDiffEngine`), and until then a text diff shows a one-line
  * placeholder (not cached).
  */
-import { lazySegments } from '../core/diff/lazy.js';
 import type * as SideBySide from '../core/diff/sideBySide.js';
 import type { FileChange, Segment, SideCell } from '../core/diff/types.js';
 import type { DiffLayout } from './state/types.js';
@@ -50,12 +49,10 @@ function safeSegments(segments: Segment[]): Segment[] {
   return segments.some((s) => s.text !== displayText(s.text)) ? segments.map((s) => ({ text: displayText(s.text), changed: s.changed })) : segments;
 }
 
-/** The cell with display-safe segments, made when the row is first shown. */
 function safeCell(cell: SideCell | undefined): SideCell | undefined {
   if (!cell) return undefined;
-  const out = { line: cell.line, kind: cell.kind } as SideCell;
-  if (cell.noNewline) out.noNewline = true;
-  return lazySegments(out, () => safeSegments(cell.segments));
+  const segments = safeSegments(cell.segments);
+  return segments === cell.segments ? cell : { ...cell, segments };
 }
 
 export function formatMode(mode: number | undefined): string {
@@ -160,9 +157,7 @@ export function fileDoc(change: FileChange, layout: DiffLayout): DiffDoc {
         ? unifiedRows(change).map((row): DiffRow =>
             row.kind === 'hunk'
               ? { type: 'hunk', header: displayText(row.header ?? '') }
-              : lazySegments({ type: 'unified', kind: row.kind, oldLine: row.oldLine, newLine: row.newLine, noNewline: row.noNewline } as Extract<DiffRow, { type: 'unified' }>, () =>
-                  safeSegments(row.segments),
-                ),
+              : { type: 'unified', kind: row.kind, oldLine: row.oldLine, newLine: row.newLine, segments: safeSegments(row.segments), noNewline: row.noNewline },
           )
         : sideBySideRows(change).map((row): DiffRow =>
             row.type === 'hunk' ? { type: 'hunk', header: displayText(row.header ?? '') } : { type: 'split', left: safeCell(row.left), right: safeCell(row.right) },

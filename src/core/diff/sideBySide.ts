@@ -11,7 +11,6 @@
  * word highlights at all).
  */
 import { diffWordsWithSpace } from 'diff';
-import { lazySegments } from './lazy.js';
 import type { DiffHunk, Segment, SideBySideRow, SideCell, UnifiedRow } from './types.js';
 
 /** How a carriage return is shown. */
@@ -182,12 +181,6 @@ function cell(l: Line, kind: SideCell['kind'], segments: Segment[]): SideCell {
   return c;
 }
 
-function lazyCell(l: Line, kind: SideCell['kind'], segments: () => Segment[]): SideCell {
-  const c = { line: l.line, kind } as SideCell;
-  if (l.noNewline) c.noNewline = true;
-  return lazySegments(c, segments);
-}
-
 /** Pairs the i-th delete with the i-th insert of a run; the rest stay unpaired. */
 function pairRun(dels: Line[], ins: Line[]): Pairing {
   const d: SideCell[] = [];
@@ -201,11 +194,9 @@ function pairRun(dels: Line[], ins: Line[]): Pairing {
       d.push(cell(del, 'delete', plain(del.text)));
       i.push(cell(add, 'insert', plain(add.text)));
     } else if (add) {
-      // The word diff runs when one of the two cells is first read (a row on screen).
-      let w: { old: Segment[]; new: Segment[] } | undefined;
-      const words = () => (w ??= wordSegments(del.text, add.text));
-      d.push(lazyCell(del, 'delete', () => words().old));
-      i.push(lazyCell(add, 'insert', () => words().new));
+      const w = wordSegments(del.text, add.text);
+      d.push(cell(del, 'delete', w.old));
+      i.push(cell(add, 'insert', w.new));
     } else {
       d.push(cell(del, 'delete', plain(del.text)));
     }
@@ -244,7 +235,7 @@ export function sideBySideRows(source: DiffSource): SideBySideRow[] {
 export function unifiedRows(source: DiffSource): UnifiedRow[] {
   const rows: UnifiedRow[] = [];
   const row = (kind: UnifiedRow['kind'], c: SideCell, oldLine?: number, newLine?: number): UnifiedRow => {
-    const r = lazySegments({ kind } as UnifiedRow, () => c.segments);
+    const r: UnifiedRow = { kind, segments: c.segments };
     if (oldLine !== undefined) r.oldLine = oldLine;
     if (newLine !== undefined) r.newLine = newLine;
     if (c.noNewline) r.noNewline = true;

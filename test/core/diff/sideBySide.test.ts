@@ -180,14 +180,3 @@ describe('big diffs', () => {
     expect(rows[1]?.right?.segments).toEqual([{ text: neu[0], changed: false }]);
   });
 });
-
-describe('word highlights are made for the rows that are read', () => {
-  test('a changed pair’s segments are computed on first read, then kept; equal to the eager result', () => {
-    const rows = sideBySideRows(unifiedOf('a\nkey = old value\nz\n', 'a\nkey = new value\nz\n'));
-    const change = rows.find((r) => r.type === 'change')!;
-    expect(typeof Object.getOwnPropertyDescriptor(change.left!, 'segments')?.get).toBe('function');
-    expect(change.left!.segments).toEqual(wordSegments('key = old value', 'key = new value').old);
-    expect(change.right!.segments).toEqual(wordSegments('key = old value', 'key = new value').new);
-    expect(Object.getOwnPropertyDescriptor(change.left!, 'segments')?.value).toBe(change.left!.segments);
-  });
-});
