@@ -103,15 +103,19 @@ def main():
                                      "quiet_ms": None if seen is None else ((last or seen) - t_start) * 1000, "bytes_total": len(raw)})
         elif "key" in step:
             key = step["key"].encode()
-            lat, sizes = [], []
+            lat, sizes, cpus = [], [], []
             for _ in range(step.get("repeat", 1)):
                 until_quiet(step.get("settle_ms", 30), 0.5, time.perf_counter())  # drain anything pending
+                c0 = cpu_ms()
                 t0 = time.perf_counter()
                 os.write(fd, key)
                 n, last = until_quiet(step.get("quiet_ms", 40), step.get("limit_s", 3), t0)
+                c1 = cpu_ms()
                 lat.append(None if last is None else (last - t0) * 1000)
                 sizes.append(n)
-            results["steps"].append({"label": step.get("label", "key"), "latency_ms": lat, "bytes": sizes})
+                # CPU the console used for this key (user + system; clock-tick resolution)
+                cpus.append(None if c0 is None or c1 is None else c1 - c0)
+            results["steps"].append({"label": step.get("label", "key"), "latency_ms": lat, "bytes": sizes, "cpu_ms": cpus})
         elif "exit" in step:
             start = time.perf_counter()
             while time.perf_counter() - start < step.get("timeout", 20) and not exited["done"]:
