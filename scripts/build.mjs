@@ -92,6 +92,21 @@ export const inkFastPaths = {
   },
 };
 
+/** Per output file, the packages (or konf folders) most of it comes from: benchmarks' profiles name them. */
+function chunkContents(meta) {
+  const out = {};
+  for (const [file, output] of Object.entries(meta.outputs)) {
+    const sizes = new Map();
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+      const name = nm ? nm[1] : input.startsWith('src/') ? `konf ${input.split('/').slice(1, 3).join('/').replace(/\.tsx?$/, '')}` : input;
+      sizes.set(name, (sizes.get(name) ?? 0) + bytesInOutput);
+    }
+    out[path.basename(file)] = [...sizes].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name]) => name);
+  }
+  return out;
+}
+
 function removeOthers(dir, keep) {
   if (!existsSync(dir)) return;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -149,6 +164,7 @@ export async function build({ metafile } = {}) {
   removeOthers(path.join(DIST, 'chunks'), keep);
   removeOthers(path.join(DIST, 'src'), keep);
   if (metafile) writeFileSync(metafile, JSON.stringify(result.metafile));
+  writeFileSync(path.join(DIST, '.konf-chunks.json'), JSON.stringify(chunkContents(result.metafile), null, 1));
   writeFileSync(STAMP, `${new Date().toISOString()}\n`);
   return result;
 }

@@ -43,6 +43,18 @@ export function traceSummary(file) {
   return { text: table(['phase (wall clock)', 'time', 'detail'], rows), exit: r(t.exit) };
 }
 
+let chunkMap;
+function chunkNames() {
+  if (!chunkMap) {
+    try {
+      chunkMap = JSON.parse(readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), '../../dist/.konf-chunks.json'), 'utf8'));
+    } catch {
+      chunkMap = {};
+    }
+  }
+  return chunkMap;
+}
+
 function category(url, fn) {
   if (!url) {
     if (fn === '(garbage collector)') return 'GC';
@@ -53,6 +65,9 @@ function category(url, fn) {
   }
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm) return `package ${nm[1]}`;
+  // The bundle: a chunk is named after what most of it is (dist/.konf-chunks.json, written by the build).
+  const chunk = /dist\/(?:chunks|src\/[^/]+)\/([^/]+\.js)$/.exec(url);
+  if (chunk && chunkNames()[chunk[1]]) return `bundle: ${chunkNames()[chunk[1]].join(', ')}`;
   const src = /dist\/src\/([^/]+)(?:\/([^/]+))?/.exec(url);
   if (src) return `konf ${src[1]}${src[2] && !src[2].endsWith('.js') ? `/${src[2]}` : ''}`;
   const internal = /^node:(?:internal\/)?([a-z_]+)/.exec(url);
