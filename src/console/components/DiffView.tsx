@@ -2,6 +2,7 @@
  * A file list plus one file's diff, unified or side-by-side. Windowed: only the rows on
  * screen are rendered, each a memoized line, so a 20,000-line diff scrolls by slicing.
  */
+import chalk from 'chalk';
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import type { SideCell } from '../../core/diff/types.js';
@@ -38,25 +39,35 @@ export function clipSegments(segments: readonly Segment[], left: number, width: 
 /** Marks a line cut at the right edge of its column. */
 export const CUT_MARK = '\u203a';
 
-function Segments(props: { segments: readonly Segment[]; left: number; width: number; tone: 'red' | 'green' | undefined }) {
-  const tone = useTone();
+type Color = 'red' | 'green' | 'cyan' | 'yellow' | undefined;
+
+/** Chalk styling as Ink's <Text> applies it (dim, color, bold, inverse), for one row's text. */
+function paint(text: string, style: { color?: Color; dim?: boolean; bold?: boolean; inverse?: boolean }): string {
+  if (text === '') return '';
+  let out = text;
+  if (style.dim) out = chalk.dim(out);
+  if (style.color) out = chalk[style.color](out);
+  if (style.bold) out = chalk.bold(out);
+  if (style.inverse) out = chalk.inverse(out);
+  return out;
+}
+
+/** A line's visible part as text: changed words inverse and bold, padded to `width`, › when cut. */
+function segmentsText(segments: readonly Segment[], left: number, width: number, color: Color): string {
   let total = 0;
-  for (const segment of props.segments) total += segment.text.length;
-  const cut = props.width > 0 && total - props.left > props.width;
-  const room = cut ? props.width - 1 : props.width;
-  const parts = clipSegments(props.segments, props.left, room);
-  const used = parts.reduce((n, s) => n + s.text.length, 0);
-  return (
-    <>
-      {parts.map((part, i) => (
-        <Text key={i} color={tone(props.tone)} inverse={part.changed} bold={part.changed}>
-          {part.text}
-        </Text>
-      ))}
-      {used < room ? ' '.repeat(room - used) : ''}
-      {cut ? <Text dimColor>{CUT_MARK}</Text> : ''}
-    </>
-  );
+  for (const segment of segments) total += segment.text.length;
+  const cut = width > 0 && total - left > width;
+  const room = cut ? width - 1 : width;
+  const parts = clipSegments(segments, left, room);
+  let used = 0;
+  let out = '';
+  for (const part of parts) {
+    out += paint(part.text, { color, inverse: part.changed, bold: part.changed });
+    used += part.text.length;
+  }
+  if (used < room) out += ' '.repeat(room - used);
+  if (cut) out += paint(CUT_MARK, { dim: true });
+  return out;
 }
 
 interface LineProps {
@@ -68,68 +79,40 @@ interface LineProps {
 
 const num = (n: number | undefined, width: number) => (n === undefined ? ' '.repeat(width) : String(n).padStart(width));
 
-const DiffLine = memo(function DiffLine({ row, numberWidth, width, left }: LineProps) {
-  const tone = useTone();
-  if (row.type === 'hunk') {
-    return (
-      <Text wrap="truncate" color={tone('cyan')} dimColor={!tone('cyan')}>
-        {fit(row.header, width)}
-      </Text>
-    );
-  }
-  if (row.type === 'note') {
-    const color = row.tone === 'add' ? 'green' : row.tone === 'remove' ? 'red' : row.tone === 'warn' ? 'yellow' : undefined;
-    return (
-      <Text wrap="truncate" color={tone(color)}>
-        {fit(row.text, width)}
-      </Text>
-    );
-  }
-  if (row.type === 'unified') {
-    const sign = row.kind === 'delete' ? '-' : row.kind === 'insert' ? '+' : ' ';
-    const color = row.kind === 'delete' ? 'red' : row.kind === 'insert' ? 'green' : undefined;
-    const textWidth = Math.max(1, width - 2 * numberWidth - 4);
-    return (
-      <Text wrap="truncate">
-        <Text dimColor>
-          {num(row.oldLine, numberWidth)} {num(row.newLine, numberWidth)}
-        </Text>{' '}
-        <Text color={tone(color)} bold={color !== undefined}>
-          {sign}
-        </Text>{' '}
-        <Segments segments={row.segments} left={left} width={textWidth} tone={color} />
-      </Text>
-    );
-  }
-  const leftWidth = Math.floor((width - 1) / 2);
-  const rightWidth = width - 1 - leftWidth;
-  return (
-    <Text wrap="truncate">
-      <Cell cell={row.left} width={leftWidth} numberWidth={numberWidth} left={left} />
-      <Text dimColor>{'\u2502'}</Text>
-      <Cell cell={row.right} width={rightWidth} numberWidth={numberWidth} left={left} />
-    </Text>
-  );
-});
-
-function Cell(props: { cell: SideCell | undefined; width: number; numberWidth: number; left: number }) {
-  const tone = useTone();
-  const { cell, width, numberWidth } = props;
-  if (!cell) return <>{' '.repeat(Math.max(0, width))}</>;
+function cellText(cell: SideCell | undefined, width: number, numberWidth: number, left: number, tone: (t: Color) => Color): string {
+  if (!cell) return ' '.repeat(Math.max(0, width));
   const sign = cell.kind === 'delete' ? '-' : cell.kind === 'insert' ? '+' : ' ';
-  const color = cell.kind === 'delete' ? 'red' : cell.kind === 'insert' ? 'green' : undefined;
+  const color: Color = cell.kind === 'delete' ? 'red' : cell.kind === 'insert' ? 'green' : undefined;
   const textWidth = Math.max(0, width - numberWidth - 2);
-  return (
-    <>
-      <Text dimColor>{num(cell.line, numberWidth)}</Text>
-      <Text color={tone(color)} bold={color !== undefined}>
-        {sign}
-      </Text>
-      {' '}
-      <Segments segments={cell.segments} left={props.left} width={textWidth} tone={color} />
-    </>
-  );
+  return `${paint(num(cell.line, numberWidth), { dim: true })}${paint(sign, { color: tone(color), bold: color !== undefined })} ${segmentsText(cell.segments, left, textWidth, tone(color))}`;
 }
+
+/**
+ * One row of the diff as one text node: the row's whole text is built here (once per row
+ * shown: rows are memoized), so a page of a 20,000-line diff is a page of strings, not a
+ * tree of styled pieces per line.
+ */
+const DiffLine = memo(function DiffLine({ row, numberWidth, width, left }: LineProps) {
+  const tone = useTone() as (t: Color) => Color;
+  let text: string;
+  if (row.type === 'hunk') {
+    const color = tone('cyan');
+    text = paint(fit(row.header, width), { color, dim: !color });
+  } else if (row.type === 'note') {
+    const color: Color = row.tone === 'add' ? 'green' : row.tone === 'remove' ? 'red' : row.tone === 'warn' ? 'yellow' : undefined;
+    text = paint(fit(row.text, width), { color: tone(color) });
+  } else if (row.type === 'unified') {
+    const sign = row.kind === 'delete' ? '-' : row.kind === 'insert' ? '+' : ' ';
+    const color: Color = row.kind === 'delete' ? 'red' : row.kind === 'insert' ? 'green' : undefined;
+    const textWidth = Math.max(1, width - 2 * numberWidth - 4);
+    text = `${paint(`${num(row.oldLine, numberWidth)} ${num(row.newLine, numberWidth)}`, { dim: true })} ${paint(sign, { color: tone(color), bold: color !== undefined })} ${segmentsText(row.segments, left, textWidth, tone(color))}`;
+  } else {
+    const leftWidth = Math.floor((width - 1) / 2);
+    const rightWidth = width - 1 - leftWidth;
+    text = `${cellText(row.left, leftWidth, numberWidth, left, tone)}${paint('\u2502', { dim: true })}${cellText(row.right, rightWidth, numberWidth, left, tone)}`;
+  }
+  return <Text wrap="truncate">{text}</Text>;
+});
 
 const FileLine = memo(function FileLine(props: { entry: DiffEntry; showHost: boolean; current: boolean; focused: boolean; width: number }) {
   const tone = useTone();
