@@ -29,6 +29,11 @@ export interface TestFleetOptions {
   lean?: boolean;
   /** Extra lines appended to every sshd_config. */
   extraSshdConfig?: string[];
+  /**
+   * Environment variables sshd sets for every session (its one `SetEnv` line), e.g. a PATH
+   * that puts a test's wrapper commands first.
+   */
+  env?: Record<string, string>;
   /** Host names that get an ssh_config entry but no running sshd (an unreachable host). */
   unreachable?: string[];
   /** Called as each host comes up (for progress display). */
@@ -67,6 +72,13 @@ export interface TestFleet {
   ssh(host: string, command: string, options?: { input?: Buffer | string; timeoutMs?: number }): Promise<{ code: number; stdout: Buffer; stderr: string }>;
   /** Stops one host's sshd (and its session children) by pid. */
   stopHost(name: string): Promise<void>;
+  /**
+   * Cuts every open connection to the host like a network failure seen from the host:
+   * SIGKILLs its sshd session processes (by pid) but not the commands they started, which
+   * go on running with their output pipes closed. The listener stays up. Returns the
+   * number of session processes killed.
+   */
+  cutConnections(name: string): number;
   /** Starts a stopped host again on the same port and key. */
   startHost(name: string): Promise<void>;
   /** Stops every sshd; removes the folder unless keep is set. Safe to call twice. */
@@ -112,6 +124,28 @@ function childPids(pid: number): number[] {
       // the process ended while we looked
     }
   }
+  return out;
+}
+
+function commOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** The sshd processes below a listener (its sessions), not the commands they run. */
+function sessionPids(listener: number): number[] {
+  const out: number[] = [];
+  const walk = (pid: number) => {
+    for (const c of childPids(pid)) {
+      if (!commOf(c).startsWith('sshd')) continue;
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(listener);
   return out;
 }
 
@@ -180,8 +214,10 @@ function sshdConfigText(o: {
   lean: boolean;
   bashEnv: string | undefined;
   extra: string[];
+  env: Record<string, string>;
 }): string {
-  const setEnv = [o.lean ? 'SHLVL=1' : '', o.bashEnv ? `BASH_ENV=${o.bashEnv}` : ''].filter(Boolean).join(' ');
+  // sshd honours only its first SetEnv line: every variable goes on this one.
+  const setEnv = [o.lean ? 'SHLVL=1' : '', o.bashEnv ? `BASH_ENV=${o.bashEnv}` : '', ...Object.entries(o.env).map(([k, v]) => `${k}=${v}`)].filter(Boolean).join(' ');
   return [
     `Port ${o.port}`,
     'ListenAddress 127.0.0.1',
@@ -242,7 +278,7 @@ export async function startTestFleet(options: TestFleetOptions): Promise<TestFle
       if (attempt > 0) h.port = await freePort();
       await writeFile(
         h.sshdConfig,
-        sshdConfigText({ port: h.port, hostKeyFile: h.hostKeyFile, pidFile: path.join(path.dirname(h.sshdConfig), 'sshd.pid'), authorizedKeys, user, lean, bashEnv, extra: options.extraSshdConfig ?? [] }),
+        sshdConfigText({ port: h.port, hostKeyFile: h.hostKeyFile, pidFile: path.join(path.dirname(h.sshdConfig), 'sshd.pid'), authorizedKeys, user, lean, bashEnv, extra: options.extraSshdConfig ?? [], env: options.env ?? {} }),
       );
       const child = spawn(sshd, ['-D', '-f', h.sshdConfig, '-E', path.join(path.dirname(h.sshdConfig), 'sshd.log')], { stdio: 'ignore' });
       if (child.pid === undefined) throw new Error(`could not start sshd for ${h.name}`);
@@ -366,6 +402,19 @@ export async function startTestFleet(options: TestFleetOptions): Promise<TestFle
       });
     },
     stopHost,
+    cutConnections(name) {
+      const listener = fleet.host(name).pid;
+      if (listener === undefined) return 0;
+      const sessions = sessionPids(listener);
+      for (const pid of sessions) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      return sessions.length;
+    },
     async startHost(name) {
       if (stopped) throw new Error('fleet is stopped');
       const h = fleet.host(name);

@@ -17,11 +17,13 @@ import {
   killScript,
   readLockScript,
   readScript,
+  recoverScript,
   releaseLockScript,
   runScript,
   writeScript,
   type PreparedOp,
 } from './scripts.js';
+import { parseJournal, type HostJournal, type JournalHeader } from './journal.js';
 import { parseTar, type TarItem } from './tar.js';
 import type { ExecChannel, ExecResult, LiveEntry, LiveMeta, LockInfo, LockRequest, RunOptions, RunResult, WriteOp, WriteResult, WrittenFile } from './types.js';
 
@@ -42,6 +44,11 @@ export interface CallOptions {
 export interface WriteOptions extends CallOptions {
   /** When set, the batch only runs if the host lock is held by this operation id. */
   opId?: string;
+  /**
+   * Write a host-side journal (needs opId): old versions are kept beside their targets
+   * until the journal is closed (releaseLock closeJournal) or recovered (recoverJournal).
+   */
+  journal?: Omit<JournalHeader, 'op'>;
   /** Called as each op takes effect (renamed into place / removed). */
   onFile?: (file: WrittenFile) => void;
 }
@@ -64,9 +71,50 @@ export class WriteError extends HostError {
   }
 }
 
+/**
+ * A batch whose journal was written (some renames may have happened) and that did not
+ * complete: `hostRestored` says whether the host put every file back by itself.
+ */
+export class JournaledWriteError extends WriteError {
+  constructor(
+    host: string,
+    message: string,
+    path: string | undefined,
+    applied: string[],
+    readonly hostRestored: boolean,
+  ) {
+    super(host, 'remote-failed', message, path, applied);
+  }
+}
+
+/** The host lock is held by someone else; `holder` says who. */
+export class LockedError extends HostError {
+  constructor(
+    host: string,
+    message: string,
+    readonly holder: LockInfo,
+  ) {
+    super(host, 'locked', message);
+  }
+}
+
 /** `alice@jump1 (pid 4242, deploy) since 2026-01-02T03:04:05.000Z` */
 export function describeLock(info: LockInfo): string {
   return `${info.operator}@${info.jumpHost} (pid ${info.pid}, ${info.operation}) since ${info.since}`;
+}
+
+/** What recoverJournal found and did. */
+export interface JournalRecovery {
+  /** The journal that was on the host (undefined: there was none). */
+  journal?: HostJournal;
+  /** Logical paths put back (backup renamed over the target, or a created file removed). */
+  restored: string[];
+  /** Logical paths that could not be put back, with the step that failed. */
+  failed: { path: string; step: string }[];
+  /** Every entry is back (the journal is marked restored). */
+  complete: boolean;
+  /** The journal's writer was still running on the host and was waited for or stopped. */
+  writer?: 'waited' | 'stopped';
 }
 
 /** Lock file content → LockInfo; unknown fields become '?' so a damaged lock still shows. */
@@ -79,7 +127,9 @@ export function parseLock(text: string): LockInfo {
     // a damaged lock file: shown with placeholders
   }
   const s = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : '?');
-  return { operator: s('operator'), jumpHost: s('jumpHost'), pid: typeof v.pid === 'number' ? v.pid : 0, operation: s('operation'), opId: s('opId'), since: s('since') };
+  const info: LockInfo = { operator: s('operator'), jumpHost: s('jumpHost'), pid: typeof v.pid === 'number' ? v.pid : 0, operation: s('operation'), opId: s('opId'), since: s('since') };
+  if (typeof v.pidStart === 'string') info.pidStart = v.pidStart;
+  return info;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -93,6 +143,8 @@ const STEP_TEXT: Record<string, string> = {
   symlink: 'creating the symlink',
   rename: 'renaming it into place',
   remove: 'removing it',
+  backup: 'keeping the old version',
+  journal: 'writing the journal',
 };
 
 interface ScriptRun {
@@ -243,11 +295,13 @@ export class RemoteHost {
       }
     });
     const lock = opts.opId === undefined ? undefined : { path: onHost(this.root, LOCK_PATH), needle: `"opId":${JSON.stringify(opts.opId)}` };
+    if (opts.journal && opts.opId === undefined) throw new Error('a journaled write needs the operation id of the lock holder');
+    const journal = opts.journal && opts.opId !== undefined ? { lockDir: onHost(this.root, LOCK_DIR), header: { ...opts.journal, op: opts.opId } } : undefined;
     const marker = newMarker();
     const applied: number[] = [];
     const out = await this.runScript({
       marker,
-      script: writeScript({ marker, run, root: this.root, ops: prepared, ...(lock ? { lock } : {}) }),
+      script: writeScript({ marker, run, root: this.root, ops: prepared, ...(lock ? { lock } : {}), ...(journal ? { journal } : {}) }),
       payload,
       stdout: 'lines',
       onStatus: (s) => {
@@ -266,6 +320,12 @@ export class RemoteHost {
     });
     this.checkRoot(out);
     const appliedPaths = applied.map((i) => targets[i]?.logical as string);
+    const journaled = out.status.includes('journal');
+    if (journal && out.status.includes('journal') && !out.status.includes('commit')) {
+      throw new HostError(this.host, 'remote-failed', `an unfinished operation's journal is on the host (${LOCK_DIR}/journal): it must be recovered first; nothing was written`);
+    }
+    const hostRestored = out.status.includes('restored');
+    const restoredNote = hostRestored ? '; the host put every file back from its journal' : out.status.includes('unrestored') ? '; the host could not put every file back: its journal is kept' : '';
     for (const s of out.status) {
       if (s.startsWith('notours')) {
         const held = s.slice('notours'.length).trim();
@@ -286,11 +346,22 @@ export class RemoteHost {
         const step = STEP_TEXT[fail[2] as string] ?? (fail[2] as string);
         const committed = out.status.includes('commit');
         const what = committed ? (appliedPaths.length ? `; ${appliedPaths.length} of ${ops.length} changes were already applied` : '; nothing was changed') : '; nothing was changed';
-        throw new WriteError(this.host, 'remote-failed', `cannot write ${t?.logical} (${step})${out.errLines.length ? `: ${tail(out.errLines)}` : ''}${what}`, t?.logical, appliedPaths);
+        const message = `cannot write ${t?.logical} (${step})${out.errLines.length ? `: ${tail(out.errLines)}` : ''}${journaled ? restoredNote || what : what}`;
+        if (journaled) throw new JournaledWriteError(this.host, message, t?.logical, appliedPaths, hostRestored);
+        throw new WriteError(this.host, 'remote-failed', message, t?.logical, appliedPaths);
       }
     }
     if (!out.status.includes('done')) {
       const how = out.code === null ? 'the connection closed' : `exit ${out.code}`;
+      if (journaled) {
+        throw new JournaledWriteError(
+          this.host,
+          `the write did not complete (${how})${out.errLines.length ? `: ${tail(out.errLines)}` : ''}; ${appliedPaths.length} of ${ops.length} changes were applied${restoredNote}`,
+          undefined,
+          appliedPaths,
+          hostRestored,
+        );
+      }
       throw new WriteError(
         this.host,
         'remote-failed',
@@ -394,29 +465,59 @@ export class RemoteHost {
 
   /**
    * Takes the host lock (`<konf_root>/var/lib/konf/lock`, atomic create). Held by
-   * someone else → HostError 'locked' "locked by alice@jump (pid N, deploy) since …".
-   * breakLock removes an existing lock first and reports whose it was.
+   * someone else → LockedError "locked by alice@jump (pid N, deploy) since …" (its
+   * `holder` says who). breakLock removes an existing lock first and reports whose it
+   * was; breakIf (an op id) removes it only while it still holds that operation's lock.
+   * A journal of an unfinished operation found on the host is returned (see recoverJournal).
    */
-  async acquireLock(req: LockRequest, opts: CallOptions & { breakLock?: boolean } = {}): Promise<{ lock: LockInfo; broken?: LockInfo }> {
+  async acquireLock(
+    req: LockRequest,
+    opts: CallOptions & { breakLock?: boolean; breakIf?: string } = {},
+  ): Promise<{ lock: LockInfo; broken?: LockInfo; journal?: HostJournal }> {
     const lock: LockInfo = { operator: req.operator, jumpHost: req.jumpHost, pid: req.pid, operation: req.operation, opId: req.opId, since: new Date().toISOString() };
+    if (req.pidStart !== undefined) lock.pidStart = req.pidStart;
     const marker = newMarker();
     const run = `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
-    const script = acquireLockScript({ marker, run, root: this.root, lockDir: onHost(this.root, LOCK_DIR), json: JSON.stringify(lock), breakLock: opts.breakLock ?? false });
+    const script = acquireLockScript({
+      marker,
+      run,
+      root: this.root,
+      lockDir: onHost(this.root, LOCK_DIR),
+      json: JSON.stringify(lock),
+      breakLock: opts.breakLock ?? false,
+      ...(opts.breakIf !== undefined ? { breakIf: `"opId":${JSON.stringify(opts.breakIf)}` } : {}),
+    });
     const out = await this.runScript({ marker, script, stdout: 'lines', signal: opts.signal, timeoutMs: opts.timeoutMs, what: 'taking the lock' });
     this.checkLockScript(out);
     let broken: LockInfo | undefined;
+    let journal: HostJournal | undefined;
     for (const s of out.status) {
       if (s.startsWith('broken ')) broken = parseLock(s.slice(7));
-      if (s === 'acquired') return broken ? { lock, broken } : { lock };
-      if (s.startsWith('held')) throw new HostError(this.host, 'locked', `locked by ${describeLock(parseLock(s.slice(4).trim()))}`);
+      if (s.startsWith('journal ')) journal = parseJournal(this.host, Buffer.from(s.slice(8), 'base64').toString('utf8'), this.root);
+      if (s === 'acquired') return { lock, ...(broken ? { broken } : {}), ...(journal ? { journal } : {}) };
+      if (s.startsWith('held')) {
+        const holder = parseLock(s.slice(4).trim());
+        throw new LockedError(this.host, `locked by ${describeLock(holder)}`, holder);
+      }
     }
     throw new HostError(this.host, 'remote-failed', `taking the lock failed (exit ${out.code ?? 'unknown'}): ${tail(out.errLines) || 'no message'}`);
   }
 
-  /** Removes the lock only if it holds opId. True when removed; false when absent or someone else's. */
-  async releaseLock(opId: string, opts: CallOptions = {}): Promise<boolean> {
+  /**
+   * Removes the lock only if it holds opId. True when removed; false when absent or
+   * someone else's. closeJournal (an op id) first closes that operation's journal: the
+   * old versions kept for it are deleted, so call it only once the host is finished (or
+   * its journal recovered).
+   */
+  async releaseLock(opId: string, opts: CallOptions & { closeJournal?: string } = {}): Promise<boolean> {
     const marker = newMarker();
-    const script = releaseLockScript({ marker, root: this.root, lockDir: onHost(this.root, LOCK_DIR), needle: `"opId":${JSON.stringify(opId)}` });
+    const script = releaseLockScript({
+      marker,
+      root: this.root,
+      lockDir: onHost(this.root, LOCK_DIR),
+      needle: `"opId":${JSON.stringify(opId)}`,
+      ...(opts.closeJournal !== undefined ? { closeJournal: opts.closeJournal } : {}),
+    });
     const out = await this.runScript({ marker, script, stdout: 'lines', signal: opts.signal, timeoutMs: opts.timeoutMs, what: 'releasing the lock' });
     this.checkLockScript(out);
     if (out.status.includes('released')) return true;
@@ -424,12 +525,55 @@ export class RemoteHost {
     throw new HostError(this.host, 'remote-failed', `releasing the lock failed (exit ${out.code ?? 'unknown'}): ${tail(out.errLines) || 'no message'}`);
   }
 
-  /** The current lock holder, or undefined. */
+  /** The current lock holder (or undefined), and whether an unfinished operation's journal is on the host. */
   async readLock(opts: CallOptions = {}): Promise<LockInfo | undefined> {
+    return (await this.readLockState(opts)).lock;
+  }
+
+  async readLockState(opts: CallOptions = {}): Promise<{ lock?: LockInfo; journal: boolean }> {
     const marker = newMarker();
     const out = await this.runScript({ marker, script: readLockScript(marker, onHost(this.root, LOCK_PATH)), stdout: 'lines', signal: opts.signal, timeoutMs: opts.timeoutMs, what: 'reading the lock' });
     const held = out.status.find((s) => s.startsWith('lock'));
-    return held === undefined ? undefined : parseLock(held.slice(4).trim());
+    const journal = out.status.includes('journal');
+    return held === undefined ? { journal } : { lock: parseLock(held.slice(4).trim()), journal };
+  }
+
+  /**
+   * Puts the host back from the journal an unfinished operation left (only `expectOp`'s,
+   * when given): waits for (or stops) the journal's writer if it still runs on the host,
+   * renames every backup over its target, removes files that did not exist before, the
+   * temps and the folders the write created. Repeatable: an entry already back is left
+   * as it is. The journal stays (marked restored) until releaseLock closes it. Call it
+   * only while holding the host lock.
+   */
+  async recoverJournal(opts: CallOptions & { expectOp?: string } = {}): Promise<JournalRecovery> {
+    const marker = newMarker();
+    const script = recoverScript({ marker, root: this.root, lockDir: onHost(this.root, LOCK_DIR), ...(opts.expectOp !== undefined ? { expectOp: opts.expectOp } : {}) });
+    const out = await this.runScript({ marker, script, stdout: 'lines', signal: opts.signal, timeoutMs: opts.timeoutMs, what: 'recovering the journal' });
+    this.checkLockScript(out);
+    if (out.status.includes('none') || out.status.includes('other')) return { restored: [], failed: [], complete: true };
+    const text = out.status.find((s) => s.startsWith('journal '));
+    if (text === undefined) throw new HostError(this.host, 'remote-failed', `recovering the journal failed (exit ${out.code ?? 'unknown'}): ${tail(out.errLines) || 'no message'}`);
+    const journal = parseJournal(this.host, Buffer.from(text.slice(8), 'base64').toString('utf8'), this.root);
+    const byIndex = new Map(journal.entries.map((e) => [e.index, e]));
+    const restored: string[] = [];
+    const failed: { path: string; step: string }[] = [];
+    let writer: JournalRecovery['writer'];
+    for (const s of out.status) {
+      const undo = /^undo (\d+) (back|gone|same|none)$/.exec(s);
+      const entry = undo ? byIndex.get(Number(undo[1])) : undefined;
+      if (undo && entry && (undo[2] === 'back' || undo[2] === 'gone')) restored.push(entry.path);
+      const fail = /^ufail (\d+) (\S+)$/.exec(s);
+      const failedEntry = fail ? byIndex.get(Number(fail[1])) : undefined;
+      if (fail && failedEntry) failed.push({ path: failedEntry.path, step: fail[2] as string });
+      if (s.startsWith('waited ')) writer = 'waited';
+      if (s.startsWith('stopping ')) writer = 'stopped';
+    }
+    const complete = out.status.includes('restored');
+    if (!complete && failed.length === 0) {
+      throw new HostError(this.host, 'remote-failed', `recovering the journal did not finish (exit ${out.code ?? 'unknown'}): ${tail(out.errLines) || 'no message'}`);
+    }
+    return { journal, restored, failed, complete, ...(writer ? { writer } : {}) };
   }
 
   private checkLockScript(out: ScriptOutput): void {

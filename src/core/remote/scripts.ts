@@ -15,6 +15,7 @@
  * util-linux setsid (optional, for killing a hook's process group).
  */
 import { shellQuote as q } from './shell.js';
+import { FN_ME, FN_WAIT_WRITER, JOURNAL_FUNCTIONS, JOURNAL_NAME, journalHeaderArgs, type JournalHeader } from './journal.js';
 
 export const LOCK_PATH = '/var/lib/konf/lock';
 export const LOCK_DIR = '/var/lib/konf';
@@ -183,6 +184,7 @@ const WRITE_FUNCTIONS = [
   r=$?
   umask 077
   if [ "$r" -ne 0 ]; then konf_fail "$1" mkdir; fi
+  eval "konf_c$1=$c"
   printf '%s dirs %s %s\\n' "$M" "$1" "$c"
 }`,
   // Removes konf temp files of earlier runs (not this one) last modified before this run began.
@@ -250,6 +252,66 @@ const WRITE_FUNCTIONS = [
 ];
 
 /**
+ * The journaled commit phase. `konf_say` reports a status line on stdout; when that fails
+ * the connection is gone: the script stops there and puts every file back from the
+ * journal (konf_lost). A failing step does the same before reporting (konf_fail2).
+ */
+const JOURNALED_FUNCTIONS = [
+  ...JOURNAL_FUNCTIONS,
+  FN_ME,
+  `konf_say() {
+  printf '%s %s\\n' "$M" "$*" 2>/dev/null
+}`,
+  `konf_us() {
+  konf_say "$@"
+}`,
+  `konf_lost() {
+  konf_us() { :; }
+  konf_jpid() { :; }
+  if [ -n "$konf_journaled" ]; then konf_restore "$J" >/dev/null 2>&1; else konf_cleanup; fi
+  exit 7
+}`,
+  `konf_fail2() {
+  konf_say "fail $1 $2" || konf_lost
+  konf_jpid() { :; }
+  konf_restore "$J"
+  exit 3
+}`,
+  // konf_sw I TARGET TEMP BACKUP: keep the old version as BACKUP (a hard link), rename TEMP over TARGET.
+  `konf_sw() {
+  eval "konf_x=\\\${konf_e$1-0}"
+  if [ "$konf_x" = 1 ]; then
+    ln -- "$2" "$4" 2>/dev/null || cp -a -- "$2" "$4" || konf_fail2 "$1" backup
+  fi
+  mv -fT -- "$3" "$2" || konf_fail2 "$1" rename
+  eval "konf_t$1="
+  printf 'konf_jdone %s\\n' "$1" >> "$J"
+  konf_say ok "$1" || konf_lost
+}`,
+  // konf_srm I TARGET BACKUP
+  `konf_srm() {
+  eval "konf_x=\\\${konf_e$1-0}"
+  if [ "$konf_x" = 1 ]; then
+    ln -- "$2" "$3" 2>/dev/null || cp -a -- "$2" "$3" || konf_fail2 "$1" backup
+    rm -f -- "$2" || konf_fail2 "$1" remove
+  fi
+  printf 'konf_jdone %s\\n' "$1" >> "$J"
+  konf_say ok "$1" || konf_lost
+}`,
+];
+
+/** A journaled write: the lock folder and the journal's identity. */
+export interface WriteJournal {
+  lockDir: string;
+  header: JournalHeader;
+}
+
+/** The backup name of op `index` of a run: beside its target, in konf's reserved temp names. */
+export function backupName(dir: string, run: string, index: number): string {
+  return `${dir === '/' ? '' : dir}/${TEMP_PREFIX}${run}-b${index}`;
+}
+
+/**
  * Phase 1 (prepare): for each op check the parent folder resolves inside the root, create
  * missing parents, remove stale konf temps there, write the content to a temp file in
  * the same folder (size-checked: a dropped connection leaves a short temp that is never
@@ -258,14 +320,25 @@ const WRITE_FUNCTIONS = [
  * A failure reports `<marker> fail I STEP` (or `escape I`), removes the temps and the
  * folders it created, and exits non-zero. Progress lines: `dirs I N`, `stale I N`,
  * `commit`, `ok I`, `done`.
+ *
+ * With a journal (deploy, rollback under the host lock): nothing runs while another
+ * journal is on the host (`journal`, exit 6). After phase 1 the journal is written
+ * (see journal.ts) and each existing target is kept as a hard-linked backup before its
+ * rename. The script stops at its next step when its connection is gone (a status line
+ * cannot be written) and puts every file back from the journal itself; a failing rename
+ * does the same (`restored` or `unrestored` after `fail I STEP`). The journal and the
+ * backups stay until the controller closes them (releaseLockScript) or recovers them.
  */
-export function writeScript(o: { marker: string; run: string; root: string; ops: PreparedOp[]; lock?: { path: string; needle: string } }): string {
+export function writeScript(o: { marker: string; run: string; root: string; ops: PreparedOp[]; lock?: { path: string; needle: string }; journal?: WriteJournal }): string {
+  const journal = o.journal;
   const body = [
     prologue(o.marker),
     `RUN=${q(o.run)}`,
     `konf_n=${o.ops.length}`,
     'konf_nd=0',
     'konf_cleaned=',
+    'konf_journaled=',
+    // A closed connection must not kill the script between two steps: it notices at its next status line.
     "trap '' HUP PIPE",
     'umask 077',
     'set -C',
@@ -282,21 +355,96 @@ export function writeScript(o: { marker: string; run: string; root: string; ops:
       'fi',
     );
   }
+  if (journal) {
+    body.push(
+      `LD=${q(journal.lockDir)}`,
+      `J="$LD/${JOURNAL_NAME}"`,
+      `if [ -e "$J" ] || [ -h "$J" ]; then printf '%s journal\\n' "$M"; exit 6; fi`,
+    );
+  }
   o.ops.forEach((op, i) => {
     if (op.kind === 'file') body.push(['konf_file', i, q(op.path), q(op.dir), q(op.temp), op.size, q(op.mode), q(op.owner), q(op.group)].join(' '));
     else if (op.kind === 'symlink') body.push(['konf_link', i, q(op.path), q(op.dir), q(op.temp), q(op.target), q(op.owner), q(op.group)].join(' '));
     else body.push(['konf_rmchk', i, q(op.path), q(op.dir)].join(' '));
   });
-  body.push(`printf '%s commit\\n' "$M"`);
+  if (!journal) {
+    body.push(`printf '%s commit\\n' "$M"`);
+    const temps = o.ops.flatMap((op) => (op.kind === 'remove' ? [] : [q(op.temp)]));
+    if (temps.length) body.push(`sync -- ${temps.join(' ')} 2>/dev/null || sync`);
+    o.ops.forEach((op, i) => {
+      if (op.kind === 'remove') body.push(['konf_rm', i, q(op.path)].join(' '));
+      else body.push(['konf_mv', i, q(op.temp), q(op.path)].join(' '));
+    });
+    const dirs = [...new Set(o.ops.map((op) => op.dir))];
+    body.push(`sync -- ${dirs.map(q).join(' ')} 2>/dev/null`, `printf '%s done\\n' "$M"`);
+    return program(WRITE_FUNCTIONS, body);
+  }
+
+  // Journaled commit.
+  body.push(`konf_say commit || { konf_cleanup; exit 7; }`);
   const temps = o.ops.flatMap((op) => (op.kind === 'remove' ? [] : [q(op.temp)]));
   if (temps.length) body.push(`sync -- ${temps.join(' ')} 2>/dev/null || sync`);
+  body.push('konf_me', `JT="$LD/${TEMP_PREFIX}$RUN-journal"`, '{', `printf '# konf journal: an operation in flight on this host (see the konf README, "Journals")\\n'`);
+  body.push(`printf 'konf_jv 1\\n'`, `printf 'konf_jop %s\\n' ${q(journalHeaderArgs(o.run, journal.header))}`, `printf 'konf_jpid %s %s %s\\n' "$$" "$konf_ms" "$konf_mg"`);
   o.ops.forEach((op, i) => {
-    if (op.kind === 'remove') body.push(['konf_rm', i, q(op.path)].join(' '));
-    else body.push(['konf_mv', i, q(op.temp), q(op.path)].join(' '));
+    const temp = op.kind === 'remove' ? '' : op.temp;
+    const backup = backupName(op.dir, o.run, i);
+    body.push(
+      `konf_e${i}=0; if [ -e ${q(op.path)} ] || [ -h ${q(op.path)} ]; then konf_e${i}=1; fi`,
+      `printf 'konf_je ${i} ${op.kind} %s %s %s\\n' "$konf_e${i}" "\${konf_c${i}-0}" ${q([q(op.path), q(temp), q(backup)].join(' '))}`,
+    );
+  });
+  body.push(
+    `printf 'konf_jstate staged\\n'`,
+    `} > "$JT" || konf_fail 0 journal`,
+    `sync -- "$JT" 2>/dev/null || sync`,
+    `mv -fT -- "$JT" "$J" || { rm -f -- "$JT"; konf_fail 0 journal; }`,
+    'konf_journaled=1',
+    `sync -- "$LD" 2>/dev/null`,
+    'konf_say journal || konf_lost',
+  );
+  o.ops.forEach((op, i) => {
+    const backup = backupName(op.dir, o.run, i);
+    if (op.kind === 'remove') body.push(['konf_srm', i, q(op.path), q(backup)].join(' '));
+    else body.push(['konf_sw', i, q(op.path), q(op.temp), q(backup)].join(' '));
   });
   const dirs = [...new Set(o.ops.map((op) => op.dir))];
-  body.push(`sync -- ${dirs.map(q).join(' ')} 2>/dev/null`, `printf '%s done\\n' "$M"`);
-  return program(WRITE_FUNCTIONS, body);
+  body.push(`printf 'konf_jstate swapped\\n' >> "$J"`, `sync -- ${dirs.map(q).join(' ')} "$J" 2>/dev/null`, 'konf_say done || konf_lost');
+  return program([...WRITE_FUNCTIONS, ...JOURNALED_FUNCTIONS], body);
+}
+
+/**
+ * Recovers the journal left on the host (see journal.ts): reports `none` when there is
+ * none, `other OP` when it is not `expectOp`'s (if given), else `journal BASE64` (its
+ * text), waits for its writer to end (`waited PID` / `stopping PID`), puts every entry
+ * back (`undo I back|gone|same|none`, `ufail I STEP`) and ends with `restored` or
+ * `unrestored`. The journal itself stays (marked restored) until closed.
+ */
+export function recoverScript(o: { marker: string; root: string; lockDir: string; expectOp?: string }): string {
+  const body = [
+    prologue(o.marker),
+    resolveRoot(o.root),
+    `LD=${q(o.lockDir)}`,
+    `konf_in "$LD" || { printf '%s escape\\n' "$M"; exit 4; }`,
+    `J="$LD/${JOURNAL_NAME}"`,
+    `if [ ! -f "$J" ]; then printf '%s none\\n' "$M"; exit 0; fi`,
+  ];
+  if (o.expectOp !== undefined) {
+    body.push(`if ! grep -qF -e ${q(`konf_jop ${q(o.expectOp)} `)} -- "$J"; then printf '%s other\\n' "$M"; exit 0; fi`);
+  }
+  body.push(
+    `printf '%s journal %s\\n' "$M" "$(base64 -w0 < "$J")"`,
+    `konf_us() { printf '%s %s\\n' "$M" "$*" 2>/dev/null; }`,
+    'konf_jv() { :; }',
+    'konf_jop() { :; }',
+    'konf_je() { :; }',
+    'konf_jdone() { :; }',
+    'konf_jstate() { :; }',
+    '. "$J"',
+    'konf_waitwriter',
+    'konf_restore "$J"',
+  );
+  return program([FN_IN_ROOT, ...JOURNAL_FUNCTIONS, FN_WAIT_WRITER], body);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -417,9 +565,11 @@ const FN_SHOW = `konf_show() {
 /**
  * Takes the lock: writes the JSON to a temp file and hard-links it to the lock path
  * (atomic, fails if the lock exists; falls back to a noclobber create). Reports
- * `acquired`, or `held JSON`; with breakLock first `broken JSON` for a lock it removed.
+ * `acquired`, or `held JSON`; with breakLock first `broken JSON` for a lock it removed
+ * (`breakIf`: only a lock that still holds this needle, the op id of a stale lock).
+ * Once acquired, a journal left on the host is reported as `journal BASE64`.
  */
-export function acquireLockScript(o: { marker: string; run: string; root: string; lockDir: string; json: string; breakLock: boolean }): string {
+export function acquireLockScript(o: { marker: string; run: string; root: string; lockDir: string; json: string; breakLock: boolean; breakIf?: string }): string {
   const body = [
     prologue(o.marker),
     'umask 022',
@@ -429,9 +579,10 @@ export function acquireLockScript(o: { marker: string; run: string; root: string
     `mkdir -p -- "$LD" || { printf '%s fail mkdir\\n' "$M"; exit 3; }`,
     'L="$LD/lock"',
   ];
-  if (o.breakLock) {
+  if (o.breakLock || o.breakIf !== undefined) {
+    const cond = o.breakIf !== undefined ? ` && grep -qF -e ${q(o.breakIf)} -- "$L" 2>/dev/null` : '';
     body.push(
-      'if [ -e "$L" ] || [ -h "$L" ]; then',
+      `if { [ -e "$L" ] || [ -h "$L" ]; }${cond}; then`,
       `  printf '%s broken ' "$M"`,
       '  konf_show "$L"',
       `  rm -f -- "$L" || { printf '%s fail break\\n' "$M"; exit 3; }`,
@@ -441,39 +592,58 @@ export function acquireLockScript(o: { marker: string; run: string; root: string
   body.push(
     `T="$LD/${TEMP_PREFIX}${o.run}-lock"`,
     `(set -C; printf '%s\\n' ${q(o.json)} > "$T") || { printf '%s fail write\\n' "$M"; exit 3; }`,
-    `if ln -- "$T" "$L" 2>/dev/null; then rm -f -- "$T"; printf '%s acquired\\n' "$M"; exit 0; fi`,
-    'if [ ! -e "$L" ] && [ ! -h "$L" ] && (set -C; cat -- "$T" > "$L") 2>/dev/null; then',
-    `  rm -f -- "$T"; printf '%s acquired\\n' "$M"; exit 0`,
+    'konf_got=',
+    'if ln -- "$T" "$L" 2>/dev/null; then konf_got=1',
+    'elif [ ! -e "$L" ] && [ ! -h "$L" ] && (set -C; cat -- "$T" > "$L") 2>/dev/null; then konf_got=1',
     'fi',
     'rm -f -- "$T"',
+    'if [ -n "$konf_got" ]; then',
+    `  if [ -f "$LD/${JOURNAL_NAME}" ]; then printf '%s journal %s\\n' "$M" "$(base64 -w0 < "$LD/${JOURNAL_NAME}")"; fi`,
+    `  printf '%s acquired\\n' "$M"; exit 0`,
+    'fi',
     `printf '%s held ' "$M"`,
     'konf_show "$L"',
   );
   return program([FN_IN_ROOT, FN_SHOW], body);
 }
 
-/** Removes the lock only when it holds `needle` (our op id): `released`, `absent` or `other JSON`. */
-export function releaseLockScript(o: { marker: string; root: string; lockDir: string; needle: string }): string {
-  return program(
-    [FN_IN_ROOT, FN_SHOW],
-    [
-      prologue(o.marker),
-      resolveRoot(o.root),
-      `LD=${q(o.lockDir)}`,
-      `konf_in "$LD" || { printf '%s escape\\n' "$M"; exit 4; }`,
-      'L="$LD/lock"',
-      `if [ ! -e "$L" ] && [ ! -h "$L" ]; then printf '%s absent\\n' "$M"; exit 0; fi`,
-      `if grep -qF -e ${q(o.needle)} -- "$L" 2>/dev/null; then`,
-      `  rm -f -- "$L" || { printf '%s fail remove\\n' "$M"; exit 3; }`,
-      `  printf '%s released\\n' "$M"; exit 0`,
+/**
+ * Removes the lock only when it holds `needle` (our op id): `released`, `absent` or
+ * `other JSON`. With `closeJournal` (an op id), first closes that operation's journal:
+ * removes the temps and backups it lists and the journal itself (`closed`). A journal of
+ * another operation is left alone (`journal-other`).
+ */
+export function releaseLockScript(o: { marker: string; root: string; lockDir: string; needle: string; closeJournal?: string }): string {
+  const body = [prologue(o.marker), resolveRoot(o.root), `LD=${q(o.lockDir)}`, `konf_in "$LD" || { printf '%s escape\\n' "$M"; exit 4; }`, 'L="$LD/lock"'];
+  if (o.closeJournal !== undefined) {
+    body.push(
+      `J="$LD/${JOURNAL_NAME}"`,
+      'if [ -f "$J" ]; then',
+      `  if grep -qF -e ${q(`konf_jop ${q(o.closeJournal)} `)} -- "$J"; then`,
+      '    konf_jv() { :; }; konf_jop() { :; }; konf_jpid() { :; }; konf_jdone() { :; }; konf_jstate() { :; }',
+      '    konf_je() { if [ -n "$6" ]; then rm -f -- "$6"; fi; rm -f -- "$7"; }',
+      '    . "$J"',
+      `    rm -f -- "$J" || { printf '%s fail journal\\n' "$M"; exit 3; }`,
+      '    sync -- "$LD" 2>/dev/null',
+      `    printf '%s closed\\n' "$M"`,
+      `  else printf '%s journal-other\\n' "$M"`,
+      '  fi',
       'fi',
-      `printf '%s other ' "$M"`,
-      'konf_show "$L"',
-    ],
+    );
+  }
+  body.push(
+    `if [ ! -e "$L" ] && [ ! -h "$L" ]; then printf '%s absent\\n' "$M"; exit 0; fi`,
+    `if grep -qF -e ${q(o.needle)} -- "$L" 2>/dev/null; then`,
+    `  rm -f -- "$L" || { printf '%s fail remove\\n' "$M"; exit 3; }`,
+    `  printf '%s released\\n' "$M"; exit 0`,
+    'fi',
+    `printf '%s other ' "$M"`,
+    'konf_show "$L"',
   );
+  return program([FN_IN_ROOT, FN_SHOW], body);
 }
 
-/** Prints `lock JSON` or `none`. */
+/** Prints `lock JSON` or `none`, then `journal` when an unfinished operation's journal is on the host. */
 export function readLockScript(marker: string, lockPath: string): string {
   return program(
     [FN_SHOW],
@@ -481,6 +651,7 @@ export function readLockScript(marker: string, lockPath: string): string {
       prologue(marker),
       `L=${q(lockPath)}`,
       `if [ -e "$L" ]; then printf '%s lock ' "$M"; konf_show "$L"; else printf '%s none\\n' "$M"; fi`,
+      `if [ -f "\${L%/*}/${JOURNAL_NAME}" ]; then printf '%s journal\\n' "$M"; fi`,
     ],
   );
 }

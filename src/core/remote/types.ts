@@ -95,6 +95,8 @@ export interface LockRequest {
   operation: string;
   /** The operation id: only the holder with this id may release the lock. */
   opId: string;
+  /** Start time of the holder's process on the jump host (/proc stat field 22): tells a reused pid apart. */
+  pidStart?: string;
 }
 
 export interface LockInfo extends LockRequest {
