@@ -26,6 +26,37 @@ export function deferredSession(repo: string, hosts: readonly string[], open: ()
     history: async (host) => (await real()).history(host),
     rollbackPreview: async (host, id, signal) => (await real()).rollbackPreview(host, id, signal),
     rollback: async (host, id, options) => (await real()).rollback(host, id, options),
+    async breakLock(host, opId, options) {
+      const session = await real();
+      if (!session.breakLock) throw new Error('this session cannot break locks');
+      return session.breakLock(host, opId, options);
+    },
+    async reload(paths) {
+      const session = await real();
+      if (!session.reload) throw new Error('this session cannot re-read the repository');
+      const change = await session.reload(paths);
+      loaded = change.summaries;
+      return change;
+    },
+    watch(listener) {
+      // Watching starts once the real session is open (the first check opens it).
+      let stop: (() => void) | undefined;
+      let stopped = false;
+      void real().then(
+        (session) => {
+          if (stopped || !session.watch) return;
+          stop = session.watch((change) => {
+            loaded = change.summaries;
+            listener(change);
+          });
+        },
+        () => undefined,
+      );
+      return () => {
+        stopped = true;
+        stop?.();
+      };
+    },
     async close() {
       if (!opening) return;
       const session = await opening.catch(() => undefined);

@@ -38,6 +38,7 @@ export type HostErrorKind =
   | 'remote-failed'
   | 'root-escape'
   | 'store-damaged'
+  | 'changed' // what the admin confirmed no longer holds (the repository or the host changed): nothing was written
   | 'cancelled';
 
 /** A failure that concerns one host: the operation on that host stops, others go on. */

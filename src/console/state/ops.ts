@@ -61,6 +61,8 @@ function outcomeStatus(op: RunningOp, host: string, outcome: HostOutcome, error:
       return { kind: 'restored', error: error ?? `${op.kind} failed; the snapshot was restored` };
     case 'restore-failed':
       return { kind: 'failed', error: `restore failed, needs a human: ${error ?? 'unknown error'}` };
+    case 'recoverable':
+      return { kind: 'failed', error: error ?? `${op.kind} interrupted: the host's journal restores it on the next deploy or rollback` };
     case 'ok':
     case 'unchanged':
       // What deploy and rollback changed is re-checked; a snapshot leaves the files alone.

@@ -23,6 +23,12 @@ export type ChangeKind =
   | 'excluded' // the desired tree has it, the host's excludes protect it
   | 'unreadable'; // the live file could not be read
 
+/**
+ * Why a file has a pending change: the repository changed since konf last wrote it
+ * (`pending`), the host changed since then (`drifted`, a hand edit), or both.
+ */
+export type DriftState = 'pending' | 'drifted' | 'both';
+
 export interface MetaChange {
   field: 'mode' | 'owner' | 'group';
   from: string;
@@ -57,6 +63,8 @@ export interface FileChange {
   excludeRule?: ExcludeRule;
   /** For unreadable: the error. */
   error?: string;
+  /** For pending changes, once the host's deployed record was consulted (see ops/drift.ts). */
+  drift?: DriftState;
 }
 
 /**
@@ -77,6 +85,8 @@ export interface HostDiff {
   files: FileChange[];
   /** Number of files with a pending change (everything but unchanged/excluded/unreadable). */
   pending: number;
+  /** Of those, the files changed on the host since konf last wrote them (drifted or both); set with `drift`. */
+  drifted?: number;
 }
 
 /** One row of a side-by-side diff (built from diff2html's parsed blocks). */

@@ -33,13 +33,19 @@ export interface AuditHostResult {
   snapshot?: string;
   changed?: string[];
   changedCount?: number;
+  /** What else happened on the host: a lock taken over or broken, a journal recovered. */
+  notes?: string[];
 }
 
 export interface AuditRecord {
   v: 1;
   op: string;
   kind: OperationKind;
-  /** 'completed': op-end was seen. 'interrupted': the process stopped or gave up mid-operation. */
+  /**
+   * 'completed': op-end was seen. 'interrupted': a signal, a closed output or the console
+   * quitting stopped it (each host's result says how it ended), or the process stopped or
+   * gave up mid-operation (hosts without a result are 'skipped', "not finished").
+   */
   status: 'completed' | 'interrupted';
   ok: boolean;
   operator: string;
@@ -317,7 +323,7 @@ export function auditRecorder(log: AuditLog | string, options: AuditRecorderOpti
       if (!r) continue;
       results[host] = r;
       if (r.snapshot) snapshots[host] = r.snapshot;
-      if (r.error !== undefined || r.outcome === 'failed' || r.outcome === 'restored' || r.outcome === 'restore-failed') {
+      if (r.error !== undefined || r.outcome === 'failed' || r.outcome === 'restored' || r.outcome === 'restore-failed' || r.outcome === 'recoverable') {
         errors[host] = r.text ?? r.error ?? r.outcome;
       }
     }
@@ -368,6 +374,7 @@ export function auditRecorder(log: AuditLog | string, options: AuditRecorderOpti
           ...(event.error !== undefined ? { error: event.error } : {}),
           ...(event.snapshot !== undefined ? { snapshot: event.snapshot } : {}),
           ...(changed !== undefined ? { changed: changed.slice(0, AUDIT_MAX_CHANGED), changedCount: changed.length } : {}),
+          ...(event.notes?.length ? { notes: event.notes } : {}),
         });
         setTracking();
         return;
@@ -377,7 +384,7 @@ export function auditRecorder(log: AuditLog | string, options: AuditRecorderOpti
         o.kind = event.kind;
         open.delete(event.op);
         setTracking();
-        void write(build(o, 'completed', event.ok, event.text, event.summary));
+        void write(build(o, event.interrupted ? 'interrupted' : 'completed', event.ok, event.text, event.summary));
         return;
       }
       default:

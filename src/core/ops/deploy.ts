@@ -1,14 +1,19 @@
 /**
- * deploy: per host, lock → snapshot (pre-deploy) → pre-deploy hooks → atomic writes →
- * post-deploy hooks → unlock; any failure after the first write restores the snapshot.
- * Hosts already in sync are skipped after one read.
+ * deploy: per host, lock → snapshot (pre-deploy) → pre-deploy hooks → journaled atomic
+ * writes → post-deploy hooks → unlock; any failure after the first write restores the
+ * snapshot. Plans are rendered from the repository as it is on disk when the deploy
+ * starts; what was confirmed (plan fingerprint, write set) is checked again under the
+ * lock right before the first write. Hosts in sync are skipped after one read (unless a
+ * lock or an unfinished journal is on them: those go through the lock, which recovers).
  */
 import type { EventSink } from './events.js';
 import type { OpsRuntime } from './runtime.js';
 import { runOperation, type OperationReport } from './runOperation.js';
 import { readAndDiff } from './hostState.js';
-import { changedPaths, runTransaction } from './transaction.js';
+import { changedPaths, runTransaction, type Confirmed } from './transaction.js';
 import { auditSinkFor } from './auditSink.js';
+import { HostError } from '../errors.js';
+import { planFingerprint } from './fingerprint.js';
 
 export interface DeployOptions {
   hosts: string[];
@@ -17,10 +22,15 @@ export interface DeployOptions {
   breakLock?: boolean;
   signal?: AbortSignal;
   onEvent?: EventSink;
+  /** What the admin confirmed, per host: a host whose plan or writes differ stops before writing. */
+  confirmed?: Record<string, Confirmed>;
+  /** How the "locked by" message says to break a lock (default `konf deploy HOST --break-lock`). */
+  breakHint?: (host: string) => string;
 }
 
 export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<OperationReport> {
-  const plans = await rt.planAll(options.hosts);
+  const stamp = await rt.repoStamp();
+  const plans = await rt.freshPlans(options.hosts);
   const audit = options.dryRun ? undefined : await auditSinkFor(rt);
   const report = await runOperation(
     {
@@ -37,16 +47,21 @@ export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<Op
     async (host, emitter) => {
       const plan = plans.get(host);
       if (!plan) throw new Error(`no plan for ${host}`);
+      const confirmed = options.confirmed?.[host];
+      if (confirmed?.plan !== undefined && confirmed.plan !== planFingerprint(plan)) {
+        throw new HostError(host, 'changed', 'the repository changed after you confirmed; nothing was written (review and confirm again)');
+      }
       const remote = await rt.remote(host, options.signal);
       emitter.emit({ type: 'log', host, phase: 'read', level: 'debug', text: 'reading live state' });
       const first = await readAndDiff(remote, plan, rt.reveal, options.signal);
       const pending = changedPaths(first.diff);
-      if (pending.length === 0) return { outcome: 'unchanged', text: 'in sync' };
+      if (pending.length === 0 && !first.lock && !first.journal) return { outcome: 'unchanged', text: 'in sync' };
       if (options.dryRun) {
         for (const f of first.diff.files.filter((x) => pending.includes(x.path))) {
           emitter.emit({ type: 'file', host, phase: 'write', file: f.path, action: f.kind, level: 'info', text: `would ${f.kind === 'removed' ? 'remove' : 'write'} ${f.path} (${f.kind})` });
         }
-        return { outcome: 'pending', text: `would change ${pending.length} file(s)`, changed: pending };
+        if (first.journal) emitter.emit({ type: 'log', host, phase: 'recover', level: 'warn', text: 'an unfinished operation left its journal on the host: a deploy puts the host back first' });
+        return pending.length ? { outcome: 'pending', text: `would change ${pending.length} file(s)`, changed: pending } : { outcome: 'unchanged', text: 'in sync' };
       }
       return runTransaction(
         rt,
@@ -59,6 +74,9 @@ export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<Op
           postHook: 'post-deploy',
           breakLock: options.breakLock ?? false,
           signal: options.signal,
+          stamp,
+          ...(confirmed ? { confirmed } : {}),
+          ...(options.breakHint ? { breakHint: options.breakHint(host) } : {}),
         },
         emitter,
       );

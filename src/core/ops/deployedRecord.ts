@@ -9,6 +9,8 @@ import path from 'node:path';
 export interface DeployedFile {
   sha256?: string;
   target?: string;
+  /** Permission bits konf gave the file (when known). */
+  mode?: number;
   /** konf created this path (it did not exist before konf first wrote it). */
   created: boolean;
 }

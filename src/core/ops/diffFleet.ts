@@ -5,6 +5,10 @@ import type { EventSink } from './events.js';
 import type { OpsRuntime } from './runtime.js';
 import { runOperation } from './runOperation.js';
 import { readAndDiff } from './hostState.js';
+import { readDeployed } from './deployedRecord.js';
+import { withDrift } from './drift.js';
+import type { HostPlan } from '../fleet/types.js';
+import type { LockInfo } from '../remote/types.js';
 
 export interface HostFailure {
   host: string;
@@ -14,13 +18,19 @@ export interface HostFailure {
 
 export interface FleetDiff {
   op: string;
+  /** Each host's diff, every pending file marked pending / drifted / both. */
   diffs: HostDiff[];
   failures: HostFailure[];
+  /** The plans the diffs were made from (rendered from the repository as it was on disk). */
+  plans: Map<string, HostPlan>;
+  /** Locks and unfinished journals found on the hosts. */
+  hostState: Map<string, { lock?: LockInfo; journal: boolean }>;
 }
 
 export async function diffFleet(rt: OpsRuntime, hosts: string[], options: { signal?: AbortSignal; onEvent?: EventSink } = {}): Promise<FleetDiff> {
-  const plans = await rt.planAll(hosts);
+  const plans = await rt.freshPlans(hosts);
   const diffs = new Map<string, HostDiff>();
+  const hostState = new Map<string, { lock?: LockInfo; journal: boolean }>();
   const failures: HostFailure[] = [];
   const report = await runOperation(
     { kind: 'diff', hosts, operator: rt.operator, concurrency: rt.concurrency, signal: options.signal, sinks: [options.onEvent], mask: rt.masker(plans.values()) },
@@ -29,8 +39,10 @@ export async function diffFleet(rt: OpsRuntime, hosts: string[], options: { sign
       if (!plan) throw new Error(`no plan for ${host}`);
       try {
         const remote = await rt.remote(host, options.signal);
-        const { diff } = await readAndDiff(remote, plan, rt.reveal, options.signal);
+        const read = await readAndDiff(remote, plan, rt.reveal, options.signal);
+        const diff = withDrift(read.diff, await readDeployed(rt.stateDir, host));
         diffs.set(host, diff);
+        hostState.set(host, { ...(read.lock ? { lock: read.lock } : {}), journal: read.journal });
         return diff.pending === 0 ? { outcome: 'unchanged', text: 'in sync' } : { outcome: 'pending', text: `${diff.pending} file(s) pending` };
       } catch (err) {
         failures.push({ host, kind: err instanceof HostError ? err.kind : 'error', message: errorMessage(err) });
@@ -38,5 +50,5 @@ export async function diffFleet(rt: OpsRuntime, hosts: string[], options: { sign
       }
     },
   );
-  return { op: report.op, diffs: hosts.flatMap((h) => diffs.get(h) ?? []), failures };
+  return { op: report.op, diffs: hosts.flatMap((h) => diffs.get(h) ?? []), failures, plans, hostState };
 }

@@ -4,7 +4,7 @@
  * audit log all consume the same stream.
  */
 
-export type OperationKind = 'diff' | 'deploy' | 'snapshot' | 'rollback' | 'check';
+export type OperationKind = 'diff' | 'deploy' | 'snapshot' | 'rollback' | 'check' | 'break-lock';
 
 export type Phase =
   | 'start'
@@ -19,6 +19,7 @@ export type Phase =
   | 'pre-rollback'
   | 'post-rollback'
   | 'restore'
+  | 'recover'
   | 'unlock'
   | 'done';
 
@@ -32,6 +33,7 @@ export type HostOutcome =
   | 'failed' // failed before anything was written
   | 'restored' // failed after writing; the pre-operation snapshot was restored
   | 'restore-failed' // failed and the restore failed too: needs a human
+  | 'recoverable' // failed after writing and could not be restored now: the host's journal restores it on the next run
   | 'skipped'; // not attempted (fail-fast, cancelled)
 
 interface EventBase {
@@ -47,8 +49,29 @@ export type OpEvent =
   | (EventBase & { type: 'file'; host: string; phase: Phase; file: string; action: string; level: Level; text: string })
   | (EventBase & { type: 'hook-output'; host: string; phase: Phase; hook: string; stream: 'stdout' | 'stderr'; level: Level; text: string })
   | (EventBase & { type: 'progress'; host: string; phase: Phase; done: number; total: number; level: Level; text: string })
-  | (EventBase & { type: 'host-result'; host: string; phase: Phase; outcome: HostOutcome; level: Level; text: string; snapshot?: string; error?: string; changed?: string[] })
-  | (EventBase & { type: 'op-end'; kind: OperationKind; ok: boolean; level: Level; text: string; summary: Partial<Record<HostOutcome, number>> });
+  | (EventBase & {
+      type: 'host-result';
+      host: string;
+      phase: Phase;
+      outcome: HostOutcome;
+      level: Level;
+      text: string;
+      snapshot?: string;
+      error?: string;
+      changed?: string[];
+      /** What else happened on the host that a reader must know: a lock taken over or broken, a journal recovered. */
+      notes?: string[];
+    })
+  | (EventBase & {
+      type: 'op-end';
+      kind: OperationKind;
+      ok: boolean;
+      level: Level;
+      text: string;
+      summary: Partial<Record<HostOutcome, number>>;
+      /** Set when the operation was interrupted (a signal, a closed output, the console quitting): why. */
+      interrupted?: string;
+    });
 
 export type OpEventType = OpEvent['type'];
 

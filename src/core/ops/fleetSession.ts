@@ -1,18 +1,22 @@
 /** The FleetSession the console drives, implemented over the core operations. */
-import { createHash } from 'node:crypto';
 import { ConfigError, HostError, errorMessage } from '../errors.js';
 import type { HostDiff } from '../diff/types.js';
-import type { FleetSession, HostCheck, HostStatus, HostSummary, OperationOptions, OperationResult } from './session.js';
+import { writeOpsFor } from '../diff/writeOps.js';
+import { affectedHosts, watchRepo } from '../fleet/watch.js';
+import type { LockInfo } from '../remote/types.js';
+import type { FleetSession, HostCheck, HostStatus, HostSummary, OperationOptions, OperationResult, PreviewDiff, RepoChange } from './session.js';
 import type { HostOutcome } from './events.js';
 import type { OperationReport } from './runOperation.js';
 import type { OpsRuntime } from './runtime.js';
 import { readAndDiff } from './hostState.js';
-import { changedPaths } from './transaction.js';
-import { readDeployed, type DeployedRecord } from './deployedRecord.js';
+import { readDeployed } from './deployedRecord.js';
+import { withDrift } from './drift.js';
+import { planFingerprint, writeSet } from './fingerprint.js';
+import { isStaleLock } from './localProcess.js';
 import { deploy } from './deploy.js';
 import { snapshot } from './snapshot.js';
 import { rollback, rollbackPreview } from './rollback.js';
-import type { LiveEntry } from '../remote/types.js';
+import { breakLock } from './breakLock.js';
 
 function toResult(report: OperationReport): OperationResult {
   const outcomes: Record<string, HostOutcome> = {};
@@ -20,21 +24,21 @@ function toResult(report: OperationReport): OperationResult {
   return { op: report.op, ok: report.ok, outcomes };
 }
 
-/** A pending change is drift when the host no longer holds what konf last wrote there. */
-export function classifyPending(diff: HostDiff, live: LiveEntry[], record: DeployedRecord): HostStatus {
-  const changed = changedPaths(diff);
-  if (changed.length === 0) return { kind: 'in-sync' };
-  const byPath = new Map(live.map((e) => [e.path, e]));
-  let drifted = 0;
-  for (const p of changed) {
-    const rec = record[p];
-    const cur = byPath.get(p);
-    if (!rec || !cur) continue;
-    const curSha = cur.state === 'file' ? createHash('sha256').update(cur.content).digest('hex') : undefined;
-    const curTarget = cur.state === 'symlink' ? cur.target : undefined;
-    if ((rec.sha256 !== undefined && rec.sha256 !== curSha) || (rec.target !== undefined && rec.target !== curTarget)) drifted++;
+/** The badge of a checked host: locked, or in sync / N pending / N drifted (drift from the diff's drift marks). */
+export function hostStatusOf(diff: HostDiff, lock: LockInfo | undefined, journal: boolean, jumpHost: string): HostStatus {
+  if (lock) {
+    return {
+      kind: 'locked',
+      by: `${lock.operator}@${lock.jumpHost}`,
+      since: lock.since,
+      holder: { operator: lock.operator, jumpHost: lock.jumpHost, pid: lock.pid, operation: lock.operation, opId: lock.opId },
+      ...(isStaleLock(lock, jumpHost) ? { stale: true } : {}),
+      ...(journal ? { journal: true } : {}),
+    };
   }
-  return drifted > 0 ? { kind: 'drifted', count: changed.length } : { kind: 'pending', count: changed.length };
+  if (journal) return { kind: 'failed', error: 'an interrupted operation left its journal on the host: the next deploy or rollback puts the host back first' };
+  if (diff.pending === 0) return { kind: 'in-sync' };
+  return (diff.drifted ?? 0) > 0 ? { kind: 'drifted', count: diff.pending } : { kind: 'pending', count: diff.pending };
 }
 
 export interface FleetSessionOptions {
@@ -47,25 +51,48 @@ export interface FleetSessionOptions {
 
 export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOptions = {}): Promise<FleetSession> {
   let summaries: HostSummary[] = rt.fleet.hosts.map((name) => ({ name, switches: 0, excludes: 0, values: {}, loading: true }));
-  let summarizing: Promise<HostSummary[]> | undefined;
-  const summarize = () =>
-    (summarizing ??= (async () => {
-      const list: HostSummary[] = [];
-      rt.preparePlans(rt.fleet.hosts);
-      for (const host of rt.fleet.hosts) {
-        try {
-          const plan = await rt.plan(host);
-          const values: Record<string, string> = {};
-          for (const s of plan.switches) values[s.name] = s.secret ? '' : s.value;
-          list.push({ name: host, switches: plan.switches.length, excludes: plan.excludeRules.length, files: plan.files.length, values, root: plan.settings.root, become: plan.settings.become });
-        } catch (err) {
-          list.push({ name: host, switches: 0, excludes: 0, values: {}, error: errorMessage(err) });
-        }
+  const summarizeNow = async (): Promise<HostSummary[]> => {
+    const list: HostSummary[] = [];
+    rt.preparePlans(rt.fleet.hosts);
+    for (const host of rt.fleet.hosts) {
+      try {
+        const plan = await rt.plan(host);
+        const values: Record<string, string> = {};
+        for (const s of plan.switches) values[s.name] = s.secret ? '' : s.value;
+        list.push({ name: host, switches: plan.switches.length, excludes: plan.excludeRules.length, files: plan.files.length, values, root: plan.settings.root, become: plan.settings.become });
+      } catch (err) {
+        list.push({ name: host, switches: 0, excludes: 0, values: {}, error: errorMessage(err) });
       }
-      summaries = list;
-      return list;
-    })());
+    }
+    summaries = list;
+    return list;
+  };
+  let summarizing: Promise<HostSummary[]> | undefined;
+  const summarize = () => (summarizing ??= summarizeNow());
   if (!options.lazy) await summarize();
+
+  /** Reads the repository again: the inventory, and the plans of the hosts the edit concerns. */
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reload = (paths: string[] = []): Promise<RepoChange> => {
+    const next = reloading.then(async () => {
+      const before = rt.fleet.hosts;
+      let hosts: string[] | 'all' = paths.length === 0 ? 'all' : affectedHosts(paths, before);
+      try {
+        await rt.reload();
+      } catch (err) {
+        // The inventory itself is broken (e.g. etc/serverconfig gone): every host shows the error.
+        const error = errorMessage(err);
+        summaries = before.map((name) => ({ name, switches: 0, excludes: 0, values: {}, error }));
+        summarizing = Promise.resolve(summaries);
+        return { paths, hosts: 'all' as const, summaries };
+      }
+      if (rt.fleet.hosts.join('\n') !== before.join('\n') && hosts !== 'all') hosts = [...new Set([...hosts, ...rt.fleet.hosts.filter((h) => !before.includes(h))])];
+      summarizing = summarizeNow();
+      return { paths, hosts, summaries: await summarizing };
+    });
+    reloading = next.catch(() => undefined);
+    return next;
+  };
 
   return {
     repo: rt.fleet.root,
@@ -89,11 +116,10 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
       }
       try {
         const remote = await rt.remote(host, signal);
-        const lock = await remote.readLock();
-        const { live, diff } = await readAndDiff(remote, plan, rt.reveal, signal);
-        const record = await readDeployed(rt.stateDir, host);
-        const status: HostStatus = lock ? { kind: 'locked', by: `${lock.operator}@${lock.jumpHost}`, since: lock.since } : classifyPending(diff, live, record);
-        return { host, status, diff, ...base };
+        const read = await readAndDiff(remote, plan, rt.reveal, signal);
+        const diff = withDrift(read.diff, await readDeployed(rt.stateDir, host));
+        const status = hostStatusOf(diff, read.lock, read.journal, rt.jumpHost);
+        return { host, status, diff, ...base, confirm: { plan: planFingerprint(plan), writes: writeSet(writeOpsFor(diff)) } };
       } catch (err) {
         if (err instanceof ConfigError) return { host, status: { kind: 'config-error', error: err.format() }, ...base };
         const error = errorMessage(err);
@@ -102,7 +128,16 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
       }
     },
     async deploy(hosts, options: OperationOptions = {}) {
-      return toResult(await deploy(rt, { hosts, dryRun: options.dryRun ?? false, signal: options.signal, onEvent: options.onEvent }));
+      return toResult(
+        await deploy(rt, {
+          hosts,
+          dryRun: options.dryRun ?? false,
+          signal: options.signal,
+          onEvent: options.onEvent,
+          ...(options.confirmed ? { confirmed: options.confirmed } : {}),
+          breakHint: (h) => `U in the console (or konf deploy ${h} --break-lock)`,
+        }),
+      );
     },
     async snapshot(hosts, options = {}) {
       return toResult(await snapshot(rt, { hosts, signal: options.signal, onEvent: options.onEvent, ...(options.message ? { message: options.message } : {}) }));
@@ -111,11 +146,33 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
       const store = await rt.store();
       return store.history(host);
     },
-    async rollbackPreview(host, snapshotId, signal) {
-      return (await rollbackPreview(rt, host, snapshotId, signal)).diff;
+    async rollbackPreview(host, snapshotId, signal): Promise<PreviewDiff> {
+      const { diff } = await rollbackPreview(rt, host, snapshotId, signal);
+      const marked = withDrift(diff, await readDeployed(rt.stateDir, host));
+      return { ...marked, confirm: { writes: writeSet(writeOpsFor(diff)) } };
     },
     async rollback(host, snapshotId, options = {}) {
-      return toResult(await rollback(rt, { host, snapshotId, signal: options.signal, onEvent: options.onEvent }));
+      const confirmed = options.confirmed?.[host];
+      return toResult(
+        await rollback(rt, {
+          host,
+          snapshotId,
+          signal: options.signal,
+          onEvent: options.onEvent,
+          ...(confirmed ? { confirmed } : {}),
+          breakHint: `U in the console (or konf rollback ${host} ${snapshotId.slice(0, 10)} --break-lock)`,
+        }),
+      );
+    },
+    async breakLock(host, opId, options = {}) {
+      return toResult(await breakLock(rt, { host, ...(opId !== undefined ? { opId } : {}), signal: options.signal, onEvent: options.onEvent }));
+    },
+    reload,
+    watch(listener) {
+      const watcher = watchRepo(rt.fleet.root, (paths) => {
+        reload(paths).then(listener, () => undefined);
+      });
+      return () => watcher.close();
     },
     close: () => rt.close(),
   };

@@ -3,8 +3,10 @@
  * and the diff. One read (one round trip) per host covers planned, excluded and watched paths.
  */
 import type { HostPlan } from '../fleet/types.js';
-import type { LiveEntry } from '../remote/types.js';
-import type { RemoteHost } from '../remote/remoteHost.js';
+import type { LiveEntry, LockInfo } from '../remote/types.js';
+import { parseLock, type RemoteHost } from '../remote/remoteHost.js';
+import { LOCK_DIR, LOCK_PATH } from '../remote/scripts.js';
+import { JOURNAL_NAME } from '../remote/journal.js';
 import type { HostDiff } from '../diff/types.js';
 import { desiredFromPlan } from '../diff/desired.js';
 import { diffHost } from '../diff/compare.js';
@@ -30,7 +32,13 @@ export function snapshotPaths(plan: HostPlan): string[] {
 export interface PlanDiff {
   live: LiveEntry[];
   diff: HostDiff;
+  /** The host lock, when someone holds it. */
+  lock?: LockInfo;
+  /** An unfinished operation's journal is on the host (the next deploy or rollback recovers it). */
+  journal: boolean;
 }
+
+const JOURNAL_PATH = `${LOCK_DIR}/${JOURNAL_NAME}`;
 
 export function diffPlan(plan: HostPlan, live: LiveEntry[], reveal: boolean): HostDiff {
   const planned = new Set(plan.files.map((f) => f.path));
@@ -39,9 +47,17 @@ export function diffPlan(plan: HostPlan, live: LiveEntry[], reveal: boolean): Ho
   return diffHost(plan.host, desiredFromPlan(plan), relevant, { excluded: plan.excluded, secrets: secretValues(plan), reveal });
 }
 
+/** One read of the host (one round trip): the managed paths, and the host lock and journal beside them. */
 export async function readAndDiff(remote: RemoteHost, plan: HostPlan, reveal: boolean, signal?: AbortSignal): Promise<PlanDiff> {
-  const live = await remote.readState(managedPaths(plan), { signal });
-  return { live, diff: diffPlan(plan, live, reveal) };
+  const paths = managedPaths(plan);
+  const extra = [LOCK_PATH, JOURNAL_PATH].filter((p) => !paths.includes(p));
+  const all = await remote.readState([...paths, ...extra], { signal });
+  const byPath = new Map(all.map((e) => [e.path, e]));
+  const live = all.slice(0, paths.length);
+  const lockEntry = byPath.get(LOCK_PATH);
+  const journalEntry = byPath.get(JOURNAL_PATH);
+  const lock = lockEntry?.state === 'file' ? parseLock(lockEntry.content.toString('utf8')) : undefined;
+  return { live, diff: diffPlan(plan, live, reveal), ...(lock ? { lock } : {}), journal: journalEntry !== undefined && journalEntry.state === 'file' };
 }
 
 /** Entries of `live` for the given paths (snapshot content). */

@@ -15,7 +15,7 @@ import type { Snapshot } from '../store/types.js';
 import type { EventSink } from './events.js';
 import type { OpsRuntime } from './runtime.js';
 import { runOperation, type OperationReport } from './runOperation.js';
-import { runTransaction } from './transaction.js';
+import { runTransaction, type Confirmed } from './transaction.js';
 import { readDeployed } from './deployedRecord.js';
 import { auditSinkFor } from './auditSink.js';
 
@@ -56,10 +56,14 @@ export interface RollbackOptions {
   breakLock?: boolean;
   signal?: AbortSignal;
   onEvent?: EventSink;
+  /** The writes the admin confirmed (the preview's write set): the host stops before writing if they differ. */
+  confirmed?: Confirmed;
+  /** How the "locked by" message says to break a lock (default `konf rollback HOST SNAPSHOT --break-lock`). */
+  breakHint?: string;
 }
 
 export async function rollback(rt: OpsRuntime, options: RollbackOptions): Promise<OperationReport> {
-  const plan = await rt.plan(options.host);
+  const plan = (await rt.freshPlans([options.host])).get(options.host)!;
   const snap = await resolveSnapshot(rt, options.host, options.snapshotId);
   const audit = await auditSinkFor(rt);
   const report = await runOperation(
@@ -85,6 +89,8 @@ export async function rollback(rt: OpsRuntime, options: RollbackOptions): Promis
           postHook: 'post-rollback',
           breakLock: options.breakLock ?? false,
           signal: options.signal,
+          ...(options.confirmed ? { confirmed: options.confirmed } : {}),
+          breakHint: options.breakHint ?? `konf rollback ${plan.host} ${snap.info.id.slice(0, 10)} --break-lock`,
         },
         emitter,
       );

@@ -14,6 +14,7 @@ export interface HostResult {
   snapshot?: string;
   error?: string;
   changed?: string[];
+  notes?: string[];
 }
 
 export interface RunOperationOptions {
@@ -35,7 +36,14 @@ export interface OperationReport {
   results: Map<string, HostResult>;
 }
 
-const FAILED: ReadonlySet<HostOutcome> = new Set(['failed', 'restored', 'restore-failed']);
+const FAILED: ReadonlySet<HostOutcome> = new Set(['failed', 'restored', 'restore-failed', 'recoverable']);
+
+/** Why an operation's signal was aborted, for messages (`interrupted (SIGINT)`). */
+export function interruptReason(signal: AbortSignal | undefined): string | undefined {
+  if (!signal?.aborted) return undefined;
+  const r: unknown = signal.reason;
+  return typeof r === 'string' ? r : r instanceof Error && r.name !== 'AbortError' ? r.message : 'cancelled';
+}
 
 export function isFailure(outcome: HostOutcome): boolean {
   return FAILED.has(outcome);
@@ -54,13 +62,19 @@ export async function runOperation(
   await mapLimit(options.hosts, options.concurrency, async (host) => {
     let result: HostResult;
     if (stop || options.signal?.aborted) {
-      result = { outcome: 'skipped', text: options.signal?.aborted ? 'cancelled' : 'skipped (--fail-fast)' };
+      result = { outcome: 'skipped', text: options.signal?.aborted ? `${interruptReason(options.signal)}: not started` : 'skipped (--fail-fast)' };
     } else {
       try {
         result = await perHost(host, emitter);
       } catch (err) {
         const message = errorMessage(err);
-        result = { outcome: 'failed', text: message, error: err instanceof HostError ? err.kind : 'error' };
+        const notes = err instanceof HostError ? (err as HostError & { notes?: string[] }).notes : undefined;
+        if (err instanceof HostError && err.kind === 'cancelled' && options.signal?.aborted) {
+          result = { outcome: 'skipped', text: `${interruptReason(options.signal)}: stopped before any change`, error: 'cancelled' };
+        } else {
+          result = { outcome: 'failed', text: message, error: err instanceof HostError ? err.kind : 'error' };
+        }
+        if (notes?.length) result.notes = notes;
       }
     }
     results.set(host, result);
@@ -75,6 +89,7 @@ export async function runOperation(
       ...(result.snapshot ? { snapshot: result.snapshot } : {}),
       ...(result.error ? { error: result.error } : {}),
       ...(result.changed ? { changed: result.changed } : {}),
+      ...(result.notes?.length ? { notes: result.notes } : {}),
     });
   });
 
@@ -82,6 +97,15 @@ export async function runOperation(
   for (const r of results.values()) summary[r.outcome] = (summary[r.outcome] ?? 0) + 1;
   const ok = [...results.values()].every((r) => !isFailure(r.outcome) && r.outcome !== 'skipped');
   const parts = Object.entries(summary).map(([k, v]) => `${v} ${k}`);
-  emitter.emit({ type: 'op-end', kind: options.kind, ok, level: ok ? 'info' : 'error', text: parts.join(', ') || 'no hosts', summary });
+  const interrupted = interruptReason(options.signal);
+  emitter.emit({
+    type: 'op-end',
+    kind: options.kind,
+    ok,
+    level: ok ? 'info' : 'error',
+    text: `${interrupted ? `interrupted (${interrupted}): ` : ''}${parts.join(', ') || 'no hosts'}`,
+    summary,
+    ...(interrupted ? { interrupted } : {}),
+  });
   return { op, ok, results };
 }

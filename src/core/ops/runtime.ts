@@ -13,6 +13,8 @@ import { RemoteHost } from '../remote/remoteHost.js';
 import { SnapshotStore } from '../store/snapshotStore.js';
 import { secretValues, maskSecrets } from '../diff/secrets.js';
 import { operator } from './operator.js';
+import { repoStamp } from '../fleet/stamp.js';
+import { processStart } from './localProcess.js';
 
 export interface RuntimeOptions {
   repo: string;
@@ -36,12 +38,52 @@ export class OpsRuntime {
   private readonly plans = new Map<string, Promise<HostPlan>>();
   readonly operator = operator();
   readonly jumpHost = os.hostname();
+  /** Start time of this process (written into host locks: a reused pid is told apart). */
+  readonly pidStart = processStart(process.pid);
+  private fleetNow: Fleet;
 
   private constructor(
-    readonly fleet: Fleet,
+    fleet: Fleet,
     readonly stateDir: string,
     readonly options: RuntimeOptions,
-  ) {}
+  ) {
+    this.fleetNow = fleet;
+  }
+
+  /** The fleet repository as last loaded (reload() reads it again). */
+  get fleet(): Fleet {
+    return this.fleetNow;
+  }
+
+  /**
+   * Reads the repository's inventory again (hosts added or removed) and forgets every
+   * plan rendered so far: the next plan() reads the files as they are on disk now.
+   */
+  async reload(): Promise<Fleet> {
+    this.fleetNow = await loadFleet(this.fleet.root);
+    this.plans.clear();
+    return this.fleetNow;
+  }
+
+  /** Forgets the plans of these hosts (all when none given): they are rendered again on next use. */
+  invalidate(hosts?: readonly string[]): void {
+    if (!hosts) this.plans.clear();
+    else for (const h of hosts) this.plans.delete(h);
+  }
+
+  /** A stamp of the repository files as they are now (see fleet/stamp.ts). */
+  repoStamp(): Promise<string> {
+    return repoStamp(this.fleet.root);
+  }
+
+  /**
+   * Plans rendered from the repository as it is on disk now (one batch; they replace the
+   * remembered ones). Deploy and rollback plan this way when they start.
+   */
+  async freshPlans(hosts: string[]): Promise<Map<string, HostPlan>> {
+    this.invalidate(hosts);
+    return this.planAll(hosts);
+  }
 
   static async open(options: RuntimeOptions): Promise<OpsRuntime> {
     const fleet = await loadFleet(options.repo);

@@ -7,6 +7,9 @@ import type { HostDiff } from '../diff/types.js';
 import type { HostPlan } from '../fleet/types.js';
 import type { SnapshotInfo } from '../store/types.js';
 import type { EventSink, HostOutcome } from './events.js';
+import type { Confirmed } from './transaction.js';
+
+export type { Confirmed } from './transaction.js';
 
 export interface HostSummary {
   name: string;
@@ -34,7 +37,17 @@ export type HostStatus =
   | { kind: 'pending'; count: number }
   | { kind: 'drifted'; count: number }
   | { kind: 'unreachable'; error: string }
-  | { kind: 'locked'; by: string; since: string }
+  | {
+      kind: 'locked';
+      by: string;
+      since: string;
+      /** The holder in full: jump host, pid, operation, op id. */
+      holder?: { operator: string; jumpHost: string; pid: number; operation: string; opId: string };
+      /** Held by a konf process of this jump host that no longer runs: the next deploy or rollback takes it over. */
+      stale?: boolean;
+      /** An unfinished operation's journal is on the host: the next deploy or rollback puts the host back first. */
+      journal?: boolean;
+    }
   | { kind: 'running'; phase: string }
   | { kind: 'failed'; error: string }
   | { kind: 'restored'; error: string }
@@ -43,15 +56,35 @@ export type HostStatus =
 export interface HostCheck {
   host: string;
   status: HostStatus;
+  /** Live state vs plan; pending files carry their drift state (pending / drifted / both). */
   diff?: HostDiff;
   /** ISO time of the newest snapshot, if any. */
   lastSnapshot?: string;
+  /** What to pass as `confirmed` when the admin confirms a deploy of exactly this diff. */
+  confirm?: Confirmed;
+}
+
+/** A rollback preview: the diff, and what to pass as `confirmed` when the admin confirms it. */
+export interface PreviewDiff extends HostDiff {
+  confirm?: Confirmed;
+}
+
+/** The repository changed on disk (seen by the session's watcher, or `reload()`). */
+export interface RepoChange {
+  /** Changed paths relative to the repository (empty for an explicit reload). */
+  paths: string[];
+  /** Hosts whose plan may have changed ('all' for shared files: defaults, files, hooks, …). */
+  hosts: string[] | 'all';
+  /** The inventory as it is now (hosts added or removed show here). */
+  summaries: HostSummary[];
 }
 
 export interface OperationOptions {
   onEvent?: EventSink;
   signal?: AbortSignal;
   dryRun?: boolean;
+  /** What the admin confirmed per host (HostCheck.confirm, PreviewDiff.confirm): checked before the first write. */
+  confirmed?: Record<string, Confirmed>;
 }
 
 export interface OperationResult {
@@ -76,7 +109,13 @@ export interface FleetSession {
   snapshot(hosts: string[], options?: OperationOptions & { message?: string }): Promise<OperationResult>;
   history(host: string): Promise<SnapshotInfo[]>;
   /** What a rollback to this snapshot would change (live vs snapshot). */
-  rollbackPreview(host: string, snapshotId: string, signal?: AbortSignal): Promise<HostDiff>;
+  rollbackPreview(host: string, snapshotId: string, signal?: AbortSignal): Promise<PreviewDiff>;
   rollback(host: string, snapshotId: string, options?: OperationOptions): Promise<OperationResult>;
+  /** Breaks the host's lock (only operation `opId`'s, when given), recovering an unfinished journal first. */
+  breakLock?(host: string, opId: string | undefined, options?: OperationOptions): Promise<OperationResult>;
+  /** Reads the repository again (inventory and plans) and says what changed. */
+  reload?(paths?: string[]): Promise<RepoChange>;
+  /** Calls `listener` after edits to the repository settle (the session has re-read it). Returns a stop function. */
+  watch?(listener: (change: RepoChange) => void): () => void;
   close(): Promise<void>;
 }

@@ -1,13 +1,22 @@
 /**
  * The write transaction deploy and rollback share, per host:
- * lock → re-read → snapshot → pre hooks → atomic writes → post hooks → unlock.
- * A failure after the first write restores the snapshot taken at the start.
+ *
+ *   lock (a stale one of this jump host taken over; an unfinished journal recovered first)
+ *   → re-read → snapshot → pre hooks → [what was confirmed still holds?] → journaled
+ *   atomic writes → post hooks → close the journal and unlock.
+ *
+ * A failure (or an interruption) after the journal is written puts every file back from
+ * the host's journal, reads the host back and compares it with the snapshot before the
+ * host is reported "restored"; what could not be put back is named, and when the host
+ * cannot be reached its journal does it on the next run ("recoverable").
  */
 import { createHash } from 'node:crypto';
 import { HostError, errorMessage } from '../errors.js';
 import type { HookPhase, HostPlan } from '../fleet/types.js';
-import type { LiveEntry, WriteOp } from '../remote/types.js';
-import type { RemoteHost } from '../remote/remoteHost.js';
+import { readHooks } from '../fleet/hooks.js';
+import type { LiveEntry, LockInfo, WriteOp } from '../remote/types.js';
+import { LockedError, WriteError, JournaledWriteError, describeLock, type RemoteHost } from '../remote/remoteHost.js';
+import { describeJournal, type HostJournal } from '../remote/journal.js';
 import type { DesiredEntry, HostDiff } from '../diff/types.js';
 import { diffHost } from '../diff/compare.js';
 import { desiredFromSnapshot } from '../diff/desired.js';
@@ -15,10 +24,20 @@ import { writeOpsFor } from '../diff/writeOps.js';
 import type { SnapshotReason } from '../store/types.js';
 import type { OpEmitter } from './emitter.js';
 import type { OpsRuntime } from './runtime.js';
-import type { HostResult } from './runOperation.js';
+import { interruptReason, type HostResult } from './runOperation.js';
 import { runHooks } from './hooks.js';
 import { entriesFor, snapshotPaths } from './hostState.js';
-import { readDeployed, writeDeployed } from './deployedRecord.js';
+import { readDeployed, writeDeployed, type DeployedRecord } from './deployedRecord.js';
+import { ageOf, isStaleLock } from './localProcess.js';
+import { planFingerprint, writeSet, writeSetDifference } from './fingerprint.js';
+
+/** What the admin confirmed for one host: the plan and the exact writes shown. */
+export interface Confirmed {
+  /** planFingerprint of the plan the confirmation was made from. */
+  plan?: string;
+  /** writeSet of what the confirmation listed. */
+  writes?: string[];
+}
 
 export interface TransactionSpec {
   kind: 'deploy' | 'rollback';
@@ -30,6 +49,12 @@ export interface TransactionSpec {
   postHook: HookPhase;
   breakLock?: boolean;
   signal?: AbortSignal;
+  /** What was confirmed: checked right before the first write. */
+  confirmed?: Confirmed;
+  /** The repository stamp taken before `plan` was rendered (deploy): a changed repository is re-planned and compared. */
+  stamp?: string;
+  /** How to break a lock, for the "locked by" message (default `konf deploy HOST --break-lock`). */
+  breakHint?: string;
 }
 
 const PENDING_KINDS = new Set(['new', 'modified', 'binary', 'metadata', 'link-changed', 'type-changed', 'removed']);
@@ -42,49 +67,183 @@ function sha256(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
 }
 
+/** A HostError that carries the notes gathered so far (a lock taken over, a journal recovered). */
+function withNotes<E extends Error>(err: E, notes: string[]): E {
+  if (notes.length && err instanceof HostError) (err as HostError & { notes?: string[] }).notes = [...notes];
+  return err;
+}
+
 /** Records what konf wrote, so drift and konf-created files can be told later. */
 async function recordWrites(rt: OpsRuntime, host: string, ops: WriteOp[], before: LiveEntry[]): Promise<void> {
   const record = await readDeployed(rt.stateDir, host);
   const wasMissing = new Set(before.filter((e) => e.state === 'missing').map((e) => e.path));
   for (const op of ops) {
     const prevCreated = record[op.path]?.created ?? false;
+    const created = prevCreated || wasMissing.has(op.path);
     if (op.action === 'remove') delete record[op.path];
-    else if (op.action === 'file') record[op.path] = { sha256: sha256(op.content), created: prevCreated || wasMissing.has(op.path) };
-    else record[op.path] = { target: op.target, created: prevCreated || wasMissing.has(op.path) };
+    else if (op.action === 'file') record[op.path] = { sha256: sha256(op.content), mode: op.mode ?? 0o644, created };
+    else record[op.path] = { target: op.target, created };
   }
   await writeDeployed(rt.stateDir, host, record);
 }
 
-/** Puts the touched paths back to their state in the snapshot entries. */
-export async function restoreEntries(rt: OpsRuntime, host: string, entries: LiveEntry[], touched: string[], emitter: OpEmitter): Promise<void> {
-  rt.forget(host);
-  const remote = await rt.remote(host);
-  const live = await remote.readState(touched);
-  const desired: DesiredEntry[] = desiredFromSnapshot(entriesFor(entries, touched));
-  const restoreDiff = diffHost(host, desired, live, {});
-  const ops = writeOpsFor(restoreDiff);
-  emitter.emit({ type: 'log', host, phase: 'restore', level: 'warn', text: `restoring ${ops.length} file(s) from the snapshot` });
-  await remote.write(ops);
-  await recordWrites(rt, host, ops, live);
+/** The hooks of a phase as they are in the repository now (hooks are read when they run). */
+async function hooksNow(rt: OpsRuntime, plan: HostPlan): Promise<HostPlan> {
+  const { hooks } = await readHooks(rt.fleet.root);
+  return { ...plan, hooks };
+}
+
+/** Paths of `touched` whose live state differs from their state in the snapshot entries. */
+export async function unequalToSnapshot(remote: RemoteHost, host: string, entries: LiveEntry[], touched: string[]): Promise<string[]> {
+  const wanted = entriesFor(entries, touched);
+  const desired: DesiredEntry[] = desiredFromSnapshot(wanted);
+  const checkable = new Set(desired.map((d) => d.path));
+  const paths = touched.filter((p) => checkable.has(p));
+  if (paths.length === 0) return [];
+  const live = await remote.readState(paths);
+  const diff = diffHost(host, desired, live, {});
+  return diff.files.filter((f) => f.kind !== 'unchanged').map((f) => f.path);
+}
+
+/** Puts the given paths back to their state in the snapshot entries (a journaled write of its own). */
+export async function restoreEntries(rt: OpsRuntime, host: string, remote: RemoteHost, op: string, entries: LiveEntry[], paths: string[], emitter: OpEmitter): Promise<void> {
+  const live = await remote.readState(paths);
+  const desired: DesiredEntry[] = desiredFromSnapshot(entriesFor(entries, paths));
+  const ops = writeOpsFor(diffHost(host, desired, live, {}));
+  if (ops.length === 0) return;
+  emitter.emit({ type: 'log', host, phase: 'restore', level: 'warn', text: `writing ${ops.length} file(s) from the snapshot` });
+  await remote.write(ops, { opId: op, journal: { kind: 'restore', snapshot: '', operator: rt.operator, jumpHost: rt.jumpHost, since: new Date().toISOString() } });
+  await remote.closeJournal(op);
+}
+
+interface Held {
+  remote: RemoteHost;
+  journal?: HostJournal;
+}
+
+/**
+ * Takes the host lock. A lock of this jump host whose process is gone is taken over; any
+ * other lock is refused with who holds it, since when, and how to break it.
+ */
+async function takeLock(rt: OpsRuntime, remote: RemoteHost, spec: TransactionSpec, op: string, emitter: OpEmitter, notes: string[]): Promise<Held> {
+  const host = spec.plan.host;
+  const req = { operator: rt.operator, jumpHost: rt.jumpHost, pid: process.pid, operation: spec.kind, opId: op, ...(rt.pidStart ? { pidStart: rt.pidStart } : {}) };
+  let taken: { broken?: LockInfo; journal?: HostJournal };
+  try {
+    taken = await remote.acquireLock(req, { breakLock: spec.breakLock ?? false, signal: spec.signal });
+  } catch (err) {
+    if (!(err instanceof LockedError)) throw err;
+    const holder = err.holder;
+    if (!isStaleLock(holder, rt.jumpHost)) {
+      const hint = spec.breakHint ?? `konf ${spec.kind} ${host} --break-lock`;
+      throw new LockedError(host, `locked by ${describeLock(holder)} (${ageOf(holder.since)}); if that konf is gone, break the lock with: ${hint}`, holder);
+    }
+    taken = await remote.acquireLock(req, { breakIf: holder.opId, signal: spec.signal });
+    const text = `took over a stale lock: ${describeLock(holder)} — that process no longer runs on this jump host`;
+    notes.push(text);
+    emitter.emit({ type: 'log', host, phase: 'lock', level: 'warn', text });
+    return { remote, ...(taken.journal ? { journal: taken.journal } : {}) };
+  }
+  if (taken.broken) {
+    const text = `broke the lock of ${describeLock(taken.broken)} (--break-lock)`;
+    notes.push(text);
+    emitter.emit({ type: 'log', host, phase: 'lock', level: 'warn', text });
+  }
+  return { remote, ...(taken.journal ? { journal: taken.journal } : {}) };
+}
+
+/**
+ * Before anything else on the host: puts back what an unfinished operation (a killed
+ * konf, a dropped jump host) left half done, from the host's journal; runs the
+ * post-rollback hooks; closes the journal. Throws when the host could not be put back.
+ */
+export async function recoverLeftover(rt: OpsRuntime, remote: RemoteHost, plan: HostPlan, journal: HostJournal, op: string, emitter: OpEmitter, notes: string[]): Promise<void> {
+  const host = plan.host;
+  emitter.emit({ type: 'log', host, phase: 'recover', level: 'warn', text: `found the journal of an unfinished ${describeJournal(journal)}: putting the host back first` });
+  const rec = await remote.recoverJournal({ expectOp: journal.op });
+  if (!rec.complete) {
+    const what = rec.failed.map((f) => `${f.path} (${f.step})`).join(', ');
+    throw new HostError(host, 'remote-failed', `could not put back what the unfinished ${journal.kind} ${journal.op} left: ${what}; its journal stays on the host; nothing else was done`);
+  }
+  if (rec.writer === 'stopped') emitter.emit({ type: 'log', host, phase: 'recover', level: 'warn', text: 'its write was still running on the host and was stopped' });
+  let verified = '';
+  if (journal.snapshot) {
+    try {
+      const snap = await (await rt.store()).load(host, journal.snapshot);
+      const differ = await unequalToSnapshot(remote, host, snap.entries, journal.entries.map((e) => e.path));
+      verified = differ.length === 0 ? `, verified against snapshot ${journal.snapshot.slice(0, 10)}` : `; differs from snapshot ${journal.snapshot.slice(0, 10)}: ${differ.join(', ')} (the host's own old versions were put back)`;
+    } catch {
+      verified = ` (snapshot ${journal.snapshot.slice(0, 10)} is not in this snapshot store: not verified)`;
+    }
+  }
+  const restored = rec.restored.length;
+  const text = `recovered the unfinished ${journal.kind} ${journal.op} of ${journal.operator}@${journal.jumpHost}: ${restored} file(s) put back${verified}`;
+  try {
+    await runHooks(remote, await hooksNow(rt, plan), 'post-rollback', emitter, { changed: rec.restored, op: journal.op, operator: rt.operator, snapshot: journal.snapshot });
+  } catch (err) {
+    const warn = `post-rollback hooks after the recovery failed: ${errorMessage(err)}`;
+    emitter.emit({ type: 'log', host, phase: 'recover', level: 'error', text: warn });
+    notes.push(warn);
+  }
+  await remote.closeJournal(journal.op);
+  notes.push(text);
+  emitter.emit({ type: 'log', host, phase: 'recover', level: 'warn', text });
+}
+
+/** Checks the repository did not change under a deploy since its plan was made (and confirmed). */
+async function checkRepository(rt: OpsRuntime, spec: TransactionSpec): Promise<void> {
+  const host = spec.plan.host;
+  const confirmedPlan = spec.confirmed?.plan;
+  if (confirmedPlan !== undefined && confirmedPlan !== planFingerprint(spec.plan)) {
+    throw new HostError(host, 'changed', 'the repository changed after you confirmed; nothing was written (review and confirm again)');
+  }
+  if (spec.stamp === undefined || (await rt.repoStamp()) === spec.stamp) return;
+  let now: HostPlan;
+  try {
+    now = await rt.fleet.plan(host);
+  } catch (err) {
+    throw new HostError(host, 'changed', `the repository changed ${confirmedPlan !== undefined ? 'after you confirmed' : 'while this deploy ran'} and no longer plans: ${errorMessage(err)}; nothing was written`);
+  }
+  if (planFingerprint(now) !== planFingerprint(spec.plan)) {
+    throw new HostError(
+      host,
+      'changed',
+      confirmedPlan !== undefined ? 'the repository changed after you confirmed; nothing was written (review and confirm again)' : 'the repository changed while this deploy ran; nothing was written (run it again)',
+    );
+  }
 }
 
 export async function runTransaction(rt: OpsRuntime, spec: TransactionSpec, emitter: OpEmitter): Promise<HostResult> {
   const { plan, signal } = spec;
   const host = plan.host;
   const op = emitter.op;
+  const notes: string[] = [];
   emitter.emit({ type: 'log', host, phase: 'connect', level: 'debug', text: 'connecting' });
   let remote = await rt.remote(host, signal);
 
   emitter.emit({ type: 'log', host, phase: 'lock', level: 'debug', text: 'taking the host lock' });
-  await remote.acquireLock({ operator: rt.operator, jumpHost: rt.jumpHost, pid: process.pid, operation: spec.kind, opId: op }, { breakLock: spec.breakLock ?? false });
+  const held = await takeLock(rt, remote, spec, op, emitter, notes);
+  /** Set once this operation's journal may exist on the host (the write was started). */
   let wrote = false;
+  /** How the lock is released: closing our journal (finished or restored), or keeping it (recoverable). */
+  let release: 'close' | 'keep' = 'keep';
+  let released = false;
   let snapshotEntries: LiveEntry[] = [];
   let touched: string[] = [];
   let snapshotId: string | undefined;
+  const withResult = (r: HostResult): HostResult => (notes.length ? { ...r, notes: [...notes] } : r);
   try {
+    // Before anything else: an unfinished operation's journal (a killed konf) is put back.
+    if (held.journal) await recoverLeftover(rt, remote, plan, held.journal, op, emitter, notes);
+    if (signal?.aborted) throw new HostError(host, 'cancelled', 'cancelled before anything was written');
+
     const { live, diff } = await spec.diffLive(remote, signal);
     const changed = changedPaths(diff);
-    if (changed.length === 0) return { outcome: 'unchanged', text: 'nothing to change' };
+    if (changed.length === 0) {
+      release = 'close';
+      return withResult({ outcome: 'unchanged', text: 'nothing to change' });
+    }
+    const ops = writeOpsFor(diff);
 
     const store = await rt.store();
     snapshotEntries = entriesFor(live, [...new Set([...snapshotPaths(plan), ...changed])]);
@@ -93,46 +252,131 @@ export async function runTransaction(rt: OpsRuntime, spec: TransactionSpec, emit
     emitter.emit({ type: 'log', host, phase: 'snapshot', level: 'info', text: `snapshot ${info.id.slice(0, 10)} (${spec.snapshotReason}, ${info.files} files)` });
 
     const hookInfo = { changed, op, operator: rt.operator, snapshot: info.id };
-    await runHooks(remote, plan, spec.preHook, emitter, hookInfo, signal);
+    await runHooks(remote, await hooksNow(rt, plan), spec.preHook, emitter, hookInfo, signal);
 
-    const ops = writeOpsFor(diff);
+    // Right before the first write: is it still exactly what was shown and confirmed?
+    if (spec.kind === 'deploy') await checkRepository(rt, spec);
+    if (spec.confirmed?.writes) {
+      const differ = writeSetDifference(spec.confirmed.writes, writeSet(ops));
+      if (differ.length > 0) {
+        throw new HostError(host, 'changed', `${spec.kind === 'deploy' ? 'the host or the repository' : 'the host'} changed after you confirmed: ${differ.join(', ')} would be written differently; nothing was written (review and confirm again)`);
+      }
+    }
+    if (signal?.aborted) throw new HostError(host, 'cancelled', 'cancelled before anything was written');
+
     touched = ops.map((o) => o.path);
     emitter.emit({ type: 'progress', host, phase: 'write', done: 0, total: ops.length, level: 'info', text: `writing ${ops.length} file(s)` });
     wrote = true;
-    await remote.write(ops, { signal, opId: op });
+    await remote.write(ops, { signal, opId: op, journal: { kind: spec.kind, snapshot: info.id, operator: rt.operator, jumpHost: rt.jumpHost, since: new Date().toISOString() } });
     for (const [i, o] of ops.entries()) {
       emitter.emit({ type: 'file', host, phase: 'write', file: o.path, action: o.action === 'remove' ? 'removed' : 'written', level: 'info', text: `${o.action === 'remove' ? 'removed' : 'wrote'} ${o.path}` });
       if (i === ops.length - 1) emitter.emit({ type: 'progress', host, phase: 'write', done: ops.length, total: ops.length, level: 'info', text: 'written' });
     }
+    await runHooks(remote, await hooksNow(rt, plan), spec.postHook, emitter, hookInfo, signal);
+    // Finished: the old versions kept on the host go with the journal, then the lock.
+    await remote.releaseLock(op, { closeJournal: op });
+    released = true;
     await recordWrites(rt, host, ops, live);
-    await runHooks(remote, plan, spec.postHook, emitter, hookInfo, signal);
-    return { outcome: 'ok', text: `${spec.kind === 'deploy' ? 'deployed' : 'rolled back'} ${changed.length} file(s)`, snapshot: info.id, changed };
+    return withResult({ outcome: 'ok', text: `${spec.kind === 'deploy' ? 'deployed' : 'rolled back'} ${changed.length} file(s)`, snapshot: info.id, changed });
   } catch (err) {
-    if (!wrote) throw err;
-    const why = errorMessage(err);
-    emitter.emit({ type: 'log', host, phase: 'restore', level: 'error', text: `${why}; restoring the ${spec.snapshotReason} snapshot` });
-    try {
-      await restoreEntries(rt, host, snapshotEntries, touched, emitter);
-      remote = await rt.remote(host);
-      return { outcome: 'restored', text: `failed and restored: ${why}`, error: err instanceof HostError ? err.kind : 'error', ...(snapshotId ? { snapshot: snapshotId } : {}) };
-    } catch (restoreErr) {
-      return {
-        outcome: 'restore-failed',
-        text: `failed: ${why}; restore failed too: ${errorMessage(restoreErr)} (snapshot ${snapshotId ?? '?'})`,
-        error: 'restore-failed',
-        ...(snapshotId ? { snapshot: snapshotId } : {}),
-      };
+    if (!wrote || (err instanceof WriteError && !(err instanceof JournaledWriteError) && err.nothingChanged)) {
+      release = 'close';
+      throw withNotes(err instanceof Error ? err : new Error(String(err)), notes);
     }
+    const why = interruptReason(signal) ? `interrupted (${interruptReason(signal)})` : errorMessage(err);
+    emitter.emit({ type: 'log', host, phase: 'restore', level: 'error', text: `${why}; restoring the ${spec.snapshotReason} snapshot` });
+    const result = await restoreAfterFailure(rt, plan, op, snapshotEntries, touched, snapshotId, why, spec, emitter);
+    remote = result.remote ?? remote;
+    release = result.release;
+    return withResult(result.result);
   } finally {
+    if (!released) await unlock(rt, host, remote, op, release, emitter, notes);
+  }
+}
+
+async function unlock(rt: OpsRuntime, host: string, remote: RemoteHost, op: string, release: 'close' | 'keep', emitter: OpEmitter, notes: string[]): Promise<void> {
+  const opts = release === 'close' ? { closeJournal: op } : {};
+  try {
+    await remote.releaseLock(op, opts);
+  } catch {
     try {
-      await remote.releaseLock(op);
-    } catch {
-      try {
-        rt.forget(host);
-        await (await rt.remote(host)).releaseLock(op);
-      } catch (unlockErr) {
-        emitter.emit({ type: 'log', host, phase: 'unlock', level: 'error', text: `could not release the lock: ${errorMessage(unlockErr)} (break it with --break-lock)` });
-      }
+      rt.forget(host);
+      await (await rt.remote(host)).releaseLock(op, opts);
+    } catch (unlockErr) {
+      const text = `could not release the lock: ${errorMessage(unlockErr)} (the next konf run on this jump host takes it over; elsewhere: --break-lock)`;
+      emitter.emit({ type: 'log', host, phase: 'unlock', level: 'error', text });
+      notes.push(text);
     }
   }
 }
+
+/**
+ * After a failure past the journal: on a fresh connection, puts every file back from the
+ * journal (waiting for the old write to stop on the host), reads the host back and
+ * compares it with the snapshot (writing the snapshot's content for whatever still
+ * differs), then runs the post-rollback hooks. Reports exactly what could not be restored.
+ */
+async function restoreAfterFailure(
+  rt: OpsRuntime,
+  plan: HostPlan,
+  op: string,
+  snapshotEntries: LiveEntry[],
+  touched: string[],
+  snapshotId: string | undefined,
+  why: string,
+  spec: TransactionSpec,
+  emitter: OpEmitter,
+): Promise<{ result: HostResult; release: 'close' | 'keep'; remote?: RemoteHost }> {
+  const host = plan.host;
+  const snap = snapshotId ? { snapshot: snapshotId } : {};
+  const short = snapshotId ? ` ${snapshotId.slice(0, 10)}` : '';
+  let remote: RemoteHost;
+  try {
+    rt.forget(host);
+    remote = await rt.remote(host);
+    const rec = await remote.recoverJournal({ expectOp: op });
+    if (!rec.complete) {
+      const what = rec.failed.map((f) => `${f.path} (${f.step})`).join(', ');
+      return {
+        remote,
+        release: 'keep',
+        result: { outcome: 'restore-failed', text: `failed: ${why}; could not put back ${what}: the host's journal stays and the next konf deploy or rollback of ${host} tries again (snapshot${short})`, error: 'restore-failed', ...snap },
+      };
+    }
+    if (rec.writer === 'stopped') emitter.emit({ type: 'log', host, phase: 'restore', level: 'warn', text: 'the interrupted write was still running on the host and was stopped' });
+    let differ = await unequalToSnapshot(remote, host, snapshotEntries, touched);
+    if (differ.length > 0) {
+      emitter.emit({ type: 'log', host, phase: 'restore', level: 'warn', text: `after the journal: ${differ.join(', ')} still differ from the snapshot` });
+      await remote.closeJournal(op);
+      await restoreEntries(rt, host, remote, op, snapshotEntries, differ, emitter);
+      differ = await unequalToSnapshot(remote, host, snapshotEntries, touched);
+      if (differ.length > 0) {
+        return {
+          remote,
+          release: 'close',
+          result: { outcome: 'restore-failed', text: `failed: ${why}; restored except ${differ.join(', ')}, which still differ from snapshot${short} (restore them with konf rollback ${host}${short})`, error: 'restore-failed', ...snap },
+        };
+      }
+    }
+    emitter.emit({ type: 'log', host, phase: 'restore', level: 'info', text: `restored ${touched.length} file(s), verified against snapshot${short}` });
+    try {
+      await runHooks(remote, await hooksNow(rt, plan), 'post-rollback', emitter, { changed: touched, op, operator: rt.operator, ...snap });
+    } catch (hookErr) {
+      emitter.emit({ type: 'log', host, phase: 'restore', level: 'error', text: `post-rollback hooks failed: ${errorMessage(hookErr)}` });
+    }
+    return { remote, release: 'close', result: { outcome: 'restored', text: `failed and restored (verified): ${why}`, error: spec.signal?.aborted ? 'cancelled' : 'error', ...snap } };
+  } catch (restoreErr) {
+    return {
+      release: 'keep',
+      result: {
+        outcome: 'recoverable',
+        text: `failed: ${why}; could not restore it now (${errorMessage(restoreErr)}): the journal on the host puts it back on the next konf deploy or rollback of ${host} (snapshot${short})`,
+        error: 'recoverable',
+        ...snap,
+      },
+    };
+  }
+}
+
+/** The deployed record before a transaction (for tests and tools). */
+export type { DeployedRecord };

@@ -66,6 +66,8 @@ export class WriteError extends HostError {
     message: string,
     readonly path: string | undefined,
     readonly applied: string[],
+    /** The script stopped before its commit phase: the host is exactly as before. */
+    readonly nothingChanged = false,
   ) {
     super(host, kind, message);
   }
@@ -338,7 +340,7 @@ export class RemoteHost {
       const esc = /^escape (\d+)$/.exec(s);
       if (esc) {
         const t = targets[Number(esc[1])];
-        throw new WriteError(this.host, 'root-escape', `refusing to write ${t?.logical}: its folder resolves outside konf_root ${this.root} (a symlinked parent); nothing was written`, t?.logical, appliedPaths);
+        throw new WriteError(this.host, 'root-escape', `refusing to write ${t?.logical}: its folder resolves outside konf_root ${this.root} (a symlinked parent); nothing was written`, t?.logical, appliedPaths, true);
       }
       const fail = /^fail (\d+) (\S+)$/.exec(s);
       if (fail) {
@@ -348,7 +350,7 @@ export class RemoteHost {
         const what = committed ? (appliedPaths.length ? `; ${appliedPaths.length} of ${ops.length} changes were already applied` : '; nothing was changed') : '; nothing was changed';
         const message = `cannot write ${t?.logical} (${step})${out.errLines.length ? `: ${tail(out.errLines)}` : ''}${journaled ? restoredNote || what : what}`;
         if (journaled) throw new JournaledWriteError(this.host, message, t?.logical, appliedPaths, hostRestored);
-        throw new WriteError(this.host, 'remote-failed', message, t?.logical, appliedPaths);
+        throw new WriteError(this.host, 'remote-failed', message, t?.logical, appliedPaths, !committed);
       }
     }
     if (!out.status.includes('done')) {
@@ -523,6 +525,18 @@ export class RemoteHost {
     if (out.status.includes('released')) return true;
     if (out.status.includes('absent') || out.status.some((s) => s.startsWith('other'))) return false;
     throw new HostError(this.host, 'remote-failed', `releasing the lock failed (exit ${out.code ?? 'unknown'}): ${tail(out.errLines) || 'no message'}`);
+  }
+
+  /**
+   * Closes operation `op`'s journal without releasing the lock: the old versions it kept
+   * are deleted. True when there was one to close.
+   */
+  async closeJournal(op: string, opts: CallOptions = {}): Promise<boolean> {
+    const marker = newMarker();
+    const script = releaseLockScript({ marker, root: this.root, lockDir: onHost(this.root, LOCK_DIR), needle: '', closeJournal: op, keepLock: true });
+    const out = await this.runScript({ marker, script, stdout: 'lines', signal: opts.signal, timeoutMs: opts.timeoutMs, what: 'closing the journal' });
+    this.checkLockScript(out);
+    return out.status.includes('closed');
   }
 
   /** The current lock holder (or undefined), and whether an unfinished operation's journal is on the host. */

@@ -613,7 +613,7 @@ export function acquireLockScript(o: { marker: string; run: string; root: string
  * removes the temps and backups it lists and the journal itself (`closed`). A journal of
  * another operation is left alone (`journal-other`).
  */
-export function releaseLockScript(o: { marker: string; root: string; lockDir: string; needle: string; closeJournal?: string }): string {
+export function releaseLockScript(o: { marker: string; root: string; lockDir: string; needle: string; closeJournal?: string; keepLock?: boolean }): string {
   const body = [prologue(o.marker), resolveRoot(o.root), `LD=${q(o.lockDir)}`, `konf_in "$LD" || { printf '%s escape\\n' "$M"; exit 4; }`, 'L="$LD/lock"'];
   if (o.closeJournal !== undefined) {
     body.push(
@@ -630,6 +630,10 @@ export function releaseLockScript(o: { marker: string; root: string; lockDir: st
       '  fi',
       'fi',
     );
+  }
+  if (o.keepLock) {
+    body.push('exit 0');
+    return program([FN_IN_ROOT, FN_SHOW], body);
   }
   body.push(
     `if [ ! -e "$L" ] && [ ! -h "$L" ]; then printf '%s absent\\n' "$M"; exit 0; fi`,
