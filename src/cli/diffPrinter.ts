@@ -15,7 +15,18 @@ export interface DiffPrintOptions {
   width: number;
 }
 
+/** ` [drifted: …]` for a file changed on the host since konf wrote it. */
+export function driftNote(f: FileChange, c: Palette): string {
+  if (f.drift === 'drifted') return c.red(' [drifted: changed on the host since konf wrote it]');
+  if (f.drift === 'both') return c.red(' [drifted and pending: changed on the host and in the repository]');
+  return '';
+}
+
 function verdict(f: FileChange, c: Palette): string {
+  return verdictText(f, c) + driftNote(f, c);
+}
+
+function verdictText(f: FileChange, c: Palette): string {
   const meta = f.meta.map((m) => `${m.field} ${m.from} → ${m.to}`).join(', ');
   switch (f.kind) {
     case 'new':
@@ -54,27 +65,66 @@ function colorUnified(text: string, c: Palette): string {
     .join('\n');
 }
 
-function cellText(cell: SideCell | undefined, width: number, c: Palette): string {
-  if (!cell) return ' '.repeat(width);
-  const num = String(cell.line).padStart(5);
-  const room = Math.max(0, width - 7);
-  let used = 0;
-  let out = '';
-  for (const seg of cell.segments) {
-    const t = seg.text.replace(/\t/g, '  ').slice(0, Math.max(0, room - used));
-    used += t.length;
-    const colorize = cell.kind === 'delete' ? c.red : cell.kind === 'insert' ? c.green : (s: string) => s;
-    out += seg.changed ? c.inverse(colorize(t)) : colorize(t);
-  }
+/** A cell as terminal lines of `room` columns: long lines wrap (continuations marked ↪), nothing is cut. */
+function cellLines(cell: SideCell, room: number, c: Palette): string[] {
+  const chars: { ch: string; changed: boolean }[] = [];
+  for (const seg of cell.segments) for (const ch of Array.from(seg.text.replace(/\t/g, '  '))) chars.push({ ch, changed: seg.changed });
+  const colorize = cell.kind === 'delete' ? c.red : cell.kind === 'insert' ? c.green : (t: string) => t;
   const sign = cell.kind === 'delete' ? '-' : cell.kind === 'insert' ? '+' : ' ';
-  return `${c.dim(num)} ${sign}${out}${' '.repeat(Math.max(0, room - used))}`;
+  const lines: string[] = [];
+  const step = Math.max(1, room);
+  for (let at = 0; at === 0 || at < chars.length; at += step) {
+    const piece = chars.slice(at, at + step);
+    let out = '';
+    let run = '';
+    let changed = false;
+    const flush = () => {
+      if (run) out += changed ? c.inverse(colorize(run)) : colorize(run);
+      run = '';
+    };
+    for (const p of piece) {
+      if (p.changed !== changed) {
+        flush();
+        changed = p.changed;
+      }
+      run += p.ch;
+    }
+    flush();
+    const num = at === 0 ? String(cell.line).padStart(5) : ' '.repeat(5);
+    lines.push(`${c.dim(num)} ${at === 0 ? sign : c.dim('↪')}${out}${' '.repeat(Math.max(0, step - piece.length))}`);
+  }
+  return lines;
 }
 
+/**
+ * Side-by-side rows in `width` columns: two halves split by │, each line numbered; a line
+ * longer than its half wraps onto more rows (marked ↪), so no change is ever hidden.
+ */
 export function renderSideBySide(rows: SideBySideRow[], width: number, c: Palette): string {
   const half = Math.max(20, Math.floor((width - 3) / 2));
-  return rows
-    .map((r) => (r.type === 'hunk' ? c.cyan(r.header ?? '@@') : `${cellText(r.left, half, c)} ${c.dim('│')} ${cellText(r.right, half, c)}`))
-    .join('\n');
+  const room = half - 7;
+  const blank = ' '.repeat(half);
+  const out: string[] = [];
+  for (const r of rows) {
+    if (r.type === 'hunk') {
+      const header = r.header ?? '@@';
+      out.push(c.cyan(header.length > width ? `${header.slice(0, Math.max(1, width - 1))}…` : header));
+      continue;
+    }
+    const left = r.left ? cellLines(r.left, room, c) : [];
+    const right = r.right ? cellLines(r.right, room, c) : [];
+    for (let k = 0; k < Math.max(left.length, right.length, 1); k++) out.push(`${left[k] ?? blank} ${c.dim('│')} ${right[k] ?? blank}`);
+  }
+  return out.join('\n');
+}
+
+/** Columns for human diff output: --width, else $COLUMNS, else the terminal's, else 80. */
+export function terminalWidth(stream: { columns?: number }, flag?: string | number, env: NodeJS.ProcessEnv = process.env): number {
+  const valid = (v: unknown) => {
+    const n = Number(v);
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  };
+  return valid(flag) ?? valid(env.COLUMNS) ?? valid(stream.columns) ?? 80;
 }
 
 function body(f: FileChange, o: DiffPrintOptions, c: Palette): string {
@@ -100,7 +150,9 @@ export function formatDiffs(diffs: HostDiff[], o: DiffPrintOptions, c: Palette):
   }
   for (const d of diffs) {
     const shown = d.files.filter((f) => SHOWN_KINDS.has(f.kind));
-    out += c.bold(`${d.host}: ${d.pending === 0 ? 'in sync' : `${d.pending} pending`}`) + '\n';
+    const drifted = d.drifted ?? 0;
+    const state = d.pending === 0 ? 'in sync' : drifted === 0 ? `${d.pending} pending` : drifted === d.pending ? `${d.pending} drifted` : `${d.pending} pending (${drifted} drifted)`;
+    out += c.bold(`${d.host}: ${state}`) + '\n';
     for (const f of shown) {
       const shared = printedOnce.get(`${d.host}\0${f.path}`);
       out += `  ${verdict(f, c)}${shared ? c.dim(` (same as ${shared.hosts.length - 1} other host(s), shown above)`) : ''}\n`;

@@ -1,16 +1,22 @@
 #!/usr/bin/env node
 /** The `konf` executable. Keep this file tiny: commands load what they need when they run. */
 import { runCli } from './program.js';
+import { outputClosed, writeErr, writeOut } from './interrupts.js';
 
-// `konf show web1 | head` closes the pipe early: that is not an error.
+// `konf show web1 | head` closes the pipe early: that is not an error. While an operation
+// works on hosts, it stops at a safe point instead (see interrupts.ts).
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw err;
+  if (err.code !== 'EPIPE') throw err;
+  if (!outputClosed('stdout')) process.exit(process.exitCode ?? 0);
+});
+process.stderr.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  outputClosed('stderr');
 });
 
 const code = await runCli(process.argv.slice(2), {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  stdout: writeOut,
+  stderr: writeErr,
   env: process.env,
   cwd: process.cwd(),
   terminal: Boolean(process.stdin.isTTY && process.stdout.isTTY),

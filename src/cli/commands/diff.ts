@@ -5,7 +5,8 @@ import { renderHtmlReport } from '../../core/diff/report.js';
 import { groupIdentical } from '../../core/diff/group.js';
 import { diffFleet } from '../../core/ops/diffFleet.js';
 import { paletteFor } from '../color.js';
-import { formatDiffs } from '../diffPrinter.js';
+import { formatDiffs, terminalWidth } from '../diffPrinter.js';
+import { writeOut } from '../interrupts.js';
 import { EXIT, cancelOnSigint, openRuntime, selectHosts, type OpsFlags } from './opsCommon.js';
 
 export interface DiffFlags extends OpsFlags {
@@ -13,6 +14,9 @@ export interface DiffFlags extends OpsFlags {
   stat?: boolean;
   sideBySide?: boolean;
   html?: string;
+  /** Only drift: show the files changed on the hosts since konf wrote them; exit 1 only when there are some. */
+  drift?: boolean;
+  width?: string;
 }
 
 /** A FileChange without file bodies: what --json prints. */
@@ -20,6 +24,7 @@ export function fileChangeJson(f: FileChange) {
   return {
     path: f.path,
     kind: f.kind,
+    ...(f.drift ? { state: f.drift } : {}),
     meta: f.meta,
     added: f.added,
     removed: f.removed,
@@ -31,7 +36,13 @@ export function fileChangeJson(f: FileChange) {
 }
 
 export function hostDiffJson(d: HostDiff) {
-  return { host: d.host, pending: d.pending, files: d.files.map(fileChangeJson) };
+  return { host: d.host, pending: d.pending, ...(d.drifted !== undefined ? { drifted: d.drifted } : {}), files: d.files.map(fileChangeJson) };
+}
+
+/** The diff reduced to its drifted files (drifted or both). */
+function driftOnly(d: HostDiff): HostDiff {
+  const files = d.files.filter((f) => f.drift === 'drifted' || f.drift === 'both');
+  return { ...d, files, pending: files.length, drifted: files.length };
 }
 
 export async function diffCommand(hosts: string[], flags: DiffFlags): Promise<number> {
@@ -40,6 +51,7 @@ export async function diffCommand(hosts: string[], flags: DiffFlags): Promise<nu
   try {
     const selected = selectHosts(rt, hosts, flags.all || hosts.length === 0);
     const result = await diffFleet(rt, selected, { signal: cancel.signal });
+    if (flags.drift) result.diffs = result.diffs.map(driftOnly);
     if (flags.html) {
       const html = renderHtmlReport(result.diffs, { title: `konf diff: ${selected.length} host(s)`, generatedAt: new Date().toISOString(), reveal: rt.reveal, failures: result.failures });
       await writeFile(flags.html, html);
@@ -48,12 +60,15 @@ export async function diffCommand(hosts: string[], flags: DiffFlags): Promise<nu
       const groups = groupIdentical(result.diffs)
         .filter((g) => g.hosts.length > 1)
         .map((g) => ({ path: g.path, kind: g.kind, hosts: g.hosts }));
-      process.stdout.write(`${JSON.stringify({ op: result.op, hosts: result.diffs.map(hostDiffJson), groups, failures: result.failures }, null, 1)}\n`);
+      writeOut(`${JSON.stringify({ op: result.op, hosts: result.diffs.map(hostDiffJson), groups, failures: result.failures }, null, 1)}\n`);
     } else {
       const c = paletteFor(process.stdout);
-      process.stdout.write(formatDiffs(result.diffs, { stat: flags.stat ?? false, sideBySide: flags.sideBySide ?? false, width: process.stdout.columns ?? 160 }, c));
-      for (const f of result.failures) process.stdout.write(`${c.red(`${f.host}: ${f.message.replace(new RegExp(`^${f.host}: `), '')}`)}\n`);
-      if (flags.html) process.stdout.write(`HTML report written to ${flags.html}\n`);
+      writeOut(formatDiffs(result.diffs, { stat: flags.stat ?? false, sideBySide: flags.sideBySide ?? false, width: terminalWidth(process.stdout, flags.width) }, c));
+      for (const f of result.failures) writeOut(`${c.red(`${f.host}: ${f.message.replace(new RegExp(`^${f.host}: `), '')}`)}\n`);
+      for (const [host, st] of result.hostState) {
+        if (st.journal) writeOut(c.yellow(`${host}: an interrupted operation left its journal on the host: the next konf deploy or rollback puts those files back first\n`));
+      }
+      if (flags.html) writeOut(`HTML report written to ${flags.html}\n`);
     }
     if (result.failures.length > 0) return EXIT.hostFailed;
     return result.diffs.some((d) => d.pending > 0) ? EXIT.pending : EXIT.ok;

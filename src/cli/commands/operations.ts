@@ -31,15 +31,19 @@ export const diffCommandSpec: CliCommand = {
       program
         .command('diff')
         .summary('what would change: live state vs the plan')
-        .description('compare each host with its plan; exit 0 when nothing is pending, 1 when changes are pending, 2 on configuration errors, 3 when a host failed')
+        .description(
+          'compare each host with its plan; each pending file is marked pending (the repository changed), drifted (the host changed since konf wrote it) or both. Exit 0 when nothing is pending, 1 when changes are pending (with --drift: 1 only when a host drifted), 2 on configuration errors, 3 when a host failed',
+        )
         .argument('[hosts...]', 'hosts to compare (default: all)')
         .option('--all', 'every host of the inventory')
         .option('--stat', 'one line per file, no diff text')
         .option('--side-by-side', 'side-by-side diff instead of unified')
+        .option('--width <columns>', 'columns for --side-by-side (default: $COLUMNS, else the terminal width, else 80)')
+        .option('--drift', 'only files changed on the hosts since konf wrote them; exit 1 only when there are some (for cron, like chezmoi verify)')
         .option('--html <file>', 'also write a self-contained HTML report')
         .option('--json', 'print one JSON document'),
     ).action(
-      ctx.action(async (hosts: string[], o: Common & { all?: boolean; stat?: boolean; sideBySide?: boolean; html?: string }) => {
+      ctx.action(async (hosts: string[], o: Common & { all?: boolean; stat?: boolean; sideBySide?: boolean; html?: string; drift?: boolean; width?: string }) => {
         const { diffCommand } = await import('./diff.js');
         return diffCommand(hosts, { ...o, ...(await where(ctx)) });
       }),
@@ -53,13 +57,15 @@ export const deployCommandSpec: CliCommand = {
       program
         .command('deploy')
         .summary('write the plan to hosts (lock, snapshot, hooks, atomic writes)')
-        .description('per host: lock → snapshot (pre-deploy) → pre-deploy hooks → atomic writes → post-deploy hooks → unlock; a failure after the first write restores the snapshot. Asks first on a terminal; needs --yes otherwise. Exit 0 ok, 2 configuration error, 3 a host failed')
+        .description(
+          'per host: lock → snapshot (pre-deploy) → pre-deploy hooks → journaled atomic writes → post-deploy hooks → unlock; a failure after the first write puts the host back and verifies it. Asks first on a terminal (listing every file and each hand edit it overwrites); needs --yes otherwise. Exit 0 every host deployed, 2 configuration error, 3 a host failed (restored, or nothing written), 4 a host is not back yet (its journal restores it on the next run), 129/130/141/143 interrupted',
+        )
         .argument('[hosts...]', 'hosts to deploy')
         .option('--all', 'every host of the inventory')
         .option('-n, --dry-run', 'show what would be written, write nothing')
         .option('-y, --yes', 'do not ask')
         .option('--fail-fast', 'stop starting new hosts after the first failure')
-        .option('--break-lock', 'remove a stale lock left by another run (says whose)')
+        .option('--break-lock', "remove another run's lock (says whose; an unfinished journal there is put back first)")
         .option('--json', 'one JSON event per line')
         .option('-v, --verbose', 'more detail'),
     ).action(
@@ -118,7 +124,7 @@ export const rollbackCommandSpec: CliCommand = {
         .argument('[snapshot]', 'snapshot id (see konf history HOST); default: the newest pre-deploy snapshot')
         .option('-n, --dry-run', 'show the diff only')
         .option('-y, --yes', 'do not ask')
-        .option('--break-lock', 'remove a stale lock left by another run (says whose)')
+        .option('--break-lock', "remove another run's lock (says whose; an unfinished journal there is put back first)")
         .option('--json', 'one JSON event per line'),
     ).action(
       ctx.action(async (host: string, snapshot: string | undefined, o: Common & { dryRun?: boolean; yes?: boolean; breakLock?: boolean }) => {

@@ -6,8 +6,10 @@ import { isFailure } from '../../core/ops/runOperation.js';
 import type { EventSink } from '../../core/ops/events.js';
 import { paletteFor } from '../color.js';
 import { humanEventPrinter, jsonEventPrinter } from '../eventPrinter.js';
+import { interruptible, writeOut, type Interrupts } from '../interrupts.js';
+import { EXIT_CODES } from '../exitCodes.js';
 
-export const EXIT = { ok: 0, pending: 1, config: 2, hostFailed: 3 } as const;
+export const EXIT = { ok: 0, pending: 1, config: 2, hostFailed: 3, notConsistent: EXIT_CODES.notConsistent } as const;
 
 export interface OpsFlags {
   repo: string;
@@ -44,25 +46,24 @@ export function selectHosts(rt: OpsRuntime, hosts: string[], all: boolean | unde
 }
 
 export function eventSink(flags: OpsFlags): EventSink {
-  const write = (s: string) => process.stdout.write(s);
-  return flags.json ? jsonEventPrinter(write) : humanEventPrinter(write, paletteFor(process.stdout), { verbose: flags.verbose ?? false });
+  return flags.json ? jsonEventPrinter(writeOut) : humanEventPrinter(writeOut, paletteFor(process.stdout), { verbose: flags.verbose ?? false });
 }
 
-export function exitFor(report: OperationReport): number {
-  return [...report.results.values()].some((r) => isFailure(r.outcome) || r.outcome === 'skipped') ? EXIT.hostFailed : EXIT.ok;
+/**
+ * The exit code of a writing operation: the signal's code when it was interrupted; 4
+ * when a host is not back in a consistent state yet (its journal finishes that on the
+ * next run, or it needs a human); 3 when a host failed (restored, or nothing written) or
+ * was skipped; 0 only when every host completed.
+ */
+export function exitFor(report: OperationReport, interrupts?: Interrupts): number {
+  const interrupted = interrupts?.code();
+  if (interrupted !== undefined) return interrupted;
+  const outcomes = [...report.results.values()].map((r) => r.outcome);
+  if (outcomes.some((o) => o === 'recoverable' || o === 'restore-failed')) return EXIT.notConsistent;
+  return outcomes.some((o) => isFailure(o) || o === 'skipped') ? EXIT.hostFailed : EXIT.ok;
 }
 
-/** Ctrl-C cancels the operation cleanly (hosts mid-write restore); a second Ctrl-C exits. */
-export function cancelOnSigint(): { signal: AbortSignal; dispose: () => void } {
-  const ac = new AbortController();
-  let count = 0;
-  const handler = () => {
-    count++;
-    if (count === 1) {
-      process.stderr.write('\ncancelling: hosts in the middle of a write are restored (Ctrl-C again to quit at once)\n');
-      ac.abort();
-    } else process.exit(130);
-  };
-  process.on('SIGINT', handler);
-  return { signal: ac.signal, dispose: () => process.off('SIGINT', handler) };
+/** Signals and a closed output interrupt the command at a safe point (see interrupts.ts). */
+export function cancelOnSigint(): Interrupts {
+  return interruptible();
 }

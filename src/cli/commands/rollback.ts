@@ -1,9 +1,14 @@
 /** `konf rollback HOST [SNAPSHOT] [--dry-run] [--yes] [--json]`: previews the diff, then restores. */
 import { ConfigError } from '../../core/errors.js';
 import { rollback, rollbackPreview } from '../../core/ops/rollback.js';
+import { readDeployed } from '../../core/ops/deployedRecord.js';
+import { handEdits, withDrift } from '../../core/ops/drift.js';
+import { writeSet } from '../../core/ops/fingerprint.js';
+import { writeOpsFor } from '../../core/diff/writeOps.js';
 import { paletteFor } from '../color.js';
 import { canAsk, confirm } from '../confirm.js';
-import { formatDiffs } from '../diffPrinter.js';
+import { formatDiffs, terminalWidth } from '../diffPrinter.js';
+import { writeOut } from '../interrupts.js';
 import { EXIT, cancelOnSigint, eventSink, exitFor, openRuntime, selectHosts, type OpsFlags } from './opsCommon.js';
 import { hostDiffJson } from './diff.js';
 
@@ -19,27 +24,39 @@ export async function rollbackCommand(host: string, snapshotId: string | undefin
   try {
     const [selected] = selectHosts(rt, [host], false) as [string];
     if (!flags.dryRun && !flags.yes && !canAsk()) throw new ConfigError('rollback needs confirmation: run it on a terminal, or pass --yes');
-    const { snapshot, diff } = await rollbackPreview(rt, selected, snapshotId, cancel.signal);
+    const preview = await rollbackPreview(rt, selected, snapshotId, cancel.signal);
+    const snapshot = preview.snapshot;
+    const diff = withDrift(preview.diff, await readDeployed(rt.stateDir, selected));
     const out = flags.json ? process.stderr : process.stdout;
+    const write = flags.json ? (s: string) => process.stderr.write(s) : writeOut;
     const c = paletteFor(out);
     const head = `rollback ${selected} to snapshot ${snapshot.info.id.slice(0, 10)} (${snapshot.info.reason}, ${snapshot.info.time}, by ${snapshot.info.operator})`;
     if (flags.json && flags.dryRun) {
-      process.stdout.write(`${JSON.stringify({ snapshot: snapshot.info, diff: hostDiffJson(diff) }, null, 1)}\n`);
+      writeOut(`${JSON.stringify({ snapshot: snapshot.info, diff: hostDiffJson(diff) }, null, 1)}\n`);
     } else {
-      out.write(`${c.bold(head)}\n`);
-      out.write(formatDiffs([diff], { stat: false, sideBySide: false, width: out.columns ?? 120 }, c));
+      write(`${c.bold(head)}\n`);
+      write(formatDiffs([diff], { stat: false, sideBySide: false, width: terminalWidth(out) }, c));
     }
     if (diff.pending === 0) {
-      if (!flags.json) out.write('nothing to roll back: the host already matches the snapshot\n');
+      if (!flags.json) write('nothing to roll back: the host already matches the snapshot\n');
       return EXIT.ok;
     }
     if (flags.dryRun) return EXIT.ok;
+    const edits = handEdits(diff);
+    if (edits.length > 0 && !flags.json) write(c.yellow(`This overwrites ${edits.length} hand edit(s) made on ${selected} since konf wrote them: ${edits.join(', ')}\n`));
     if (!flags.yes && !(await confirm(`Restore ${diff.pending} file(s) on ${selected} from snapshot ${snapshot.info.id.slice(0, 10)}?`, { yes: false, what: 'rollback' }))) {
-      out.write('nothing rolled back\n');
+      write('nothing rolled back\n');
       return EXIT.ok;
     }
-    const report = await rollback(rt, { host: selected, snapshotId: snapshot.info.id, breakLock: flags.breakLock ?? false, signal: cancel.signal, onEvent: eventSink(flags) });
-    return exitFor(report);
+    const report = await rollback(rt, {
+      host: selected,
+      snapshotId: snapshot.info.id,
+      breakLock: flags.breakLock ?? false,
+      signal: cancel.signal,
+      onEvent: eventSink(flags),
+      confirmed: { writes: writeSet(writeOpsFor(preview.diff)) },
+    });
+    return exitFor(report, cancel);
   } finally {
     cancel.dispose();
     await rt.close();

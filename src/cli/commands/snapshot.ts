@@ -13,7 +13,7 @@ export async function snapshotCommand(hosts: string[], flags: SnapshotFlags): Pr
   try {
     const selected = selectHosts(rt, hosts, flags.all);
     const report = await snapshot(rt, { hosts: selected, signal: cancel.signal, onEvent: eventSink(flags), ...(flags.message ? { message: flags.message } : {}) });
-    return exitFor(report);
+    return exitFor(report, cancel);
   } finally {
     cancel.dispose();
     await rt.close();
