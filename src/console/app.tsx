@@ -124,6 +124,8 @@ export function App(props: AppProps) {
   );
   useEffect(() => {
     props.onController?.(controller);
+    // Edits to the repository re-plan and re-check the hosts they concern.
+    controller.watchRepository();
     return () => controller.dispose();
   }, [controller]);
 

@@ -34,12 +34,22 @@ export class Controller {
   private disposed = false;
   private quitting = false;
   private previews = new Map<string, AbortController>();
+  private stopWatching: (() => void) | undefined;
 
   constructor(
     private readonly session: FleetSession,
     private readonly dispatch: (action: Action) => void,
     private readonly options: ControllerOptions,
   ) {}
+
+  /** Follows the repository on disk: each settled edit re-plans and re-checks the hosts it concerns. */
+  watchRepository(): void {
+    if (this.stopWatching || this.disposed || !this.session.watch) return;
+    this.stopWatching = this.session.watch((change) => {
+      this.flush();
+      this.send({ type: 'repo/changed', change, time: this.now() });
+    });
+  }
 
   private now(): string {
     return (this.options.now?.() ?? new Date()).toISOString();
@@ -85,6 +95,22 @@ export class Controller {
       case 'run':
         this.startOperation(effect.local, effect.request);
         return;
+      case 'reload': {
+        const reload = this.session.reload?.bind(this.session);
+        if (!reload) {
+          this.enqueueChecks(effect.hosts, true);
+          return;
+        }
+        void this.guard(
+          () => reload(),
+          (change) => {
+            this.flush();
+            this.send({ type: 'repo/changed', change, recheck: effect.hosts, time: this.now() });
+          },
+          (error) => this.send({ type: 'repo/error', error, time: this.now() }),
+        );
+        return;
+      }
       case 'quit':
         void this.quit(effect.cancel);
         return;
@@ -183,11 +209,14 @@ export class Controller {
     const call = (): Promise<OperationResult> => {
       switch (request.kind) {
         case 'deploy':
-          return this.session.deploy(request.hosts, options);
+          return this.session.deploy(request.hosts, { ...options, ...(request.confirmed ? { confirmed: request.confirmed } : {}) });
         case 'snapshot':
           return this.session.snapshot(request.hosts, options);
         case 'rollback':
-          return this.session.rollback(request.host, request.snapshot, options);
+          return this.session.rollback(request.host, request.snapshot, { ...options, ...(request.confirmed ? { confirmed: { [request.host]: request.confirmed } } : {}) });
+        case 'break-lock':
+          if (!this.session.breakLock) return Promise.reject(new Error('this session cannot break locks'));
+          return this.session.breakLock(request.host, request.opId, options);
       }
     };
     const done = (async () => {
@@ -213,6 +242,8 @@ export class Controller {
   // ---------------------------------------------------------------- quitting
 
   async quit(cancel: boolean): Promise<void> {
+    this.stopWatching?.();
+    this.stopWatching = undefined;
     if (this.quitting) {
       // Asked again (Ctrl-C while waiting): cancel and stop waiting.
       if (cancel) {
@@ -236,6 +267,8 @@ export class Controller {
    * operations asked to stop at a safe point, waited for at most `graceMs`.
    */
   async shutdown(graceMs: number): Promise<void> {
+    this.stopWatching?.();
+    this.stopWatching = undefined;
     this.quitting = true;
     this.queue.length = 0;
     this.checks.abort();
@@ -249,6 +282,8 @@ export class Controller {
   }
 
   dispose(): void {
+    this.stopWatching?.();
+    this.stopWatching = undefined;
     this.disposed = true;
     this.quitting = true;
     this.queue.length = 0;

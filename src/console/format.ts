@@ -26,7 +26,7 @@ export function badge(status: HostStatus): Badge {
     case 'unreachable':
       return { text: 'unreachable', tone: 'red' };
     case 'locked':
-      return { text: `locked by ${status.by}`, tone: 'cyan' };
+      return status.stale ? { text: 'stale lock', tone: 'yellow' } : { text: `locked by ${status.by}`, tone: 'cyan' };
     case 'running':
       return { text: `running ${status.phase}`, tone: 'blue' };
     case 'failed':
@@ -63,8 +63,12 @@ export function statusLine(status: HostStatus, host?: string): string {
       return `${status.count} file${status.count === 1 ? '' : 's'} drifted from the last deploy`;
     case 'unreachable':
       return `unreachable: ${withoutHost(status.error, host)}`;
-    case 'locked':
-      return `locked by ${status.by} since ${shortTime(status.since)}`;
+    case 'locked': {
+      const who = status.holder ? `${status.holder.operator}@${status.holder.jumpHost} (pid ${status.holder.pid}, ${status.holder.operation})` : status.by;
+      const journal = status.journal ? '; an unfinished operation left its journal (put back first by the next deploy)' : '';
+      const stale = status.stale ? ' \u2014 that konf is gone: the next deploy takes it over' : '';
+      return `locked by ${who} since ${shortTime(status.since)}${stale}${journal} \u00b7 U breaks it`;
+    }
     case 'running':
       return `running: ${status.phase}`;
     case 'failed':

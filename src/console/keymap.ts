@@ -61,6 +61,7 @@ export type CommandId =
   | 'log-zoom'
   | 'wide'
   | 'refresh'
+  | 'break-lock'
   | 'help'
   | 'quit'
   | 'interrupt'
@@ -120,7 +121,8 @@ export const KEYMAP: readonly KeyBinding[] = [
   { command: 'log-shrink', keys: ['-'], description: 'Make the log pane shorter', contexts: ['global'] },
   { command: 'log-zoom', keys: ['z'], description: 'Zoom the log pane (again: back)', contexts: ['global'] },
   { command: 'wide', keys: ['w'], description: 'Wide detail pane: hide the host list while it is not focused (again: back)', contexts: ['global'] },
-  { command: 'refresh', keys: ['R'], description: 'Re-check the selected or marked hosts (all when none)', contexts: ['global'] },
+  { command: 'refresh', keys: ['R'], description: 'Re-read the repository and re-check the selected or marked hosts (all when none)', contexts: ['global'] },
+  { command: 'break-lock', keys: ['U'], description: 'Break the selected host\u2019s lock (asks first, naming the holder)', contexts: ['global'] },
   { command: 'help', keys: ['?'], description: 'Help: this list (again: close)', contexts: ['global', 'help'], hint: 'help' },
   { command: 'quit', keys: ['q'], description: 'Quit (asks if an operation runs)', contexts: ['global'], hint: 'quit' },
   { command: 'interrupt', keys: ['ctrl-c'], description: 'Quit (asks if an operation runs; twice: cancel it and quit)', contexts: ALL },

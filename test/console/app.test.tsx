@@ -246,7 +246,7 @@ describe('help, quit, layout', () => {
     expect(lines(frame).length).toBe(50);
     expect(Math.max(...lines(frame).map((l) => l.length))).toBeLessThanOrEqual(200);
     expect(frame).toContain(' 1 Switches  2 Excludes  3 Files  4 Diff  5 History');
-    expect(frame).toMatch(/busy1 +locked by bob /);
+    expect(frame).toMatch(/busy1 +locked by bob@/);
     c.stdout.resize(80, 24);
     frame = await waitForFrame(c.lastFrame, (f) => lines(f).length === 24 && f.includes('1 Switch '));
     expect(Math.max(...lines(frame).map((l) => l.length))).toBeLessThanOrEqual(80);

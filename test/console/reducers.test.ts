@@ -364,7 +364,10 @@ describe('deploy, snapshot and quit confirmations', () => {
     expect(cancelled.confirm).toBeUndefined();
     expect(effects(cancelled)).toEqual([]);
     const started = keys(s, 'y');
-    expect(effects(started)).toEqual([{ type: 'run', local: 'c1', request: { kind: 'deploy', hosts: ['web1'] } }]);
+    // What was shown is what is confirmed: the deploy carries web1's plan fingerprint and write set.
+    const check = s.checks.web1!;
+    expect(effects(started)).toEqual([{ type: 'run', local: 'c1', request: { kind: 'deploy', hosts: ['web1'], confirmed: { web1: check.confirm } } }]);
+    expect(check.confirm?.writes).toHaveLength(3);
     expect(started.ops[0]).toMatchObject({ id: 'c1', kind: 'deploy', hosts: ['web1'], finished: false });
   });
 
@@ -403,12 +406,13 @@ describe('operations: events, progress, badges, log', () => {
   const time = '2026-05-01T12:00:00.000Z';
   const ev = (e: Record<string, unknown>): OpEvent => ({ op: 'op1', time, ...e }) as OpEvent;
 
-  function running(): AppState {
-    return drained(keys(drained(init()), ' ', ' ', 'D', 'y'));
+  /** web1 and web2 checked, marked, deployed (the dialog lists checked hosts' changes only). */
+  async function running(): Promise<AppState> {
+    return drained(keys(await checked(init()), ' ', ' ', 'D', 'y'));
   }
 
-  it('tracks per-host progress and phases on the badges', () => {
-    let s = running();
+  it('tracks per-host progress and phases on the badges', async () => {
+    let s = await running();
     expect(s.status.web1?.kind).toBe('running');
     s = reducer(s, {
       type: 'op/events',
@@ -426,8 +430,8 @@ describe('operations: events, progress, badges, log', () => {
     expect(s.log.lines[1]).toMatchObject({ host: 'web2', source: 'hook', stream: 'stderr', level: 'warn' });
   });
 
-  it('turns outcomes into badges and re-checks changed hosts', () => {
-    let s = running();
+  it('turns outcomes into badges and re-checks changed hosts', async () => {
+    let s = await running();
     s = reducer(s, {
       type: 'op/events',
       items: [
@@ -446,8 +450,8 @@ describe('operations: events, progress, badges, log', () => {
     expect(s.status.web2?.kind).toBe('restored');
   });
 
-  it('a rejected operation fails its hosts and says why in the log', () => {
-    let s = running();
+  it('a rejected operation fails its hosts and says why in the log', async () => {
+    let s = await running();
     s = reducer(s, { type: 'op/end', local: 'c1', error: 'lock held by bob', time });
     expect(s.status.web1).toEqual({ kind: 'failed', error: 'lock held by bob' });
     expect(s.ops[0]).toMatchObject({ finished: true, ok: false });
@@ -455,7 +459,7 @@ describe('operations: events, progress, badges, log', () => {
   });
 
   it('keeps an operation\u2019s badge when a background check lands meanwhile', async () => {
-    let s = running();
+    let s = await running();
     s = reducer(s, { type: 'check/result', check: await fake.check('web1') });
     expect(s.status.web1?.kind).toBe('running');
     expect(s.checks.web1?.diff).toBeDefined();

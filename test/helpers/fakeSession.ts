@@ -9,7 +9,7 @@ import { createTwoFilesPatch } from 'diff';
 import type { FileChange, HostDiff } from '../../src/core/diff/types.js';
 import type { ExcludeRule, HostPlan, PlannedFile, Switch } from '../../src/core/fleet/types.js';
 import type { HostOutcome, OpEvent, OperationKind } from '../../src/core/ops/events.js';
-import type { FleetSession, HostCheck, HostStatus, HostSummary, OperationOptions, OperationResult } from '../../src/core/ops/session.js';
+import type { FleetSession, HostCheck, HostStatus, HostSummary, OperationOptions, OperationResult, PreviewDiff, RepoChange } from '../../src/core/ops/session.js';
 import type { SnapshotInfo, SnapshotReason } from '../../src/core/store/types.js';
 
 export interface FakeCall {
@@ -43,6 +43,8 @@ interface FakeFile {
   desired: string;
   template?: string[];
   mode?: [number, number];
+  /** Changed on the host since konf wrote it (its change is "drifted"). */
+  handEdit?: boolean;
 }
 
 interface FakeHost {
@@ -192,7 +194,7 @@ export class FakeSession implements FleetSession {
       overrides: ['role=db'],
       excludes: ['/etc/postgresql/*/main/pg_hba.conf'],
       files: [
-        { path: '/etc/postgresql/16/main/postgresql.conf', source: 'etc/files/etc/postgresql/16/main/postgresql.conf.tmpl', template: ['pg_shared_buffers'], live: PG('128MB'), desired: PG('4GB') },
+        { path: '/etc/postgresql/16/main/postgresql.conf', source: 'etc/files/etc/postgresql/16/main/postgresql.conf.tmpl', template: ['pg_shared_buffers'], live: PG('128MB'), desired: PG('4GB'), handEdit: true },
         ...common('db').map((f) => ({ ...f, live: f.desired })),
       ],
       status: { kind: 'drifted', count: 1 },
@@ -223,7 +225,14 @@ export class FakeSession implements FleetSession {
     });
     this.add({ name: 'bad1', values: { env: 'prod' }, overrides: [], excludes: [], files: [], error: 'etc/serverconfig/bad1:3: not a switch: `$(hostname)` (command substitution is not allowed)' });
     this.add({ name: 'gone1', values: { env: 'prod', role: 'web' }, overrides: [], excludes: [], files: common('web'), status: { kind: 'unreachable', error: 'gone1: ssh: connect to host gone1 port 22: Connection refused' }, historyCount: 1 });
-    this.add({ name: 'busy1', values: { env: 'prod', role: 'web' }, overrides: [], excludes: [], files: common('web'), status: { kind: 'locked', by: 'bob', since: this.ago(5) } });
+    this.add({
+      name: 'busy1',
+      values: { env: 'prod', role: 'web' },
+      overrides: [],
+      excludes: [],
+      files: common('web'),
+      status: { kind: 'locked', by: 'bob@jump2', since: this.ago(5), holder: { operator: 'bob', jumpHost: 'jump2', pid: 4242, operation: 'deploy', opId: 'op-bob' } },
+    });
     if (this.options.bigDiff) {
       const big = Array.from({ length: 20_000 }, (_, i) => `row ${i + 1};value ${(i * 7919) % 10007}`).join('\n') + '\n';
       this.add({
@@ -273,7 +282,19 @@ export class FakeSession implements FleetSession {
     const unified = createTwoFilesPatch(file.live === undefined ? '/dev/null' : `a${file.path}`, `b${file.path}`, file.live ?? '', file.desired, undefined, undefined, { context: 3 }).replace(/^=+\n/m, '').replace(/^Index:.*\n/m, '');
     const added = unified.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++')).length;
     const removed = unified.split('\n').filter((l) => l.startsWith('-') && !l.startsWith('---')).length;
-    return { path: file.path, kind: file.live === undefined ? 'new' : 'modified', meta, unified, added, removed };
+    return { path: file.path, kind: file.live === undefined ? 'new' : 'modified', meta, unified, added, removed, drift: file.handEdit ? 'drifted' : 'pending' };
+  }
+
+  /** What the host's plan is now (the fake's stand-in for a plan fingerprint). */
+  planPrint(name: string): string {
+    return sha(this.host(name).files.map((f) => `${f.path}\0${f.desired}`).join('\n'));
+  }
+
+  /** The writes a deploy of the host's current diff makes (the fake's write set). */
+  private writesOf(name: string): string[] {
+    return this.host(name)
+      .files.filter((f) => f.live !== f.desired || (f.mode && f.mode[0] !== f.mode[1]))
+      .map((f) => `${f.path}\t${sha(f.desired)}`);
   }
 
   /** The host's diff right now (live vs plan). */
@@ -362,7 +383,54 @@ export class FakeSession implements FleetSession {
     if (host.status && host.status.kind !== 'drifted') return { host: name, status: host.status, lastSnapshot: last };
     const diff = this.diffOf(name);
     const status: HostStatus = diff.pending === 0 ? { kind: 'in-sync' } : host.status?.kind === 'drifted' ? { kind: 'drifted', count: diff.pending } : { kind: 'pending', count: diff.pending };
-    return { host: name, status, diff, lastSnapshot: last };
+    return { host: name, status, diff, lastSnapshot: last, confirm: { plan: this.planPrint(name), writes: this.writesOf(name) } };
+  }
+
+  // ---------------------------------------------------------------- the repository on "disk"
+
+  private watchers = new Set<(change: RepoChange) => void>();
+
+  watch(listener: (change: RepoChange) => void): () => void {
+    this.calls.push({ method: 'watch', args: [] });
+    this.watchers.add(listener);
+    return () => this.watchers.delete(listener);
+  }
+
+  /** Whether the console subscribed to repository changes. */
+  watched(): boolean {
+    return this.watchers.size > 0;
+  }
+
+  /**
+   * Edits the fake repository: adds (or replaces) a desired file on the given hosts. With
+   * `notify` the watchers hear of it (as the file watcher would); without, only reload() does.
+   */
+  editRepo(hosts: string[], file: { path: string; desired: string }, notify = true): void {
+    for (const name of hosts) {
+      const host = this.host(name);
+      const existing = host.files.find((f) => f.path === file.path);
+      if (existing) existing.desired = file.desired;
+      else host.files.push({ path: file.path, source: `etc/files${file.path}`, desired: file.desired });
+    }
+    if (!notify) return;
+    const change: RepoChange = { paths: [`etc/files${file.path}`], hosts, summaries: this.fullSummaries() };
+    for (const listener of this.watchers) listener(change);
+  }
+
+  async reload(): Promise<RepoChange> {
+    this.calls.push({ method: 'reload', args: [] });
+    await Promise.resolve();
+    return { paths: [], hosts: 'all', summaries: this.fullSummaries() };
+  }
+
+  async breakLock(name: string, opId: string | undefined, options: OperationOptions = {}): Promise<OperationResult> {
+    this.calls.push({ method: 'breakLock', args: [name, opId] });
+    return this.operation('break-lock', [name], options, async (h, emit) => {
+      const host = this.host(h);
+      await emit({ type: 'log', host: h, phase: 'lock', level: 'warn', text: `broke the lock of ${host.status?.kind === 'locked' ? host.status.by : 'nobody'}` });
+      if (host.status?.kind === 'locked') delete host.status;
+      return { outcome: 'ok' };
+    });
   }
 
   /** Operations started with holdOperations wait until this is called. */
@@ -430,9 +498,14 @@ export class FakeSession implements FleetSession {
   }
 
   async deploy(hosts: string[], options: OperationOptions = {}): Promise<OperationResult> {
-    this.calls.push({ method: 'deploy', args: [hosts, { dryRun: options.dryRun }] });
+    this.calls.push({ method: 'deploy', args: [hosts, { dryRun: options.dryRun, ...(options.confirmed ? { confirmed: options.confirmed } : {}) }] });
     return this.operation('deploy', hosts, options, async (name, emit) => {
       const host = this.host(name);
+      const confirmed = options.confirmed?.[name];
+      if (confirmed?.plan !== undefined && confirmed.plan !== this.planPrint(name)) {
+        await emit({ type: 'log', host: name, phase: 'write', level: 'error', text: 'the repository changed after you confirmed; nothing was written' });
+        return { outcome: 'failed', error: 'changed' };
+      }
       await emit({ type: 'log', host: name, phase: 'connect', level: 'info', text: 'connected' });
       await emit({ type: 'log', host: name, phase: 'lock', level: 'info', text: 'locked' });
       const snap = this.recordSnapshot(name, 'pre-deploy');
@@ -476,7 +549,7 @@ export class FakeSession implements FleetSession {
   }
 
   /** Rolling back web-ish hosts restores the "Welcome" motd and the old nginx.conf. */
-  async rollbackPreview(name: string, snapshotId: string, signal?: AbortSignal): Promise<HostDiff> {
+  async rollbackPreview(name: string, snapshotId: string, signal?: AbortSignal): Promise<PreviewDiff> {
     this.calls.push({ method: 'rollbackPreview', args: [name, snapshotId] });
     if (this.options.checkDelayMs) await sleep(this.options.checkDelayMs, signal);
     const host = this.host(name);

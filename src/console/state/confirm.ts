@@ -1,5 +1,6 @@
 /** Confirmation dialogs: each states exactly what will be written where (pure). */
 import type { FileChange } from '../../core/diff/types.js';
+import type { Confirmed, HostStatus } from '../../core/ops/session.js';
 import { changeMark, formatMeta, nameList, plural, shortTime, withoutHost } from '../format.js';
 import { reviewFiles, runningOps } from './select.js';
 import type { AppState, ConfirmDialog, PreviewState } from './types.js';
@@ -16,7 +17,13 @@ function fileLine(change: FileChange): string {
   if (change.kind === 'removed') parts.push('removed');
   if (change.kind === 'link-changed' && change.desired?.state === 'symlink') parts.push(`symlink \u2192 ${change.desired.target}`);
   for (const meta of change.meta) parts.push(formatMeta(meta));
-  return `    ${changeMark(change.kind)} ${change.path}${parts.length > 0 ? `  (${parts.join('; ')})` : ''}`;
+  const edit = isHandEdit(change) ? '  \u26a0 overwrites a hand edit' : '';
+  return `    ${changeMark(change.kind)} ${change.path}${parts.length > 0 ? `  (${parts.join('; ')})` : ''}${edit}`;
+}
+
+/** Changed on the host since konf wrote it (drifted, or drifted and pending). */
+function isHandEdit(change: FileChange): boolean {
+  return change.drift === 'drifted' || change.drift === 'both';
 }
 
 /** Where a host's files go: " (root /srv/chroot, via sudo)", or "" for / as the login user. */
@@ -53,14 +60,19 @@ export function deployDialog(state: AppState, hosts: string[], skipped: string[]
   const lines: string[] = [];
   let fileCount = 0;
   let unknown = 0;
+  const edits: string[] = [];
+  const confirmed: Record<string, Confirmed> = {};
   for (const host of hosts) {
-    const diff = state.checks[host]?.diff;
-    if (!diff) {
+    const check = state.checks[host];
+    const diff = check?.diff;
+    const status = state.status[host];
+    if (!diff || status?.kind === 'locked' || status?.kind === 'unreachable') {
       const unchecked = uncheckedLines(state, host);
       if (unchecked.counts) unknown++;
       lines.push(...unchecked.lines);
       continue;
     }
+    if (check.confirm) confirmed[host] = check.confirm;
     const where = whereNote(state, host);
     const files = writtenFiles(diff.files);
     fileCount += files.length;
@@ -69,9 +81,16 @@ export function deployDialog(state: AppState, hosts: string[], skipped: string[]
       continue;
     }
     lines.push(`${host}${where}: writes ${plural(files.length, 'file')}`);
-    for (const file of files) lines.push(fileLine(file));
+    for (const file of files) {
+      lines.push(fileLine(file));
+      if (isHandEdit(file)) edits.push(`${host}:${file.path}`);
+    }
   }
   if (skipped.length > 0) lines.push(`skipped (config error): ${nameList(skipped)}`);
+  if (edits.length > 0) {
+    lines.push(' ');
+    lines.push(`\u26a0 Overwrites ${plural(edits.length, 'hand edit')} made on the host since konf wrote ${edits.length === 1 ? 'it' : 'them'}: ${nameList(edits, 4)}`);
+  }
   lines.push(' ');
   lines.push('Each host is locked and snapshotted first, then its hooks run;');
   lines.push('any failure restores the snapshot.');
@@ -79,7 +98,7 @@ export function deployDialog(state: AppState, hosts: string[], skipped: string[]
   return {
     title: `Deploy ${files} to ${plural(hosts.length, 'host')}: ${nameList(hosts, 3)}?`,
     lines,
-    action: { type: 'run', request: { kind: 'deploy', hosts } },
+    action: { type: 'run', request: { kind: 'deploy', hosts, ...(Object.keys(confirmed).length > 0 ? { confirmed } : {}) } },
     yesLabel: 'deploy',
     top: 0,
   };
@@ -115,14 +134,39 @@ export function rollbackDialog(state: AppState, preview: PreviewState): ConfirmD
   else {
     lines.push(`Writes ${plural(files.length, 'file')} on ${host}${whereNote(state, host)}:`);
     for (const file of files) lines.push(fileLine(file));
+    const edits = files.filter(isHandEdit);
+    if (edits.length > 0) lines.push(`\u26a0 Overwrites ${plural(edits.length, 'hand edit')} made on ${host} since konf wrote ${edits.length === 1 ? 'it' : 'them'}: ${nameList(edits.map((f) => f.path), 4)}`);
   }
   lines.push(' ');
   lines.push('A pre-rollback snapshot is taken first, so this can be undone.');
   return {
     title: `Roll back ${host} to snapshot ${shortId(snapshot.id)} (${plural(files.length, 'file')})?`,
     lines,
-    action: { type: 'run', request: { kind: 'rollback', host, snapshot: snapshot.id } },
+    action: {
+      type: 'run',
+      request: { kind: 'rollback', host, snapshot: snapshot.id, ...(preview.diff.state === 'ok' && preview.diff.value.confirm ? { confirmed: preview.diff.value.confirm } : {}) },
+    },
     yesLabel: 'roll back',
+    top: 0,
+  };
+}
+
+/** Breaking a host's lock: names the holder, says what konf then does on the host. */
+export function breakLockDialog(state: AppState, host: string, status: Extract<HostStatus, { kind: 'locked' }>): ConfirmDialog {
+  const holder = status.holder;
+  const who = holder ? `${holder.operator}@${holder.jumpHost} (pid ${holder.pid}, ${holder.operation})` : status.by;
+  const lines = [`Held by ${who} since ${shortTime(status.since)}.`];
+  if (status.stale) lines.push('That konf process no longer runs on this jump host (the next deploy would take the lock over too).');
+  else lines.push('Break it only if that konf is gone: it would otherwise go on writing.');
+  if (status.journal) lines.push(`${host} has the journal of an unfinished operation: konf puts those files back first and runs the post-rollback hooks.`);
+  lines.push(' ');
+  lines.push(`konf takes the lock of ${host}${whereNote(state, host)} over, then releases it.`);
+  lines.push('Whose lock was broken is recorded in the audit log.');
+  return {
+    title: `Break the lock of ${host} held by ${status.by}?`,
+    lines,
+    action: { type: 'run', request: { kind: 'break-lock', host, ...(holder ? { opId: holder.opId } : {}) } },
+    yesLabel: 'break the lock',
     top: 0,
   };
 }

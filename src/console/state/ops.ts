@@ -7,7 +7,12 @@ import type { AppState, Effect, OpRequest, RunningOp } from './types.js';
 const KEEP_FINISHED = 10;
 
 export function requestHosts(request: OpRequest): string[] {
-  return request.kind === 'rollback' ? [request.host] : request.hosts;
+  return request.kind === 'rollback' || request.kind === 'break-lock' ? [request.host] : request.hosts;
+}
+
+/** Operations after which a host's files (and so its diff and badge) may have changed. */
+function changesFiles(kind: RunningOp['kind']): boolean {
+  return kind === 'deploy' || kind === 'rollback' || kind === 'break-lock';
 }
 
 export function pushEffects(state: AppState, effects: readonly Effect[]): AppState {
@@ -66,7 +71,7 @@ function outcomeStatus(op: RunningOp, host: string, outcome: HostOutcome, error:
     case 'ok':
     case 'unchanged':
       // What deploy and rollback changed is re-checked; a snapshot leaves the files alone.
-      return op.kind === 'deploy' || op.kind === 'rollback' ? { kind: 'checking' } : previous;
+      return changesFiles(op.kind) ? { kind: 'checking' } : previous;
     case 'pending':
     case 'skipped':
       return previous;
@@ -80,6 +85,8 @@ export function applyEvents(state: AppState, items: readonly { local: string; ev
   const checks = { ...state.checks };
   const lines: NewLogLine[] = [];
   const recheck: string[] = [];
+  const historyHosts: string[] = [];
+  const closePreviews: string[] = [];
   for (const { local, event } of items) {
     lines.push(...eventLines(event));
     const index = ops.findIndex((op) => op.id === local);
@@ -99,7 +106,11 @@ export function applyEvents(state: AppState, items: readonly { local: string; ev
           const check = checks[event.host];
           checks[event.host] = { ...(check ?? { host: event.host, status: status[event.host]! }), lastSnapshot: event.time };
         }
-        if ((event.outcome === 'ok' || event.outcome === 'unchanged') && (op.kind === 'deploy' || op.kind === 'rollback')) recheck.push(event.host);
+        // What a write changed is re-checked (a failed host keeps its badge; its old diff still holds once restored).
+        if (changesFiles(op.kind) && (event.outcome === 'ok' || event.outcome === 'unchanged')) recheck.push(event.host);
+        // The host's History shows the new snapshot at once; a rollback preview of it is stale now.
+        if (event.snapshot || changesFiles(op.kind)) historyHosts.push(event.host);
+        if (changesFiles(op.kind) && event.outcome !== 'skipped') closePreviews.push(event.host);
         break;
       }
       case 'progress':
@@ -123,7 +134,21 @@ export function applyEvents(state: AppState, items: readonly { local: string; ev
   }
   let next: AppState = { ...state, ops: trimFinished([...ops]), status, checks, log: appendLog(state.log, lines) };
   if (recheck.length > 0) next = pushEffects(next, [{ type: 'check', hosts: recheck, priority: true }]);
-  return next;
+  if (next.preview && closePreviews.includes(next.preview.host)) next = { ...next, preview: undefined };
+  return reloadHistories(next, historyHosts);
+}
+
+/** Histories already shown (loaded or loading) are read again: a new snapshot appears at the top. */
+export function reloadHistories(state: AppState, hosts: readonly string[]): AppState {
+  const wanted = [...new Set(hosts)].filter((h) => state.histories[h] !== undefined);
+  if (wanted.length === 0) return state;
+  const histories = { ...state.histories };
+  for (const h of wanted) {
+    const current = histories[h];
+    // Keep showing the old list until the new one is in (no flicker to "loading").
+    if (current?.state !== 'ok') histories[h] = { state: 'loading' };
+  }
+  return pushEffects({ ...state, histories }, wanted.map((host) => ({ type: 'load-history' as const, host })));
 }
 
 /** The operation's promise settled: close it, and fix up hosts that never reported an outcome. */
@@ -140,7 +165,7 @@ export function endOp(state: AppState, local: string, result: OperationResult | 
     if (outcome) {
       status[host] = outcomeStatus(op, host, outcome, undefined);
       progress[host] = { ...progress[host], phase: 'done', outcome };
-      if ((outcome === 'ok' || outcome === 'unchanged') && (op.kind === 'deploy' || op.kind === 'rollback')) recheck.push(host);
+      if (changesFiles(op.kind) && (outcome === 'ok' || outcome === 'unchanged')) recheck.push(host);
     } else if (error) {
       status[host] = { kind: 'failed', error };
       progress[host] = { ...progress[host], phase: 'done', outcome: 'failed' };
@@ -159,5 +184,6 @@ export function endOp(state: AppState, local: string, result: OperationResult | 
     log: appendLog(state.log, lines),
   };
   if (recheck.length > 0) next = pushEffects(next, [{ type: 'check', hosts: recheck, priority: true }]);
-  return next;
+  if (next.preview && recheck.includes(next.preview.host)) next = { ...next, preview: undefined };
+  return reloadHistories(next, recheck);
 }

@@ -7,10 +7,11 @@
 import type { HostStatus } from '../../core/ops/session.js';
 import { fileDoc } from '../diffRows.js';
 import { KEYMAP, resolveKey, type CommandId, type KeyPress } from '../keymap.js';
-import { deployDialog, quitDialog, rollbackDialog, snapshotDialog } from './confirm.js';
+import { breakLockDialog, deployDialog, quitDialog, rollbackDialog, snapshotDialog } from './confirm.js';
 import { clamp, keepVisible, moveCursor, scrollTop, type Motion } from './cursor.js';
 import { appendLog, emptyLog, scrollLog, toggleFollow } from './log.js';
 import { applyEvents, busyHosts, endOp, hostInOperation, pushEffects, startOp } from './ops.js';
+import type { RepoChange } from '../../core/ops/session.js';
 import { excludeRows, fileRows, switchRowCount } from './rows.js';
 import {
   activeContexts,
@@ -69,6 +70,7 @@ export function initialState(options: InitOptions): AppState {
     outbox: [],
     outboxSeq: 0,
     quitting: false,
+    stale: {},
   };
   if (order.length > 0) state = pushEffects(state, [{ type: 'check', hosts: order, priority: false }]);
   state = keepHostVisible(state);
@@ -99,26 +101,40 @@ export function reducer(state: AppState, action: Action): AppState {
       const host = action.check.host;
       if (hostInOperation(state, host)) {
         // An operation owns the badge right now; keep the diff for later.
-        return { ...state, checks: { ...state.checks, [host]: action.check } };
+        return checked({ ...state, checks: { ...state.checks, [host]: action.check } }, [host]);
       }
-      return {
-        ...state,
-        checks: { ...state.checks, [host]: action.check },
-        status: { ...state.status, [host]: action.check.status },
-      };
+      return checked(
+        {
+          ...state,
+          checks: { ...state.checks, [host]: action.check },
+          status: { ...state.status, [host]: action.check.status },
+        },
+        [host],
+      );
     }
     case 'check/error':
-      return {
-        ...state,
-        status: { ...state.status, [action.host]: { kind: 'failed', error: action.error } },
-        log: appendLog(state.log, [{ time: action.time, level: 'error', host: action.host, source: 'console', text: `check failed: ${action.error}` }]),
-      };
+      return checked(
+        {
+          ...state,
+          status: { ...state.status, [action.host]: { kind: 'failed', error: action.error } },
+          log: appendLog(state.log, [{ time: action.time, level: 'error', host: action.host, source: 'console', text: `check failed: ${action.error}` }]),
+        },
+        [action.host],
+      );
     case 'plan/result':
       return { ...state, plans: { ...state.plans, [action.host]: { state: 'ok', value: action.plan } } };
     case 'plan/error':
       return { ...state, plans: { ...state.plans, [action.host]: { state: 'error', error: action.error } } };
-    case 'history/result':
-      return { ...state, histories: { ...state.histories, [action.host]: { state: 'ok', value: action.snapshots } } };
+    case 'history/result': {
+      // The same snapshot stays selected when a new one arrives at the top.
+      const before = state.histories[action.host];
+      const cursor = state.lists.history;
+      const selectedId = before?.state === 'ok' ? before.value[cursor.index]?.id : undefined;
+      const at = selectedId === undefined ? -1 : action.snapshots.findIndex((s) => s.id === selectedId);
+      const shifted = action.host === state.selected && at >= 0 && at !== cursor.index;
+      const lists = shifted ? { ...state.lists, history: { index: at, top: Math.max(0, cursor.top + (at - cursor.index)) } } : state.lists;
+      return { ...state, lists, histories: { ...state.histories, [action.host]: { state: 'ok', value: action.snapshots } } };
+    }
     case 'history/error':
       return { ...state, histories: { ...state.histories, [action.host]: { state: 'error', error: action.error } } };
     case 'preview/result':
@@ -134,6 +150,15 @@ export function reducer(state: AppState, action: Action): AppState {
       return applyEvents(state, action.items);
     case 'op/end':
       return endOp(state, action.local, action.result, action.error, action.time);
+    case 'repo/changed':
+      return repoChanged(state, action.change, action.recheck, action.time);
+    case 'repo/error':
+      return {
+        ...state,
+        notice: undefined,
+        noticeHosts: undefined,
+        log: appendLog(state.log, [{ time: action.time, level: 'error', source: 'console', text: `cannot read the repository: ${action.error}` }]),
+      };
     case 'log/append':
       return {
         ...state,
@@ -157,10 +182,13 @@ function reduceBatch(state: AppState, actions: readonly Action[]): AppState {
   let current = state;
   let status: Record<string, HostStatus> | undefined;
   let checks: AppState['checks'] | undefined;
+  let done: string[] = [];
   const settle = () => {
     if (status || checks) current = { ...current, status: status ?? current.status, checks: checks ?? current.checks };
+    if (done.length > 0) current = checked(current, done);
     status = undefined;
     checks = undefined;
+    done = [];
   };
   for (const action of actions) {
     if (action.type === 'check/start') {
@@ -176,6 +204,7 @@ function reduceBatch(state: AppState, actions: readonly Action[]): AppState {
         status ??= { ...current.status };
         status[host] = action.check.status;
       }
+      done.push(host);
     } else {
       settle();
       current = reducer(current, action);
@@ -298,12 +327,14 @@ export function command(state: AppState, id: CommandId, press: KeyPress = { name
     case 'log-zoom':
       return state.logZoom ? { ...state, logZoom: false } : { ...state, logZoom: true, focus: 'log' };
     case 'refresh': {
-      // The selected or marked hosts; every shown host when there is no selection.
+      // The repository is read again, then the selected or marked hosts (every shown host when none) are re-checked.
       const targets = targetHosts(state);
       const busy = busyHosts(state);
-      const hosts = (targets.length > 0 ? targets : visibleHosts(state).map((h) => h.name)).filter((h) => state.status[h]?.kind !== 'config-error' && !busy.has(h));
-      return pushEffects({ ...state, notice: `re-checking ${hosts.length} host${hosts.length === 1 ? '' : 's'}` }, [{ type: 'check', hosts, priority: true }]);
+      const hosts = (targets.length > 0 ? targets : visibleHosts(state).map((h) => h.name)).filter((h) => !busy.has(h));
+      return pushEffects({ ...state, notice: `re-reading the repository, re-checking ${hosts.length} host${hosts.length === 1 ? '' : 's'}`, noticeHosts: hosts }, [{ type: 'reload', hosts }]);
     }
+    case 'break-lock':
+      return askBreakLock(state);
     case 'help':
       return { ...state, help: { open: !state.help.open, top: 0 } };
     case 'quit':
@@ -561,6 +592,7 @@ function openPreview(state: AppState, host: string, id: string, confirmWhenLoade
 }
 
 function back(state: AppState): AppState {
+  if (state.pendingDeploy) return { ...state, pendingDeploy: undefined, notice: 'deploy cancelled', noticeHosts: undefined };
   const context = activeContexts(state)[0];
   switch (context) {
     case 'help':
@@ -589,7 +621,110 @@ function askOperation(state: AppState, kind: 'deploy' | 'snapshot'): AppState {
   const skipped = targets.filter((h) => state.status[h]?.kind === 'config-error');
   const hosts = targets.filter((h) => !skipped.includes(h));
   if (hosts.length === 0) return { ...state, notice: 'config error: fix the host\u2019s files first' };
-  return { ...state, confirm: kind === 'deploy' ? deployDialog(state, hosts, skipped) : snapshotDialog(hosts, skipped) };
+  if (kind === 'deploy') {
+    // The dialog lists exactly what will be written: hosts without a current check are checked first.
+    const unchecked = hosts.filter((h) => needsCheck(state, h));
+    if (unchecked.length > 0) {
+      return pushEffects({ ...state, pendingDeploy: { hosts, skipped }, notice: `checking ${unchecked.length} host${unchecked.length === 1 ? '' : 's'} before the deploy\u2026`, noticeHosts: unchecked }, [
+        { type: 'check', hosts: unchecked, priority: true },
+      ]);
+    }
+    return { ...state, confirm: deployDialog(state, hosts, skipped) };
+  }
+  return { ...state, confirm: snapshotDialog(hosts, skipped) };
+}
+
+/** A host whose changes are not known as of the repository on disk: never checked, or checked before an edit. */
+function needsCheck(state: AppState, host: string): boolean {
+  const kind = state.status[host]?.kind;
+  if (kind === 'unreachable' || kind === 'locked') return state.stale[host] === true;
+  return !state.checks[host]?.diff || state.stale[host] === true || kind === 'checking' || kind === 'unknown';
+}
+
+/** Check results came in for `hosts`: they are current now; the notice and a waiting deploy dialog follow. */
+function checked(state: AppState, hosts: readonly string[]): AppState {
+  let next = state;
+  if (hosts.some((h) => next.stale[h])) {
+    const stale = { ...next.stale };
+    for (const h of hosts) delete stale[h];
+    next = { ...next, stale };
+  }
+  if (next.noticeHosts) {
+    const left = next.noticeHosts.filter((h) => !hosts.includes(h));
+    next = left.length === 0 ? { ...next, notice: undefined, noticeHosts: undefined } : { ...next, noticeHosts: left };
+  }
+  const pending = next.pendingDeploy;
+  if (pending && !pending.hosts.some((h) => needsCheck(next, h))) {
+    next = { ...next, pendingDeploy: undefined };
+    if (!next.confirm && !next.quitting) next = { ...next, confirm: deployDialog(next, pending.hosts, pending.skipped) };
+  }
+  return next;
+}
+
+/**
+ * The repository changed (or was read again): the host list follows the inventory, the
+ * plans of the hosts it concerns are dropped (the visible tab loads them again) and those
+ * hosts are re-checked.
+ */
+function repoChanged(state: AppState, change: RepoChange, recheckOverride: string[] | undefined, time: string): AppState {
+  const names = change.summaries.map((h) => h.name);
+  const known = new Set(names);
+  const affected = change.hosts === 'all' ? names : change.hosts.filter((h) => known.has(h));
+  const status: AppState['status'] = {};
+  const checks: AppState['checks'] = {};
+  const plans = { ...state.plans };
+  const stale: AppState['stale'] = {};
+  const busy = busyHosts(state);
+  for (const h of names) {
+    const summary = change.summaries.find((x) => x.name === h)!;
+    const before = state.status[h];
+    if (summary.error && !busy.has(h)) status[h] = { kind: 'config-error', error: summary.error };
+    else if (!before || (before.kind === 'config-error' && !busy.has(h))) status[h] = { kind: 'unknown' };
+    else status[h] = before;
+    const check = state.checks[h];
+    if (check) checks[h] = check;
+    if (state.stale[h]) stale[h] = true;
+  }
+  for (const h of affected) {
+    delete plans[h];
+    if (status[h]?.kind !== 'config-error') stale[h] = true;
+  }
+  for (const h of Object.keys(plans)) if (!known.has(h)) delete plans[h];
+  const marks = Object.fromEntries(Object.entries(state.marks).filter(([h]) => known.has(h))) as AppState['marks'];
+  const recheck = (recheckOverride ?? affected).filter((h) => known.has(h) && status[h]?.kind !== 'config-error' && !busy.has(h));
+  const what = change.paths.length === 0 ? 'repository read again' : `repository changed (${change.paths.slice(0, 3).join(', ')}${change.paths.length > 3 ? ', \u2026' : ''})`;
+  let next: AppState = {
+    ...state,
+    hosts: change.summaries,
+    status,
+    checks,
+    plans,
+    stale,
+    marks,
+    log: appendLog(state.log, [{ time, level: 'info', source: 'console', text: `${what}: re-checking ${recheck.length} host${recheck.length === 1 ? '' : 's'}` }]),
+  };
+  if (next.noticeHosts) next = { ...next, noticeHosts: next.noticeHosts.filter((h) => recheck.includes(h)) };
+  if (next.noticeHosts?.length === 0) next = { ...next, notice: undefined, noticeHosts: undefined };
+  if (next.pendingDeploy) {
+    const hosts = next.pendingDeploy.hosts.filter((h) => known.has(h));
+    next = hosts.length > 0 ? { ...next, pendingDeploy: { ...next.pendingDeploy, hosts } } : { ...next, pendingDeploy: undefined };
+  }
+  if (!next.selected || !known.has(next.selected)) next = select(next, names[0]);
+  if (recheck.length > 0) {
+    // The selected host first.
+    const ordered = next.selected && recheck.includes(next.selected) ? [next.selected, ...recheck.filter((h) => h !== next.selected)] : recheck;
+    next = pushEffects(next, [{ type: 'check', hosts: ordered, priority: true }]);
+  }
+  return ensureData(keepHostVisible(next));
+}
+
+function askBreakLock(state: AppState): AppState {
+  const host = state.selected;
+  if (!host) return { ...state, notice: 'no host selected' };
+  if (busyHosts(state).has(host)) return { ...state, notice: `busy: ${host}` };
+  const status = state.status[host];
+  if (status?.kind !== 'locked') return { ...state, notice: `${host} is not locked` };
+  return { ...state, confirm: breakLockDialog(state, host, status) };
 }
 
 function askRollback(state: AppState): AppState {

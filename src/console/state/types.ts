@@ -1,8 +1,7 @@
 /** The console's state and actions: plain data, changed only by the pure reducers here. */
-import type { HostDiff } from '../../core/diff/types.js';
 import type { HostPlan } from '../../core/fleet/types.js';
 import type { OperationKind, OpEvent, Level, Phase, HostOutcome } from '../../core/ops/events.js';
-import type { HostCheck, HostStatus, HostSummary, OperationResult } from '../../core/ops/session.js';
+import type { Confirmed, HostCheck, HostStatus, HostSummary, OperationResult, PreviewDiff, RepoChange } from '../../core/ops/session.js';
 import type { SnapshotInfo } from '../../core/store/types.js';
 import type { KeyPress } from '../keymap.js';
 
@@ -57,9 +56,10 @@ export interface LogState {
 
 /** What a writing (or store-writing) operation does, as the user asked for it. */
 export type OpRequest =
-  | { kind: 'deploy'; hosts: string[] }
+  | { kind: 'deploy'; hosts: string[]; confirmed?: Record<string, Confirmed> }
   | { kind: 'snapshot'; hosts: string[] }
-  | { kind: 'rollback'; host: string; snapshot: string };
+  | { kind: 'rollback'; host: string; snapshot: string; confirmed?: Confirmed }
+  | { kind: 'break-lock'; host: string; opId?: string };
 
 export interface HostProgress {
   phase: Phase;
@@ -94,7 +94,7 @@ export interface ConfirmDialog {
 export interface PreviewState {
   host: string;
   snapshot: SnapshotInfo;
-  diff: Loadable<HostDiff>;
+  diff: Loadable<PreviewDiff>;
   cursor: DiffCursor;
   /** Open the rollback confirmation as soon as the preview has loaded. */
   confirmWhenLoaded: boolean;
@@ -107,6 +107,8 @@ export type Effect =
   | { type: 'load-history'; host: string }
   | { type: 'load-preview'; host: string; snapshot: string }
   | { type: 'run'; local: string; request: OpRequest }
+  /** Read the repository again (R); then re-check these hosts. */
+  | { type: 'reload'; hosts: string[] }
   | { type: 'quit'; cancel: boolean }
   | { type: 'redraw' };
 
@@ -152,6 +154,12 @@ export interface AppState {
   outboxSeq: number;
   /** A short message on the title bar (e.g. "no host selected"); cleared by the next key. */
   notice?: string;
+  /** Hosts whose check results clear the notice once all are in ("re-checking 3 hosts"). */
+  noticeHosts?: readonly string[];
+  /** Hosts whose last check predates a change of the repository (re-checks are queued). */
+  stale: Record<string, true>;
+  /** A deploy asked for while some of its hosts were being (re-)checked: its dialog opens once they are in. */
+  pendingDeploy?: { hosts: string[]; skipped: string[] };
   quitting: boolean;
 }
 
@@ -167,10 +175,13 @@ export type Action =
   | { type: 'plan/error'; host: string; error: string }
   | { type: 'history/result'; host: string; snapshots: SnapshotInfo[] }
   | { type: 'history/error'; host: string; error: string }
-  | { type: 'preview/result'; host: string; snapshot: string; diff: HostDiff }
+  | { type: 'preview/result'; host: string; snapshot: string; diff: PreviewDiff }
   | { type: 'preview/error'; host: string; snapshot: string; error: string }
   | { type: 'op/events'; items: { local: string; event: OpEvent }[] }
   | { type: 'op/end'; local: string; result?: OperationResult; error?: string; time: string }
+  /** The repository changed on disk (watcher) or was read again (R): re-plan and re-check. `recheck` overrides which hosts. */
+  | { type: 'repo/changed'; change: RepoChange; recheck?: string[]; time: string }
+  | { type: 'repo/error'; error: string; time: string }
   | { type: 'log/append'; lines: { level: Level; text: string; host?: string }[]; time: string }
   | { type: 'outbox/taken'; upTo: number }
   /** Several actions applied in one state update (one render). */
