@@ -35,6 +35,16 @@ export function outputClosed(stream: 'stdout' | 'stderr'): boolean {
   return closedListeners.size > 0;
 }
 
+/**
+ * Declares that something running now handles a closed output itself (the console: it
+ * stops its operations at a safe point when its terminal goes away), so the entry point
+ * does not simply exit. Returns the function that takes it back.
+ */
+export function handleClosedOutput(listener: ClosedListener = () => undefined): () => void {
+  closedListeners.add(listener);
+  return () => closedListeners.delete(listener);
+}
+
 /** Writes to stdout unless its reader is gone. */
 export function writeOut(text: string): void {
   if (outputs.stdoutClosed) return;

@@ -247,7 +247,7 @@ export class Controller {
     if (this.quitting) {
       // Asked again (Ctrl-C while waiting): cancel and stop waiting.
       if (cancel) {
-        for (const op of this.ops.values()) op.abort.abort();
+        for (const op of this.ops.values()) op.abort.abort('the console quit');
         this.options.onQuit();
       }
       return;
@@ -256,7 +256,7 @@ export class Controller {
     this.queue.length = 0;
     this.checks.abort();
     for (const abort of this.previews.values()) abort.abort();
-    if (cancel) for (const op of this.ops.values()) op.abort.abort();
+    if (cancel) for (const op of this.ops.values()) op.abort.abort('the console quit');
     // Operations stop at a safe point (their locks released, failures restored) before we leave.
     await Promise.allSettled([...this.ops.values()].map((op) => op.done));
     this.options.onQuit();
@@ -266,7 +266,7 @@ export class Controller {
    * Stops for good without the UI (the terminal went away, SIGTERM): no new checks, running
    * operations asked to stop at a safe point, waited for at most `graceMs`.
    */
-  async shutdown(graceMs: number): Promise<void> {
+  async shutdown(graceMs: number, reason = 'the console stopped'): Promise<void> {
     this.stopWatching?.();
     this.stopWatching = undefined;
     this.quitting = true;
@@ -274,7 +274,7 @@ export class Controller {
     this.checks.abort();
     for (const abort of this.previews.values()) abort.abort();
     const running = [...this.ops.values()];
-    for (const op of running) op.abort.abort();
+    for (const op of running) op.abort.abort(reason);
     if (running.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled(running.map((op) => op.done)), new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);

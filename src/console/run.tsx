@@ -227,7 +227,7 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
 
   /** Leaves with `code`: operations asked to stop at a safe point first (bounded), then the screen. */
   let stopping = false;
-  const terminate = (code: number) => {
+  const terminate = (code: number, reason?: string) => {
     if (stopping) {
       // Asked again (a second SIGTERM, Ctrl-C after a hangup): leave now.
       unmount();
@@ -237,7 +237,7 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
       return;
     }
     stopping = true;
-    const stopped = controller ? controller.shutdown(stopGraceMs) : Promise.resolve();
+    const stopped = controller ? controller.shutdown(stopGraceMs, reason) : Promise.resolve();
     void stopped.finally(() => {
       unmount();
       restore();
@@ -245,11 +245,15 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
     });
   };
   let finished = false;
+  let hungUp = false;
   const hangup = () => {
-    if (finished) return;
+    // The terminal going away is reported several ways (SIGHUP, end of input, EIO/EPIPE on
+    // output): one hangup, not a second request to leave at once.
+    if (finished || hungUp) return;
+    hungUp = true;
     terminalGone = true;
     screen.detach();
-    terminate(129);
+    terminate(129, 'the terminal closed (SIGHUP)');
   };
 
   let crashed = false;
@@ -266,7 +270,7 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
   const onSignal = (signal: NodeJS.Signals) => {
     if (signal === 'SIGHUP') hangup();
-    else terminate(SIGNAL_CODES[signal] ?? 143);
+    else terminate(SIGNAL_CODES[signal] ?? 143, signal);
   };
   const onExit = () => restore();
   // A stray rejected promise (a bug somewhere below) is shown in the log pane; the console carries on.

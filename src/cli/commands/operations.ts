@@ -179,10 +179,14 @@ export async function openConsole(ctx: CliContext, o: { parallel?: string; accep
     // Host names are known already: the plans are rendered when the console asks for them.
     return openFleetSession(rt, { lazy: true });
   });
+  // The console handles a terminal that goes away itself (operations stop at a safe point first).
+  const { handleClosedOutput } = await import('../interrupts.js');
+  const release = handleClosedOutput();
   try {
     return await runConsole(session, concurrency !== undefined ? { concurrency } : {});
   } finally {
     await session.close();
+    release();
   }
 }
 
