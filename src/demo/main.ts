@@ -57,8 +57,12 @@ async function main(argv: string[]): Promise<number> {
       await new Promise<void>(() => undefined);
       return 0;
     }
-    // The console reads keys itself (raw mode): its Ctrl-C is a key, not a signal.
+    // The console reads keys itself (raw mode): its Ctrl-C is a key, not a signal. It also
+    // handles SIGTERM and SIGHUP itself (operations are put back at a safe point first); the
+    // demo fleet is stopped once it has returned.
     process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
     const { OpsRuntime } = await import('../core/ops/runtime.js');
     const { openFleetSession } = await import('../core/ops/fleetSession.js');
     const { runConsole } = await import('../console/run.js');
