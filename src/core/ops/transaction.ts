@@ -89,8 +89,8 @@ async function recordWrites(rt: OpsRuntime, host: string, ops: WriteOp[], before
 
 /** The hooks of a phase as they are in the repository now (hooks are read when they run). */
 async function hooksNow(rt: OpsRuntime, plan: HostPlan): Promise<HostPlan> {
-  const { hooks } = await readHooks(rt.fleet.root);
-  return { ...plan, hooks };
+  const { hooks, skipped } = await readHooks(rt.fleet.root);
+  return { ...plan, hooks, skippedHooks: skipped };
 }
 
 /** Paths of `touched` whose live state differs from their state in the snapshot entries. */
