@@ -185,10 +185,19 @@ describe('konf operations against a real fleet', () => {
       expect(first, 'the deploy finished before its temp file was seen').toBe('temp');
       await fleet.stopHost('web2');
       const res = await run;
-      expect(res.code).toBe(3);
-      expect(res.stdout + res.stderr).toMatch(/web2/);
+      // konf cannot reach web2 to check or restore it: exit 4, and its journal (if it got
+      // that far) puts it back on the next run.
+      expect(res.code).toBe(4);
+      expect(res.stdout + res.stderr).toMatch(/web2 .*could not restore it now .*the next konf deploy or rollback of web2/);
       const content = await readFile(target);
       expect(content.equals(Buffer.from('old small content\n')) || content.equals(big)).toBe(true);
+      // Back up: the next deploy takes the dead run's lock over and completes.
+      await fleet.startHost('web2');
+      await bindRepoToFleet(repo, fleet);
+      const next = await konf(['deploy', 'web2', '--yes'], { timeoutMs: 120_000 });
+      expect(next.code, next.stdout + next.stderr).toBe(0);
+      expect(next.stdout).toMatch(/took over a stale lock/);
+      expect((await readFile(target)).equals(big)).toBe(true);
     } finally {
       await fleet.startHost('web2');
       await bindRepoToFleet(repo, fleet);
