@@ -2,7 +2,8 @@
  * The host-side journal of a write transaction: `<konf_root>/var/lib/konf/journal`, next
  * to the host lock. A journaled write (deploy, rollback) writes it after every temp file
  * is staged and before its first rename, and keeps the old version of each target as a
- * hard link beside it (`.konf-tmp-<run>-b<index>`, konf's reserved temp names), so the
+ * hard link beside it (`<folder>/.konf-tmp-<run>-bak/<name>`: konf's reserved temp names,
+ * the same filesystem, one `ln` per folder), so the
  * host alone can put every file back: rename each backup over its target, remove the
  * files that did not exist before, remove the folders the write created. Nothing else
  * is needed — no controller, no snapshot store — so a plain `sh` on the host can do it
@@ -85,6 +86,13 @@ export interface JournalHeader {
 // ---------------------------------------------------------------------------------------
 // Shell
 
+/** `konf_rmbak BACKUP`: removes the backup's folder once it is empty (only konf's own `.konf-tmp-…-bak` folders). */
+export const FN_RMBAK = `konf_rmbak() {
+  konf_bp=\${1%/*}
+  case \${konf_bp##*/} in .konf-tmp-*-bak) rmdir -- "$konf_bp" 2>/dev/null ;; esac
+  return 0
+}`;
+
 /** `konf_ino PATH`: device:inode of PATH itself (not following a symlink). */
 const FN_INO = `konf_ino() {
   stat -c '%d:%i' -- "$1" 2>/dev/null
@@ -112,6 +120,7 @@ const FN_UNDO = `konf_undo() {
     konf_ur=none
   fi
   if [ "$konf_ut" = 1 ]; then rm -f -- "$6" || { konf_uf "$1" temp; return 0; }; fi
+  if [ -n "$7" ]; then konf_rmbak "$7"; fi
   konf_us "undo $1 $konf_ur"
 }
 konf_uf() {
@@ -163,7 +172,7 @@ const FN_RESTORE = `konf_restore() {
 }`;
 
 /** The shell functions both the write script and the recover script use. */
-export const JOURNAL_FUNCTIONS = [FN_INO, FN_UNDO, FN_RESTORE];
+export const JOURNAL_FUNCTIONS = [FN_RMBAK, FN_INO, FN_UNDO, FN_RESTORE];
 
 /**
  * Waits for the journal's writer (the shell that wrote it, if it still runs: same pid and

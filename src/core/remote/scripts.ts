@@ -15,7 +15,7 @@
  * util-linux setsid (optional, for killing a hook's process group).
  */
 import { shellQuote as q } from './shell.js';
-import { FN_ME, FN_WAIT_WRITER, JOURNAL_FUNCTIONS, JOURNAL_NAME, journalHeaderArgs, type JournalHeader } from './journal.js';
+import { FN_ME, FN_RMBAK, FN_WAIT_WRITER, JOURNAL_FUNCTIONS, JOURNAL_NAME, journalHeaderArgs, type JournalHeader } from './journal.js';
 
 export const LOCK_PATH = '/var/lib/konf/lock';
 export const LOCK_DIR = '/var/lib/konf';
@@ -277,24 +277,29 @@ const JOURNALED_FUNCTIONS = [
   konf_restore "$J"
   exit 3
 }`,
-  // konf_sw I TARGET TEMP BACKUP: keep the old version as BACKUP (a hard link), rename TEMP over TARGET.
+  // konf_bk BAKDIR TARGET…: keeps the old version of every target as a hard link in BAKDIR
+  // (a folder beside them: same filesystem), one ln for the folder; copies where links fail.
+  `konf_bk() {
+  konf_bd=$1
+  shift
+  mkdir -p -- "$konf_bd" || return 1
+  ln -t "$konf_bd" -- "$@" 2>/dev/null && return 0
+  for konf_bt do
+    konf_bn=$konf_bd/\${konf_bt##*/}
+    if [ ! -e "$konf_bn" ] && [ ! -h "$konf_bn" ]; then cp -a -- "$konf_bt" "$konf_bn" || return 1; fi
+  done
+}`,
+  // konf_sw I TARGET TEMP: renames TEMP over TARGET (its old version was kept by konf_bk).
   `konf_sw() {
-  eval "konf_x=\\\${konf_e$1-0}"
-  if [ "$konf_x" = 1 ]; then
-    ln -- "$2" "$4" 2>/dev/null || cp -a -- "$2" "$4" || konf_fail2 "$1" backup
-  fi
   mv -fT -- "$3" "$2" || konf_fail2 "$1" rename
   eval "konf_t$1="
   printf 'konf_jdone %s\\n' "$1" >> "$J"
   konf_say ok "$1" || konf_lost
 }`,
-  // konf_srm I TARGET BACKUP
+  // konf_srm I TARGET
   `konf_srm() {
   eval "konf_x=\\\${konf_e$1-0}"
-  if [ "$konf_x" = 1 ]; then
-    ln -- "$2" "$3" 2>/dev/null || cp -a -- "$2" "$3" || konf_fail2 "$1" backup
-    rm -f -- "$2" || konf_fail2 "$1" remove
-  fi
+  if [ "$konf_x" = 1 ]; then rm -f -- "$2" || konf_fail2 "$1" remove; fi
   printf 'konf_jdone %s\\n' "$1" >> "$J"
   konf_say ok "$1" || konf_lost
 }`,
@@ -306,9 +311,14 @@ export interface WriteJournal {
   header: JournalHeader;
 }
 
-/** The backup name of op `index` of a run: beside its target, in konf's reserved temp names. */
-export function backupName(dir: string, run: string, index: number): string {
-  return `${dir === '/' ? '' : dir}/${TEMP_PREFIX}${run}-b${index}`;
+/** The folder beside a run's targets that keeps their old versions (konf's reserved temp names). */
+export function backupDir(dir: string, run: string): string {
+  return `${dir === '/' ? '' : dir}/${TEMP_PREFIX}${run}-bak`;
+}
+
+/** Where the old version of a target is kept during a run: in its folder's backup folder, same name. */
+export function backupName(op: PreparedOp, run: string): string {
+  return `${backupDir(op.dir, run)}/${op.path.slice(op.path.lastIndexOf('/') + 1)}`;
 }
 
 /**
@@ -388,7 +398,7 @@ export function writeScript(o: { marker: string; run: string; root: string; ops:
   body.push(`printf 'konf_jv 1\\n'`, `printf 'konf_jop %s\\n' ${q(journalHeaderArgs(o.run, journal.header))}`, `printf 'konf_jpid %s %s %s\\n' "$$" "$konf_ms" "$konf_mg"`);
   o.ops.forEach((op, i) => {
     const temp = op.kind === 'remove' ? '' : op.temp;
-    const backup = backupName(op.dir, o.run, i);
+    const backup = backupName(op, o.run);
     body.push(
       `konf_e${i}=0; if [ -e ${q(op.path)} ] || [ -h ${q(op.path)} ]; then konf_e${i}=1; fi`,
       `printf 'konf_je ${i} ${op.kind} %s %s %s\\n' "$konf_e${i}" "\${konf_c${i}-0}" ${q([q(op.path), q(temp), q(backup)].join(' '))}`,
@@ -403,10 +413,17 @@ export function writeScript(o: { marker: string; run: string; root: string; ops:
     `sync -- "$LD" 2>/dev/null`,
     'konf_say journal || konf_lost',
   );
+  // The old version of every existing target is kept before the first rename, one ln per folder.
+  const byDir = new Map<string, number[]>();
+  o.ops.forEach((op, i) => byDir.set(op.dir, [...(byDir.get(op.dir) ?? []), i]));
+  for (const [dir, indexes] of byDir) {
+    body.push('set --');
+    for (const i of indexes) body.push(`if [ "$konf_e${i}" = 1 ]; then set -- "$@" ${q((o.ops[i] as PreparedOp).path)}; fi`);
+    body.push(`if [ "$#" -gt 0 ]; then konf_bk ${q(backupDir(dir, o.run))} "$@" || konf_fail2 ${indexes[0]} backup; fi`);
+  }
   o.ops.forEach((op, i) => {
-    const backup = backupName(op.dir, o.run, i);
-    if (op.kind === 'remove') body.push(['konf_srm', i, q(op.path), q(backup)].join(' '));
-    else body.push(['konf_sw', i, q(op.path), q(op.temp), q(backup)].join(' '));
+    if (op.kind === 'remove') body.push(['konf_srm', i, q(op.path)].join(' '));
+    else body.push(['konf_sw', i, q(op.path), q(op.temp)].join(' '));
   });
   const dirs = [...new Set(o.ops.map((op) => op.dir))];
   body.push(`printf 'konf_jstate swapped\\n' >> "$J"`, `sync -- ${dirs.map(q).join(' ')} "$J" 2>/dev/null`, 'konf_say done || konf_lost');
@@ -621,7 +638,16 @@ export function releaseLockScript(o: { marker: string; root: string; lockDir: st
       'if [ -f "$J" ]; then',
       `  if grep -qF -e ${q(`konf_jop ${q(o.closeJournal)} `)} -- "$J"; then`,
       '    konf_jv() { :; }; konf_jop() { :; }; konf_jpid() { :; }; konf_jdone() { :; }; konf_jstate() { :; }',
-      '    konf_je() { if [ -n "$6" ]; then rm -f -- "$6"; fi; rm -f -- "$7"; }',
+      // Temps are gone after a finished or recovered run; the old versions go with their folder (one rm per folder).
+      '    konf_lbd=',
+      '    konf_je() {',
+      '      if [ -n "$6" ] && { [ -e "$6" ] || [ -h "$6" ]; }; then rm -f -- "$6"; fi',
+      '      konf_cbd=${7%/*}',
+      '      case ${konf_cbd##*/} in',
+      '        .konf-tmp-*-bak) if [ "$konf_cbd" != "$konf_lbd" ] && [ -e "$konf_cbd" ]; then rm -rf -- "$konf_cbd"; fi; konf_lbd=$konf_cbd ;;',
+      '        *) if [ -e "$7" ] || [ -h "$7" ]; then rm -f -- "$7"; fi ;;',
+      '      esac',
+      '    }',
       '    . "$J"',
       `    rm -f -- "$J" || { printf '%s fail journal\\n' "$M"; exit 3; }`,
       '    sync -- "$LD" 2>/dev/null',
@@ -644,7 +670,7 @@ export function releaseLockScript(o: { marker: string; root: string; lockDir: st
     `printf '%s other ' "$M"`,
     'konf_show "$L"',
   );
-  return program([FN_IN_ROOT, FN_SHOW], body);
+  return program([FN_IN_ROOT, FN_SHOW, FN_RMBAK], body);
 }
 
 /** Prints `lock JSON` or `none`, then `journal` when an unfinished operation's journal is on the host. */

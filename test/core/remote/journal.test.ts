@@ -111,7 +111,11 @@ describe('host-side journal over real sshd', () => {
       ['/c1/link', true],
       ['/c1/gone.conf', true],
     ]);
-    expect(leftovers(at('c1')).sort()).toHaveLength(3); // three backups: a.conf, link, gone.conf
+    // The old versions of the three targets that existed, kept beside them in one folder.
+    const kept = leftovers(at('c1'));
+    expect(kept).toHaveLength(1);
+    expect(readdirSync(at(`c1/${kept[0]}`)).sort()).toEqual(['a.conf', 'gone.conf', 'link']);
+    expect(readFileSync(at(`c1/${kept[0]}/a.conf`), 'utf8')).toBe('old a\n');
     // nothing else may be written while the journal is open
     await expect(r.write([{ action: 'file', path: '/c1/other', content: Buffer.from('x') }], { opId: 'op-c1', journal: header })).rejects.toThrow(/journal is on the host.*nothing was written/);
     expect(await r.releaseLock('op-c1', { closeJournal: 'op-c1' })).toBe(true);
