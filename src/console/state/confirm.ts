@@ -47,7 +47,7 @@ function uncheckedLines(state: AppState, host: string): { lines: string[]; count
     case 'unreachable':
       return { lines: [`${host}${where}: unreachable \u2014 the deploy will fail there`, `    ${withoutHost(status.error, host)}`], counts: false };
     case 'locked':
-      return { lines: [`${host}${where}: locked by ${status.by} since ${shortTime(status.since)} \u2014 the deploy will fail there while the lock is held`], counts: false };
+      return { lines: [`${host}${where}: locked by ${status.by} since ${shortTime(status.since)} \u2014 the deploy will fail there while the lock is held (U breaks it)`], counts: false };
     case 'failed':
     case 'restored':
       return { lines: [`${host}${where}: the last check failed \u2014 the changes are computed when the deploy runs`, `    ${withoutHost(status.error, host)}`], counts: true };
@@ -66,7 +66,9 @@ export function deployDialog(state: AppState, hosts: string[], skipped: string[]
     const check = state.checks[host];
     const diff = check?.diff;
     const status = state.status[host];
-    if (!diff || status?.kind === 'locked' || status?.kind === 'unreachable') {
+    // A stale lock (its konf is gone from this jump host) is taken over by the deploy.
+    const takenOver = status?.kind === 'locked' && status.stale === true;
+    if (!diff || (status?.kind === 'locked' && !takenOver) || status?.kind === 'unreachable') {
       const unchecked = uncheckedLines(state, host);
       if (unchecked.counts) unknown++;
       lines.push(...unchecked.lines);
@@ -74,6 +76,9 @@ export function deployDialog(state: AppState, hosts: string[], skipped: string[]
     }
     if (check.confirm) confirmed[host] = check.confirm;
     const where = whereNote(state, host);
+    if (takenOver && status?.kind === 'locked') {
+      lines.push(`${host}${where}: stale lock of ${status.by} (that konf is gone): the deploy takes it over${status.journal ? ' and first puts back what it left half written' : ''}`);
+    }
     const files = writtenFiles(diff.files);
     fileCount += files.length;
     if (files.length === 0) {

@@ -235,6 +235,7 @@ export async function runTransaction(rt: OpsRuntime, spec: TransactionSpec, emit
   try {
     // Before anything else: an unfinished operation's journal (a killed konf) is put back.
     if (held.journal) await recoverLeftover(rt, remote, plan, held.journal, op, emitter, notes);
+    const recovered = held.journal !== undefined;
     if (signal?.aborted) throw new HostError(host, 'cancelled', 'cancelled before anything was written');
 
     const { live, diff } = await spec.diffLive(remote, signal);
@@ -258,7 +259,10 @@ export async function runTransaction(rt: OpsRuntime, spec: TransactionSpec, emit
     if (spec.kind === 'deploy') await checkRepository(rt, spec);
     if (spec.confirmed?.writes) {
       const differ = writeSetDifference(spec.confirmed.writes, writeSet(ops));
-      if (differ.length > 0) {
+      if (differ.length > 0 && recovered) {
+        // The confirmation was made on the half-written host; putting it back changed what is written (as it said it would).
+        emitter.emit({ type: 'log', host, phase: 'write', level: 'warn', text: `the host was put back first, so these writes differ from the preview: ${differ.join(', ')}` });
+      } else if (differ.length > 0) {
         throw new HostError(host, 'changed', `${spec.kind === 'deploy' ? 'the host or the repository' : 'the host'} changed after you confirmed: ${differ.join(', ')} would be written differently; nothing was written (review and confirm again)`);
       }
     }
