@@ -106,7 +106,18 @@ describe('interrupted operations end consistent', { timeout: 180_000 }, () => {
   }
 
   /** The host's files konf manages (test markers and konf's own folder left out). */
-  const managed = async (host: string) => filesOf(await readTree(root(host), ['/var/lib/konf', '/hold-post', '/post-rollback.log']));
+  const managed = async (host: string) => filesOf(await readTree(root(host), ['/var/lib/konf', '/hold-post', '/post-rollback.log', '/hold-rollback', '/rb-started']));
+
+  /** Resolves when `name` appears in the host's root folder (inotify). */
+  function appears(host: string, name: string): { promise: Promise<void>; close: () => void } {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    const watcher = watch(root(host), (_event, file) => {
+      if (file === name) resolve();
+    });
+    if (existsSync(path.join(root(host), name))) resolve();
+    return { promise, close: () => watcher.close() };
+  }
 
   async function lastAudit(host: string): Promise<AuditRecord> {
     const records = await readAudit(state, { host });
@@ -142,7 +153,12 @@ describe('interrupted operations end consistent', { timeout: 180_000 }, () => {
       '#!/bin/sh\nif [ -f "$KONF_ROOT/hold-post" ]; then echo "post-deploy waiting on $KONF_HOST"; while [ -f "$KONF_ROOT/hold-post" ]; do echo "still waiting"; sleep 0.1; done; fi\necho "post-deploy done on $KONF_HOST"\n',
       0o755,
     );
-    await put(path.join(repo, 'hooks/post-rollback/10-mark'), '#!/bin/sh\necho "$KONF_OP $KONF_CHANGED" >> "$KONF_ROOT/post-rollback.log"\n', 0o755);
+    // The post-rollback hook logs what it was given; while $KONF_ROOT/hold-rollback exists it says it started and waits.
+    await put(
+      path.join(repo, 'hooks/post-rollback/10-mark'),
+      '#!/bin/sh\necho "$KONF_OP $KONF_CHANGED" >> "$KONF_ROOT/post-rollback.log"\nif [ -f "$KONF_ROOT/hold-rollback" ]; then : > "$KONF_ROOT/rb-started"; while [ -f "$KONF_ROOT/hold-rollback" ]; do sleep 0.1; done; fi\n',
+      0o755,
+    );
     await bindRepoToFleet(repo, fleet);
   });
 
@@ -230,6 +246,41 @@ describe('interrupted operations end consistent', { timeout: 180_000 }, () => {
       }
     });
   }
+
+  it('a second Ctrl-C stops waiting at once: the journal stays, and the next deploy finishes the job', async () => {
+    await oldState('web1');
+    const before = await managed('web1');
+    await put(path.join(root('web1'), 'hold-post'), 'x');
+    await put(path.join(root('web1'), 'hold-rollback'), 'x');
+    await rm(path.join(root('web1'), 'rb-started'), { force: true });
+    const rollbackHook = appears('web1', 'rb-started');
+    try {
+      const run = start(['deploy', 'web1', '--yes']);
+      await run.seen(/post-deploy waiting on web1/);
+      run.child.kill('SIGINT');
+      // konf puts the files back, then waits for the post-rollback hook: Ctrl-C again.
+      await rollbackHook.promise;
+      run.child.kill('SIGINT');
+      const { code } = await run.done;
+      expect(code, run.stdout() + run.stderr()).toBe(130);
+      expect(run.stderr()).toMatch(/SIGINT again: not waiting any longer/);
+    } finally {
+      rollbackHook.close();
+      await rm(path.join(root('web1'), 'hold-post'), { force: true });
+      await rm(path.join(root('web1'), 'hold-rollback'), { force: true });
+    }
+    // The files were put back before konf left; its journal and (now stale) lock stay.
+    expect(await managed('web1')).toEqual(before);
+    expect(existsSync(journalFile('web1'))).toBe(true);
+    expect(existsSync(lockFile('web1'))).toBe(true);
+    const next = await konf(['deploy', 'web1', '--yes']);
+    expect(next.code, next.stdout + next.stderr).toBe(0);
+    expect(next.stdout).toMatch(/took over a stale lock/);
+    expect(next.stdout).toMatch(/recovered the unfinished deploy \S+ of \S+: its files had been put back already, verified against snapshot/);
+    expect(readFileSync(path.join(root('web1'), 'etc/app/f0.conf'), 'utf8')).toBe('new 0 on web1: hello\n');
+    expect(existsSync(journalFile('web1'))).toBe(false);
+    expect(leftovers(root('web1'))).toEqual([]);
+  });
 
   it('a stale lock of a dead konf on this jump host is taken over (and said so); a live one elsewhere is refused with how to break it', async () => {
     await oldState('web1');

@@ -176,8 +176,8 @@ export async function recoverLeftover(rt: OpsRuntime, remote: RemoteHost, plan: 
       verified = ` (snapshot ${journal.snapshot.slice(0, 10)} is not in this snapshot store: not verified)`;
     }
   }
-  const restored = rec.restored.length;
-  const text = `recovered the unfinished ${journal.kind} ${journal.op} of ${journal.operator}@${journal.jumpHost}: ${restored} file(s) put back${verified}`;
+  const what = rec.restored.length === 0 && journal.state === 'restored' ? 'its files had been put back already' : `${rec.restored.length} file(s) put back`;
+  const text = `recovered the unfinished ${journal.kind} ${journal.op} of ${journal.operator}@${journal.jumpHost}: ${what}${verified}`;
   try {
     await runHooks(remote, await hooksNow(rt, plan), 'post-rollback', emitter, { changed: rec.restored, op: journal.op, operator: rt.operator, snapshot: journal.snapshot });
   } catch (err) {
