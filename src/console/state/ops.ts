@@ -101,7 +101,8 @@ export function applyEvents(state: AppState, items: readonly { local: string; ev
         break;
       case 'host-result': {
         op = { ...op, progress: { ...op.progress, [event.host]: { ...op.progress[event.host], phase: event.phase, outcome: event.outcome } } };
-        status[event.host] = outcomeStatus(op, event.host, event.outcome, event.error);
+        // The host's own message says what happened (e.g. "failed and restored (verified): …"); the error kind is the fallback.
+        status[event.host] = outcomeStatus(op, event.host, event.outcome, event.text || event.error);
         if (event.snapshot) {
           const check = checks[event.host];
           checks[event.host] = { ...(check ?? { host: event.host, status: status[event.host]! }), lastSnapshot: event.time };
