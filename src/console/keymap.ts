@@ -19,7 +19,8 @@ export type Context =
   | 'confirm' // a confirmation dialog (modal)
   | 'help'; // the help overlay (modal)
 
-export const MODAL_CONTEXTS: readonly Context[] = ['filter', 'confirm', 'help'];
+const MODALS = ['filter', 'confirm', 'help'] as const satisfies readonly Context[];
+export const MODAL_CONTEXTS: readonly Context[] = MODALS;
 
 export type CommandId =
   | 'up'
@@ -77,12 +78,13 @@ export interface KeyBinding {
   hint?: string;
 }
 
-const LISTS: Context[] = ['hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log', 'help', 'confirm'];
-const NON_MODAL: Context[] = ['hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log'];
-const DIFFS: Context[] = ['diff', 'preview'];
-const ALL: Context[] = ['global', ...NON_MODAL, ...MODAL_CONTEXTS];
+// Literal types (`as const`), so that CommandsIn below knows which commands each context binds.
+const LISTS = ['hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log', 'help', 'confirm'] as const satisfies readonly Context[];
+const NON_MODAL = ['hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log'] as const satisfies readonly Context[];
+const DIFFS = ['diff', 'preview'] as const satisfies readonly Context[];
+const ALL = ['global', ...NON_MODAL, ...MODALS] as const satisfies readonly Context[];
 
-export const KEYMAP: readonly KeyBinding[] = [
+const BINDINGS = [
   { command: 'up', keys: ['up', 'k'], description: 'Move up / scroll up', contexts: LISTS, hint: 'move' },
   { command: 'down', keys: ['down', 'j'], description: 'Move down / scroll down', contexts: LISTS },
   { command: 'top', keys: ['g', 'home'], description: 'Go to the top', contexts: LISTS },
@@ -127,7 +129,17 @@ export const KEYMAP: readonly KeyBinding[] = [
   { command: 'quit', keys: ['q'], description: 'Quit (asks if an operation runs)', contexts: ['global'], hint: 'quit' },
   { command: 'interrupt', keys: ['ctrl-c'], description: 'Quit (asks if an operation runs; twice: cancel it and quit)', contexts: ALL },
   { command: 'redraw', keys: ['ctrl-l'], description: 'Redraw the screen', contexts: ALL },
-];
+] as const satisfies readonly KeyBinding[];
+
+export const KEYMAP: readonly KeyBinding[] = BINDINGS;
+
+/**
+ * The commands the table binds in a context, as a type: the console's handler table
+ * (state/reducer.ts) must have a handler for each of them, so a binding without a
+ * handler does not compile.
+ */
+export type CommandsIn<C extends Context> =
+  (typeof BINDINGS)[number] extends infer B ? (B extends { readonly command: infer Id; readonly contexts: readonly (infer In)[] } ? (C extends In ? Id : never) : never) : never;
 
 /** The subset of Ink's Key this module reads. */
 export interface KeyFlags {
@@ -318,7 +330,7 @@ export function contextsLabel(binding: KeyBinding): string {
   if (ALL.every((c) => list.includes(c))) return 'always';
   if (LISTS.every((c) => list.includes(c)) && list.length === LISTS.length) return 'lists';
   if (NON_MODAL.every((c) => list.includes(c))) {
-    const rest = list.filter((c) => !NON_MODAL.includes(c)).map((c) => CONTEXT_LABELS[c]);
+    const rest = list.filter((c) => !(NON_MODAL as readonly Context[]).includes(c)).map((c) => CONTEXT_LABELS[c]);
     return ['panes', ...rest].join(', ');
   }
   return list.map((c) => CONTEXT_LABELS[c]).join(', ');
