@@ -20,8 +20,9 @@ import { Controller } from './controller.js';
 import { diffEngineLoaded, loadDiffEngine } from './diffRows.js';
 import { keyPresses } from './keymap.js';
 import { memoryPrefs, type Prefs, type PrefsStore } from './prefs.js';
-import { confirmRows, helpRows, initialState, reducer } from './state/reducer.js';
-import { activeContexts, MIN_COLUMNS, MIN_ROWS, paneLayout, runningOps, visibleHosts } from './state/select.js';
+import { initialState } from './state/init.js';
+import { reducer } from './state/reducer.js';
+import { activeContexts, confirmRows, helpRows, MIN_COLUMNS, MIN_ROWS, paneLayout, runningOps, visibleHosts } from './state/select.js';
 import type { AppState, Size } from './state/types.js';
 import { colorEnabled, ThemeContext } from './theme.js';
 

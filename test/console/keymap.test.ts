@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { KEYMAP, MODAL_CONTEXTS, helpRows, keyPress, keyPresses, keymapMarkdown, resolveKey, splitKeys, type Context } from '../../src/console/keymap.js';
 import { hintItems } from '../../src/console/components/HintBar.js';
-import { command, initialState } from '../../src/console/state/reducer.js';
+import { initialState } from '../../src/console/state/init.js';
+import { command } from '../../src/console/state/reducer.js';
 
 const CONTEXTS: Context[] = ['hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log', 'filter', 'confirm', 'help'];
 

@@ -2,8 +2,7 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { age, fit, plural, shortTime, statusLine } from '../format.js';
-import { listRows, diffViewRows } from '../state/reducer.js';
-import { diffEntries, diffHostsOf, paneLayout, previewEntries } from '../state/select.js';
+import { diffEntries, diffHostsOf, diffViewRows, listRows, paneLayout, previewEntries } from '../state/select.js';
 import { TABS, type AppState, type Tab } from '../state/types.js';
 import { useTone } from '../theme.js';
 import { DiffView } from './DiffView.js';

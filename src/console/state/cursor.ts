@@ -1,7 +1,10 @@
 /** Cursor and scroll arithmetic for windowed lists (pure). */
-import type { ListCursor } from './types.js';
+import type { DiffCursor, ListCursor } from './types.js';
 
 export type Motion = 'up' | 'down' | 'top' | 'bottom' | 'page-up' | 'page-down';
+
+export const ZERO_LIST: ListCursor = { index: 0, top: 0 };
+export const ZERO_DIFF: DiffCursor = { file: 0, top: 0, left: 0 };
 
 export function clamp(value: number, min: number, max: number): number {
   return Math.max(min, Math.min(max, value));

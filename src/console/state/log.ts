@@ -1,9 +1,9 @@
 /** The log pane's bounded scrollback (pure). */
-import type { OpEvent, HostOutcome } from '../../core/ops/events.js';
+import type { OpEvent, HostOutcome, Level } from '../../core/ops/events.js';
 import { nameList, plural } from '../format.js';
 import type { Motion } from './cursor.js';
 import { clamp, scrollTop } from './cursor.js';
-import type { LogLine, LogState } from './types.js';
+import type { AppState, LogLine, LogState } from './types.js';
 
 export const DEFAULT_LOG_CAPACITY = 5000;
 
@@ -30,6 +30,11 @@ export function appendLog(log: LogState, lines: readonly NewLogLine[]): LogState
     dropped: log.dropped + dropped,
     top: Math.max(0, log.top - dropped),
   };
+}
+
+/** The console's own messages (warnings at start, stray console output) into the log pane. */
+export function consoleLines(state: AppState, lines: readonly { level: Level; text: string; host?: string }[], time: string): AppState {
+  return { ...state, log: appendLog(state.log, lines.map((line) => ({ ...line, time, source: 'console' as const }))) };
 }
 
 /** First visible line for a pane of `height` rows. */

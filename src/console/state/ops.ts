@@ -21,6 +21,11 @@ export function pushEffects(state: AppState, effects: readonly Effect[]): AppSta
   return { ...state, outbox: [...state.outbox, ...entries], outboxSeq: state.outboxSeq + effects.length };
 }
 
+/** The effect runner has taken the effects up to `upTo`. */
+export function effectsTaken(state: AppState, upTo: number): AppState {
+  return { ...state, outbox: state.outbox.filter((entry) => entry.seq > upTo) };
+}
+
 /** True while an unfinished operation has not yet reported this host's outcome (it owns the badge). */
 export function hostInOperation(state: Pick<AppState, 'ops'>, host: string): boolean {
   return state.ops.some((op) => !op.finished && op.hosts.includes(host) && !op.progress[host]?.outcome);

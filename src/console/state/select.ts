@@ -2,7 +2,7 @@
 import type { FileChange } from '../../core/diff/types.js';
 import type { HostSummary } from '../../core/ops/session.js';
 import type { Context } from '../keymap.js';
-import type { AppState, Size } from './types.js';
+import type { AppState, DiffCursor, Size } from './types.js';
 import { clamp } from './cursor.js';
 
 // ---------------------------------------------------------------- filter
@@ -177,6 +177,33 @@ export function paneLayout(
   };
 }
 
+/** Rows of a list tab under its header lines. */
+export function listRows(state: AppState, tab: 'switches' | 'excludes' | 'files' | 'history'): number {
+  const layout = paneLayout(state);
+  // Files shows the selected file's provenance in two lines under the list.
+  return Math.max(1, layout.detailRows - 1 - (tab === 'files' ? 2 : 0));
+}
+
+export function confirmRows(state: AppState): number {
+  const layout = paneLayout(state);
+  const available = layout.showMain ? layout.mainHeight : layout.logHeight;
+  // title, blank, answer line and the frame
+  return Math.max(1, available - 5);
+}
+
+export function helpRows(state: AppState): number {
+  const layout = paneLayout(state);
+  return Math.max(1, (layout.showMain ? layout.mainHeight : layout.logHeight) - 3);
+}
+
+/** Rows the diff body shows (for paging). */
+export function diffViewRows(state: AppState): number {
+  const entries = shownDiffEntries(state);
+  const layout = paneLayout(state, entries.length);
+  // The preview has one more header line (which snapshot).
+  return Math.max(1, layout.diffRows - (state.tab === 'history' && state.preview ? 1 : 0));
+}
+
 // ---------------------------------------------------------------- contexts
 
 /** Active key contexts, most specific first. Modal layers shut out everything else. */
@@ -237,6 +264,16 @@ function previewCache(host: string, files: readonly FileChange[]): DiffEntry[] {
     previewMemo.set(files, hit);
   }
   return hit;
+}
+
+/** The files of the diff on screen: the rollback preview's in the History tab, else the Diff tab's. */
+export function shownDiffEntries(state: AppState): DiffEntry[] {
+  return state.tab === 'history' && state.preview ? previewEntries(state) : diffEntries(state);
+}
+
+/** The cursor of the diff on screen (see shownDiffEntries). */
+export function shownDiffCursor(state: AppState): DiffCursor {
+  return state.tab === 'history' && state.preview ? state.preview.cursor : state.diffCursor;
 }
 
 export function runningOps(state: Pick<AppState, 'ops'>) {
