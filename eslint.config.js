@@ -26,4 +26,15 @@ export default tseslint.config(
       }],
     },
   },
+  {
+    // The console's reducers are pure: no React/Ink, and no dynamic import (a module that must
+    // load later, like the diff engine, is an effect the Controller performs).
+    files: ['src/console/state/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', { selector: 'ImportExpression', message: 'Reducers are pure: load modules as an effect (src/console/controller.ts).' }],
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['ink', 'ink-*', 'react', 'react/*'], message: 'Reducers are pure: React/Ink belong to the components.' }],
+      }],
+    },
+  },
 );

@@ -17,7 +17,6 @@ import { HostList } from './components/HostList.js';
 import { LogPane } from './components/LogPane.js';
 import { TitleBar } from './components/TitleBar.js';
 import { Controller } from './controller.js';
-import { diffEngineLoaded, loadDiffEngine } from './diffRows.js';
 import { keyPresses } from './keymap.js';
 import { memoryPrefs, type Prefs, type PrefsStore } from './prefs.js';
 import { initialState } from './state/init.js';
@@ -162,20 +161,6 @@ export function App(props: AppProps) {
     ranUpTo.current = upTo;
     dispatch({ type: 'outbox/taken', upTo });
   }, [state.outbox, controller]);
-
-  // ---- the diff engine loads after the first frame (text diffs show a placeholder until then)
-  const [, setDiffEngine] = useState(diffEngineLoaded);
-  useEffect(() => {
-    if (diffEngineLoaded()) return;
-    let live = true;
-    loadDiffEngine().then(
-      () => live && setDiffEngine(true),
-      (error: unknown) => dispatch({ type: 'log/append', time: new Date().toISOString(), lines: [{ level: 'error', text: `cannot load the diff engine: ${error instanceof Error ? error.message : String(error)}` }] }),
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
 
   // ---- stray console output goes to the log pane, not over the screen
   useEffect(() => {

@@ -1,10 +1,12 @@
 /**
  * Performs the reducers' effects against the FleetSession: background status checks
- * with bounded concurrency, plan/history/preview loads, and operations whose events are
+ * with bounded concurrency, plan/history/preview loads, loading the diff engine (the
+ * reducers never import anything themselves), and operations whose events are
  * batched into the state. Nothing here throws into the UI: every failure becomes an action.
  */
 import type { OpEvent } from '../core/ops/events.js';
 import type { FleetSession, OperationResult } from '../core/ops/session.js';
+import { loadDiffEngine } from './diffRows.js';
 import type { Action, Effect, OpRequest } from './state/types.js';
 
 export interface ControllerOptions {
@@ -116,6 +118,13 @@ export class Controller {
         return;
       case 'redraw':
         this.options.onRedraw?.();
+        return;
+      case 'load-diff-engine':
+        void this.guard(
+          () => loadDiffEngine(),
+          () => this.send({ type: 'diff-engine/loaded' }),
+          (error) => this.send({ type: 'diff-engine/error', error, time: this.now() }),
+        );
         return;
     }
   }

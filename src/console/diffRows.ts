@@ -5,9 +5,10 @@
  * note rows. Results are cached per FileChange object, so scrolling a 20,000-line diff
  * only slices an array.
  *
- * The diff engine (row building, word diffs) is not needed for the first frame: it
- * is loaded on first use (`loadDiffEngine`), and until then a text diff shows a one-line
- * placeholder (not cached).
+ * The diff engine (row building, word diffs) is not needed for the first frame: the
+ * Controller loads it after (`loadDiffEngine`, the `load-diff-engine` effect), and until
+ * then a text diff shows a one-line placeholder (not cached). Nothing here loads it, so
+ * the reducers that call fileDoc stay free of imports and side effects.
  */
 import type * as SideBySide from '../core/diff/sideBySide.js';
 import type { FileChange, Segment, SideCell } from '../core/diff/types.js';
@@ -136,7 +137,6 @@ const cache = new WeakMap<FileChange, Partial<Record<DiffLayout, DiffDoc>>>();
 /** The rows of one file's diff in the given layout (cached per FileChange object). */
 export function fileDoc(change: FileChange, layout: DiffLayout): DiffDoc {
   if (change.unified && !engine) {
-    void loadDiffEngine();
     const rows = noteRows(change);
     return { rows: [...rows, { type: 'note', text: 'loading the diff\u2026', tone: 'info' }], hunks: [0], numberWidth: 3 };
   }

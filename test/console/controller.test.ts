@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Controller } from '../../src/console/controller.js';
+import { diffEngineLoaded } from '../../src/console/diffRows.js';
 import type { Action } from '../../src/console/state/types.js';
 import { eventually } from '../helpers/wait.js';
 import { FakeSession } from '../helpers/fakeSession.js';
@@ -119,5 +120,12 @@ describe('controller', () => {
     live.controller.run({ type: 'check', hosts: ['web1'], priority: false });
     await eventually(() => expect(live.actions.filter((a) => a.type === 'check/result')).toHaveLength(1));
     expect(actions).toEqual([]);
+  });
+
+  it('loads the diff engine when asked and says so', async () => {
+    const { actions, controller } = setup(new FakeSession());
+    controller.run({ type: 'load-diff-engine' });
+    await eventually(() => expect(actions).toEqual([{ type: 'diff-engine/loaded' }]));
+    expect(diffEngineLoaded()).toBe(true);
   });
 });

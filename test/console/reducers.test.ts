@@ -137,6 +137,21 @@ describe('log ring', () => {
   });
 });
 
+describe('diff engine', () => {
+  it('is loaded by the effect runner after the first checks, never by a reducer', () => {
+    const s = init();
+    expect(effects(s).map((e) => e.type)).toEqual(['check', 'load-diff-engine']);
+    expect(s.diffEngine).toBe('loading');
+    // Moving through a diff queues nothing new: the reducers only read the engine.
+    const moved = keys(drained(s), 'd', 'j', 'n', 'v', ']');
+    expect(effects(moved).map((e) => e.type)).toEqual(['check']);
+    expect(reducer(s, { type: 'diff-engine/loaded' }).diffEngine).toBe('ready');
+    const failed = reducer(s, { type: 'diff-engine/error', error: 'no such module', time: '2026-05-01T12:00:00Z' });
+    expect(failed.diffEngine).toBe('failed');
+    expect(failed.log.lines.at(-1)).toMatchObject({ level: 'error', source: 'console', text: 'cannot load the diff engine: no such module' });
+  });
+});
+
 describe('outbox', () => {
   it('drains effects up to a sequence number', () => {
     const s = keys(drained(init()), 'R');

@@ -34,6 +34,7 @@ export function initialState(options: InitOptions): AppState {
     diffCursor: ZERO_DIFF,
     preview: undefined,
     layout: options.layout ?? 'unified',
+    diffEngine: 'loading',
     log: emptyLog(options.logCapacity),
     logHeight: options.logHeight ?? DEFAULT_LOG_HEIGHT,
     logZoom: false,
@@ -47,6 +48,7 @@ export function initialState(options: InitOptions): AppState {
     quitting: false,
     stale: {},
   };
-  const effects: Effect[] = order.length > 0 ? [{ type: 'check', hosts: order, priority: false }] : [];
+  // The diff engine is not needed for the first frame: the effect runner loads it after.
+  const effects: Effect[] = order.length > 0 ? [{ type: 'check', hosts: order, priority: false }, { type: 'load-diff-engine' }] : [{ type: 'load-diff-engine' }];
   return keepHostVisible(pushEffects(state, effects));
 }

@@ -1,11 +1,13 @@
 /**
  * Data the detail pane shows, loaded on demand (pure): the loads the visible tab needs are
- * queued as effects, and their results (plans, histories, rollback previews) land here.
+ * queued as effects, and their results (plans, histories, rollback previews, the diff
+ * engine) land here.
  */
 import type { HostPlan } from '../../core/fleet/types.js';
 import type { PreviewDiff } from '../../core/ops/session.js';
 import type { SnapshotInfo } from '../../core/store/types.js';
 import { rollbackDialog } from './confirm.js';
+import { appendLog } from './log.js';
 import { pushEffects } from './ops.js';
 import { diffHostsOf } from './select.js';
 import type { AppState, Effect } from './types.js';
@@ -65,3 +67,15 @@ export function previewLoaded(state: AppState, host: string, snapshot: string, r
   return next;
 }
 
+/** The diff engine is in: the diffs on screen are drawn again with their rows. */
+export function diffEngineLoaded(state: AppState): AppState {
+  return { ...state, diffEngine: 'ready' };
+}
+
+export function diffEngineFailed(state: AppState, error: string, time: string): AppState {
+  return {
+    ...state,
+    diffEngine: 'failed',
+    log: appendLog(state.log, [{ time, level: 'error', source: 'console', text: `cannot load the diff engine: ${error}` }]),
+  };
+}

@@ -1,7 +1,8 @@
 /**
  * The root reducer: it only routes. Every key press, resize, check result and operation
  * event comes through here and goes to the pure function that handles it; side effects
- * (checks, loads, operations, quitting) are queued in `outbox` for the Controller.
+ * (checks, loads, operations, quitting, loading the diff engine) are queued in `outbox`
+ * for the Controller. Nothing here or below imports a module at run time.
  *
  * Keys are resolved against the keymap here, in the reducer, so two keys arriving before
  * a render still see each other's effect: the binding's context (the first active one it
@@ -32,7 +33,7 @@ import { hosts } from './keys/hosts.js';
 import { log } from './keys/log.js';
 import { excludes, files, switches } from './keys/planTabs.js';
 import { preview } from './keys/preview.js';
-import { historyFailed, historyLoaded, planFailed, planLoaded, previewLoaded } from './loads.js';
+import { diffEngineFailed, diffEngineLoaded, historyFailed, historyLoaded, planFailed, planLoaded, previewLoaded } from './loads.js';
 import { consoleLines } from './log.js';
 import { applyEvents, effectsTaken, endOp } from './ops.js';
 import { repoChanged, repoFailed } from './repo.js';
@@ -82,6 +83,10 @@ export function reducer(state: AppState, action: Action): AppState {
       return previewLoaded(state, action.host, action.snapshot, { diff: action.diff });
     case 'preview/error':
       return previewLoaded(state, action.host, action.snapshot, { error: action.error });
+    case 'diff-engine/loaded':
+      return diffEngineLoaded(state);
+    case 'diff-engine/error':
+      return diffEngineFailed(state, action.error, action.time);
     case 'op/events':
       return applyEvents(state, action.items);
     case 'op/end':

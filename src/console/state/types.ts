@@ -110,7 +110,9 @@ export type Effect =
   /** Read the repository again (R); then re-check these hosts. */
   | { type: 'reload'; hosts: string[] }
   | { type: 'quit'; cancel: boolean }
-  | { type: 'redraw' };
+  | { type: 'redraw' }
+  /** Load the diff engine (text diffs show a placeholder until it is in). */
+  | { type: 'load-diff-engine' };
 
 export interface OutboxEntry {
   seq: number;
@@ -141,6 +143,8 @@ export interface AppState {
   diffPath?: string;
   preview: PreviewState | undefined;
   layout: DiffLayout;
+  /** The diff engine is loaded after the first frame, as an effect; `ready` redraws the diffs. */
+  diffEngine: 'loading' | 'ready' | 'failed';
   log: LogState;
   logHeight: number;
   logZoom: boolean;
@@ -183,6 +187,8 @@ export type Action =
   | { type: 'repo/changed'; change: RepoChange; recheck?: string[]; time: string }
   | { type: 'repo/error'; error: string; time: string }
   | { type: 'log/append'; lines: { level: Level; text: string; host?: string }[]; time: string }
+  | { type: 'diff-engine/loaded' }
+  | { type: 'diff-engine/error'; error: string; time: string }
   | { type: 'outbox/taken'; upTo: number }
   /** Several actions applied in one state update (one render). */
   | { type: 'batch'; actions: Action[] };
