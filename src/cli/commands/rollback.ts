@@ -1,7 +1,6 @@
 /** `konf rollback HOST [SNAPSHOT] [--dry-run] [--yes] [--json]`: previews the diff, then restores. */
 import { ConfigError } from '../../core/errors.js';
 import { rollback, rollbackPreview } from '../../core/ops/rollback.js';
-import { readDeployed } from '../../core/ops/deployedRecord.js';
 import { handEdits, withDrift } from '../../core/ops/drift.js';
 import { writeSet } from '../../core/ops/fingerprint.js';
 import { writeOpsFor } from '../../core/diff/writeOps.js';
@@ -26,7 +25,7 @@ export async function rollbackCommand(host: string, snapshotId: string | undefin
     if (!flags.dryRun && !flags.yes && !canAsk()) throw new ConfigError('rollback needs confirmation: run it on a terminal, or pass --yes');
     const preview = await rollbackPreview(rt, selected, snapshotId, cancel.signal);
     const snapshot = preview.snapshot;
-    const diff = withDrift(preview.diff, await readDeployed(rt.stateDir, selected));
+    const diff = withDrift(preview.diff, preview.record);
     const out = flags.json ? process.stderr : process.stdout;
     const write = flags.json ? (s: string) => process.stderr.write(s) : writeOut;
     const c = paletteFor(out);

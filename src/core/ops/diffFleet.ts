@@ -5,7 +5,7 @@ import type { EventSink } from './events.js';
 import type { OpsRuntime } from './runtime.js';
 import { runOperation } from './runOperation.js';
 import { readAndDiff } from './hostState.js';
-import { readDeployed } from './deployedRecord.js';
+import { effectiveRecord } from './deployedRecord.js';
 import { withDrift } from './drift.js';
 import type { HostPlan } from '../fleet/types.js';
 import type { LockInfo } from '../remote/types.js';
@@ -40,7 +40,7 @@ export async function diffFleet(rt: OpsRuntime, hosts: string[], options: { sign
       try {
         const remote = await rt.remote(host, options.signal);
         const read = await readAndDiff(remote, plan, rt.reveal, options.signal);
-        const diff = withDrift(read.diff, await readDeployed(rt.stateDir, host));
+        const diff = withDrift(read.diff, await effectiveRecord(rt.stateDir, host, read.record));
         diffs.set(host, diff);
         hostState.set(host, { ...(read.lock ? { lock: read.lock } : {}), journal: read.journal });
         return diff.pending === 0 ? { outcome: 'unchanged', text: 'in sync' } : { outcome: 'pending', text: `${diff.pending} file(s) pending` };

@@ -9,7 +9,7 @@ import type { HostOutcome } from './events.js';
 import type { OperationReport } from './runOperation.js';
 import type { OpsRuntime } from './runtime.js';
 import { readAndDiff } from './hostState.js';
-import { readDeployed } from './deployedRecord.js';
+import { effectiveRecord } from './deployedRecord.js';
 import { withDrift } from './drift.js';
 import { planFingerprint, writeSet } from './fingerprint.js';
 import { isStaleLock } from './localProcess.js';
@@ -117,7 +117,7 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
       try {
         const remote = await rt.remote(host, signal);
         const read = await readAndDiff(remote, plan, rt.reveal, signal);
-        const diff = withDrift(read.diff, await readDeployed(rt.stateDir, host));
+        const diff = withDrift(read.diff, await effectiveRecord(rt.stateDir, host, read.record));
         const status = hostStatusOf(diff, read.lock, read.journal, rt.jumpHost);
         return { host, status, diff, ...base, confirm: { plan: planFingerprint(plan), writes: writeSet(writeOpsFor(diff)) } };
       } catch (err) {
@@ -147,8 +147,8 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
       return store.history(host);
     },
     async rollbackPreview(host, snapshotId, signal): Promise<PreviewDiff> {
-      const { diff } = await rollbackPreview(rt, host, snapshotId, signal);
-      const marked = withDrift(diff, await readDeployed(rt.stateDir, host));
+      const { diff, record } = await rollbackPreview(rt, host, snapshotId, signal);
+      const marked = withDrift(diff, record);
       return { ...marked, confirm: { writes: writeSet(writeOpsFor(diff)) } };
     },
     async rollback(host, snapshotId, options = {}) {

@@ -11,6 +11,7 @@ import type { HostDiff } from '../diff/types.js';
 import { desiredFromPlan } from '../diff/desired.js';
 import { diffHost } from '../diff/compare.js';
 import { secretValues } from '../diff/secrets.js';
+import { parseRecord, RECORD_PATH, type DeployedRecord } from './deployedRecord.js';
 
 /** Paths konf reads on a host for a plan: planned files, excluded paths (shown), watched paths. */
 export function managedPaths(plan: HostPlan): string[] {
@@ -36,6 +37,8 @@ export interface PlanDiff {
   lock?: LockInfo;
   /** An unfinished operation's journal is on the host (the next deploy or rollback recovers it). */
   journal: boolean;
+  /** What konf last wrote there, as the host's record says (undefined: the host holds none). */
+  record?: DeployedRecord;
 }
 
 const JOURNAL_PATH = `${LOCK_DIR}/${JOURNAL_NAME}`;
@@ -47,17 +50,18 @@ export function diffPlan(plan: HostPlan, live: LiveEntry[], reveal: boolean): Ho
   return diffHost(plan.host, desiredFromPlan(plan), relevant, { excluded: plan.excluded, secrets: secretValues(plan), reveal });
 }
 
-/** One read of the host (one round trip): the managed paths, and the host lock and journal beside them. */
+/** One read of the host (one round trip): the managed paths, and the host lock, journal and deployed record beside them. */
 export async function readAndDiff(remote: RemoteHost, plan: HostPlan, reveal: boolean, signal?: AbortSignal): Promise<PlanDiff> {
   const paths = managedPaths(plan);
-  const extra = [LOCK_PATH, JOURNAL_PATH].filter((p) => !paths.includes(p));
+  const extra = [LOCK_PATH, JOURNAL_PATH, RECORD_PATH].filter((p) => !paths.includes(p));
   const all = await remote.readState([...paths, ...extra], { signal });
   const byPath = new Map(all.map((e) => [e.path, e]));
   const live = all.slice(0, paths.length);
   const lockEntry = byPath.get(LOCK_PATH);
   const journalEntry = byPath.get(JOURNAL_PATH);
   const lock = lockEntry?.state === 'file' ? parseLock(lockEntry.content.toString('utf8')) : undefined;
-  return { live, diff: diffPlan(plan, live, reveal), ...(lock ? { lock } : {}), journal: journalEntry !== undefined && journalEntry.state === 'file' };
+  const record = parseRecord(byPath.get(RECORD_PATH));
+  return { live, diff: diffPlan(plan, live, reveal), ...(lock ? { lock } : {}), journal: journalEntry !== undefined && journalEntry.state === 'file', ...(record ? { record } : {}) };
 }
 
 /** Entries of `live` for the given paths (snapshot content). */

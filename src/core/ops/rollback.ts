@@ -16,7 +16,7 @@ import type { EventSink } from './events.js';
 import type { OpsRuntime } from './runtime.js';
 import { runOperation, type OperationReport } from './runOperation.js';
 import { runTransaction, type Confirmed } from './transaction.js';
-import { readDeployed } from './deployedRecord.js';
+import { effectiveRecord, parseRecord, RECORD_PATH, type DeployedRecord } from './deployedRecord.js';
 import { auditSinkFor } from './auditSink.js';
 
 /** The snapshot to roll back to: the given id, else the newest pre-deploy snapshot. */
@@ -28,26 +28,43 @@ export async function resolveSnapshot(rt: OpsRuntime, host: string, id?: string)
   return store.load(host, latest.id);
 }
 
-/** Snapshot entries as desired state; absent paths are kept absent only if konf created them. */
-async function rollbackTargets(rt: OpsRuntime, host: string, snap: Snapshot): Promise<LiveEntry[]> {
-  const record = await readDeployed(rt.stateDir, host);
+/** Snapshot entries that a rollback may write: absent paths are made absent only if konf created them. */
+function rollbackTargets(snap: Snapshot, record: DeployedRecord): LiveEntry[] {
   return snap.entries.filter((e) => e.state !== 'unreadable' && e.state !== 'dir' && e.state !== 'other' && (e.state !== 'missing' || record[e.path]?.created === true));
 }
 
-export async function rollbackDiffLive(rt: OpsRuntime, remote: RemoteHost, plan: HostPlan, snap: Snapshot, reveal: boolean, signal?: AbortSignal): Promise<{ live: LiveEntry[]; diff: HostDiff }> {
-  const targets = await rollbackTargets(rt, plan.host, snap);
-  const live = await remote.readState(targets.map((e) => e.path), { signal });
+/**
+ * Live state vs the snapshot, from one read of the host: the snapshot's paths and the
+ * host's deployed record (which says which absent paths konf created).
+ */
+export async function rollbackDiffLive(
+  rt: OpsRuntime,
+  remote: RemoteHost,
+  plan: HostPlan,
+  snap: Snapshot,
+  reveal: boolean,
+  signal?: AbortSignal,
+): Promise<{ live: LiveEntry[]; diff: HostDiff; record?: DeployedRecord }> {
+  const candidates = snap.entries.filter((e) => e.state !== 'unreadable' && e.state !== 'dir' && e.state !== 'other').map((e) => e.path);
+  const read = await remote.readState([...candidates.filter((p) => p !== RECORD_PATH), RECORD_PATH], { signal });
+  const onHost = parseRecord(read[read.length - 1]);
+  const targets = rollbackTargets(snap, await effectiveRecord(rt.stateDir, plan.host, onHost));
+  const byPath = new Map(read.slice(0, -1).map((e) => [e.path, e]));
+  const live = targets.flatMap((t) => byPath.get(t.path) ?? []);
   const diff = diffHost(plan.host, desiredFromSnapshot(targets), live, { secrets: secretValues(plan), reveal });
-  return { live, diff };
+  return { live, diff, ...(onHost ? { record: onHost } : {}) };
 }
 
-/** What rolling back would change (live vs snapshot), without writing anything. */
-export async function rollbackPreview(rt: OpsRuntime, host: string, snapshotId?: string, signal?: AbortSignal): Promise<{ snapshot: Snapshot; diff: HostDiff }> {
+/**
+ * What rolling back would change (live vs snapshot), without writing anything; `record` is
+ * what drift is judged by (the host's deployed record, see deployedRecord.ts).
+ */
+export async function rollbackPreview(rt: OpsRuntime, host: string, snapshotId?: string, signal?: AbortSignal): Promise<{ snapshot: Snapshot; diff: HostDiff; record: DeployedRecord }> {
   const plan = await rt.plan(host);
   const snap = await resolveSnapshot(rt, host, snapshotId);
   const remote = await rt.remote(host, signal);
-  const { diff } = await rollbackDiffLive(rt, remote, plan, snap, rt.reveal, signal);
-  return { snapshot: snap, diff };
+  const { diff, record } = await rollbackDiffLive(rt, remote, plan, snap, rt.reveal, signal);
+  return { snapshot: snap, diff, record: await effectiveRecord(rt.stateDir, host, record) };
 }
 
 export interface RollbackOptions {

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { HostError, errorMessage } from '../errors.js';
 import type { HookPhase, HostPlan } from '../fleet/types.js';
 import { readHooks } from '../fleet/hooks.js';
-import type { LiveEntry, LockInfo, WriteOp } from '../remote/types.js';
+import type { LiveEntry, LockInfo } from '../remote/types.js';
 import { LockedError, WriteError, JournaledWriteError, describeLock, type RemoteHost } from '../remote/remoteHost.js';
 import { describeJournal, type HostJournal } from '../remote/journal.js';
 import type { DesiredEntry, HostDiff } from '../diff/types.js';
@@ -27,7 +27,7 @@ import type { OpsRuntime } from './runtime.js';
 import { interruptReason, type HostResult } from './runOperation.js';
 import { runHooks } from './hooks.js';
 import { entriesFor, snapshotPaths } from './hostState.js';
-import { readDeployed, writeDeployed, type DeployedRecord } from './deployedRecord.js';
+import { RECORD_PATH, effectiveRecord, recordAfter, recordWriteOp, retireLegacyRecord, serializeRecord, type DeployedRecord } from './deployedRecord.js';
 import { ageOf, isStaleLock } from './localProcess.js';
 import { planFingerprint, writeSet, writeSetDifference } from './fingerprint.js';
 
@@ -42,8 +42,11 @@ export interface Confirmed {
 export interface TransactionSpec {
   kind: 'deploy' | 'rollback';
   plan: HostPlan;
-  /** Computes the diff to apply from what is live now (called again under the lock). */
-  diffLive: (remote: RemoteHost, signal?: AbortSignal) => Promise<{ live: LiveEntry[]; diff: HostDiff }>;
+  /**
+   * Computes the diff to apply from what is live now (called again under the lock), with
+   * the deployed record the host holds (read in the same round trip; undefined: none).
+   */
+  diffLive: (remote: RemoteHost, signal?: AbortSignal) => Promise<{ live: LiveEntry[]; diff: HostDiff; record?: DeployedRecord }>;
   snapshotReason: SnapshotReason;
   preHook: HookPhase;
   postHook: HookPhase;
@@ -71,20 +74,6 @@ function sha256(b: Buffer): string {
 function withNotes<E extends Error>(err: E, notes: string[]): E {
   if (notes.length && err instanceof HostError) (err as HostError & { notes?: string[] }).notes = [...notes];
   return err;
-}
-
-/** Records what konf wrote, so drift and konf-created files can be told later. */
-async function recordWrites(rt: OpsRuntime, host: string, ops: WriteOp[], before: LiveEntry[]): Promise<void> {
-  const record = await readDeployed(rt.stateDir, host);
-  const wasMissing = new Set(before.filter((e) => e.state === 'missing').map((e) => e.path));
-  for (const op of ops) {
-    const prevCreated = record[op.path]?.created ?? false;
-    const created = prevCreated || wasMissing.has(op.path);
-    if (op.action === 'remove') delete record[op.path];
-    else if (op.action === 'file') record[op.path] = { sha256: sha256(op.content), mode: op.mode ?? 0o644, created };
-    else record[op.path] = { target: op.target, created };
-  }
-  await writeDeployed(rt.stateDir, host, record);
 }
 
 /** The hooks of a phase as they are in the repository now (hooks are read when they run). */
@@ -176,10 +165,12 @@ export async function recoverLeftover(rt: OpsRuntime, remote: RemoteHost, plan: 
       verified = ` (snapshot ${journal.snapshot.slice(0, 10)} is not in this snapshot store: not verified)`;
     }
   }
-  const what = rec.restored.length === 0 && journal.state === 'restored' ? 'its files had been put back already' : `${rec.restored.length} file(s) put back`;
+  // The deployed record is one more entry of the journal: put back with the files, not one of them.
+  const restored = rec.restored.filter((p) => p !== RECORD_PATH);
+  const what = restored.length === 0 && journal.state === 'restored' ? 'its files had been put back already' : `${restored.length} file(s) put back`;
   const text = `recovered the unfinished ${journal.kind} ${journal.op} of ${journal.operator}@${journal.jumpHost}: ${what}${verified}`;
   try {
-    await runHooks(remote, await hooksNow(rt, plan), 'post-rollback', emitter, { changed: rec.restored, op: journal.op, operator: rt.operator, snapshot: journal.snapshot });
+    await runHooks(remote, await hooksNow(rt, plan), 'post-rollback', emitter, { changed: restored, op: journal.op, operator: rt.operator, snapshot: journal.snapshot });
   } catch (err) {
     const warn = `post-rollback hooks after the recovery failed: ${errorMessage(err)}`;
     emitter.emit({ type: 'log', host, phase: 'recover', level: 'error', text: warn });
@@ -238,13 +229,15 @@ export async function runTransaction(rt: OpsRuntime, spec: TransactionSpec, emit
     const recovered = held.journal !== undefined;
     if (signal?.aborted) throw new HostError(host, 'cancelled', 'cancelled before anything was written');
 
-    const { live, diff } = await spec.diffLive(remote, signal);
+    const { live, diff, record: onHost } = await spec.diffLive(remote, signal);
     const changed = changedPaths(diff);
     if (changed.length === 0) {
       release = 'close';
       return withResult({ outcome: 'unchanged', text: 'nothing to change' });
     }
     const ops = writeOpsFor(diff);
+    // What konf writes is recorded on the host by the same journaled batch (deployedRecord.ts).
+    const record = recordAfter(await effectiveRecord(rt.stateDir, host, onHost), ops, live, sha256);
 
     const store = await rt.store();
     snapshotEntries = entriesFor(live, [...new Set([...snapshotPaths(plan), ...changed])]);
@@ -271,7 +264,8 @@ export async function runTransaction(rt: OpsRuntime, spec: TransactionSpec, emit
     touched = ops.map((o) => o.path);
     emitter.emit({ type: 'progress', host, phase: 'write', done: 0, total: ops.length, level: 'info', text: `writing ${ops.length} file(s)` });
     wrote = true;
-    await remote.write(ops, { signal, opId: op, journal: { kind: spec.kind, snapshot: info.id, operator: rt.operator, jumpHost: rt.jumpHost, since: new Date().toISOString() } });
+    const recordOp = recordWriteOp(serializeRecord(host, record, { op, operator: rt.operator, jumpHost: rt.jumpHost }));
+    await remote.write([...ops, recordOp], { signal, opId: op, journal: { kind: spec.kind, snapshot: info.id, operator: rt.operator, jumpHost: rt.jumpHost, since: new Date().toISOString() } });
     for (const [i, o] of ops.entries()) {
       emitter.emit({ type: 'file', host, phase: 'write', file: o.path, action: o.action === 'remove' ? 'removed' : 'written', level: 'info', text: `${o.action === 'remove' ? 'removed' : 'wrote'} ${o.path}` });
       if (i === ops.length - 1) emitter.emit({ type: 'progress', host, phase: 'write', done: ops.length, total: ops.length, level: 'info', text: 'written' });
@@ -280,7 +274,8 @@ export async function runTransaction(rt: OpsRuntime, spec: TransactionSpec, emit
     // Finished: the old versions kept on the host go with the journal, then the lock.
     await remote.releaseLock(op, { closeJournal: op });
     released = true;
-    await recordWrites(rt, host, ops, live);
+    // The host holds the record now: a record this jump host kept for it is migrated.
+    if (onHost === undefined) await retireLegacyRecord(rt.stateDir, host).catch(() => undefined);
     return withResult({ outcome: 'ok', text: `${spec.kind === 'deploy' ? 'deployed' : 'rolled back'} ${changed.length} file(s)`, snapshot: info.id, changed });
   } catch (err) {
     if (!wrote || (err instanceof WriteError && !(err instanceof JournaledWriteError) && err.nothingChanged)) {
