@@ -1,19 +1,28 @@
 /**
- * Running git for the snapshot store, isolated from whatever the machine's git setup is:
- * the repository is named explicitly (GIT_DIR), system and global config are ignored
- * (a fresh jump host has none, and a user's `log.showSignature` or `core.pager` must
- * not change what konf parses), and the environment is a short allow-list (so inherited
- * GIT_* variables from a git hook, EDITOR, PAGER and the like play no part); messages
- * are in the C locale.
+ * The one way the snapshot store runs git: `runGit` spawns `git ARGS` on the store with
+ * optional stdin, collects binary stdout, and can be bounded by a timeout or an
+ * AbortSignal (network commands: fetch, push). Every git command konf runs goes through
+ * it (init, log, for-each-ref, cat-file --batch, update-ref, fetch, push, gc); objects are
+ * written by gitObjects.ts without a process. Why not simple-git: see the README's
+ * library table (it cannot feed stdin or return several binary objects from one process,
+ * so a snapshot cost 4.7× and a load 13× as much, scripts/bench-git-ways.ts).
+ *
+ * Isolated from whatever the machine's git setup is: the repository is named explicitly
+ * (GIT_DIR), system and global config are ignored (a fresh jump host has none, and a
+ * user's `log.showSignature` or `core.pager` must not change what konf parses), and the
+ * environment is a short allow-list (so inherited GIT_* variables from a git hook,
+ * EDITOR, PAGER and the like play no part); messages are in the C locale. What a remote
+ * needs passes through: the ssh agent, GIT_SSH_COMMAND, proxies.
  */
 import { spawn } from 'node:child_process';
-import { simpleGit, type SimpleGit } from 'simple-git';
 
 const PASSED = ['PATH', 'HOME', 'TMPDIR', 'TZ', 'SUDO_UID', 'SYSTEMROOT'];
+/** Passed to network commands only (fetch, push): how to reach the remote. */
+const NETWORK = ['USER', 'LOGNAME', 'SSH_AUTH_SOCK', 'GIT_SSH_COMMAND', 'GIT_SSH', 'GIT_SSH_VARIANT', 'http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'GIT_SSL_CAINFO'];
 
-export function gitEnv(gitDir: string): Record<string, string> {
+export function gitEnv(gitDir: string, network = false): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const key of PASSED) {
+  for (const key of network ? [...PASSED, ...NETWORK] : PASSED) {
     const value = process.env[key];
     if (value !== undefined) env[key] = value;
   }
@@ -25,43 +34,93 @@ export function gitEnv(gitDir: string): Record<string, string> {
   return env;
 }
 
-/** simple-git bound to the store (used for init, log and ref listing). */
-export function storeGit(gitDir: string, cwd: string): SimpleGit {
-  return simpleGit({
-    baseDir: cwd,
-    config: [`safe.directory=${gitDir}`],
-    // GIT_CONFIG_GLOBAL points at /dev/null: a fixed path of ours, not user input.
-    unsafe: { allowUnsafeConfigPaths: true },
-  }).env(gitEnv(gitDir));
-}
-
 export interface GitRun {
   code: number;
   stdout: Buffer;
   stderr: string;
+  /** Set when the command was stopped: it ran past its timeout, or its signal aborted. */
+  stopped?: 'timeout' | 'aborted';
 }
 
-/** Runs `git ARGS` on the store with optional stdin; binary-safe stdout. Never throws on exit code. */
-export function runGit(gitDir: string, args: string[], input?: Buffer | string): Promise<GitRun> {
+export interface GitOptions {
+  /** Bytes for git's stdin (closed after them). */
+  input?: Buffer | string;
+  /** Stop git (SIGTERM, then SIGKILL) after this long; the result says `stopped: 'timeout'`. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** A fetch or push: the ssh agent and GIT_SSH_COMMAND pass through. */
+  network?: boolean;
+  /** More `-c name=value` settings for this command. */
+  config?: string[];
+}
+
+/** Runs `git ARGS` on the store; binary-safe stdout. Never throws on exit code (only when git cannot start). */
+export function runGit(gitDir: string, args: string[], options: GitOptions = {}): Promise<GitRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['-c', `safe.directory=${gitDir}`, ...args], {
-      env: gitEnv(gitDir),
+    const config = [`safe.directory=${gitDir}`, ...(options.config ?? [])].flatMap((c) => ['-c', c]);
+    const child = spawn('git', [...config, ...args], {
+      env: gitEnv(gitDir, options.network ?? false),
       stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own process group: a network command's ssh is stopped with it.
+      detached: options.timeoutMs !== undefined || options.signal !== undefined,
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    let stopped: GitRun['stopped'];
+    let killer: NodeJS.Timeout | undefined;
+    const stop = (why: 'timeout' | 'aborted') => {
+      if (stopped !== undefined || child.exitCode !== null) return;
+      stopped = why;
+      signalGroup(child.pid, 'SIGTERM');
+      killer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), 2000);
+      killer.unref();
+    };
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => stop('timeout'), options.timeoutMs);
+    const onAbort = () => stop('aborted');
+    if (options.signal?.aborted) queueMicrotask(onAbort);
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', (e: NodeJS.ErrnoException) => {
+      if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       reject(e.code === 'ENOENT' ? new Error('git is not installed (needed for the snapshot store)') : e);
     });
     child.on('close', (code) => {
-      resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8').trim() });
+      if (timer) clearTimeout(timer);
+      if (killer) clearTimeout(killer);
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve({
+        code: code ?? -1,
+        stdout: Buffer.concat(out),
+        stderr: Buffer.concat(err).toString('utf8').trim(),
+        ...(stopped ? { stopped } : {}),
+      });
     });
     // A git that exits early (bad revision) closes stdin: ignore EPIPE, the exit code tells.
     child.stdin.on('error', () => undefined);
-    child.stdin.end(input ?? '');
+    child.stdin.end(options.input ?? '');
   });
+}
+
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** `git ARGS` whose output is text; a non-zero exit throws an Error whose message is git's own (its stderr). */
+export async function gitText(gitDir: string, args: string[], options: GitOptions = {}): Promise<string> {
+  const run = await runGit(gitDir, args, options);
+  if (run.code !== 0) throw new Error(run.stderr || `git ${args[0] ?? ''} failed (exit ${run.code})`);
+  return run.stdout.toString('utf8');
 }
 
 export type CatFileResult =
@@ -77,7 +136,7 @@ export async function catFileBatch(gitDir: string, names: string[]): Promise<Cat
   for (const name of names) {
     if (/[\n\r]/.test(name)) throw new Error(`object name contains a newline: ${JSON.stringify(name)}`);
   }
-  const run = await runGit(gitDir, ['cat-file', '--batch'], names.map((n) => `${n}\n`).join(''));
+  const run = await runGit(gitDir, ['cat-file', '--batch'], { input: names.map((n) => `${n}\n`).join('') });
   if (run.code !== 0) throw new Error(`git cat-file failed: ${run.stderr || `exit ${run.code}`}`);
   const buf = run.stdout;
   const results: CatFileResult[] = [];

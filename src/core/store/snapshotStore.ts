@@ -24,10 +24,9 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { SimpleGit } from 'simple-git';
 import { ConfigError } from '../errors.js';
 import type { LiveEntry } from '../remote/types.js';
-import { catFileBatch, runGit, storeGit, type CatFileResult } from './git.js';
+import { catFileBatch, gitText, runGit, type CatFileResult } from './git.js';
 import { CORRUPT_WORDS, describeObject, isDamage, objectState, StoreDamagedError } from './damage.js';
 import { encodeCommit, ObjectWriter, TreeBuilder } from './gitObjects.js';
 import { changedFromTrailers, buildMessage, oneLine, parseMessage, subjectOf, trailer } from './message.js';
@@ -52,7 +51,6 @@ const RETRY_MS = 20_000;
 
 export class SnapshotStore {
   private readonly writer: ObjectWriter;
-  private readonly git: SimpleGit;
   /** Per-host tail of the in-process queue of saves. */
   private readonly queues = new Map<string, Promise<unknown>>();
   /** Per host: the newest commit this instance knows and its manifest, for "changed". */
@@ -64,7 +62,6 @@ export class SnapshotStore {
     readonly gitDir: string,
   ) {
     this.writer = new ObjectWriter(gitDir);
-    this.git = storeGit(gitDir, stateDir);
   }
 
   /** Opens (creating and initialising if needed) the store in `stateDir`; makes both private. */
@@ -76,7 +73,7 @@ export class SnapshotStore {
     const store = new SnapshotStore(dir, gitDir);
     if (!(await exists(path.join(gitDir, 'HEAD')))) {
       try {
-        await store.git.raw(['init', '--bare', '--quiet', '--object-format=sha1', gitDir]);
+        await gitText(gitDir, ['init', '--bare', '--quiet', '--object-format=sha1', gitDir]);
       } catch (err) {
         // Another konf process initialising the same fresh store at the same moment wins.
         await sleep(50);
@@ -121,7 +118,7 @@ export class SnapshotStore {
     const limit = options.limit === undefined ? [] : [`--max-count=${Math.max(0, Math.floor(options.limit))}`];
     let out: string;
     try {
-      out = await this.git.raw(['log', '--no-show-signature', '--format=%x1e%H%x00%ct%x00%B', ...limit, tip, '--']);
+      out = await gitText(this.gitDir, ['log', '--no-show-signature', '--format=%x1e%H%x00%ct%x00%B', ...limit, tip, '--']);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (!isDamage(message)) throw err;
@@ -220,7 +217,7 @@ export class SnapshotStore {
 
   /** ISO time of every host's newest snapshot (one git process, no history walk). */
   async lastSnapshotTimes(): Promise<Record<string, string>> {
-    const out = await this.git.raw(['for-each-ref', '--format=%(refname:lstrip=3)%00%(committerdate:unix)', REF_PREFIX]);
+    const out = await gitText(this.gitDir, ['for-each-ref', '--format=%(refname:lstrip=3)%00%(committerdate:unix)', REF_PREFIX]);
     const times: Record<string, string> = {};
     for (const line of out.split('\n')) {
       const [host, unix] = line.split('\0');
