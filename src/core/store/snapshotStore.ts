@@ -118,7 +118,8 @@ export class SnapshotStore {
     const limit = options.limit === undefined ? [] : [`--max-count=${Math.max(0, Math.floor(options.limit))}`];
     let out: string;
     try {
-      out = await gitText(this.gitDir, ['log', '--no-show-signature', '--format=%x1e%H%x00%ct%x00%B', ...limit, tip, '--']);
+      // --no-merges: a commit joining two jump hosts' chains (storeRemote.ts) is not a snapshot.
+      out = await gitText(this.gitDir, ['log', '--no-show-signature', '--no-merges', '--format=%x1e%H%x00%ct%x00%B', ...limit, tip, '--']);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (!isDamage(message)) throw err;
