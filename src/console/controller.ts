@@ -75,7 +75,11 @@ export class Controller {
         return;
       case 'load-history':
         void this.guard(
-          () => this.session.history(effect.host),
+          () =>
+            this.session.history(effect.host, {
+              // The shared snapshot store could not be read: said in the log, the local history is shown.
+              onWarning: (text) => this.send({ type: 'log/append', lines: [{ level: 'warn', host: effect.host, text }], time: this.now() }),
+            }),
           (snapshots) => this.send({ type: 'history/result', host: effect.host, snapshots }),
           (error) => this.send({ type: 'history/error', host: effect.host, error }),
         );

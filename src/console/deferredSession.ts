@@ -23,7 +23,7 @@ export function deferredSession(repo: string, hosts: readonly string[], open: ()
     check: async (host, signal) => (await real()).check(host, signal),
     deploy: async (list, options) => (await real()).deploy(list, options),
     snapshot: async (list, options) => (await real()).snapshot(list, options),
-    history: async (host) => (await real()).history(host),
+    history: async (host, options) => (await real()).history(host, options),
     rollbackPreview: async (host, id, signal) => (await real()).rollbackPreview(host, id, signal),
     rollback: async (host, id, options) => (await real()).rollback(host, id, options),
     async breakLock(host, opId, options) {

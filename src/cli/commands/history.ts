@@ -1,4 +1,5 @@
-/** `konf history HOST [--json]`: a host's snapshots, newest first. */
+/** `konf history HOST [--json]`: a host's snapshots, newest first (the shared store's, fetched first, when one is set). */
+import { fetchShared } from '../../core/ops/storeSync.js';
 import { paletteFor } from '../color.js';
 import { EXIT, openRuntime, selectHosts, type OpsFlags } from './opsCommon.js';
 
@@ -6,6 +7,8 @@ export async function historyCommand(host: string, flags: OpsFlags): Promise<num
   const rt = await openRuntime(flags);
   try {
     const [selected] = selectHosts(rt, [host], false);
+    const warnings = await fetchShared(rt);
+    for (const w of warnings) process.stderr.write(`${paletteFor(process.stderr).yellow(`konf: warning: ${w}`)}\n`);
     const store = await rt.store();
     const snaps = await store.history(selected as string);
     if (flags.json) {

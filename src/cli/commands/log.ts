@@ -1,6 +1,10 @@
-/** `konf log [--host H] [-n N] [--json]`: the audit log, oldest first, newest last. */
+/**
+ * `konf log [--host H] [-n N] [--json]`: the audit log, oldest first, newest last; with a
+ * shared snapshot store, every jump host's records merged by time (fetched first).
+ */
 import path from 'node:path';
-import { readAudit } from '../../core/ops/audit.js';
+import { readKonfConf } from '../../core/fleet/konfConf.js';
+import { readTeamAudit } from '../../core/ops/storeSync.js';
 import { ConfigError } from '../../core/errors.js';
 import { paletteFor } from '../color.js';
 import { EXIT } from './opsCommon.js';
@@ -17,7 +21,8 @@ export async function logCommand(flags: LogFlags): Promise<number> {
   const limit = flags.lines === undefined ? 20 : Number(flags.lines);
   if (!Number.isInteger(limit) || limit < 1) throw new ConfigError(`-n takes a whole number >= 1, not ${flags.lines}`);
   const stateDir = path.resolve(flags.state ?? path.join(flags.repo, 'var'));
-  const records = await readAudit(stateDir, { limit, ...(flags.host ? { host: flags.host } : {}) });
+  const { records, warnings } = await readTeamAudit(stateDir, await readKonfConf(flags.repo), { limit, ...(flags.host ? { host: flags.host } : {}) });
+  for (const w of warnings) process.stderr.write(`${paletteFor(process.stderr).yellow(`konf: warning: ${w}`)}\n`);
   if (flags.json) {
     for (const r of records) process.stdout.write(`${JSON.stringify(r)}\n`);
     return EXIT.ok;

@@ -23,7 +23,7 @@ export async function rollbackCommand(host: string, snapshotId: string | undefin
   try {
     const [selected] = selectHosts(rt, [host], false) as [string];
     if (!flags.dryRun && !flags.yes && !canAsk()) throw new ConfigError('rollback needs confirmation: run it on a terminal, or pass --yes');
-    const preview = await rollbackPreview(rt, selected, snapshotId, cancel.signal);
+    const preview = await rollbackPreview(rt, selected, snapshotId, cancel.signal, (w) => process.stderr.write(`${paletteFor(process.stderr).yellow(`konf: warning: ${w}`)}\n`));
     const snapshot = preview.snapshot;
     const diff = withDrift(preview.diff, preview.record);
     const out = flags.json ? process.stderr : process.stdout;

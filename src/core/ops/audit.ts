@@ -158,7 +158,8 @@ export function readAudit(stateDir: string, filter: AuditFilter = {}): Promise<A
   return new AuditLog(stateDir).read(filter);
 }
 
-function isRecord(value: unknown): value is AuditRecord {
+/** Whether a parsed JSON value is an audit record (a line written by another konf, say). */
+export function isRecord(value: unknown): value is AuditRecord {
   const r = value as Partial<AuditRecord> | null;
   return !!r && typeof r === 'object' && typeof r.op === 'string' && typeof r.kind === 'string' && Array.isArray(r.hosts);
 }

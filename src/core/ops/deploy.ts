@@ -14,6 +14,8 @@ import { changedPaths, runTransaction, type Confirmed } from './transaction.js';
 import { auditSinkFor } from './auditSink.js';
 import { HostError } from '../errors.js';
 import { planFingerprint } from './fingerprint.js';
+import { OpEmitter } from './emitter.js';
+import { fetchBefore, pushAfter } from './storeSync.js';
 
 export interface DeployOptions {
   hosts: string[];
@@ -32,6 +34,7 @@ export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<Op
   const stamp = await rt.repoStamp();
   const plans = await rt.freshPlans(options.hosts);
   const audit = options.dryRun ? undefined : await auditSinkFor(rt);
+  const mask = rt.masker(plans.values());
   const report = await runOperation(
     {
       kind: 'deploy',
@@ -42,7 +45,9 @@ export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<Op
       failFast: options.failFast ?? false,
       signal: options.signal,
       sinks: [options.onEvent, audit],
-      mask: rt.masker(plans.values()),
+      mask,
+      // The hosts' snapshot histories as the other jump hosts left them (shared store).
+      ...(options.dryRun ? {} : { prepare: fetchBefore(rt) }),
     },
     async (host, emitter) => {
       const plan = plans.get(host);
@@ -83,5 +88,7 @@ export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<Op
     },
   );
   await audit?.flush();
+  // This run's snapshots and audit record go to the shared store (if any).
+  if (!options.dryRun) await pushAfter(rt, new OpEmitter(report.op, [options.onEvent], mask));
   return report;
 }

@@ -21,6 +21,7 @@ export type Phase =
   | 'restore'
   | 'recover'
   | 'unlock'
+  | 'sync' // the snapshot store's shared remote: fetch before, push after
   | 'done';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';

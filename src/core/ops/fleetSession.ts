@@ -17,6 +17,7 @@ import { deploy } from './deploy.js';
 import { snapshot } from './snapshot.js';
 import { rollback, rollbackPreview } from './rollback.js';
 import { breakLock } from './breakLock.js';
+import { fetchShared } from './storeSync.js';
 
 function toResult(report: OperationReport): OperationResult {
   const outcomes: Record<string, HostOutcome> = {};
@@ -142,7 +143,8 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
     async snapshot(hosts, options = {}) {
       return toResult(await snapshot(rt, { hosts, signal: options.signal, onEvent: options.onEvent, ...(options.message ? { message: options.message } : {}) }));
     },
-    async history(host) {
+    async history(host, options = {}) {
+      for (const warning of await fetchShared(rt)) options.onWarning?.(warning);
       const store = await rt.store();
       return store.history(host);
     },

@@ -18,9 +18,16 @@ import { runOperation, type OperationReport } from './runOperation.js';
 import { runTransaction, type Confirmed } from './transaction.js';
 import { effectiveRecord, parseRecord, RECORD_PATH, type DeployedRecord } from './deployedRecord.js';
 import { auditSinkFor } from './auditSink.js';
+import { OpEmitter } from './emitter.js';
+import { fetchShared, pushAfter } from './storeSync.js';
 
-/** The snapshot to roll back to: the given id, else the newest pre-deploy snapshot. */
-export async function resolveSnapshot(rt: OpsRuntime, host: string, id?: string): Promise<Snapshot> {
+/**
+ * The snapshot to roll back to: the given id, else the newest pre-deploy snapshot. With a
+ * shared store, the host's history is fetched first (whichever jump host took the
+ * snapshot); what could not be fetched is said through `onWarning`.
+ */
+export async function resolveSnapshot(rt: OpsRuntime, host: string, id?: string, onWarning?: (text: string) => void): Promise<Snapshot> {
+  for (const warning of await fetchShared(rt)) onWarning?.(warning);
   const store = await rt.store();
   if (id) return store.load(host, id);
   const latest = await store.latest(host, 'pre-deploy');
@@ -59,9 +66,15 @@ export async function rollbackDiffLive(
  * What rolling back would change (live vs snapshot), without writing anything; `record` is
  * what drift is judged by (the host's deployed record, see deployedRecord.ts).
  */
-export async function rollbackPreview(rt: OpsRuntime, host: string, snapshotId?: string, signal?: AbortSignal): Promise<{ snapshot: Snapshot; diff: HostDiff; record: DeployedRecord }> {
+export async function rollbackPreview(
+  rt: OpsRuntime,
+  host: string,
+  snapshotId?: string,
+  signal?: AbortSignal,
+  onWarning?: (text: string) => void,
+): Promise<{ snapshot: Snapshot; diff: HostDiff; record: DeployedRecord }> {
   const plan = await rt.plan(host);
-  const snap = await resolveSnapshot(rt, host, snapshotId);
+  const snap = await resolveSnapshot(rt, host, snapshotId, onWarning);
   const remote = await rt.remote(host, signal);
   const { diff, record } = await rollbackDiffLive(rt, remote, plan, snap, rt.reveal, signal);
   return { snapshot: snap, diff, record: await effectiveRecord(rt.stateDir, host, record) };
@@ -81,8 +94,10 @@ export interface RollbackOptions {
 
 export async function rollback(rt: OpsRuntime, options: RollbackOptions): Promise<OperationReport> {
   const plan = (await rt.freshPlans([options.host])).get(options.host)!;
-  const snap = await resolveSnapshot(rt, options.host, options.snapshotId);
+  const warnings: string[] = [];
+  const snap = await resolveSnapshot(rt, options.host, options.snapshotId, (w) => warnings.push(w));
   const audit = await auditSinkFor(rt);
+  const mask = rt.masker([plan]);
   const report = await runOperation(
     {
       kind: 'rollback',
@@ -91,7 +106,10 @@ export async function rollback(rt: OpsRuntime, options: RollbackOptions): Promis
       concurrency: 1,
       signal: options.signal,
       sinks: [options.onEvent, audit],
-      mask: rt.masker([plan]),
+      mask,
+      prepare: async (emitter) => {
+        for (const text of warnings) emitter.emit({ type: 'log', phase: 'sync', level: 'warn', text });
+      },
     },
     async (_host, emitter) => {
       emitter.emit({ type: 'log', host: plan.host, phase: 'start', level: 'info', text: `rolling back to snapshot ${snap.info.id.slice(0, 10)} (${snap.info.reason}, ${snap.info.time})` });
@@ -114,5 +132,6 @@ export async function rollback(rt: OpsRuntime, options: RollbackOptions): Promis
     },
   );
   await audit?.flush();
+  await pushAfter(rt, new OpEmitter(report.op, [options.onEvent], mask));
   return report;
 }

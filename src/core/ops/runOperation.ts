@@ -28,6 +28,8 @@ export interface RunOperationOptions {
   sinks: (EventSink | undefined)[];
   mask?: (text: string) => string;
   op?: string;
+  /** Runs after op-start, before any host (e.g. fetching the shared snapshot store). */
+  prepare?: (emitter: OpEmitter) => Promise<void>;
 }
 
 export interface OperationReport {
@@ -56,6 +58,7 @@ export async function runOperation(
   const op = options.op ?? newOperationId();
   const emitter = new OpEmitter(op, options.sinks, options.mask);
   emitter.emit({ type: 'op-start', kind: options.kind, hosts: options.hosts, operator: options.operator, dryRun: options.dryRun ?? false });
+  await options.prepare?.(emitter);
   const results = new Map<string, HostResult>();
   let stop = false;
 

@@ -11,6 +11,8 @@ import type { HostPlan } from '../fleet/types.js';
 import { SshPool } from '../ssh/pool.js';
 import { RemoteHost } from '../remote/remoteHost.js';
 import { SnapshotStore } from '../store/snapshotStore.js';
+import { jumpHostId, StoreRemote } from '../store/storeRemote.js';
+import { readKonfConf, type KonfConf } from '../fleet/konfConf.js';
 import { secretValues, maskSecrets } from '../diff/secrets.js';
 import { operator } from './operator.js';
 import { repoStamp } from '../fleet/stamp.js';
@@ -35,19 +37,28 @@ export const DEFAULT_CONCURRENCY = 16;
 export class OpsRuntime {
   private poolInstance: SshPool | undefined;
   private storeInstance: Promise<SnapshotStore> | undefined;
+  private remoteInstance: Promise<StoreRemote | undefined> | undefined;
   private readonly plans = new Map<string, Promise<HostPlan>>();
   readonly operator = operator();
   readonly jumpHost = os.hostname();
   /** Start time of this process (written into host locks: a reused pid is told apart). */
   readonly pidStart = processStart(process.pid);
   private fleetNow: Fleet;
+  private confNow: KonfConf;
 
   private constructor(
     fleet: Fleet,
+    conf: KonfConf,
     readonly stateDir: string,
     readonly options: RuntimeOptions,
   ) {
     this.fleetNow = fleet;
+    this.confNow = conf;
+  }
+
+  /** The team's settings (etc/konf.conf and KONF_STORE_REMOTE) as last loaded. */
+  get conf(): KonfConf {
+    return this.confNow;
   }
 
   /** The fleet repository as last loaded (reload() reads it again). */
@@ -61,6 +72,9 @@ export class OpsRuntime {
    */
   async reload(): Promise<Fleet> {
     this.fleetNow = await loadFleet(this.fleet.root);
+    const conf = await readKonfConf(this.fleet.root);
+    if (conf.storeRemote?.url !== this.confNow.storeRemote?.url || conf.storeTimeoutS !== this.confNow.storeTimeoutS) this.remoteInstance = undefined;
+    this.confNow = conf;
     this.plans.clear();
     return this.fleetNow;
   }
@@ -87,8 +101,9 @@ export class OpsRuntime {
 
   static async open(options: RuntimeOptions): Promise<OpsRuntime> {
     const fleet = await loadFleet(options.repo);
+    const conf = await readKonfConf(fleet.root);
     const stateDir = path.resolve(options.stateDir ?? path.join(fleet.root, 'var'));
-    return new OpsRuntime(fleet, stateDir, options);
+    return new OpsRuntime(fleet, conf, stateDir, options);
   }
 
   get concurrency(): number {
@@ -174,6 +189,17 @@ export class OpsRuntime {
       })();
     }
     return this.storeInstance;
+  }
+
+  /** The snapshot store's shared remote, when one is set (see ops/storeSync.ts). */
+  storeRemote(): Promise<StoreRemote | undefined> {
+    if (!this.remoteInstance) {
+      const setting = this.conf.storeRemote;
+      const timeoutMs = Math.round(this.conf.storeTimeoutS * 1000);
+      this.remoteInstance = setting === undefined ? Promise.resolve(undefined) : (async () => new StoreRemote((await this.store()).gitDir, { url: setting.url, origin: setting.origin, timeoutMs }, await jumpHostId(this.stateDir)))();
+      this.remoteInstance.catch(() => (this.remoteInstance = undefined));
+    }
+    return this.remoteInstance;
   }
 
   async close(): Promise<void> {

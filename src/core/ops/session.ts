@@ -107,7 +107,11 @@ export interface FleetSession {
   check(host: string, signal?: AbortSignal): Promise<HostCheck>;
   deploy(hosts: string[], options?: OperationOptions): Promise<OperationResult>;
   snapshot(hosts: string[], options?: OperationOptions & { message?: string }): Promise<OperationResult>;
-  history(host: string): Promise<SnapshotInfo[]>;
+  /**
+   * The host's snapshots, newest first. With a shared snapshot store the host's history is
+   * fetched first; when it cannot be, `onWarning` says so and the local history is returned.
+   */
+  history(host: string, options?: { onWarning?: (text: string) => void }): Promise<SnapshotInfo[]>;
   /** What a rollback to this snapshot would change (live vs snapshot). */
   rollbackPreview(host: string, snapshotId: string, signal?: AbortSignal): Promise<PreviewDiff>;
   rollback(host: string, snapshotId: string, options?: OperationOptions): Promise<OperationResult>;

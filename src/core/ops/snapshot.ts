@@ -4,6 +4,8 @@ import type { OpsRuntime } from './runtime.js';
 import { runOperation, type OperationReport } from './runOperation.js';
 import { snapshotPaths } from './hostState.js';
 import { auditSinkFor } from './auditSink.js';
+import { OpEmitter } from './emitter.js';
+import { fetchBefore, pushAfter } from './storeSync.js';
 
 export interface SnapshotOptions {
   hosts: string[];
@@ -16,6 +18,7 @@ export async function snapshot(rt: OpsRuntime, options: SnapshotOptions): Promis
   const plans = await rt.planAll(options.hosts);
   const store = await rt.store();
   const audit = await auditSinkFor(rt);
+  const mask = rt.masker(plans.values());
   const report = await runOperation(
     {
       kind: 'snapshot',
@@ -24,7 +27,8 @@ export async function snapshot(rt: OpsRuntime, options: SnapshotOptions): Promis
       concurrency: rt.concurrency,
       signal: options.signal,
       sinks: [options.onEvent, audit],
-      mask: rt.masker(plans.values()),
+      mask,
+      prepare: fetchBefore(rt),
     },
     async (host, emitter) => {
       const plan = plans.get(host);
@@ -45,5 +49,6 @@ export async function snapshot(rt: OpsRuntime, options: SnapshotOptions): Promis
     },
   );
   await audit?.flush();
+  await pushAfter(rt, new OpEmitter(report.op, [options.onEvent], mask));
   return report;
 }
