@@ -66,6 +66,22 @@ describe('controller', () => {
     });
   });
 
+  it("History says in the log when the shared snapshot store could not be fetched, and still shows the host's history", async () => {
+    const session = new FakeSession();
+    const history = session.history.bind(session);
+    session.history = async (host, options) => {
+      options?.onWarning?.('could not fetch from the shared snapshot store /srv/konf.git (etc/konf.conf:1): connection refused');
+      return history(host);
+    };
+    const { actions, controller } = setup(session);
+    controller.run({ type: 'load-history', host: 'web1' });
+    await eventually(() => expect(actions.some((a) => a.type === 'history/result')).toBe(true));
+    expect(actions).toContainEqual(
+      expect.objectContaining({ type: 'log/append', lines: [{ level: 'warn', host: 'web1', text: expect.stringMatching(/^could not fetch from the shared snapshot store/) }] }),
+    );
+    expect(actions.find((a) => a.type === 'history/result')).toMatchObject({ host: 'web1', snapshots: expect.arrayContaining([expect.objectContaining({ host: 'web1' })]) });
+  });
+
   it('batches operation events and reports the end', async () => {
     const session = new FakeSession({ eventDelayMs: 0 });
     const { actions, controller, dispatched } = setup(session);
