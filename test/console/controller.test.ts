@@ -69,7 +69,7 @@ describe('controller', () => {
   it("History says in the log when the shared snapshot store could not be fetched, and still shows the host's history", async () => {
     const session = new FakeSession();
     const history = session.history.bind(session);
-    session.history = async (host, options) => {
+    session.history = async (host: string, options?: { onWarning?: (text: string) => void }) => {
       options?.onWarning?.('could not fetch from the shared snapshot store /srv/konf.git (etc/konf.conf:1): connection refused');
       return history(host);
     };

@@ -542,7 +542,7 @@ export class FakeSession implements FleetSession {
     });
   }
 
-  async history(name: string): Promise<SnapshotInfo[]> {
+  async history(name: string, _options?: { onWarning?: (text: string) => void }): Promise<SnapshotInfo[]> {
     this.calls.push({ method: 'history', args: [name] });
     await Promise.resolve();
     return [...this.host(name).history];

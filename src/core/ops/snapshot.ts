@@ -5,7 +5,7 @@ import { runOperation, type OperationReport } from './runOperation.js';
 import { snapshotPaths } from './hostState.js';
 import { auditSinkFor } from './auditSink.js';
 import { OpEmitter } from './emitter.js';
-import { fetchBefore, pushAfter } from './storeSync.js';
+import { fetchBefore, pushAfter, sharedStoreReady } from './storeSync.js';
 
 export interface SnapshotOptions {
   hosts: string[];
@@ -37,6 +37,7 @@ export async function snapshot(rt: OpsRuntime, options: SnapshotOptions): Promis
       const paths = snapshotPaths(plan);
       emitter.emit({ type: 'log', host, phase: 'read', level: 'debug', text: `reading ${paths.length} path(s)` });
       const live = await remote.readState(paths, { signal: options.signal });
+      await sharedStoreReady(emitter.op);
       const info = await store.save(host, live, {
         reason: 'manual',
         operator: rt.operator,

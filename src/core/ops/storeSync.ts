@@ -14,7 +14,7 @@
  */
 import type { KonfConf } from '../fleet/konfConf.js';
 import { SnapshotStore } from '../store/snapshotStore.js';
-import { jumpHostId, StoreRemote } from '../store/storeRemote.js';
+import { jumpHostId, StoreRemote, type AuditLine } from '../store/storeRemote.js';
 import { isRecord, readAudit, type AuditFilter, type AuditRecord } from './audit.js';
 import type { OpEmitter } from './emitter.js';
 import type { OpsRuntime } from './runtime.js';
@@ -62,23 +62,43 @@ export async function pushShared(rt: OpsRuntime): Promise<{ warnings: string[]; 
   const remote = await rt.storeRemote();
   if (!remote) return { warnings: [], pushed: [] };
   const warnings: string[] = [];
+  let audit: AuditLine[] = [];
   try {
-    const records = await readAudit(rt.stateDir);
-    await remote.recordAudit(records.map((r) => ({ op: r.op, start: r.start, json: JSON.stringify(r) })));
+    audit = (await readAudit(rt.stateDir)).map((r) => ({ op: r.op, start: r.start, json: JSON.stringify(r) }));
   } catch (err) {
-    warnings.push(`could not record the audit log for ${remote.describe()}: ${err instanceof Error ? err.message : String(err)}`);
+    warnings.push(`could not read the audit log to share it: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const pushed = await remote.push();
+  const pushed = await remote.push({ audit });
   return { warnings: [...warnings, ...pushed.warnings], pushed: pushed.pushed };
 }
 
-/** fetchShared as an operation's first step: warnings become log events. */
+/** Per operation id: its fetch of the shared store, while it runs. */
+const fetching = new Map<string, Promise<void>>();
+
+/**
+ * fetchShared as an operation's first step, run beside the hosts' first steps (connect,
+ * read, lock): each host waits for it (sharedStoreReady) only before it records a snapshot
+ * or verifies against one. Warnings become log events.
+ */
 export function fetchBefore(rt: OpsRuntime): (emitter: OpEmitter) => Promise<void> {
   return async (emitter) => {
     if (!(await rt.storeRemote())) return;
     emitter.emit({ type: 'log', phase: 'sync', level: 'debug', text: 'fetching the shared snapshot store' });
-    for (const text of await fetchShared(rt)) emitter.emit({ type: 'log', phase: 'sync', level: 'warn', text });
+    const done = (async () => {
+      try {
+        for (const text of await fetchShared(rt)) emitter.emit({ type: 'log', phase: 'sync', level: 'warn', text });
+      } catch (err) {
+        emitter.emit({ type: 'log', phase: 'sync', level: 'warn', text: `could not fetch the shared snapshot store: ${err instanceof Error ? err.message : String(err)}` });
+      }
+    })();
+    fetching.set(emitter.op, done);
+    void done.finally(() => fetching.delete(emitter.op));
   };
+}
+
+/** Resolves once operation `op`'s fetch of the shared store (if any) has finished. */
+export async function sharedStoreReady(op: string): Promise<void> {
+  await fetching.get(op);
 }
 
 /** pushShared after an operation (its audit record written): warnings and what was shared become log events. */

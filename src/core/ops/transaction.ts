@@ -30,6 +30,7 @@ import { entriesFor, snapshotPaths } from './hostState.js';
 import { RECORD_PATH, effectiveRecord, recordAfter, recordWriteOp, retireLegacyRecord, serializeRecord, type DeployedRecord } from './deployedRecord.js';
 import { ageOf, isStaleLock } from './localProcess.js';
 import { planFingerprint, writeSet, writeSetDifference } from './fingerprint.js';
+import { sharedStoreReady } from './storeSync.js';
 
 /** What the admin confirmed for one host: the plan and the exact writes shown. */
 export interface Confirmed {
@@ -214,6 +215,8 @@ export async function runTransaction(rt: OpsRuntime, spec: TransactionSpec, emit
 
   emitter.emit({ type: 'log', host, phase: 'lock', level: 'debug', text: 'taking the host lock' });
   const held = await takeLock(rt, remote, spec, op, emitter, notes);
+  // The shared store's histories are in (or given up) before a snapshot is recorded or read.
+  await sharedStoreReady(op);
   /** Set once this operation's journal may exist on the host (the write was started). */
   let wrote = false;
   /** How the lock is released: closing our journal (finished or restored), or keeping it (recoverable). */

@@ -154,11 +154,20 @@ export class StoreRemote {
     return result;
   }
 
-  /** Pushes every local ref the remote does not have yet (never forced). */
-  async push(options: { signal?: AbortSignal } = {}): Promise<PushResult> {
+  /**
+   * Pushes every local ref the remote does not have yet (never forced); `audit`: records
+   * these audit lines first (see recordAudit), so they go with it.
+   */
+  async push(options: { signal?: AbortSignal; audit?: AuditLine[] } = {}): Promise<PushResult> {
     const result: PushResult = { ok: true, pushed: [], queued: [], warnings: [] };
+    let known: Map<string, string> | undefined = await this.refs();
+    if (options.audit?.length) {
+      const recorded = await this.recordAuditOn(known, options.audit);
+      if (recorded !== undefined) known.set(AUDIT_PREFIX + this.jumpId, recorded.tip);
+    }
     for (let attempt = 1; ; attempt++) {
-      const refs = await this.refs();
+      const refs = known ?? (await this.refs());
+      known = undefined;
       const pending = [...refs].filter(([name, oid]) => this.isShared(name) && refs.get(remoteName(name)) !== oid).map(([name]) => name);
       if (pending.length === 0) return result;
       const run = await this.network(['push', '--porcelain', '--', this.settings.url, ...pending.map((r) => `${r}:${r}`)], options.signal);
@@ -202,9 +211,14 @@ export class StoreRemote {
    * each, oldest first) to `refs/konf/audit/<jump id>`; push() then shares them.
    */
   async recordAudit(lines: AuditLine[]): Promise<number> {
-    if (lines.length === 0) return 0;
+    return (await this.recordAuditOn(await this.refs(), lines))?.added ?? 0;
+  }
+
+  /** recordAudit on a known set of refs: the audit ref's new tip and how many lines it gained (undefined: none). */
+  private async recordAuditOn(refs: Map<string, string>, lines: AuditLine[]): Promise<{ tip: string; added: number } | undefined> {
+    if (lines.length === 0) return undefined;
     const ref = AUDIT_PREFIX + this.jumpId;
-    const tip = (await this.refs()).get(ref);
+    const tip = refs.get(ref);
     let fresh = lines;
     if (tip !== undefined) {
       const [commit] = await catFileBatch(this.gitDir, [tip]);
@@ -216,7 +230,7 @@ export class StoreRemote {
         fresh = lines.filter((l) => !known.has(l.op));
       }
     }
-    if (fresh.length === 0) return 0;
+    if (fresh.length === 0) return undefined;
     const tree = await this.writer.writeTree([]);
     let parent = tip;
     for (const line of fresh) {
@@ -225,8 +239,7 @@ export class StoreRemote {
       parent = await this.writer.write('commit', encodeCommit(tree, parent === undefined ? [] : [parent], who, who, `audit ${line.op}\n\n${line.json}\n`));
     }
     // Compare-and-swap: another konf of this state folder exporting at the same moment wins; what it left out goes next time.
-    await this.updateRefs([{ ref, to: parent as string, from: tip ?? ZERO }]);
-    return fresh.length;
+    return (await this.updateRefs([{ ref, to: parent as string, from: tip ?? ZERO }])) ? { tip: parent as string, added: fresh.length } : undefined;
   }
 
   /** Every other jump host's audit records (as fetched last), oldest first within each. */
@@ -294,12 +307,14 @@ export class StoreRemote {
    * moved meanwhile (a snapshot saved at that moment) the others are still updated and
    * that one is left for the next fetch or push. `force` skips the old-value check.
    */
-  private async updateRefs(updates: { ref: string; to: string; from: string }[], force = false): Promise<void> {
-    if (updates.length === 0) return;
+  private async updateRefs(updates: { ref: string; to: string; from: string }[], force = false): Promise<boolean> {
+    if (updates.length === 0) return true;
     const line = (u: (typeof updates)[0]) => `update ${u.ref} ${u.to}${force ? '' : ` ${u.from}`}\n`;
     const run = await runGit(this.gitDir, ['update-ref', '--stdin'], { input: updates.map(line).join('') });
-    if (run.code === 0) return;
-    for (const u of updates) await runGit(this.gitDir, ['update-ref', '--stdin'], { input: line(u) });
+    if (run.code === 0) return true;
+    let all = true;
+    for (const u of updates) all = (await runGit(this.gitDir, ['update-ref', '--stdin'], { input: line(u) })).code === 0 && all;
+    return all;
   }
 }
 
