@@ -24,11 +24,20 @@ import { fetchShared, pushAfter } from './storeSync.js';
 /**
  * The snapshot to roll back to: the given id, else the newest pre-deploy snapshot. With a
  * shared store, the host's history is fetched first (whichever jump host took the
- * snapshot); what could not be fetched is said through `onWarning`.
+ * snapshot) unless the given id is here already; what could not be fetched is said
+ * through `onWarning`.
  */
 export async function resolveSnapshot(rt: OpsRuntime, host: string, id?: string, onWarning?: (text: string) => void): Promise<Snapshot> {
-  for (const warning of await fetchShared(rt)) onWarning?.(warning);
   const store = await rt.store();
+  if (id) {
+    try {
+      return await store.load(host, id);
+    } catch (err) {
+      // Not in this jump host's store (yet): another jump host's snapshot, fetched below.
+      if (!(err instanceof ConfigError) || !(await rt.storeRemote())) throw err;
+    }
+  }
+  for (const warning of await fetchShared(rt)) onWarning?.(warning);
   if (id) return store.load(host, id);
   const latest = await store.latest(host, 'pre-deploy');
   if (!latest) throw new ConfigError(`${host}: no pre-deploy snapshot to roll back to (see: konf history ${host})`);
