@@ -71,6 +71,7 @@ export function konf(
     KONF_REPO: undefined,
     KONF_STATE: undefined,
     KONF_DEBUG: undefined,
+    KONF_STORE_REMOTE: undefined,
     KONF_CONFIG_DIR: '/nonexistent-konf-config',
     NO_COLOR: '1',
     ...options.env,

@@ -112,6 +112,22 @@ describe('two jump hosts sharing one snapshot store', { timeout: 240_000 }, () =
     }
   });
 
+  it('a broken etc/konf.conf stops a deploy before any host is contacted (exit 2, file:line)', async () => {
+    const conf = path.join(repo, 'etc/konf.conf');
+    const good = await readFile(conf, 'utf8');
+    await put(path.join(repo, 'etc/serverconfig/default'), 'greeting="not deployed"\n');
+    try {
+      await writeFile(conf, `${good}store_remote = elsewhere.git\n`);
+      const dep = await A(['deploy', 'web1', '--yes']);
+      expect(dep.code).toBe(2);
+      expect(dep.stderr).toContain('etc/konf.conf:4: `store_remote` is set twice (first on line 2)');
+      expect(await readFile(onHost('web1', 'etc/app/app.conf'), 'utf8')).toBe('greeting=old on web1\n');
+    } finally {
+      await writeFile(conf, good);
+      await put(path.join(repo, 'etc/serverconfig/default'), 'greeting="hello"\n');
+    }
+  });
+
   it('A and B snapshot different hosts at the same time: both land', async () => {
     const [a, b] = await Promise.all([A(['snapshot', 'web1', '--json']), B(['snapshot', 'db1', '--json'])]);
     expect(a.code, a.stdout + a.stderr).toBe(0);

@@ -39,6 +39,11 @@ PasswordAuthentication no
 #   User root
 #   Port 22
 `,
+  'etc/konf.conf': `# Settings the team shares (parsed as data: name = value, # comments).
+# Share snapshots and the audit log between jump hosts through a bare git repository:
+# store_remote = git.example.org:/srv/git/konf-store.git
+# store_timeout = 10   # seconds a fetch or push may take
+`,
   'hooks/post-deploy/10-sshd-check': `#!/bin/sh
 # Runs on the host after konf wrote files. Switches, KONF_HOST, KONF_PHASE, KONF_ROOT and
 # KONF_CHANGED (changed paths, one a line) are in the environment. Non-zero exit = failure:
