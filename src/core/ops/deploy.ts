@@ -89,6 +89,6 @@ export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<Op
   );
   await audit?.flush();
   // This run's snapshots and audit record go to the shared store (if any).
-  if (!options.dryRun) await pushAfter(rt, new OpEmitter(report.op, [options.onEvent], mask));
+  if (!options.dryRun) await pushAfter(rt, new OpEmitter(report.op, [options.onEvent], mask), options.signal);
   return report;
 }

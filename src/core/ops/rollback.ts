@@ -141,6 +141,6 @@ export async function rollback(rt: OpsRuntime, options: RollbackOptions): Promis
     },
   );
   await audit?.flush();
-  await pushAfter(rt, new OpEmitter(report.op, [options.onEvent], mask));
+  await pushAfter(rt, new OpEmitter(report.op, [options.onEvent], mask), options.signal);
   return report;
 }

@@ -50,6 +50,6 @@ export async function snapshot(rt: OpsRuntime, options: SnapshotOptions): Promis
     },
   );
   await audit?.flush();
-  await pushAfter(rt, new OpEmitter(report.op, [options.onEvent], mask));
+  await pushAfter(rt, new OpEmitter(report.op, [options.onEvent], mask), options.signal);
   return report;
 }

@@ -58,7 +58,7 @@ export async function fetchShared(rt: OpsRuntime, options: { audit?: boolean; si
  * Records this jump host's audit lines in its audit ref and pushes every ref not pushed
  * yet. Returns what to tell the admin: warnings, and what was shared.
  */
-export async function pushShared(rt: OpsRuntime): Promise<{ warnings: string[]; pushed: string[] }> {
+export async function pushShared(rt: OpsRuntime, signal?: AbortSignal): Promise<{ warnings: string[]; pushed: string[] }> {
   const remote = await rt.storeRemote();
   if (!remote) return { warnings: [], pushed: [] };
   const warnings: string[] = [];
@@ -68,7 +68,7 @@ export async function pushShared(rt: OpsRuntime): Promise<{ warnings: string[]; 
   } catch (err) {
     warnings.push(`could not read the audit log to share it: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const pushed = await remote.push({ audit });
+  const pushed = await remote.push({ audit, ...(signal ? { signal } : {}) });
   return { warnings: [...warnings, ...pushed.warnings], pushed: pushed.pushed };
 }
 
@@ -101,11 +101,27 @@ export async function sharedStoreReady(op: string): Promise<void> {
   await fetching.get(op);
 }
 
-/** pushShared after an operation (its audit record written): warnings and what was shared become log events. */
-export async function pushAfter(rt: OpsRuntime, emitter: OpEmitter): Promise<void> {
+/**
+ * pushShared after an operation (its audit record written): warnings and what was shared
+ * become log events. It never fails the operation (whose outcome is decided and recorded
+ * by then): whatever goes wrong is a warning, and what was not pushed goes with the next
+ * run's push. An interrupted operation does not wait for the remote at all, and an
+ * interruption during the push stops it.
+ */
+export async function pushAfter(rt: OpsRuntime, emitter: OpEmitter, signal?: AbortSignal): Promise<void> {
   const remote = await rt.storeRemote();
   if (!remote) return;
-  const { warnings, pushed } = await pushShared(rt);
+  if (signal?.aborted) {
+    emitter.emit({ type: 'log', phase: 'sync', level: 'warn', text: `interrupted: not shared with ${remote.settings.url} now; the next konf run pushes it` });
+    return;
+  }
+  let result: { warnings: string[]; pushed: string[] };
+  try {
+    result = await pushShared(rt, signal);
+  } catch (err) {
+    result = { warnings: [`could not push to ${remote.describe()}: ${err instanceof Error ? err.message : String(err)}; the next konf run tries again`], pushed: [] };
+  }
+  const { warnings, pushed } = result;
   const snapshots = pushed.filter((r) => r.startsWith('refs/konf/hosts/')).length;
   if (pushed.length > 0) {
     emitter.emit({ type: 'log', phase: 'sync', level: 'info', text: `shared with ${remote.settings.url}: ${snapshots} host history(ies)${pushed.length > snapshots ? ' and the audit log' : ''}` });
