@@ -201,6 +201,7 @@ export class StoreRemote {
       if (!fetched.ok) {
         result.ok = false;
         result.queued = rejected;
+        result.warnings.push(`${this.describe()} refused ${rejected.join(', ')} (another jump host moved them) and they could not be fetched to join; they stay queued`);
         return result;
       }
     }

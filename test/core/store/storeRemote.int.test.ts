@@ -78,6 +78,42 @@ describe('StoreRemote', () => {
     expect(next.changed).toEqual([]);
   });
 
+  it('a rejected push whose fetch then fails says the snapshots stay queued; the next push joins and sends them', async () => {
+    // The remote over an "ssh" that serves pushes but not fetches (the link drops between the two).
+    const fakeSsh = path.join(dir, 'push-only-ssh');
+    await writeFile(fakeSsh, `#!/bin/sh\nshift\ncase "$*" in git-upload-pack*) echo "connection lost" >&2; exit 255;; esac\nexec sh -c "$*"\n`);
+    await chmod(fakeSsh, 0o755);
+    const a = await jump('a');
+    const b = await jump('b');
+    await a.store.save('web1', [file('/etc/motd', 'base\n')], meta('op0'));
+    await a.remote.push();
+    await b.remote.fetch();
+    const fromA = await a.store.save('web1', [file('/etc/motd', 'a\n')], meta('opA'));
+    await b.store.save('web1', [file('/etc/motd', 'b\n')], meta('opB'));
+    await b.remote.push();
+    const saved = { cmd: process.env.GIT_SSH_COMMAND, variant: process.env.GIT_SSH_VARIANT };
+    process.env.GIT_SSH_COMMAND = fakeSsh;
+    process.env.GIT_SSH_VARIANT = 'simple';
+    let pushed;
+    try {
+      const flaky = new StoreRemote(a.store.gitDir, { url: `gitserver:${remoteDir}`, timeoutMs: 10_000, origin: 'test' }, a.remote.jumpId);
+      pushed = await flaky.push();
+    } finally {
+      for (const [key, value] of [['GIT_SSH_COMMAND', saved.cmd], ['GIT_SSH_VARIANT', saved.variant]] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+    expect(pushed).toMatchObject({ ok: false, pushed: [], queued: ['refs/konf/hosts/web1'] });
+    expect(pushed.warnings).toEqual([
+      expect.stringMatching(/^could not fetch from the shared snapshot store gitserver:.* \(test\): .*connection lost/),
+      expect.stringMatching(/refused refs\/konf\/hosts\/web1 \(another jump host moved them\) and they could not be fetched to join; they stay queued$/),
+    ]);
+    // The link is back: the next push fetches, joins and sends A's snapshot.
+    expect(await a.remote.push()).toMatchObject({ ok: true, pushed: ['refs/konf/hosts/web1'] });
+    expect(await rawGit(remoteDir, 'rev-list', 'refs/konf/hosts/web1')).toContain(fromA.id);
+  });
+
   it('two jump hosts pushing different hosts at the same time both land', async () => {
     const a = await jump('a');
     const b = await jump('b');
