@@ -8,7 +8,9 @@
  *   - `store_remote` a bare repository over ssh, on a real sshd of its own (like a git server).
  *
  * Runs alternate between the three (load on a shared machine hits all alike); the first
- * round is a warm-up. Median of R runs.
+ * round is a warm-up. Median of R runs. Beside the whole runs, the push's own time: from
+ * the operation's end (op-end event) to the push's report (the `sync` event), from the
+ * `--json` event stream.
  *
  *   npm run build && node test/bench/team.mjs [--files 100] [--hosts 4] [--runs 5]
  */
@@ -53,7 +55,14 @@ for (const name of Object.keys(ways)) {
   await bindRepoToFleet(repo, fleet);
   repos[name] = repo;
 }
-const times = Object.fromEntries(Object.keys(ways).map((n) => [n, { deploy: [], rollback: [] }]));
+const times = Object.fromEntries(Object.keys(ways).map((n) => [n, { deploy: [], rollback: [], deployPush: [], rollbackPush: [] }]));
+/** ms from op-end to the push's `sync` report (undefined without a shared store). */
+const pushMs = (stdout) => {
+  const events = stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const end = events.find((e) => e.type === 'op-end');
+  const sync = events.filter((e) => e.phase === 'sync' && e.level !== 'debug').at(-1);
+  return end && sync ? Date.parse(sync.time) - Date.parse(end.time) : undefined;
+};
 const konf = (name, argv) => {
   const t0 = process.hrtime.bigint();
   const res = spawnSync(process.execPath, [path.join(PROJECT, 'dist/src/cli/main.js'), '--repo', repos[name], '--state', path.join(tmp, name, 'state'), ...argv], {
@@ -63,18 +72,20 @@ const konf = (name, argv) => {
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (res.status !== 0) throw new Error(`${name} konf ${argv.join(' ')}: ${res.stdout}${res.stderr}`);
   if (/could not (fetch|push)/.test(res.stdout + res.stderr)) throw new Error(`${name}: the shared store was not reached:\n${res.stdout}${res.stderr}`);
-  return ms;
+  return { ms, push: pushMs(res.stdout) };
 };
 try {
   for (let round = 0; round <= R; round++) {
     for (const name of Object.keys(ways)) {
       // Every run changes every file (each way writes its own tree on the same hosts).
       for (let i = 0; i < N; i++) put(path.join(repos[name], `etc/files/srv/${name}/f${i}.conf`), `round ${round} file ${i}\n${'x'.repeat(2000)}\n`);
-      const deploy = konf(name, ['deploy', '--all', '--yes']);
-      const rollback = konf(name, ['rollback', names[0], '--yes']);
+      const deploy = konf(name, ['deploy', '--all', '--yes', '--json']);
+      const rollback = konf(name, ['rollback', names[0], '--yes', '--json']);
       if (round > 0) {
-        times[name].deploy.push(deploy);
-        times[name].rollback.push(rollback);
+        times[name].deploy.push(deploy.ms);
+        times[name].rollback.push(rollback.ms);
+        if (deploy.push !== undefined) times[name].deployPush.push(deploy.push);
+        if (rollback.push !== undefined) times[name].rollbackPush.push(rollback.push);
       }
     }
   }
@@ -95,6 +106,11 @@ process.stdout.write(
     `| | deploy | rollback |`,
     `| --- | --: | --: |`,
     ...Object.keys(ways).map((n) => `| ${ways[n].label} | ${cell(n, 'deploy')} | ${cell(n, 'rollback')} |`),
+    '',
+    `the push itself (op-end → its report), median: ${Object.keys(ways)
+      .filter((n) => times[n].deployPush.length > 0)
+      .map((n) => `${n}: deploy ${Math.round(median(times[n].deployPush))} ms, rollback ${Math.round(median(times[n].rollbackPush))} ms`)
+      .join('; ')}`,
     '',
     ...Object.keys(ways).map((n) => `${n}: deploy ${times[n].deploy.map(Math.round).join(', ')}; rollback ${times[n].rollback.map(Math.round).join(', ')}`),
     '',

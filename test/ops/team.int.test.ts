@@ -14,6 +14,8 @@ import path from 'node:path';
 import { startTestFleet, type TestFleet } from '../../src/testfleet/testFleet.js';
 import { bindRepoToFleet } from '../../src/testfleet/fleetRepo.js';
 import { ensureBuilt, konf as runKonf } from '../helpers/konfBin.js';
+import { OpsRuntime } from '../../src/core/ops/runtime.js';
+import { openFleetSession } from '../../src/core/ops/fleetSession.js';
 
 async function put(file: string, content: string, mode?: number): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
@@ -148,6 +150,9 @@ describe('two jump hosts sharing one snapshot store', { timeout: 240_000 }, () =
       expect(dep.code, dep.stdout + dep.stderr).toBe(0);
       expect(dep.stdout).toMatch(/could not fetch from the shared snapshot store gitserver:.* \(etc\/konf\.conf:2\): .*: working with this jump host's snapshots only/);
       expect(dep.stdout).toMatch(/could not push \d+ ref\(s\) to the shared snapshot store .*; they stay queued and the next konf run pushes them/);
+      // The deploy's own outcome is said first and stands (exit 0); the push's failure is a warning after it.
+      expect(dep.stdout).toMatch(/^done: .*\n(.*\n)*.*could not push /m);
+      expect(dep.stdout).not.toMatch(/^failed: /m);
       expect(await readFile(onHost('web1', 'etc/app/app.conf'), 'utf8')).toBe('greeting=hello again from web1\n');
       offlineSnapshot = (await history(A, 'web1'))[0]!.id;
       // B still works (its own view), says why, and does not see A's offline deploy yet.
@@ -170,5 +175,56 @@ describe('two jump hosts sharing one snapshot store', { timeout: 240_000 }, () =
     // A's offline deploy reaches B's log too.
     const log = (await B(['log', '--json', '--host', 'web1'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as AuditLine);
     expect(log.map((l) => l.kind)).toEqual(['deploy', 'rollback', 'snapshot', 'deploy']);
+  });
+
+  it("the console's History fetches the host's ref first; a remote that does not answer is given up after store_timeout, with a warning and this jump host's history", async () => {
+    // B's console: the same fleet session the console opens, in this process (git reaches the git server as the CLI runs do).
+    const saved = process.env.GIT_SSH_COMMAND;
+    const withSsh = async <T>(command: string, run: () => Promise<T>): Promise<T> => {
+      process.env.GIT_SSH_COMMAND = command;
+      try {
+        return await run();
+      } finally {
+        if (saved === undefined) delete process.env.GIT_SSH_COMMAND;
+        else process.env.GIT_SSH_COMMAND = saved;
+      }
+    };
+    const consoleOfB = async () => {
+      const rt = await OpsRuntime.open({ repo, stateDir: path.join(tmp, 'jumpB') });
+      return { rt, session: await openFleetSession(rt) };
+    };
+    const idOf = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; snapshot?: string }).find((e) => e.type === 'host-result')?.snapshot as string;
+
+    const first = await A(['snapshot', 'web1', '--json', '--message', 'seen by B']);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const b1 = await consoleOfB();
+    try {
+      const warnings: string[] = [];
+      const list = await withSsh(env.GIT_SSH_COMMAND as string, () => b1.session.history('web1', { onWarning: (w) => warnings.push(w) }));
+      expect(warnings).toEqual([]);
+      expect(list[0]?.id).toBe(idOf(first.stdout));
+    } finally {
+      await b1.rt.close();
+    }
+
+    // The git server accepts the connection and never answers (an ssh that hangs).
+    const second = await A(['snapshot', 'web1', '--json']);
+    expect(second.code, second.stdout + second.stderr).toBe(0);
+    const hang = path.join(tmp, 'hang-ssh');
+    await put(hang, '#!/bin/sh\nexec sleep 60\n', 0o755);
+    const b2 = await consoleOfB();
+    try {
+      const warnings: string[] = [];
+      const t0 = Date.now();
+      const list = await withSsh(hang, () => b2.session.history('web1', { onWarning: (w) => warnings.push(w) }));
+      // store_timeout is 5 s in etc/konf.conf; the bound is generous for a loaded machine, far below the hang.
+      expect(Date.now() - t0).toBeLessThan(20_000);
+      expect(warnings).toEqual([expect.stringMatching(/^could not fetch from the shared snapshot store gitserver:.* \(etc\/konf\.conf:2\): no answer within 5 s: working with this jump host's snapshots only$/)]);
+      // What B had: A's first snapshot on top, not the one B could not fetch.
+      expect(list[0]?.id).toBe(idOf(first.stdout));
+      expect(list.map((s) => s.id)).not.toContain(idOf(second.stdout));
+    } finally {
+      await b2.rt.close();
+    }
   });
 });
