@@ -27,6 +27,7 @@ import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { LiveEntry } from '../remote/types.js';
 import { catFileBatch, gitText, runGit, type CatFileResult } from './git.js';
+import { RefBatcher } from './refBatch.js';
 import { CORRUPT_WORDS, describeObject, isDamage, objectState, StoreDamagedError } from './damage.js';
 import { encodeCommit, ObjectWriter, TreeBuilder } from './gitObjects.js';
 import { changedFromTrailers, buildMessage, oneLine, parseMessage, subjectOf, trailer } from './message.js';
@@ -53,6 +54,8 @@ export class SnapshotStore {
   private readonly writer: ObjectWriter;
   /** Per-host tail of the in-process queue of saves. */
   private readonly queues = new Map<string, Promise<unknown>>();
+  /** Ref updates of snapshots recorded at the same time go to git as one transaction. */
+  readonly refs: RefBatcher;
   /** Per host: the newest commit this instance knows and its manifest, for "changed". */
   private readonly tips = new Map<string, { commit: string; keys: Map<string, string> }>();
 
@@ -62,6 +65,7 @@ export class SnapshotStore {
     readonly gitDir: string,
   ) {
     this.writer = new ObjectWriter(gitDir);
+    this.refs = new RefBatcher(gitDir);
   }
 
   /** Opens (creating and initialising if needed) the store in `stateDir`; makes both private. */
@@ -264,10 +268,8 @@ export class SnapshotStore {
       const message = buildMessage({ ...meta, operator, host, files: manifest.length, changed });
       const who = { ...ident, time };
       const commitOid = await this.writer.write('commit', encodeCommit(treeOid, parent === undefined ? [] : [parent], who, who, message));
-      const run = await runGit(this.gitDir, [
-        'update-ref', '--create-reflog', '-m', subjectOf(host, meta.reason), ref, commitOid, parent ?? ZERO_OID,
-      ]);
-      if (run.code === 0) {
+      const run = await this.refs.update({ ref, newOid: commitOid, oldOid: parent ?? ZERO_OID, message: subjectOf(host, meta.reason) });
+      if (run.ok) {
         this.tips.set(host, { commit: commitOid, keys: manifestKeys(manifest) });
         const info = infoFrom(commitOid, time, message);
         if (info === undefined) throw new Error('snapshot store: cannot read back the commit message just written');

@@ -331,3 +331,42 @@ describe('SnapshotStore across real processes', () => {
     expect(await rawGit(store.gitDir, 'fsck', '--strict', '--no-dangling', '--no-progress')).toBe('');
   });
 });
+
+describe('ref updates of snapshots recorded together', () => {
+  it('50 hosts snapshotted at once land in a few update-ref transactions, each host with its own history', async () => {
+    const store = await SnapshotStore.open(dir);
+    const hosts = Array.from({ length: 50 }, (_, i) => `h${String(i).padStart(2, '0')}`);
+    const first = await Promise.all(hosts.map((h) => store.save(h, [file('/etc/x', `${h} one\n`)], meta({ op: `one-${h}` }))));
+    const second = await Promise.all(hosts.map((h) => store.save(h, [file('/etc/x', `${h} two\n`)], meta({ op: `two-${h}` }))));
+    // One git process per host before; now a transaction per batch (first, second and the odd stragglers).
+    expect(store.refs.processes).toBeLessThanOrEqual(6);
+    for (const [i, h] of hosts.entries()) {
+      const history = await store.history(h);
+      expect(history.map((s) => s.id)).toEqual([second[i]?.id, first[i]?.id]);
+      const snap = await store.load(h, second[i]?.id ?? '');
+      expect(snap.entries.find((e) => e.path === '/etc/x')).toMatchObject({ content: Buffer.from(`${h} two\n`) });
+    }
+    expect(await rawGit(store.gitDir, 'fsck', '--strict', '--no-dangling', '--no-progress')).toBe('');
+  });
+
+  it('a batch is all or nothing: when one ref moved under it, each update is tried alone and only that one fails', async () => {
+    const store = await SnapshotStore.open(dir);
+    const a = await store.save('a', [file('/etc/x', 'a\n')], meta());
+    const b = await store.save('b', [file('/etc/x', 'b\n')], meta());
+    const c = await store.save('c', [file('/etc/x', 'c\n')], meta());
+    const before = store.refs.processes;
+    // Each ref moves to the other host's commit; c's update expects a commit c does not hold.
+    const results = await Promise.all([
+      store.refs.update({ ref: 'refs/konf/hosts/a', newOid: b.id, oldOid: a.id, message: 'a' }),
+      store.refs.update({ ref: 'refs/konf/hosts/b', newOid: a.id, oldOid: b.id, message: 'b' }),
+      store.refs.update({ ref: 'refs/konf/hosts/c', newOid: a.id, oldOid: b.id, message: 'c' }),
+    ]);
+    expect(results.map((r) => r.ok)).toEqual([true, true, false]);
+    expect(results[2]?.stderr).toMatch(/refs\/konf\/hosts\/c/);
+    // One transaction that failed, then one update-ref each.
+    expect(store.refs.processes - before).toBe(4);
+    expect((await rawGit(store.gitDir, 'rev-parse', 'refs/konf/hosts/a')).trim()).toBe(b.id);
+    expect((await rawGit(store.gitDir, 'rev-parse', 'refs/konf/hosts/b')).trim()).toBe(a.id);
+    expect((await rawGit(store.gitDir, 'rev-parse', 'refs/konf/hosts/c')).trim()).toBe(c.id);
+  });
+});
