@@ -385,6 +385,48 @@ describe('interrupted operations end consistent', { timeout: 180_000 }, () => {
     expect(leftovers(root('web2'))).toEqual([]);
   });
 
+  it('SIGKILL during the post-deploy hook, then `konf snapshot`: the host is put back first and recorded as it was; a live lock elsewhere is refused', async () => {
+    await oldState('web2');
+    const oldFiles = filesOf(await readTree(path.join(root('web2'), 'etc')));
+    await put(path.join(root('web2'), 'hold-post'), 'x');
+    const run = start(['deploy', 'web2', '--yes']);
+    await run.seen(/post-deploy waiting on web2/);
+    run.child.kill('SIGKILL');
+    await run.done;
+    await rm(path.join(root('web2'), 'hold-post'), { force: true });
+    expect(existsSync(journalFile('web2'))).toBe(true);
+
+    const snap = await konf(['snapshot', 'web2']);
+    expect(snap.code, snap.stdout + snap.stderr).toBe(0);
+    expect(snap.stdout).toMatch(/took over a stale lock/);
+    expect(snap.stdout).toMatch(/recovered the unfinished deploy \S+ of \S+: 5 file\(s\) put back, verified against snapshot/);
+    expect(filesOf(await readTree(path.join(root('web2'), 'etc')))).toEqual(oldFiles);
+    expect(existsSync(journalFile('web2'))).toBe(false);
+    expect(existsSync(lockFile('web2'))).toBe(false);
+    expect(leftovers(root('web2'))).toEqual([]);
+    // The snapshot holds the host as it was before the killed deploy: rolling back to it changes nothing.
+    const history = JSON.parse((await konf(['history', 'web2', '--json'])).stdout) as { id: string; reason: string }[];
+    expect(history[0]?.reason).toBe('manual');
+    const rb = await konf(['rollback', 'web2', history[0]!.id, '--yes']);
+    expect(rb.code, rb.stdout + rb.stderr).toBe(0);
+    expect(rb.stdout).toMatch(/nothing to change|in sync|0 file/);
+
+    // Another jump host's konf holds the lock: no snapshot of a host in the middle of its change.
+    const bob = { operator: 'bob', jumpHost: 'jump9', pid: 4242, operation: 'deploy', opId: 'op-bob', since: new Date(Date.now() - 60_000).toISOString() };
+    await put(lockFile('web2'), `${JSON.stringify(bob)}\n`);
+    try {
+      const refused = await konf(['snapshot', 'web2']);
+      expect(refused.code, refused.stdout + refused.stderr).toBe(3);
+      expect(refused.stdout + refused.stderr).toMatch(/locked by bob@jump9 \(pid 4242, deploy\) since \S+ \(1 min ago\): its deploy is not finished, and a snapshot now could record it half done; nothing was recorded/);
+      const after = JSON.parse((await konf(['history', 'web2', '--json'])).stdout) as { id: string }[];
+      // Nothing recorded (the rollback above had nothing to change, so it took no snapshot either).
+      expect(after.map((h) => h.id)).toEqual(history.map((h) => h.id));
+      expect(readFileSync(lockFile('web2'), 'utf8')).toContain('op-bob');
+    } finally {
+      await rm(lockFile('web2'), { force: true });
+    }
+  });
+
   it('a connection cut between two renames of a 100-file deploy: "restored" only when the host reads back equal to the snapshot', async () => {
     await rm(path.join(root('db1'), 'srv/many'), { recursive: true, force: true });
     for (let i = 0; i < 100; i++) await put(path.join(root('db1'), `srv/many/m${String(i).padStart(3, '0')}`), `old many ${i}\n`);

@@ -115,7 +115,16 @@ interface Held {
  * Takes the host lock. A lock of this jump host whose process is gone is taken over; any
  * other lock is refused with who holds it, since when, and how to break it.
  */
-async function takeLock(rt: OpsRuntime, remote: RemoteHost, spec: TransactionSpec, op: string, emitter: OpEmitter, notes: string[]): Promise<Held> {
+/** What taking a host lock needs to know (a transaction's spec, or a snapshot's). */
+export interface LockSpec {
+  plan: HostPlan;
+  kind: string;
+  breakLock?: boolean;
+  signal?: AbortSignal;
+  breakHint?: string;
+}
+
+export async function takeLock(rt: OpsRuntime, remote: RemoteHost, spec: LockSpec, op: string, emitter: OpEmitter, notes: string[]): Promise<Held> {
   const host = spec.plan.host;
   const req = { operator: rt.operator, jumpHost: rt.jumpHost, pid: process.pid, operation: spec.kind, opId: op, ...(rt.pidStart ? { pidStart: rt.pidStart } : {}) };
   let taken: { broken?: LockInfo; journal?: HostJournal };
