@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { HookPhase, HostPlan, SwitchOrigin } from '../core/fleet/types.js';
+import { validateMatcher } from '../core/fleet/validate.js';
 import { formatTable, indent } from './table.js';
 
 export const MASK = '********';
@@ -12,7 +13,7 @@ export const MASK = '********';
 export interface ShowReport {
   host: string;
   repo: string;
-  settings: { root: string; become: string; watch: string[] };
+  settings: { root: string; become: string; watch: string[]; confirmWithin: number };
   switches: { name: string; value: string; secret: boolean; origin: SwitchOrigin; overrides?: SwitchOrigin }[];
   excludes: { pattern: string; file: string; line: number; matched: string[] }[];
   files: ShowFile[];
@@ -35,6 +36,16 @@ export interface ShowFile {
   owner?: string;
   group?: string;
   permissionRule?: { glob: string; file: string; line: number };
+  /** The etc/validate rules a deploy of this file must pass (file checks on the staged copy, set checks after the swap). */
+  validate?: ShowRule[];
+}
+
+export interface ShowRule {
+  kind: 'file' | 'set';
+  command: string;
+  glob: string;
+  file: string;
+  line: number;
 }
 
 export const octal = (mode: number): string => mode.toString(8).padStart(4, '0');
@@ -45,6 +56,7 @@ export function buildShowReport(plan: HostPlan, repo: string, reveal: boolean): 
     const key = `${x.rule.file}:${x.rule.line}`;
     matched.set(key, [...(matched.get(key) ?? []), x.path]);
   }
+  const rulesFor = validateMatcher(plan.validate ?? []);
   const hooks = Object.fromEntries(
     Object.entries(plan.hooks).map(([phase, list]) => [phase, list.map((h) => ({ name: h.name, source: h.source }))]),
   ) as ShowReport['hooks'];
@@ -52,7 +64,7 @@ export function buildShowReport(plan: HostPlan, repo: string, reveal: boolean): 
   return {
     host: plan.host,
     repo,
-    settings: { root: plan.settings.root, become: plan.settings.become, watch: plan.settings.watch },
+    settings: { root: plan.settings.root, become: plan.settings.become, watch: plan.settings.watch, confirmWithin: plan.settings.confirmWithin ?? 0 },
     switches: plan.switches.map((s) => ({
       name: s.name,
       value: s.secret && !reveal ? MASK : s.value,
@@ -75,6 +87,8 @@ export function buildShowReport(plan: HostPlan, repo: string, reveal: boolean): 
       if (f.owner !== undefined) out.owner = f.owner;
       if (f.group !== undefined) out.group = f.group;
       if (f.permissionRule) out.permissionRule = { glob: f.permissionRule.glob, file: f.permissionRule.file, line: f.permissionRule.line };
+      const rules = rulesFor(f.path);
+      if (rules.length > 0) out.validate = rules.map((r) => ({ kind: r.kind, command: r.command, glob: r.glob, file: r.file, line: r.line }));
       return out;
     }),
     skipped: plan.skipped.map((s) => ({ path: s.path, source: s.source, reason: s.reason })),
@@ -94,7 +108,8 @@ function section(title: string, count: number | undefined, body: string): string
 export function formatShowReport(r: ShowReport): string {
   let out = `${r.host}  (repository ${r.repo})\n`;
   out += `  root ${r.settings.root}   become ${r.settings.become === '' ? '(none)' : r.settings.become}`;
-  out += r.settings.watch.length > 0 ? `   watch ${r.settings.watch.join(' ')}\n` : '\n';
+  out += r.settings.watch.length > 0 ? `   watch ${r.settings.watch.join(' ')}` : '';
+  out += r.settings.confirmWithin > 0 ? `   confirm within ${r.settings.confirmWithin} s\n` : '\n';
 
   const switchRows = r.switches.map((s) => [
     s.name,
@@ -124,6 +139,13 @@ export function formatShowReport(r: ShowReport): string {
     return [f.path, kind, meta === '' ? '-' : meta, perm === '' ? '-' : perm, notes.join('  ')];
   });
   out += section('Files from etc/files/', r.files.length, indent(formatTable(fileRows)));
+
+  // Which checks each file must pass before a deploy of it goes live (etc/validate).
+  const validateRows: string[][] = [];
+  for (const f of r.files) {
+    (f.validate ?? []).forEach((v, i) => validateRows.push([i === 0 ? f.path : '', v.kind === 'file' ? 'file check' : 'set check', `validate:${v.line}`, v.command]));
+  }
+  if (validateRows.length > 0) out += section('Checks from etc/validate', undefined, indent(formatTable(validateRows)));
 
   if (r.skipped.length > 0) {
     out += section('Skipped by templates', r.skipped.length, indent(formatTable(r.skipped.map((s) => [s.path, s.reason, s.source]))));

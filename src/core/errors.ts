@@ -39,6 +39,7 @@ export type HostErrorKind =
   | 'root-escape'
   | 'store-damaged'
   | 'changed' // what the admin confirmed no longer holds (the repository or the host changed): nothing was written
+  | 'check-failed' // an etc/validate check refused the host: nothing is live (nothing renamed, or every file swapped back)
   | 'cancelled';
 
 /** A failure that concerns one host: the operation on that host stops, others go on. */

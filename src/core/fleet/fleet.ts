@@ -12,6 +12,7 @@ import { readHooks } from './hooks.js';
 import { resolveInRepo } from './repoPath.js';
 import { assertKnownHost, DEFAULT_SWITCH_FILE, EXCLUDE_DIR, readInventory, SERVERCONFIG_DIR } from './inventory.js';
 import { PERMISSIONS_FILE, parsePermissions } from './permissions.js';
+import { VALIDATE_FILE, parseValidate, type ValidateRule } from './validate.js';
 import { buildPlan, readSourceFile, type SharedInputs } from './plan.js';
 import { checkReservedDefinitions, declaredSecrets, hostSettings } from './reserved.js';
 import { finalValues, mergeSwitches, parseSwitchFile } from './switches.js';
@@ -106,10 +107,15 @@ export async function loadFleet(repoDir: string): Promise<Fleet> {
     return text === undefined ? [] : parsePermissions(text, PERMISSIONS_FILE);
   };
 
-  // What every host's plan shares (permissions, the desired tree, hooks, source files):
+  const validateRules = async (): Promise<ValidateRule[]> => {
+    const text = await readOptional(root, VALIDATE_FILE);
+    return text === undefined ? [] : parseValidate(text, VALIDATE_FILE);
+  };
+
+  // What every host's plan shares (permissions, validate rules, the desired tree, hooks, source files):
   // read once per plan() call, or once for a whole batch in planAll().
   const shared = async (): Promise<SharedInputs> => {
-    const [permissionRules, tree, hooks] = await Promise.all([permissions(), readTree(root), readHooks(root)]);
+    const [permissionRules, validate, tree, hooks] = await Promise.all([permissions(), validateRules(), readTree(root), readHooks(root)]);
     const sources = new Map<string, Promise<Buffer>>();
     const readSource = (source: string): Promise<Buffer> => {
       let content = sources.get(source);
@@ -119,7 +125,7 @@ export async function loadFleet(repoDir: string): Promise<Fleet> {
       }
       return content;
     };
-    return { permissionRules, tree, hooks, readSource };
+    return { permissionRules, validate, tree, hooks, readSource };
   };
 
   const planWith = async (host: string, inputs: Promise<SharedInputs>): Promise<HostPlan> => {

@@ -14,11 +14,14 @@ import { renderTemplate } from './templates.js';
 import { maskSecrets } from '../diff/secrets.js';
 import type { TreeEntry } from './tree.js';
 import type { ExcludeRule, HostPlan, HostSettings, PermissionRule, PlannedFile, Switch } from './types.js';
+import type { ValidateRule } from './validate.js';
 import picomatch from 'picomatch';
 
 /** The inputs every host's plan shares; planning many hosts reads them once. */
 export interface SharedInputs {
   permissionRules: PermissionRule[];
+  /** The rules of etc/validate (empty when the file does not exist). */
+  validate?: ValidateRule[];
   tree: TreeEntry[];
   hooks: HookSet;
   /** Reads a source file of the tree (path relative to the repository); may cache. */
@@ -63,6 +66,7 @@ export async function buildPlan(inputs: PlanInputs): Promise<HostPlan> {
     skipped: [],
     hooks: inputs.hooks.hooks,
     skippedHooks: inputs.hooks.skipped,
+    validate: inputs.validate ?? [],
     warnings: [...inputs.hooks.warnings],
   };
 
@@ -120,12 +124,12 @@ export async function buildPlan(inputs: PlanInputs): Promise<HostPlan> {
     });
   }
 
-  plan.warnings.push(...unusedRuleWarnings(inputs.excludeRules, inputs.permissionRules, tree));
+  plan.warnings.push(...unusedRuleWarnings(inputs.excludeRules, inputs.permissionRules, tree, inputs.validate ?? []));
   return plan;
 }
 
 /** Rules that match no path of the tree are most likely typos: say so. */
-function unusedRuleWarnings(excludes: readonly ExcludeRule[], permissions: readonly PermissionRule[], tree: readonly TreeEntry[]): string[] {
+function unusedRuleWarnings(excludes: readonly ExcludeRule[], permissions: readonly PermissionRule[], tree: readonly TreeEntry[], validate: readonly ValidateRule[]): string[] {
   const warnings: string[] = [];
   const paths = tree.map((e) => e.path);
   for (const rule of excludes) {
@@ -139,6 +143,10 @@ function unusedRuleWarnings(excludes: readonly ExcludeRule[], permissions: reado
     if (!paths.some((p) => match(p))) {
       warnings.push(`${rule.file}:${rule.line}: permissions rule ${rule.glob} matches no file in etc/files`);
     }
+  }
+  for (const rule of validate) {
+    const match = picomatch(rule.glob, { dot: true });
+    if (!paths.some((p) => match(p))) warnings.push(`${rule.file}:${rule.line}: validate rule ${rule.glob} matches no file in etc/files`);
   }
   return warnings;
 }

@@ -6,6 +6,8 @@
  *   konf_watch   space-separated absolute paths snapshotted along with the managed files
  *   konf_secret  space-separated switch names whose values are secret (masked in output);
  *                the default's and the host's lists add up, a host cannot unmask a secret
+ *   konf_confirm_within  seconds (empty or 0: off): a deploy arms a revert on the host that
+ *                puts it back unless konf proves access over a new connection in time
  *
  * `konf_host` is provided by konf (the host's name) and cannot be set; `konf` names the
  * template helpers. Any other `konf_*`
@@ -16,7 +18,7 @@ import { logicalPathProblem, reservedPathProblem, stripTrailingSlash } from './p
 import { isValidSwitchName, type SwitchDefinition } from './switches.js';
 import type { HostSettings, Switch } from './types.js';
 
-export const RESERVED_SWITCHES = ['konf_root', 'konf_become', 'konf_watch', 'konf_secret'] as const;
+export const RESERVED_SWITCHES = ['konf_root', 'konf_become', 'konf_watch', 'konf_secret', 'konf_confirm_within'] as const;
 export type ReservedSwitch = (typeof RESERVED_SWITCHES)[number];
 
 const isReserved = (name: string): name is ReservedSwitch => (RESERVED_SWITCHES as readonly string[]).includes(name);
@@ -63,7 +65,23 @@ function checkValue(def: SwitchDefinition): void {
         if (!isValidSwitchName(name)) fail(def, `konf_secret lists \`${name}\`, which is not a valid switch name`);
       }
       break;
+    case 'konf_confirm_within': {
+      const problem = confirmWithinProblem(def.value);
+      if (problem !== undefined) fail(def, `konf_confirm_within ${problem}`);
+      break;
+    }
   }
+}
+
+/** The longest confirm-or-revert window konf accepts (an hour). */
+export const MAX_CONFIRM_WITHIN = 3600;
+
+/** Why a confirm-within value (seconds; empty or 0 = off) is unacceptable, or undefined. */
+export function confirmWithinProblem(value: string): string | undefined {
+  if (value === '') return undefined;
+  if (!/^\d+$/.test(value)) return `must be a whole number of seconds (0 or empty: off), not \`${value}\``;
+  if (Number(value) > MAX_CONFIRM_WITHIN) return `must be at most ${MAX_CONFIRM_WITHIN} seconds, not ${value}`;
+  return undefined;
 }
 
 /** Switch names listed in any `konf_secret` definition (default and host lists add up). */
@@ -84,5 +102,6 @@ export function hostSettings(switches: readonly Switch[]): HostSettings {
     root: root === undefined || root === '' ? '/' : stripTrailingSlash(root),
     become: become === 'sudo' ? 'sudo' : '',
     watch: words(value('konf_watch') ?? '').map(stripTrailingSlash),
+    confirmWithin: Number(value('konf_confirm_within') || 0),
   };
 }

@@ -1,4 +1,7 @@
 /** The fleet repository model: what the admin edits, as konf understands it. */
+import type { ValidateRule } from './validate.js';
+
+export type { ValidateRule } from './validate.js';
 
 /** Where a switch value came from: the default file or the host's file, with the line. */
 export interface SwitchOrigin {
@@ -26,6 +29,8 @@ export interface HostSettings {
   become: '' | 'sudo';
   /** Extra absolute paths snapshotted with the managed files (Pacha's watch). */
   watch: string[];
+  /** konf_confirm_within: seconds a deploy has to prove access before the host reverts itself (0: off). */
+  confirmWithin?: number;
 }
 
 export interface ExcludeRule {
@@ -117,6 +122,8 @@ export interface HostPlan {
   hooks: Record<HookPhase, Hook[]>;
   /** Files in hook folders that are not run, per phase: said again when the phase runs. */
   skippedHooks?: Partial<Record<HookPhase, SkippedHook[]>>;
+  /** The rules of `etc/validate` (file checks and set checks), in file order. */
+  validate?: ValidateRule[];
   /** Problems that do not stop the plan (e.g. a non-executable hook file): reported, never hidden. */
   warnings: string[];
 }

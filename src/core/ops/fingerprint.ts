@@ -21,6 +21,8 @@ export function planFingerprint(plan: HostPlan): string {
     h.update(f.kind === 'symlink' ? `L ${f.path} ${f.target} ${meta}\n` : `F ${f.path} ${sha(f.content)} ${meta}\n`);
   }
   for (const x of plan.excluded) h.update(`X ${x.path}\n`);
+  // The checks a deploy must pass are part of what was confirmed.
+  for (const r of plan.validate ?? []) h.update(`V ${r.glob} ${r.command}\n`);
   return h.digest('hex');
 }
 

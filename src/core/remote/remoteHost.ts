@@ -11,6 +11,7 @@ import { ancestor, normaliseRoot, onHost, targetPath, type TargetPath } from './
 import {
   LOCK_DIR,
   LOCK_PATH,
+  REVERT_WAIT_SEC,
   TEMP_PREFIX,
   acquireLockScript,
   commandFor,
@@ -24,6 +25,8 @@ import {
   type PreparedOp,
 } from './scripts.js';
 import { parseJournal, type HostJournal, type JournalHeader } from './journal.js';
+import { CheckCollector, type CheckResult, type RemoteChecks } from './checks.js';
+import { SAFE_OP, armPayload, revertProgram, type ArmSpec } from './revert.js';
 import { parseTar, type TarItem } from './tar.js';
 import type { ExecChannel, ExecResult, LiveEntry, LiveMeta, LockInfo, LockRequest, RunOptions, RunResult, WriteOp, WriteResult, WrittenFile } from './types.js';
 
@@ -51,7 +54,26 @@ export interface WriteOptions extends CallOptions {
   journal?: Omit<JournalHeader, 'op'>;
   /** Called as each op takes effect (renamed into place / removed). */
   onFile?: (file: WrittenFile) => void;
+  /** etc/validate checks to run on the host (journaled writes): file checks before the commit, set checks after the swap. */
+  checks?: RemoteChecks;
+  /** Called as each check finishes. */
+  onCheck?: (result: CheckResult) => void;
+  /** Confirm-or-revert (journaled writes): arm a revert on the host before the first rename. */
+  arm?: ArmSpec;
+  /** Called once the revert is armed: how (a systemd unit or a detached process) and when it fires (this machine's clock). */
+  onArmed?: (armed: Armed) => void;
 }
+
+/** A revert armed on the host. */
+export interface Armed {
+  seconds: number;
+  how: 'systemd' | 'process';
+  /** When the host reverts, on this machine's clock (the host counts on its own monotonic clock). */
+  deadline: Date;
+}
+
+/** What konf_disarm decided (see revert.ts). */
+export type RevertDecision = 'disarmed' | 'reverted' | 'reverting' | 'crashed' | 'unarmed';
 
 export interface HookRunOptions extends RunOptions {
   /** Shown in errors (`hook 10-reload timed out…`). */
@@ -62,7 +84,7 @@ export interface HookRunOptions extends RunOptions {
 export class WriteError extends HostError {
   constructor(
     host: string,
-    kind: 'remote-failed' | 'root-escape',
+    kind: 'remote-failed' | 'root-escape' | 'check-failed',
     message: string,
     readonly path: string | undefined,
     readonly applied: string[],
@@ -86,6 +108,23 @@ export class JournaledWriteError extends WriteError {
     readonly hostRestored: boolean,
   ) {
     super(host, 'remote-failed', message, path, applied);
+  }
+}
+
+/**
+ * An etc/validate check refused the write. stage `file`: a file check failed on a staged
+ * temp, nothing was renamed (nothingChanged). stage `set`: a set check failed after the
+ * swap and the host put every file back from its journal (hostRestored says whether all).
+ */
+export class CheckFailedError extends WriteError {
+  constructor(
+    host: string,
+    message: string,
+    readonly stage: 'file' | 'set',
+    readonly results: CheckResult[],
+    readonly hostRestored: boolean,
+  ) {
+    super(host, 'check-failed', message, undefined, [], stage === 'file');
   }
 }
 
@@ -117,6 +156,8 @@ export interface JournalRecovery {
   complete: boolean;
   /** The journal's writer was still running on the host and was waited for or stopped. */
   writer?: 'waited' | 'stopped';
+  /** A revert the operation had armed (confirm-or-revert): what became of it, and its log. */
+  revert?: { decision: RevertDecision; log: string[] };
 }
 
 /** Lock file content → LockInfo; unknown fields become '?' so a damaged lock still shows. */
@@ -147,6 +188,7 @@ const STEP_TEXT: Record<string, string> = {
   remove: 'removing it',
   backup: 'keeping the old version',
   journal: 'writing the journal',
+  arm: 'arming the revert (confirm-or-revert)',
 };
 
 interface ScriptRun {
@@ -266,6 +308,95 @@ export class RemoteHost {
    */
   async write(ops: WriteOp[], opts: WriteOptions = {}): Promise<WriteResult> {
     if (ops.length === 0) return { files: [], createdDirs: [], staleTempsRemoved: 0 };
+    const { run, targets, prepared, payload } = this.prepare(ops);
+    const lock = opts.opId === undefined ? undefined : { path: onHost(this.root, LOCK_PATH), needle: `"opId":${JSON.stringify(opts.opId)}` };
+    if (opts.journal && opts.opId === undefined) throw new Error('a journaled write needs the operation id of the lock holder');
+    const journal = opts.journal && opts.opId !== undefined ? { lockDir: onHost(this.root, LOCK_DIR), header: { ...opts.journal, op: opts.opId } } : undefined;
+    if ((opts.checks || opts.arm) && !journal) throw new Error('checks and confirm-or-revert need a journaled write');
+    let arm: { seconds: number; sizes: ReturnType<typeof armPayload>['sizes'] } | undefined;
+    if (opts.arm && journal) {
+      if (!SAFE_OP.test(journal.header.op)) throw new Error(`operation id ${JSON.stringify(journal.header.op)} cannot name a host folder`);
+      if (!Number.isInteger(opts.arm.seconds) || opts.arm.seconds < 1) throw new Error(`invalid confirm-within ${opts.arm.seconds}`);
+      const armed = armPayload(opts.arm, revertProgram({ op: journal.header.op, lockDir: journal.lockDir }));
+      payload.push(...armed.buffers);
+      arm = { seconds: opts.arm.seconds, sizes: armed.sizes };
+    }
+    const checks = new CheckCollector(opts.onCheck);
+    const marker = newMarker();
+    const applied: number[] = [];
+    const out = await this.runScript({
+      marker,
+      script: writeScript({ marker, run, root: this.root, ops: prepared, ...(lock ? { lock } : {}), ...(journal ? { journal } : {}), ...(opts.checks ? { checks: opts.checks } : {}), ...(arm ? { arm } : {}) }),
+      payload,
+      stdout: 'lines',
+      onStatus: (s) => {
+        if (checks.take(s)) return;
+        const armed = /^armed (\d+) (systemd|process)$/.exec(s);
+        if (armed) {
+          opts.onArmed?.({ seconds: Number(armed[1]), how: armed[2] as Armed['how'], deadline: new Date(Date.now() + Number(armed[1]) * 1000) });
+          return;
+        }
+        const m = /^ok (\d+)$/.exec(s);
+        const i = m ? Number(m[1]) : -1;
+        const op = ops[i];
+        const t = targets[i];
+        if (op && t) {
+          applied.push(i);
+          opts.onFile?.({ path: t.logical, action: op.action });
+        }
+      },
+      signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
+      what: 'writing files',
+    });
+    this.checkRoot(out);
+    const appliedPaths = applied.map((i) => targets[i]?.logical as string);
+    const journaled = out.status.includes('journal');
+    if (journal && out.status.includes('journal') && !out.status.includes('commit')) {
+      throw new HostError(this.host, 'remote-failed', `an unfinished operation's journal is on the host (${LOCK_DIR}/journal): it must be recovered first; nothing was written`);
+    }
+    if (out.status.includes('refused')) {
+      const stage = out.status.includes('commit') ? 'set' : 'file';
+      const restored = stage === 'set' && out.status.includes('restored');
+      const where = stage === 'file' ? 'nothing was renamed' : restored ? 'every file was swapped back from the journal' : 'the host could not swap every file back: its journal is kept';
+      throw new CheckFailedError(this.host, `refused by ${checks.failed.length} check(s) of etc/validate; ${where}`, stage, checks.results, restored);
+    }
+    return this.finishWrite(ops, targets, out, appliedPaths, journaled);
+  }
+
+  /**
+   * Stages every file as a write would (temp beside its target, metadata set) and runs the
+   * file checks on the staged copies, then removes the temps (and folders it created):
+   * nothing is renamed. Needs no lock: it never removes other runs' temps.
+   */
+  async stageAndCheck(ops: WriteOp[], checks: RemoteChecks, opts: CallOptions & { onCheck?: (r: CheckResult) => void } = {}): Promise<CheckResult[]> {
+    if (ops.length === 0 || checks.files.length === 0) return [];
+    const { run, targets, prepared, payload } = this.prepare(ops);
+    const collector = new CheckCollector(opts.onCheck);
+    const marker = newMarker();
+    const out = await this.runScript({
+      marker,
+      script: writeScript({ marker, run, root: this.root, ops: prepared, checks, stageOnly: true }),
+      payload,
+      stdout: 'lines',
+      onStatus: (s) => void collector.take(s),
+      signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
+      what: 'staging files for their checks',
+    });
+    this.checkRoot(out);
+    if (!out.status.includes('checked')) {
+      const esc = out.status.map((s) => /^escape (\d+)$/.exec(s)).find((m) => m);
+      if (esc) throw new HostError(this.host, 'root-escape', `refusing to stage ${targets[Number(esc[1])]?.logical}: its folder resolves outside konf_root ${this.root}`);
+      const fail = out.status.map((s) => /^fail (\d+) (\S+)$/.exec(s)).find((m) => m);
+      const what = fail ? `cannot stage ${targets[Number(fail[1])]?.logical} (${STEP_TEXT[fail[2] as string] ?? fail[2]})` : `staging did not complete (${out.code === null ? 'the connection closed' : `exit ${out.code}`})`;
+      throw new HostError(this.host, 'remote-failed', `${what}${out.errLines.length ? `: ${tail(out.errLines)}` : ''}; nothing was changed`);
+    }
+    return collector.results;
+  }
+
+  /** Paths, temps and payload of a batch (checked: nothing leaves the root, no path twice). */
+  private prepare(ops: WriteOp[]): { run: string; targets: TargetPath[]; prepared: PreparedOp[]; payload: Buffer[] } {
     const run = `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
     const targets: TargetPath[] = [];
     const prepared: PreparedOp[] = [];
@@ -296,36 +427,11 @@ export class RemoteHost {
         prepared.push({ kind: 'symlink', path, dir, temp, target: op.target, owner, group });
       }
     });
-    const lock = opts.opId === undefined ? undefined : { path: onHost(this.root, LOCK_PATH), needle: `"opId":${JSON.stringify(opts.opId)}` };
-    if (opts.journal && opts.opId === undefined) throw new Error('a journaled write needs the operation id of the lock holder');
-    const journal = opts.journal && opts.opId !== undefined ? { lockDir: onHost(this.root, LOCK_DIR), header: { ...opts.journal, op: opts.opId } } : undefined;
-    const marker = newMarker();
-    const applied: number[] = [];
-    const out = await this.runScript({
-      marker,
-      script: writeScript({ marker, run, root: this.root, ops: prepared, ...(lock ? { lock } : {}), ...(journal ? { journal } : {}) }),
-      payload,
-      stdout: 'lines',
-      onStatus: (s) => {
-        const m = /^ok (\d+)$/.exec(s);
-        const i = m ? Number(m[1]) : -1;
-        const op = ops[i];
-        const t = targets[i];
-        if (op && t) {
-          applied.push(i);
-          opts.onFile?.({ path: t.logical, action: op.action });
-        }
-      },
-      signal: opts.signal,
-      timeoutMs: opts.timeoutMs,
-      what: 'writing files',
-    });
-    this.checkRoot(out);
-    const appliedPaths = applied.map((i) => targets[i]?.logical as string);
-    const journaled = out.status.includes('journal');
-    if (journal && out.status.includes('journal') && !out.status.includes('commit')) {
-      throw new HostError(this.host, 'remote-failed', `an unfinished operation's journal is on the host (${LOCK_DIR}/journal): it must be recovered first; nothing was written`);
-    }
+    return { run, targets, prepared, payload };
+  }
+
+  /** Reads a write script's outcome: its errors as WriteErrors, else what it did. */
+  private finishWrite(ops: WriteOp[], targets: TargetPath[], out: ScriptOutput, appliedPaths: string[], journaled: boolean): WriteResult {
     const hostRestored = out.status.includes('restored');
     const restoredNote = hostRestored ? '; the host put every file back from its journal' : out.status.includes('unrestored') ? '; the host could not put every file back: its journal is kept' : '';
     for (const s of out.status) {
@@ -528,6 +634,25 @@ export class RemoteHost {
   }
 
   /**
+   * Confirm-or-revert, run over a NEW connection (it is the access probe): disarms the
+   * revert operation `opId` armed; only when that worked, closes its journal and releases
+   * its lock, in the same round trip. Any other decision ('reverted', 'reverting': the
+   * host took it; 'crashed'; 'unarmed') leaves journal and lock alone for the caller.
+   */
+  async confirmAndRelease(opId: string, opts: CallOptions = {}): Promise<{ decision: RevertDecision; released: boolean }> {
+    const marker = newMarker();
+    const script = releaseLockScript({ marker, root: this.root, lockDir: onHost(this.root, LOCK_DIR), needle: `"opId":${JSON.stringify(opId)}`, closeJournal: opId, disarm: opId });
+    const out = await this.runScript({ marker, script, stdout: 'lines', signal: opts.signal, timeoutMs: opts.timeoutMs, what: 'confirming access' });
+    this.checkLockScript(out);
+    const revert = out.status.map((s) => /^revert (reverted|reverting|crashed|unarmed)$/.exec(s)).find((m) => m);
+    if (revert) return { decision: revert[1] as RevertDecision, released: false };
+    if (!out.status.includes('disarmed')) throw new HostError(this.host, 'remote-failed', `confirming access failed (exit ${out.code ?? 'unknown'}): ${tail(out.errLines) || 'no message'}`);
+    if (out.status.includes('released')) return { decision: 'disarmed', released: true };
+    if (out.status.includes('absent') || out.status.some((s) => s.startsWith('other'))) return { decision: 'disarmed', released: false };
+    throw new HostError(this.host, 'remote-failed', `releasing the lock failed (exit ${out.code ?? 'unknown'}): ${tail(out.errLines) || 'no message'}`);
+  }
+
+  /**
    * Closes operation `op`'s journal without releasing the lock: the old versions it kept
    * are deleted. True when there was one to close.
    */
@@ -583,11 +708,17 @@ export class RemoteHost {
       if (s.startsWith('waited ')) writer = 'waited';
       if (s.startsWith('stopping ')) writer = 'stopped';
     }
+    const decision = out.status.map((s) => /^revert (disarmed|reverted|reverting|crashed)$/.exec(s)).find((m) => m)?.[1] as RevertDecision | undefined;
+    const rlog = out.status.find((s) => s.startsWith('rlog '));
+    const revert = decision ? { decision, log: rlog ? Buffer.from(rlog.slice(5), 'base64').toString('utf8').split('\n').filter((l) => l !== '') : [] } : undefined;
+    if (decision === 'reverting') {
+      throw new HostError(this.host, 'remote-failed', `the host is still putting itself back (its confirm-or-revert revert has run for ${REVERT_WAIT_SEC} s): its journal stays; run konf again once it is done`);
+    }
     const complete = out.status.includes('restored');
     if (!complete && failed.length === 0) {
       throw new HostError(this.host, 'remote-failed', `recovering the journal did not finish (exit ${out.code ?? 'unknown'}): ${tail(out.errLines) || 'no message'}`);
     }
-    return { journal, restored, failed, complete, ...(writer ? { writer } : {}) };
+    return { journal, restored, failed, complete, ...(writer ? { writer } : {}), ...(revert ? { revert } : {}) };
   }
 
   private checkLockScript(out: ScriptOutput): void {

@@ -16,6 +16,8 @@
  */
 import { shellQuote as q } from './shell.js';
 import { FN_ME, FN_RMBAK, FN_WAIT_WRITER, JOURNAL_FUNCTIONS, JOURNAL_NAME, journalHeaderArgs, type JournalHeader } from './journal.js';
+import { checkFunctions, fileCheckLines, setCheckLines, type RemoteChecks } from './checks.js';
+import { REVERT_HELPERS, SAFE_OP, armFunction, disarmFunction, type armPayload } from './revert.js';
 
 export const LOCK_PATH = '/var/lib/konf/lock';
 export const LOCK_DIR = '/var/lib/konf';
@@ -208,7 +210,7 @@ const WRITE_FUNCTIONS = [
   `konf_file() {
   konf_in "$3" || konf_esc "$1"
   konf_mk "$1" "$3"
-  konf_clean "$1" "$3"
+  [ -n "$konf_noclean" ] || konf_clean "$1" "$3"
   if [ -d "$2" ] && [ ! -h "$2" ]; then konf_fail "$1" isdir; fi
   eval "konf_t$1=\\$4"
   head -c "$5" > "$4" || konf_fail "$1" write
@@ -229,7 +231,7 @@ const WRITE_FUNCTIONS = [
   `konf_link() {
   konf_in "$3" || konf_esc "$1"
   konf_mk "$1" "$3"
-  konf_clean "$1" "$3"
+  [ -n "$konf_noclean" ] || konf_clean "$1" "$3"
   if [ -d "$2" ] && [ ! -h "$2" ]; then konf_fail "$1" isdir; fi
   eval "konf_t$1=\\$4"
   ln -s -- "$5" "$4" || konf_fail "$1" symlink
@@ -268,14 +270,21 @@ const JOURNALED_FUNCTIONS = [
   `konf_lost() {
   konf_us() { :; }
   konf_jpid() { :; }
+  konf_unarm
   if [ -n "$konf_journaled" ]; then konf_restore "$J" >/dev/null 2>&1; else konf_cleanup; fi
   exit 7
 }`,
   `konf_fail2() {
   konf_say "fail $1 $2" || konf_lost
   konf_jpid() { :; }
+  konf_unarm
   konf_restore "$J"
   exit 3
+}`,
+  // A revert armed by this write is disarmed when the write puts the host back itself.
+  `konf_unarm() {
+  if [ -n "$konf_armed" ]; then mv -f -- "$A/armed" "$A/disarmed" 2>/dev/null; fi
+  return 0
 }`,
   // konf_bk BAKDIR TARGET…: keeps the old version of every target as a hard link in BAKDIR
   // (a folder beside them: same filesystem), one ln for the folder; copies where links fail.
@@ -339,8 +348,22 @@ export function backupName(op: PreparedOp, run: string): string {
  * does the same (`restored` or `unrestored` after `fail I STEP`). The journal and the
  * backups stay until the controller closes them (releaseLockScript) or recovers them.
  */
-export function writeScript(o: { marker: string; run: string; root: string; ops: PreparedOp[]; lock?: { path: string; needle: string }; journal?: WriteJournal }): string {
+export function writeScript(o: {
+  marker: string;
+  run: string;
+  root: string;
+  ops: PreparedOp[];
+  lock?: { path: string; needle: string };
+  journal?: WriteJournal;
+  /** etc/validate checks: file checks before the commit, set checks after the swap (journaled writes). */
+  checks?: RemoteChecks;
+  /** Confirm-or-revert: armed after the journal, before the first rename (journaled writes); its payload follows the files'. */
+  arm?: { seconds: number; sizes: ReturnType<typeof armPayload>['sizes'] };
+  /** Stage every file and run the file checks, then remove the temps: nothing is renamed (konf diff --validate). */
+  stageOnly?: boolean;
+}): string {
   const journal = o.journal;
+  const checks = o.checks;
   const body = [
     prologue(o.marker),
     `RUN=${q(o.run)}`,
@@ -348,6 +371,10 @@ export function writeScript(o: { marker: string; run: string; root: string; ops:
     'konf_nd=0',
     'konf_cleaned=',
     'konf_journaled=',
+    'konf_armed=',
+    'konf_cbad=',
+    // Staging only must not remove other runs' temps: it holds no lock.
+    `konf_noclean=${o.stageOnly ? '1' : ''}`,
     // A closed connection must not kill the script between two steps: it notices at its next status line.
     "trap '' HUP PIPE",
     'umask 077',
@@ -377,6 +404,17 @@ export function writeScript(o: { marker: string; run: string; root: string; ops:
     else if (op.kind === 'symlink') body.push(['konf_link', i, q(op.path), q(op.dir), q(op.temp), q(op.target), q(op.owner), q(op.group)].join(' '));
     else body.push(['konf_rmchk', i, q(op.path), q(op.dir)].join(' '));
   });
+  const staged = o.ops.map((op) => (op.kind === 'remove' ? '' : op.temp));
+  if (o.stageOnly) {
+    // konf diff --validate: the file checks on the staged copies, then every temp goes.
+    body.push(...(checks ? fileCheckLines(checks, staged) : []), 'konf_cleanup', `konf_say checked || exit 7`, 'if [ -n "$konf_cbad" ]; then exit 3; fi', 'exit 0');
+    return program([...WRITE_FUNCTIONS, STAGE_ONLY_SAY, ...(checks ? checkFunctions(checks) : [])], body);
+  }
+  if (checks && checks.files.length > 0) {
+    if (!journal) throw new Error('file checks need a journaled write');
+    // Validation before anything is live: a failing file check means nothing is renamed.
+    body.push(...fileCheckLines(checks, staged), 'if [ -n "$konf_cbad" ]; then konf_say refused || konf_lost; konf_cleanup; exit 3; fi');
+  }
   if (!journal) {
     body.push(`printf '%s commit\\n' "$M"`);
     const temps = o.ops.flatMap((op) => (op.kind === 'remove' ? [] : [q(op.temp)]));
@@ -413,6 +451,10 @@ export function writeScript(o: { marker: string; run: string; root: string; ops:
     `sync -- "$LD" 2>/dev/null`,
     'konf_say journal || konf_lost',
   );
+  if (o.arm) {
+    // Confirm-or-revert: the host reverts on its own unless konf proves access in time.
+    body.push('konf_arm || konf_fail2 0 arm', 'konf_armed=1');
+  }
   // The old version of every existing target is kept before the first rename, one ln per folder.
   const byDir = new Map<string, number[]>();
   o.ops.forEach((op, i) => byDir.set(op.dir, [...(byDir.get(op.dir) ?? []), i]));
@@ -426,9 +468,24 @@ export function writeScript(o: { marker: string; run: string; root: string; ops:
     else body.push(['konf_sw', i, q(op.path), q(op.temp)].join(' '));
   });
   const dirs = [...new Set(o.ops.map((op) => op.dir))];
-  body.push(`printf 'konf_jstate swapped\\n' >> "$J"`, `sync -- ${dirs.map(q).join(' ')} "$J" 2>/dev/null`, 'konf_say done || konf_lost');
-  return program([...WRITE_FUNCTIONS, ...JOURNALED_FUNCTIONS], body);
+  body.push(`printf 'konf_jstate swapped\\n' >> "$J"`, `sync -- ${dirs.map(q).join(' ')} "$J" 2>/dev/null`);
+  if (checks && checks.sets.length > 0) {
+    // Set checks see the whole set in place; a failure swaps every file back at once, before any post hook.
+    body.push(...setCheckLines(checks), 'if [ -n "$konf_cbad" ]; then konf_say refused || konf_lost; konf_unarm; konf_restore "$J"; exit 3; fi');
+  }
+  body.push('konf_say done || konf_lost');
+  const extra = [...(checks ? checkFunctions(checks) : []), ...(o.arm && journal ? [...REVERT_HELPERS, armFunction({ op: journal.header.op, seconds: o.arm.seconds, sizes: o.arm.sizes })] : [])];
+  return program([...WRITE_FUNCTIONS, ...JOURNALED_FUNCTIONS, ...extra], body);
 }
+
+/** Status lines of the stage-only script: a lost connection removes the temps. */
+const STAGE_ONLY_SAY = `konf_say() {
+  printf '%s %s\\n' "$M" "$*" 2>/dev/null
+}
+konf_lost() {
+  konf_cleanup
+  exit 7
+}`;
 
 /**
  * Recovers the journal left on the host (see journal.ts): reports `none` when there is
@@ -453,16 +510,28 @@ export function recoverScript(o: { marker: string; root: string; lockDir: string
     `printf '%s journal %s\\n' "$M" "$(base64 -w0 < "$J")"`,
     `konf_us() { printf '%s %s\\n' "$M" "$*" 2>/dev/null; }`,
     'konf_jv() { :; }',
-    'konf_jop() { :; }',
+    'konf_jo=',
+    'konf_jop() { konf_jo=$1; }',
     'konf_je() { :; }',
     'konf_jdone() { :; }',
     'konf_jstate() { :; }',
     '. "$J"',
+    // A revert the operation armed (confirm-or-revert) is disarmed first, or, when the host
+    // has claimed it already, waited for: only one of them puts the files back at a time.
+    'konf_rv=unarmed',
+    'case $konf_jo in *[!A-Za-z0-9._-]*|"") ;; *) konf_disarm "$konf_jo" ;; esac',
+    `if [ "$konf_rv" != unarmed ]; then printf '%s revert %s\\n' "$M" "$konf_rv"; fi`,
+    `if [ -f "$A/log" ] && [ "$konf_rv" != unarmed ]; then printf '%s rlog %s\\n' "$M" "$(tail -c 16384 -- "$A/log" | base64 -w0)"; fi`,
+    `if [ "$konf_rv" = reverting ]; then exit 0; fi`,
+    '. "$J"',
     'konf_waitwriter',
     'konf_restore "$J"',
   );
-  return program([FN_IN_ROOT, ...JOURNAL_FUNCTIONS, FN_WAIT_WRITER], body);
+  return program([FN_IN_ROOT, ...JOURNAL_FUNCTIONS, FN_WAIT_WRITER, ...REVERT_HELPERS, disarmFunction(REVERT_WAIT_SEC)], body);
 }
+
+/** How long recovery waits for a revert the host is running itself (its post-rollback hooks included). */
+export const REVERT_WAIT_SEC = 120;
 
 // ---------------------------------------------------------------------------------------
 // Running a hook
@@ -630,8 +699,14 @@ export function acquireLockScript(o: { marker: string; run: string; root: string
  * removes the temps and backups it lists and the journal itself (`closed`). A journal of
  * another operation is left alone (`journal-other`).
  */
-export function releaseLockScript(o: { marker: string; root: string; lockDir: string; needle: string; closeJournal?: string; keepLock?: boolean }): string {
+export function releaseLockScript(o: { marker: string; root: string; lockDir: string; needle: string; closeJournal?: string; keepLock?: boolean; disarm?: string }): string {
   const body = [prologue(o.marker), resolveRoot(o.root), `LD=${q(o.lockDir)}`, `konf_in "$LD" || { printf '%s escape\\n' "$M"; exit 4; }`, 'L="$LD/lock"'];
+  if (o.disarm !== undefined) {
+    // Confirm-or-revert: the revert is disarmed first; if the host took the decision
+    // already (or something else did), nothing is closed or released: the caller finds out.
+    if (!SAFE_OP.test(o.disarm)) throw new Error(`operation id ${JSON.stringify(o.disarm)} cannot name a host folder`);
+    body.push(`konf_disarm ${q(o.disarm)}`, `if [ "$konf_rv" != disarmed ]; then printf '%s revert %s\\n' "$M" "$konf_rv"; exit 0; fi`, `printf '%s disarmed\\n' "$M"`);
+  }
   if (o.closeJournal !== undefined) {
     body.push(
       `J="$LD/${JOURNAL_NAME}"`,
@@ -649,6 +724,8 @@ export function releaseLockScript(o: { marker: string; root: string; lockDir: st
       '      esac',
       '    }',
       '    . "$J"',
+      // The revert folder of a confirm-or-revert deploy goes before its journal.
+      ...(SAFE_OP.test(o.closeJournal) ? [`    rm -rf -- "$LD/revert-"${q(o.closeJournal)}`] : []),
       `    rm -f -- "$J" || { printf '%s fail journal\\n' "$M"; exit 3; }`,
       '    sync -- "$LD" 2>/dev/null',
       `    printf '%s closed\\n' "$M"`,
@@ -657,9 +734,10 @@ export function releaseLockScript(o: { marker: string; root: string; lockDir: st
       'fi',
     );
   }
+  const disarm = o.disarm !== undefined ? [...REVERT_HELPERS, disarmFunction(0)] : [];
   if (o.keepLock) {
     body.push('exit 0');
-    return program([FN_IN_ROOT, FN_SHOW], body);
+    return program([FN_IN_ROOT, FN_SHOW, ...disarm], body);
   }
   body.push(
     `if [ ! -e "$L" ] && [ ! -h "$L" ]; then printf '%s absent\\n' "$M"; exit 0; fi`,
@@ -670,7 +748,7 @@ export function releaseLockScript(o: { marker: string; root: string; lockDir: st
     `printf '%s other ' "$M"`,
     'konf_show "$L"',
   );
-  return program([FN_IN_ROOT, FN_SHOW, FN_RMBAK], body);
+  return program([FN_IN_ROOT, FN_SHOW, FN_RMBAK, ...disarm], body);
 }
 
 /** Prints `lock JSON` or `none`, then `journal` when an unfinished operation's journal is on the host. */
