@@ -39,7 +39,7 @@ export function humanEventPrinter(write: (s: string) => void, c: Palette, option
         const counter = total > 1 ? c.dim(` [${finished}/${total}]`) : '';
         const mark =
           e.outcome === 'ok' ? c.green('✓') : e.outcome === 'unchanged' ? c.dim('=') : e.outcome === 'pending' ? c.yellow('~') : e.outcome === 'skipped' ? c.yellow('-') : c.red('✗');
-        const text = ['failed', 'restored', 'restore-failed', 'recoverable'].includes(e.outcome) ? c.red(e.text) : e.text;
+        const text = ['failed', 'restored', 'restore-failed', 'recoverable', 'reverted'].includes(e.outcome) ? c.red(e.text) : e.text;
         write(`${prefix(e.host)} ${mark} ${text}${counter}\n`);
         return;
       }

@@ -13,7 +13,7 @@ import { deploy } from '../core/ops/deploy.js';
 import { snapshot } from '../core/ops/snapshot.js';
 import { startTestFleet, type TestFleet } from '../testfleet/testFleet.js';
 import { bindRepoToFleet, copyFleetRepo } from '../testfleet/fleetRepo.js';
-import { editLine, rootPath, seedRoot } from '../testfleet/seed.js';
+import { editLine, rootPath, seedHostKey, seedRoot } from '../testfleet/seed.js';
 
 export const UNREACHABLE_HOST = 'legacy1';
 
@@ -51,7 +51,11 @@ export async function setupDemo(options: { source: string; dir?: string; onProgr
     for (const h of reachable) plans.set(h, await loaded.plan(h));
 
     say('filling each host with its files, some of them drifted');
-    for (const [h, plan] of plans) await seedRoot(fleet.host(h).root, plan);
+    for (const [h, plan] of plans) {
+      await seedRoot(fleet.host(h).root, plan);
+      // Like a real machine, each root holds its host key: etc/validate's `sshd -t` loads it.
+      await seedHostKey(fleet.host(h).root, fleet.host(h).hostKeyFile);
+    }
     await drift(fleet, plans, 'before');
 
     // konf's own history: a first snapshot of every host, and a real deploy on one.

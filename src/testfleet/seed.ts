@@ -34,3 +34,15 @@ export async function editLine(root: string, logical: string, match: RegExp, rep
   else lines.splice(Math.max(0, lines.length - 1), 0, replacement);
   await writeFile(abs, lines.join('\n'));
 }
+
+/**
+ * Puts the test host's own SSH host key where a real machine keeps it,
+ * `<root>/etc/ssh/ssh_host_ed25519_key` (0600, with its .pub): what `sshd -t` needs to
+ * check a configuration under that root (the example fleet's etc/validate).
+ */
+export async function seedHostKey(root: string, hostKeyFile: string): Promise<void> {
+  const dir = rootPath(root, '/etc/ssh');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'ssh_host_ed25519_key'), await readFile(hostKeyFile), { mode: 0o600 });
+  await writeFile(path.join(dir, 'ssh_host_ed25519_key.pub'), await readFile(`${hostKeyFile}.pub`), { mode: 0o644 });
+}

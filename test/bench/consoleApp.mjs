@@ -58,7 +58,7 @@ const session = {
       files: [],
       excluded: [],
       skipped: [],
-      hooks: { 'pre-deploy': [], 'post-deploy': [], 'pre-rollback': [], 'post-rollback': [] },
+      hooks: { 'pre-deploy': [], 'post-deploy': [], 'pre-rollback': [], 'post-rollback': [], health: [] },
       warnings: [],
     };
   },

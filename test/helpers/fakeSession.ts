@@ -368,7 +368,7 @@ export class FakeSession implements FleetSession {
       files,
       excluded: rules.filter((r) => !r.pattern.includes('*')).map((rule) => ({ path: rule.pattern, rule })),
       skipped: name === 'web1' ? [{ path: '/etc/nginx/conf.d/debug.conf', source: 'etc/files/etc/nginx/conf.d/debug.conf.tmpl', reason: 'template rendered empty (env=prod)' }] : [],
-      hooks: { 'pre-deploy': [], 'post-deploy': [], 'pre-rollback': [], 'post-rollback': [] },
+      hooks: { 'pre-deploy': [], 'post-deploy': [], 'pre-rollback': [], 'post-rollback': [], health: [] },
       warnings: name === 'web1' ? ['hooks/post-deploy/20-reload is not executable: skipped'] : [],
     };
   }

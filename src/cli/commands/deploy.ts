@@ -1,4 +1,8 @@
-/** `konf deploy HOST…|--all [--dry-run] [--yes] [--parallel N] [--fail-fast] [--break-lock] [--json]`. */
+/**
+ * `konf deploy HOST…|--all [--dry-run] [--yes] [--parallel N] [--fail-fast] [--break-lock]
+ * [--confirm-within SECONDS] [--waves 1,10%,100% [--max-failures N|P%] [--order FILE]
+ * [--rollback-on-stop]] [--json]`.
+ */
 import { ConfigError } from '../../core/errors.js';
 import { deploy } from '../../core/ops/deploy.js';
 import { diffFleet } from '../../core/ops/diffFleet.js';
@@ -13,6 +17,10 @@ import { canAsk, confirm } from '../confirm.js';
 import { formatDiffs, terminalWidth } from '../diffPrinter.js';
 import { writeErr } from '../interrupts.js';
 import { EXIT, cancelOnSigint, eventSink, exitFor, openRuntime, selectHosts, type OpsFlags } from './opsCommon.js';
+import { confirmWithinProblem } from '../../core/fleet/reserved.js';
+import { describeLimit, parseMaxFailures, parseWaves, planWaves, readOrder, type WaveOptions } from '../../core/ops/waves.js';
+import type { OpsRuntime } from '../../core/ops/runtime.js';
+import path from 'node:path';
 
 export interface DeployFlags extends OpsFlags {
   all?: boolean;
@@ -20,6 +28,42 @@ export interface DeployFlags extends OpsFlags {
   yes?: boolean;
   failFast?: boolean;
   breakLock?: boolean;
+  confirmWithin?: string;
+  waves?: string;
+  maxFailures?: string;
+  order?: string;
+  rollbackOnStop?: boolean;
+  /** The working folder relative --order paths are read from. */
+  cwd?: string;
+}
+
+/** --confirm-within: whole seconds, 0 turns it off for every host. */
+function confirmWithinFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const problem = confirmWithinProblem(value);
+  if (problem !== undefined || value === '') throw new ConfigError(`--confirm-within ${problem ?? 'needs a number of seconds'}`);
+  return Number(value);
+}
+
+/** --waves and its companions; the hosts in their rollout order. */
+async function wavesFlag(rt: OpsRuntime, selected: string[], flags: DeployFlags): Promise<WaveOptions | undefined> {
+  if (flags.waves === undefined) {
+    for (const [set, name] of [
+      [flags.maxFailures !== undefined, '--max-failures'],
+      [flags.order !== undefined, '--order'],
+      [flags.rollbackOnStop === true, '--rollback-on-stop'],
+    ] as const) {
+      if (set) throw new ConfigError(`${name} goes with --waves (a rollout in waves)`);
+    }
+    return undefined;
+  }
+  if (flags.failFast) throw new ConfigError('--fail-fast does not go with --waves: a wave stops the rollout after --max-failures failures (default 0)');
+  const sizes = parseWaves(flags.waves);
+  const maxFailures = parseMaxFailures(flags.maxFailures ?? '0');
+  const inventory = rt.fleet.hosts;
+  // The inventory's order (selected hosts), or the order file's.
+  const ordered = flags.order !== undefined ? await readOrder(path.resolve(flags.cwd ?? process.cwd(), flags.order), inventory, selected) : inventory.filter((h) => selected.includes(h));
+  return { waves: planWaves(ordered, sizes), maxFailures, rollbackOnStop: flags.rollbackOnStop ?? false };
 }
 
 export async function deployCommand(hosts: string[], flags: DeployFlags): Promise<number> {
@@ -27,6 +71,8 @@ export async function deployCommand(hosts: string[], flags: DeployFlags): Promis
   const cancel = cancelOnSigint();
   try {
     const selected = selectHosts(rt, hosts, flags.all);
+    const confirmWithin = confirmWithinFlag(flags.confirmWithin);
+    const waves = await wavesFlag(rt, selected, flags);
     let confirmed: Record<string, Confirmed> | undefined;
     if (!flags.dryRun && !flags.yes) {
       // Show exactly what will be written where (planned from the repository as it is now), then ask.
@@ -55,6 +101,14 @@ export async function deployCommand(hosts: string[], flags: DeployFlags): Promis
       }
       const edits = preview.diffs.flatMap((d) => handEdits(d).map((p) => `${d.host}:${p}`));
       if (edits.length > 0) writeErr(c.yellow(`This overwrites ${edits.length} hand edit(s) made on the hosts since konf wrote them: ${edits.join(', ')}\n`));
+      const guarded = preview.diffs.filter((d) => d.pending > 0 && (confirmWithin ?? preview.plans.get(d.host)?.settings.confirmWithin ?? 0) > 0).map((d) => d.host);
+      if (guarded.length > 0) {
+        const secs = confirmWithin !== undefined ? `${confirmWithin} s` : 'konf_confirm_within';
+        writeErr(`Confirm-or-revert (${secs}) on ${guarded.join(', ')}: each host puts itself back unless konf proves access over a new SSH connection in time\n`);
+      }
+      if (waves) {
+        writeErr(`Rollout in ${waves.waves.length} wave(s): ${waves.waves.map((w, i) => `${i + 1}) ${w.join(' ')}`).join('  ')}; stops after more than ${describeLimit(waves.maxFailures)} failure(s) in a wave${waves.rollbackOnStop ? ', rolling back every host it changed' : ''}\n`);
+      }
       if (!(await confirm(`Deploy ${files} file(s) to ${hostsWithChanges} host(s)?`, { yes: false, what: 'deploy' }))) {
         writeErr('nothing deployed\n');
         return EXIT.ok;
@@ -73,6 +127,8 @@ export async function deployCommand(hosts: string[], flags: DeployFlags): Promis
       signal: cancel.signal,
       onEvent: eventSink(flags),
       ...(confirmed ? { confirmed } : {}),
+      ...(confirmWithin !== undefined ? { confirmWithin } : {}),
+      ...(waves ? { waves } : {}),
     });
     return exitFor(report, cancel);
   } finally {

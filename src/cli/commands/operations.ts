@@ -40,10 +40,11 @@ export const diffCommandSpec: CliCommand = {
         .option('--side-by-side', 'side-by-side diff instead of unified')
         .option('--width <columns>', 'columns for --side-by-side (default: $COLUMNS, else the terminal width, else 80)')
         .option('--drift', 'only files changed on the hosts since konf wrote them; exit 1 only when there are some (for cron, like chezmoi verify)')
+        .option('--validate', 'also run the etc/validate file checks on staged copies of the pending writes on each host (nothing is renamed); exit 3 when one fails')
         .option('--html <file>', 'also write a self-contained HTML report')
         .option('--json', 'print one JSON document'),
     ).action(
-      ctx.action(async (hosts: string[], o: Common & { all?: boolean; stat?: boolean; sideBySide?: boolean; html?: string; drift?: boolean; width?: string }) => {
+      ctx.action(async (hosts: string[], o: Common & { all?: boolean; stat?: boolean; sideBySide?: boolean; html?: string; drift?: boolean; width?: string; validate?: boolean }) => {
         const { diffCommand } = await import('./diff.js');
         return diffCommand(hosts, { ...o, ...(await where(ctx)) });
       }),
@@ -58,7 +59,7 @@ export const deployCommandSpec: CliCommand = {
         .command('deploy')
         .summary('write the plan to hosts (lock, snapshot, hooks, atomic writes)')
         .description(
-          'per host: lock → snapshot (pre-deploy) → pre-deploy hooks → journaled atomic writes → post-deploy hooks → unlock; a failure after the first write puts the host back and verifies it. Asks first on a terminal (listing every file and each hand edit it overwrites); needs --yes otherwise. Exit 0 every host deployed, 2 configuration error, 3 a host failed (restored, or nothing written), 4 a host is not back yet (its journal restores it on the next run), 129/130/141/143 interrupted',
+          'per host: lock → snapshot (pre-deploy) → pre-deploy hooks → journaled atomic writes (etc/validate file checks on the staged files before any rename, set checks after the swap) → post-deploy hooks → [confirm access over a new connection] → unlock; a failure after the first write puts the host back and verifies it. Asks first on a terminal (listing every file and each hand edit it overwrites); needs --yes otherwise. Exit 0 every host deployed, 2 configuration error, 3 a host failed (refused by a check, restored, reverted, or nothing written) or a rollout in waves stopped, 4 a host is not back yet (its journal restores it on the next run), 129/130/141/143 interrupted',
         )
         .argument('[hosts...]', 'hosts to deploy')
         .option('--all', 'every host of the inventory')
@@ -66,13 +67,26 @@ export const deployCommandSpec: CliCommand = {
         .option('-y, --yes', 'do not ask')
         .option('--fail-fast', 'stop starting new hosts after the first failure')
         .option('--break-lock', "remove another run's lock (says whose; an unfinished journal there is put back first)")
+        .option(
+          '--confirm-within <seconds>',
+          'confirm-or-revert: each host reverts itself unless konf proves access over a new SSH connection within SECONDS (for sshd, PAM, sudoers, network, firewall changes; 0: off; default: the konf_confirm_within switch)',
+        )
+        .option('--waves <sizes>', 'roll out in waves, e.g. 1,10%,100% (each a wave size; a percentage is of all the hosts; the last repeats)')
+        .option('--max-failures <n>', 'with --waves: failures a wave may have before the rollout stops, N or P% of the wave (default 0)')
+        .option('--order <file>', 'with --waves: the hosts in rollout order, one a line (default: the inventory order)')
+        .option('--rollback-on-stop', 'with --waves: when the rollout stops, also roll back the hosts of earlier waves')
         .option('--json', 'one JSON event per line')
         .option('-v, --verbose', 'more detail'),
     ).action(
-      ctx.action(async (hosts: string[], o: Common & { all?: boolean; dryRun?: boolean; yes?: boolean; failFast?: boolean; breakLock?: boolean }) => {
-        const { deployCommand } = await import('./deploy.js');
-        return deployCommand(hosts, { ...o, ...(await where(ctx)) });
-      }),
+      ctx.action(
+        async (
+          hosts: string[],
+          o: Common & { all?: boolean; dryRun?: boolean; yes?: boolean; failFast?: boolean; breakLock?: boolean; confirmWithin?: string; waves?: string; maxFailures?: string; order?: string; rollbackOnStop?: boolean },
+        ) => {
+          const { deployCommand } = await import('./deploy.js');
+          return deployCommand(hosts, { ...o, cwd: ctx.io.cwd, ...(await where(ctx)) });
+        },
+      ),
     );
   },
 };

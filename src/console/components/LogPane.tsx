@@ -28,7 +28,7 @@ const LogRow = memo(function LogRow(props: { line: LogLine; hostWidth: number; w
 export function progressText(op: RunningOp): string {
   const hosts = op.hosts;
   const done = hosts.filter((h) => op.progress[h]?.outcome);
-  const failed = done.filter((h) => ['failed', 'restored', 'restore-failed', 'recoverable'].includes(op.progress[h]?.outcome ?? ''));
+  const failed = done.filter((h) => ['failed', 'restored', 'restore-failed', 'recoverable', 'reverted'].includes(op.progress[h]?.outcome ?? ''));
   const active = hosts
     .filter((h) => !op.progress[h]?.outcome && op.progress[h]?.phase !== 'start')
     .map((h) => {

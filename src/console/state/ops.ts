@@ -69,6 +69,8 @@ function outcomeStatus(op: RunningOp, host: string, outcome: HostOutcome, error:
       return { kind: 'failed', error: error ?? `${op.kind} failed` };
     case 'restored':
       return { kind: 'restored', error: error ?? `${op.kind} failed; the snapshot was restored` };
+    case 'reverted':
+      return { kind: 'restored', error: error ?? `${op.kind} reverted: access was not confirmed in time` };
     case 'restore-failed':
       return { kind: 'failed', error: `restore failed, needs a human: ${error ?? 'unknown error'}` };
     case 'recoverable':

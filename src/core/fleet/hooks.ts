@@ -1,6 +1,7 @@
 /**
  * Hooks: `hooks/<phase>/*`, executable scripts run on the target host in byte order of
- * their names, for the phases pre-deploy, post-deploy, pre-rollback and post-rollback.
+ * their names, for the phases pre-deploy, post-deploy, pre-rollback, post-rollback and
+ * health (between the waves of a rollout).
  * A file that is not executable is reported as a warning and not run (never silently
  * skipped); so is a sub-folder. Hidden files (`.gitkeep`) are ignored. A folder under
  * `hooks/` that is not a phase is an error: a misspelt phase would never run. A hook (or
@@ -27,7 +28,7 @@ export interface HookSet {
 const isPhase = (name: string): name is HookPhase => (HOOK_PHASES as readonly string[]).includes(name);
 
 export function emptyHooks(): Record<HookPhase, Hook[]> {
-  return { 'pre-deploy': [], 'post-deploy': [], 'pre-rollback': [], 'post-rollback': [] };
+  return { 'pre-deploy': [], 'post-deploy': [], 'pre-rollback': [], 'post-rollback': [], health: [] };
 }
 
 async function listDir(dir: string): Promise<Dirent[] | undefined> {

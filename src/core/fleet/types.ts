@@ -89,8 +89,9 @@ export interface SkippedPath {
   reason: string;
 }
 
-export type HookPhase = 'pre-deploy' | 'post-deploy' | 'pre-rollback' | 'post-rollback';
-export const HOOK_PHASES: readonly HookPhase[] = ['pre-deploy', 'post-deploy', 'pre-rollback', 'post-rollback'];
+/** `health`: run between the waves of a rollout (deploy --waves) on every host of the finished wave. */
+export type HookPhase = 'pre-deploy' | 'post-deploy' | 'pre-rollback' | 'post-rollback' | 'health';
+export const HOOK_PHASES: readonly HookPhase[] = ['pre-deploy', 'post-deploy', 'pre-rollback', 'post-rollback', 'health'];
 
 export interface Hook {
   phase: HookPhase;

@@ -324,7 +324,7 @@ export function auditRecorder(log: AuditLog | string, options: AuditRecorderOpti
       if (!r) continue;
       results[host] = r;
       if (r.snapshot) snapshots[host] = r.snapshot;
-      if (r.error !== undefined || r.outcome === 'failed' || r.outcome === 'restored' || r.outcome === 'restore-failed' || r.outcome === 'recoverable') {
+      if (r.error !== undefined || r.outcome === 'failed' || r.outcome === 'restored' || r.outcome === 'restore-failed' || r.outcome === 'recoverable' || r.outcome === 'reverted') {
         errors[host] = r.text ?? r.error ?? r.outcome;
       }
     }

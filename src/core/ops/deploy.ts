@@ -13,8 +13,13 @@ import { readAndDiff } from './hostState.js';
 import { changedPaths, runTransaction, type Confirmed } from './transaction.js';
 import { auditSinkFor } from './auditSink.js';
 import { HostError } from '../errors.js';
+import { writeOpsFor } from '../diff/writeOps.js';
 import { planFingerprint } from './fingerprint.js';
+import { checksFor } from './validation.js';
+import { confirmWithinFor } from './confirm.js';
+import { runWaves, type WaveOptions } from './waves.js';
 import { OpEmitter } from './emitter.js';
+import type { HostResult } from './runOperation.js';
 import { fetchBefore, pushAfter } from './storeSync.js';
 
 export interface DeployOptions {
@@ -28,6 +33,10 @@ export interface DeployOptions {
   confirmed?: Record<string, Confirmed>;
   /** How the "locked by" message says to break a lock (default `konf deploy HOST --break-lock`). */
   breakHint?: (host: string) => string;
+  /** Confirm-or-revert for every host (seconds; 0: off); default: each host's konf_confirm_within. */
+  confirmWithin?: number;
+  /** Rollout in waves (hosts in wave order); without it every host runs at once (bounded by --parallel). */
+  waves?: WaveOptions;
 }
 
 export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<OperationReport> {
@@ -35,58 +44,63 @@ export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<Op
   const plans = await rt.freshPlans(options.hosts);
   const audit = options.dryRun ? undefined : await auditSinkFor(rt);
   const mask = rt.masker(plans.values());
-  const report = await runOperation(
-    {
-      kind: 'deploy',
-      hosts: options.hosts,
-      operator: rt.operator,
-      concurrency: rt.concurrency,
-      dryRun: options.dryRun ?? false,
-      failFast: options.failFast ?? false,
-      signal: options.signal,
-      sinks: [options.onEvent, audit],
-      mask,
-      // The hosts' snapshot histories as the other jump hosts left them (shared store).
-      ...(options.dryRun ? {} : { prepare: fetchBefore(rt) }),
-    },
-    async (host, emitter) => {
-      const plan = plans.get(host);
-      if (!plan) throw new Error(`no plan for ${host}`);
-      const confirmed = options.confirmed?.[host];
-      if (confirmed?.plan !== undefined && confirmed.plan !== planFingerprint(plan)) {
-        throw new HostError(host, 'changed', 'the repository changed after you confirmed; nothing was written (review and confirm again)');
+  const perHost = async (host: string, emitter: OpEmitter): Promise<HostResult> => {
+    const plan = plans.get(host);
+    if (!plan) throw new Error(`no plan for ${host}`);
+    const confirmed = options.confirmed?.[host];
+    if (confirmed?.plan !== undefined && confirmed.plan !== planFingerprint(plan)) {
+      throw new HostError(host, 'changed', 'the repository changed after you confirmed; nothing was written (review and confirm again)');
+    }
+    const confirmWithin = confirmWithinFor(plan, options.confirmWithin);
+    const remote = await rt.remote(host, options.signal);
+    emitter.emit({ type: 'log', host, phase: 'read', level: 'debug', text: 'reading live state' });
+    const first = await readAndDiff(remote, plan, rt.reveal, options.signal);
+    const pending = changedPaths(first.diff);
+    if (pending.length === 0 && !first.lock && !first.journal) return { outcome: 'unchanged', text: 'in sync' };
+    if (options.dryRun) {
+      for (const f of first.diff.files.filter((x) => pending.includes(x.path))) {
+        emitter.emit({ type: 'file', host, phase: 'write', file: f.path, action: f.kind, level: 'info', text: `would ${f.kind === 'removed' ? 'remove' : 'write'} ${f.path} (${f.kind})` });
       }
-      const remote = await rt.remote(host, options.signal);
-      emitter.emit({ type: 'log', host, phase: 'read', level: 'debug', text: 'reading live state' });
-      const first = await readAndDiff(remote, plan, rt.reveal, options.signal);
-      const pending = changedPaths(first.diff);
-      if (pending.length === 0 && !first.lock && !first.journal) return { outcome: 'unchanged', text: 'in sync' };
-      if (options.dryRun) {
-        for (const f of first.diff.files.filter((x) => pending.includes(x.path))) {
-          emitter.emit({ type: 'file', host, phase: 'write', file: f.path, action: f.kind, level: 'info', text: `would ${f.kind === 'removed' ? 'remove' : 'write'} ${f.path} (${f.kind})` });
-        }
-        if (first.journal) emitter.emit({ type: 'log', host, phase: 'recover', level: 'warn', text: 'an unfinished operation left its journal on the host: a deploy puts the host back first' });
-        return pending.length ? { outcome: 'pending', text: `would change ${pending.length} file(s)`, changed: pending } : { outcome: 'unchanged', text: 'in sync' };
-      }
-      return runTransaction(
-        rt,
-        {
-          kind: 'deploy',
-          plan,
-          diffLive: (r, signal) => readAndDiff(r, plan, true, signal),
-          snapshotReason: 'pre-deploy',
-          preHook: 'pre-deploy',
-          postHook: 'post-deploy',
-          breakLock: options.breakLock ?? false,
-          signal: options.signal,
-          stamp,
-          ...(confirmed ? { confirmed } : {}),
-          ...(options.breakHint ? { breakHint: options.breakHint(host) } : {}),
-        },
-        emitter,
-      );
-    },
-  );
+      const checks = checksFor(plan, writeOpsFor(first.diff), { op: emitter.op, operator: rt.operator });
+      if (checks) emitter.emit({ type: 'log', host, phase: 'validate', level: 'info', text: `would run ${checks.files.length} file check(s) on staged copies and ${checks.sets.length} set check(s) after the swap (etc/validate)` });
+      if (confirmWithin > 0 && pending.length > 0) emitter.emit({ type: 'log', host, phase: 'confirm', level: 'info', text: `would arm a revert: the host puts every file back unless access is proven over a new connection within ${confirmWithin} s` });
+      if (first.journal) emitter.emit({ type: 'log', host, phase: 'recover', level: 'warn', text: 'an unfinished operation left its journal on the host: a deploy puts the host back first' });
+      return pending.length ? { outcome: 'pending', text: `would change ${pending.length} file(s)`, changed: pending } : { outcome: 'unchanged', text: 'in sync' };
+    }
+    return runTransaction(
+      rt,
+      {
+        kind: 'deploy',
+        plan,
+        diffLive: (r, signal) => readAndDiff(r, plan, true, signal),
+        snapshotReason: 'pre-deploy',
+        preHook: 'pre-deploy',
+        postHook: 'post-deploy',
+        breakLock: options.breakLock ?? false,
+        signal: options.signal,
+        stamp,
+        validate: true,
+        ...(confirmWithin > 0 ? { confirmWithin } : {}),
+        ...(confirmed ? { confirmed } : {}),
+        ...(options.breakHint ? { breakHint: options.breakHint(host) } : {}),
+      },
+      emitter,
+    );
+  };
+  const common = {
+    kind: 'deploy' as const,
+    hosts: options.waves ? options.waves.waves.flat() : options.hosts,
+    operator: rt.operator,
+    concurrency: rt.concurrency,
+    dryRun: options.dryRun ?? false,
+    failFast: options.failFast ?? false,
+    signal: options.signal,
+    sinks: [options.onEvent, audit],
+    mask,
+    // The hosts' snapshot histories as the other jump hosts left them (shared store).
+    ...(options.dryRun ? {} : { prepare: fetchBefore(rt) }),
+  };
+  const report = options.waves ? await runWaves(rt, { ...common, plans }, options.waves, perHost) : await runOperation(common, perHost);
   await audit?.flush();
   // This run's snapshots and audit record go to the shared store (if any).
   if (!options.dryRun) await pushAfter(rt, new OpEmitter(report.op, [options.onEvent], mask), options.signal);

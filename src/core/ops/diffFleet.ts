@@ -9,6 +9,9 @@ import { effectiveRecord } from './deployedRecord.js';
 import { withDrift } from './drift.js';
 import type { HostPlan } from '../fleet/types.js';
 import type { LockInfo } from '../remote/types.js';
+import { writeOpsFor } from '../diff/writeOps.js';
+import { newOperationId } from './events.js';
+import { validateStaged, type StagedCheck } from './validation.js';
 
 export interface HostFailure {
   host: string;
@@ -25,15 +28,19 @@ export interface FleetDiff {
   plans: Map<string, HostPlan>;
   /** Locks and unfinished journals found on the hosts. */
   hostState: Map<string, { lock?: LockInfo; journal: boolean }>;
+  /** With `validate`: the file checks of etc/validate run on staged copies of each host's pending writes. */
+  checks: Map<string, StagedCheck[]>;
 }
 
-export async function diffFleet(rt: OpsRuntime, hosts: string[], options: { signal?: AbortSignal; onEvent?: EventSink } = {}): Promise<FleetDiff> {
+export async function diffFleet(rt: OpsRuntime, hosts: string[], options: { signal?: AbortSignal; onEvent?: EventSink; validate?: boolean } = {}): Promise<FleetDiff> {
   const plans = await rt.freshPlans(hosts);
+  const op = newOperationId();
+  const checks = new Map<string, StagedCheck[]>();
   const diffs = new Map<string, HostDiff>();
   const hostState = new Map<string, { lock?: LockInfo; journal: boolean }>();
   const failures: HostFailure[] = [];
   const report = await runOperation(
-    { kind: 'diff', hosts, operator: rt.operator, concurrency: rt.concurrency, signal: options.signal, sinks: [options.onEvent], mask: rt.masker(plans.values()) },
+    { kind: 'diff', op, hosts, operator: rt.operator, concurrency: rt.concurrency, signal: options.signal, sinks: [options.onEvent], mask: rt.masker(plans.values()) },
     async (host) => {
       const plan = plans.get(host);
       if (!plan) throw new Error(`no plan for ${host}`);
@@ -43,6 +50,11 @@ export async function diffFleet(rt: OpsRuntime, hosts: string[], options: { sign
         const diff = withDrift(read.diff, await effectiveRecord(rt.stateDir, host, read.record));
         diffs.set(host, diff);
         hostState.set(host, { ...(read.lock ? { lock: read.lock } : {}), journal: read.journal });
+        if (options.validate && diff.pending > 0) {
+          // The file checks on staged copies of exactly what a deploy would write; nothing is renamed.
+          const staged = await validateStaged(remote, plan, writeOpsFor(diff), { op, operator: rt.operator }, options.signal ? { signal: options.signal } : {});
+          if (staged.length > 0) checks.set(host, staged);
+        }
         return diff.pending === 0 ? { outcome: 'unchanged', text: 'in sync' } : { outcome: 'pending', text: `${diff.pending} file(s) pending` };
       } catch (err) {
         failures.push({ host, kind: err instanceof HostError ? err.kind : 'error', message: errorMessage(err) });
@@ -50,5 +62,5 @@ export async function diffFleet(rt: OpsRuntime, hosts: string[], options: { sign
       }
     },
   );
-  return { op: report.op, diffs: hosts.flatMap((h) => diffs.get(h) ?? []), failures, plans, hostState };
+  return { op: report.op, diffs: hosts.flatMap((h) => diffs.get(h) ?? []), failures, plans, hostState, checks };
 }

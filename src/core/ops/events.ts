@@ -22,6 +22,11 @@ export type Phase =
   | 'recover'
   | 'unlock'
   | 'sync' // the snapshot store's shared remote: fetch before, push after
+  | 'validate' // etc/validate: file checks on staged copies, set checks after the swap
+  | 'confirm' // confirm-or-revert: armed (with its deadline), access proven over a new connection, disarmed
+  | 'revert' // the host reverted itself (confirm-or-revert): waited for, reconnected, verified
+  | 'wave' // rollout in waves: a wave starts, ends, stops the rollout; health checks between waves
+  | 'health'
   | 'done';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -35,7 +40,8 @@ export type HostOutcome =
   | 'restored' // failed after writing; the pre-operation snapshot was restored
   | 'restore-failed' // failed and the restore failed too: needs a human
   | 'recoverable' // failed after writing and could not be restored now: the host's journal restores it on the next run
-  | 'skipped'; // not attempted (fail-fast, cancelled)
+  | 'reverted' // confirm-or-revert: access was not proven in time, the host put itself back (verified)
+  | 'skipped'; // not attempted (fail-fast, cancelled, a wave stopped the rollout)
 
 interface EventBase {
   /** Operation id, shared by every event of one run. */
@@ -46,7 +52,18 @@ interface EventBase {
 
 export type OpEvent =
   | (EventBase & { type: 'op-start'; kind: OperationKind; hosts: string[]; operator: string; dryRun: boolean })
-  | (EventBase & { type: 'log'; host?: string; phase: Phase; level: Level; text: string; file?: string })
+  | (EventBase & {
+      type: 'log';
+      host?: string;
+      phase: Phase;
+      level: Level;
+      text: string;
+      file?: string;
+      /** confirm phase: when the host reverts itself unless konf proves access (ISO time, this machine's clock); absent once decided. */
+      deadline?: string;
+      /** wave phase: which wave (1-based) of how many, and its hosts. */
+      wave?: { index: number; total: number; hosts: string[] };
+    })
   | (EventBase & { type: 'file'; host: string; phase: Phase; file: string; action: string; level: Level; text: string })
   | (EventBase & { type: 'hook-output'; host: string; phase: Phase; hook: string; stream: 'stdout' | 'stderr'; level: Level; text: string })
   | (EventBase & { type: 'progress'; host: string; phase: Phase; done: number; total: number; level: Level; text: string })

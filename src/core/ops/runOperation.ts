@@ -38,7 +38,7 @@ export interface OperationReport {
   results: Map<string, HostResult>;
 }
 
-const FAILED: ReadonlySet<HostOutcome> = new Set(['failed', 'restored', 'restore-failed', 'recoverable']);
+const FAILED: ReadonlySet<HostOutcome> = new Set(['failed', 'restored', 'restore-failed', 'recoverable', 'reverted']);
 
 /** Why an operation's signal was aborted, for messages (`interrupted (SIGINT)`). */
 export function interruptReason(signal: AbortSignal | undefined): string | undefined {
@@ -63,39 +63,56 @@ export async function runOperation(
   let stop = false;
 
   await mapLimit(options.hosts, options.concurrency, async (host) => {
-    let result: HostResult;
-    if (stop || options.signal?.aborted) {
-      result = { outcome: 'skipped', text: options.signal?.aborted ? `${interruptReason(options.signal)}: not started` : 'skipped (--fail-fast)' };
-    } else {
-      try {
-        result = await perHost(host, emitter);
-      } catch (err) {
-        const message = errorMessage(err);
-        const notes = err instanceof HostError ? (err as HostError & { notes?: string[] }).notes : undefined;
-        if (err instanceof HostError && err.kind === 'cancelled' && options.signal?.aborted) {
-          result = { outcome: 'skipped', text: `${interruptReason(options.signal)}: stopped before any change`, error: 'cancelled' };
-        } else {
-          result = { outcome: 'failed', text: message, error: err instanceof HostError ? err.kind : 'error' };
-        }
-        if (notes?.length) result.notes = notes;
-      }
-    }
+    const result = stop && !options.signal?.aborted ? { outcome: 'skipped' as const, text: 'skipped (--fail-fast)' } : await hostResultOf(options, perHost, host, emitter);
     results.set(host, result);
     if (isFailure(result.outcome) && options.failFast) stop = true;
-    emitter.emit({
-      type: 'host-result',
-      host,
-      phase: 'done',
-      outcome: result.outcome,
-      level: isFailure(result.outcome) ? 'error' : result.outcome === 'skipped' ? 'warn' : 'info',
-      text: result.text,
-      ...(result.snapshot ? { snapshot: result.snapshot } : {}),
-      ...(result.error ? { error: result.error } : {}),
-      ...(result.changed ? { changed: result.changed } : {}),
-      ...(result.notes?.length ? { notes: result.notes } : {}),
-    });
+    emitHostResult(emitter, host, result);
   });
 
+  return { op, ok: endOperation(emitter, options, results), results };
+}
+
+/** Runs one host's part of an operation; whatever it throws becomes its failed (or skipped) result. */
+export async function hostResultOf(
+  options: Pick<RunOperationOptions, 'signal'>,
+  perHost: (host: string, emitter: OpEmitter) => Promise<HostResult>,
+  host: string,
+  emitter: OpEmitter,
+): Promise<HostResult> {
+  if (options.signal?.aborted) return { outcome: 'skipped', text: `${interruptReason(options.signal)}: not started` };
+  try {
+    return await perHost(host, emitter);
+  } catch (err) {
+    const message = errorMessage(err);
+    const notes = err instanceof HostError ? (err as HostError & { notes?: string[] }).notes : undefined;
+    let result: HostResult;
+    if (err instanceof HostError && err.kind === 'cancelled' && options.signal?.aborted) {
+      result = { outcome: 'skipped', text: `${interruptReason(options.signal)}: stopped before any change`, error: 'cancelled' };
+    } else {
+      result = { outcome: 'failed', text: message, error: err instanceof HostError ? err.kind : 'error' };
+    }
+    if (notes?.length) result.notes = notes;
+    return result;
+  }
+}
+
+export function emitHostResult(emitter: OpEmitter, host: string, result: HostResult): void {
+  emitter.emit({
+    type: 'host-result',
+    host,
+    phase: 'done',
+    outcome: result.outcome,
+    level: isFailure(result.outcome) ? 'error' : result.outcome === 'skipped' ? 'warn' : 'info',
+    text: result.text,
+    ...(result.snapshot ? { snapshot: result.snapshot } : {}),
+    ...(result.error ? { error: result.error } : {}),
+    ...(result.changed ? { changed: result.changed } : {}),
+    ...(result.notes?.length ? { notes: result.notes } : {}),
+  });
+}
+
+/** The op-end event (summary of every host's outcome); returns whether every host completed. */
+export function endOperation(emitter: OpEmitter, options: Pick<RunOperationOptions, 'kind' | 'signal'>, results: Map<string, HostResult>, extra?: string): boolean {
   const summary: Partial<Record<HostOutcome, number>> = {};
   for (const r of results.values()) summary[r.outcome] = (summary[r.outcome] ?? 0) + 1;
   const ok = [...results.values()].every((r) => !isFailure(r.outcome) && r.outcome !== 'skipped');
@@ -106,9 +123,9 @@ export async function runOperation(
     kind: options.kind,
     ok,
     level: ok ? 'info' : 'error',
-    text: `${interrupted ? `interrupted (${interrupted}): ` : ''}${parts.join(', ') || 'no hosts'}`,
+    text: `${interrupted ? `interrupted (${interrupted}): ` : ''}${parts.join(', ') || 'no hosts'}${extra ? `; ${extra}` : ''}`,
     summary,
     ...(interrupted ? { interrupted } : {}),
   });
-  return { op, ok, results };
+  return ok;
 }

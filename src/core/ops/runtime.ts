@@ -176,6 +176,16 @@ export class OpsRuntime {
     return new RemoteHost(conn, { host, root: plan.settings.root, become: plan.settings.become });
   }
 
+  /**
+   * A remote for the host over a NEW connection (never the pooled one): confirm-or-revert
+   * proves access with it. `close()` ends that connection.
+   */
+  async freshRemote(host: string, signal?: AbortSignal): Promise<{ remote: RemoteHost; close: () => Promise<void> }> {
+    const plan = await this.plan(host);
+    const conn = await this.pool.connectFresh(host, signal);
+    return { remote: new RemoteHost(conn, { host, root: plan.settings.root, become: plan.settings.become }), close: () => conn.close() };
+  }
+
   /** Drops a host's connection (after a failure) so the next remote() reconnects. */
   forget(host: string): void {
     this.pool.drop(host);

@@ -14,8 +14,8 @@ import { createHash } from 'node:crypto';
 import { HostError, errorMessage } from '../errors.js';
 import type { HookPhase, HostPlan } from '../fleet/types.js';
 import { readHooks } from '../fleet/hooks.js';
-import type { LiveEntry, LockInfo } from '../remote/types.js';
-import { LockedError, WriteError, JournaledWriteError, describeLock, type RemoteHost } from '../remote/remoteHost.js';
+import type { LiveEntry, LockInfo, WriteOp } from '../remote/types.js';
+import { CheckFailedError, LockedError, WriteError, JournaledWriteError, describeLock, type Armed, type RemoteHost } from '../remote/remoteHost.js';
 import { describeJournal, type HostJournal } from '../remote/journal.js';
 import type { DesiredEntry, HostDiff } from '../diff/types.js';
 import { diffHost } from '../diff/compare.js';
@@ -31,6 +31,8 @@ import { RECORD_PATH, effectiveRecord, recordAfter, recordWriteOp, retireLegacyR
 import { ageOf, isStaleLock } from './localProcess.js';
 import { planFingerprint, writeSet, writeSetDifference } from './fingerprint.js';
 import { sharedStoreReady } from './storeSync.js';
+import { checksFor, emitCheck, fileCheckRefusal, refusalMessage } from './validation.js';
+import { armSpec, awaitReconnect, clock, confirmAccess, emitArmed, type ConfirmResult } from './confirm.js';
 
 /** What the admin confirmed for one host: the plan and the exact writes shown. */
 export interface Confirmed {
@@ -59,6 +61,17 @@ export interface TransactionSpec {
   stamp?: string;
   /** How to break a lock, for the "locked by" message (default `konf deploy HOST --break-lock`). */
   breakHint?: string;
+  /** Run the etc/validate checks of the plan with the writes (deploy). */
+  validate?: boolean;
+  /** Confirm-or-revert: seconds the host gives konf to prove access over a new connection (0 or undefined: off). */
+  confirmWithin?: number;
+}
+
+/** Access was not proven in time (confirm-or-revert): the host reverts, konf verifies it. */
+class NotConfirmed extends Error {
+  constructor(readonly result: Exclude<ConfirmResult, { kind: 'confirmed' }>, seconds: number) {
+    super(result.kind === 'lost' ? `access was lost after the change (no new SSH connection got in: ${result.error})` : `access was not confirmed within ${seconds} s (the host took the decision first)`);
+  }
 }
 
 const PENDING_KINDS = new Set(['new', 'modified', 'binary', 'metadata', 'link-changed', 'type-changed', 'removed']);
@@ -233,6 +246,9 @@ export async function runTransaction(rt: OpsRuntime, spec: TransactionSpec, emit
   let released = false;
   let snapshotEntries: LiveEntry[] = [];
   let touched: string[] = [];
+  let writtenOps: WriteOp[] = [];
+  /** Set once a revert is armed on the host (confirm-or-revert). */
+  let armed: Armed | undefined;
   let snapshotId: string | undefined;
   const withResult = (r: HostResult): HostResult => (notes.length ? { ...r, notes: [...notes] } : r);
   try {
@@ -274,29 +290,74 @@ export async function runTransaction(rt: OpsRuntime, spec: TransactionSpec, emit
     if (signal?.aborted) throw new HostError(host, 'cancelled', 'cancelled before anything was written');
 
     touched = ops.map((o) => o.path);
+    const checks = spec.validate ? checksFor(plan, ops, hookInfo) : undefined;
+    const arm = spec.confirmWithin ? await armSpec(rt, plan, spec.confirmWithin, hookInfo) : undefined;
+    writtenOps = ops;
     emitter.emit({ type: 'progress', host, phase: 'write', done: 0, total: ops.length, level: 'info', text: `writing ${ops.length} file(s)` });
     wrote = true;
     const recordOp = recordWriteOp(serializeRecord(host, record, { op, operator: rt.operator, jumpHost: rt.jumpHost }));
-    await remote.write([...ops, recordOp], { signal, opId: op, journal: { kind: spec.kind, snapshot: info.id, operator: rt.operator, jumpHost: rt.jumpHost, since: new Date().toISOString() } });
+    await remote.write([...ops, recordOp], {
+      signal,
+      opId: op,
+      journal: { kind: spec.kind, snapshot: info.id, operator: rt.operator, jumpHost: rt.jumpHost, since: new Date().toISOString() },
+      ...(checks ? { checks, onCheck: (r) => emitCheck(emitter, plan, ops, r) } : {}),
+      ...(arm
+        ? {
+            arm,
+            onArmed: (a) => {
+              armed = a;
+              emitArmed(emitter, host, a);
+            },
+          }
+        : {}),
+    });
     for (const [i, o] of ops.entries()) {
       emitter.emit({ type: 'file', host, phase: 'write', file: o.path, action: o.action === 'remove' ? 'removed' : 'written', level: 'info', text: `${o.action === 'remove' ? 'removed' : 'wrote'} ${o.path}` });
       if (i === ops.length - 1) emitter.emit({ type: 'progress', host, phase: 'write', done: ops.length, total: ops.length, level: 'info', text: 'written' });
     }
     await runHooks(remote, await hooksNow(rt, plan), spec.postHook, emitter, hookInfo, signal);
-    // Finished: the old versions kept on the host go with the journal, then the lock.
-    await remote.releaseLock(op, { closeJournal: op });
-    released = true;
+    let confirmedNote = '';
+    if (armed) {
+      // Confirm-or-revert: a new connection proves access, disarms, closes the journal and unlocks.
+      const c = await confirmAccess(rt, host, op, armed, emitter, signal);
+      if (c.kind !== 'confirmed') throw new NotConfirmed(c, armed.seconds);
+      released = true;
+      const took = `${(c.ms / 1000).toFixed(1)} s${c.attempts > 1 ? `, attempt ${c.attempts}` : ''}`;
+      emitter.emit({ type: 'log', host, phase: 'confirm', level: 'info', text: `access confirmed over a new SSH connection (${took}): the revert is disarmed` });
+      if (!c.released) notes.push('the lock was not ours any more when access was confirmed');
+      confirmedNote = '; access confirmed over a new connection';
+    } else {
+      // Finished: the old versions kept on the host go with the journal, then the lock.
+      await remote.releaseLock(op, { closeJournal: op });
+      released = true;
+    }
     // The host holds the record now: a record this jump host kept for it is migrated.
     if (onHost === undefined) await retireLegacyRecord(rt.stateDir, host).catch(() => undefined);
-    return withResult({ outcome: 'ok', text: `${spec.kind === 'deploy' ? 'deployed' : 'rolled back'} ${changed.length} file(s)`, snapshot: info.id, changed });
+    return withResult({ outcome: 'ok', text: `${spec.kind === 'deploy' ? 'deployed' : 'rolled back'} ${changed.length} file(s)${confirmedNote}`, snapshot: info.id, changed });
   } catch (err) {
+    if (err instanceof CheckFailedError && err.stage === 'file') {
+      // A file check refused a staged copy: nothing was renamed, the host is as it was.
+      release = 'close';
+      throw withNotes(fileCheckRefusal(plan, writtenOps, err), notes);
+    }
     if (!wrote || (err instanceof WriteError && !(err instanceof JournaledWriteError) && err.nothingChanged)) {
       release = 'close';
       throw withNotes(err instanceof Error ? err : new Error(String(err)), notes);
     }
-    const why = interruptReason(signal) ? `interrupted (${interruptReason(signal)})` : errorMessage(err);
-    emitter.emit({ type: 'log', host, phase: 'restore', level: 'error', text: `${why}; restoring the ${spec.snapshotReason} snapshot` });
-    const result = await restoreAfterFailure(rt, plan, op, snapshotEntries, touched, snapshotId, why, spec, emitter);
+    const refused = err instanceof CheckFailedError;
+    const why = interruptReason(signal)
+      ? `interrupted (${interruptReason(signal)})`
+      : refused
+        ? refusalMessage(plan, writtenOps, err.results.filter((r) => !r.ok), 'every file was swapped back from the journal before any post-deploy hook')
+        : errorMessage(err);
+    const lost = err instanceof NotConfirmed ? err.result : undefined;
+    emitter.emit({ type: 'log', host, phase: lost ? 'revert' : 'restore', level: 'error', text: lost ? `${why}: the host reverts itself; konf verifies it is back at the ${spec.snapshotReason} snapshot` : `${why}; restoring the ${spec.snapshotReason} snapshot` });
+    const result = await restoreAfterFailure(rt, plan, op, snapshotEntries, touched, snapshotId, why, spec, emitter, {
+      // After a set check nothing was live yet: no post-rollback hook is needed.
+      hooks: !refused,
+      ...(armed ? { armed } : {}),
+      ...(lost ? { reverted: lost.kind === 'lost' ? 'lost' : 'late' } : {}),
+    });
     remote = result.remote ?? remote;
     release = result.release;
     return withResult(result.result);
@@ -337,15 +398,33 @@ async function restoreAfterFailure(
   why: string,
   spec: TransactionSpec,
   emitter: OpEmitter,
+  how: { hooks?: boolean; armed?: Armed; reverted?: 'lost' | 'late' } = {},
 ): Promise<{ result: HostResult; release: 'close' | 'keep'; remote?: RemoteHost }> {
   const host = plan.host;
   const snap = snapshotId ? { snapshot: snapshotId } : {};
   const short = snapshotId ? ` ${snapshotId.slice(0, 10)}` : '';
   let remote: RemoteHost;
   try {
-    rt.forget(host);
-    remote = await rt.remote(host);
+    if (how.reverted === 'lost' && how.armed) {
+      // No new connection got in: the host reverts itself at its deadline; then konf gets in again.
+      remote = await awaitReconnect(rt, host, how.armed, emitter, spec.signal);
+    } else {
+      rt.forget(host);
+      try {
+        remote = await rt.remote(host);
+      } catch (connectErr) {
+        if (!how.armed || spec.signal?.aborted) throw connectErr;
+        emitter.emit({ type: 'log', host, phase: 'restore', level: 'warn', text: `cannot reconnect (${errorMessage(connectErr)}): the host reverts itself at ${clock(how.armed.deadline)}` });
+        remote = await awaitReconnect(rt, host, how.armed, emitter, spec.signal);
+      }
+    }
     const rec = await remote.recoverJournal({ expectOp: op });
+    const byHost = rec.revert?.decision === 'reverted';
+    if (rec.revert) {
+      for (const line of rec.revert.log) emitter.emit({ type: 'log', host, phase: 'revert', level: 'info', text: `host: ${line.replace(/^\d+ /, '')}` });
+      if (rec.revert.decision === 'disarmed') emitter.emit({ type: 'log', host, phase: 'confirm', level: 'info', text: 'the revert armed on the host is disarmed: konf puts the host back itself' });
+      if (rec.revert.decision === 'crashed') emitter.emit({ type: 'log', host, phase: 'revert', level: 'warn', text: 'the revert on the host stopped before it finished: konf puts the host back itself' });
+    }
     if (!rec.complete) {
       const what = rec.failed.map((f) => `${f.path} (${f.step})`).join(', ');
       return {
@@ -369,19 +448,26 @@ async function restoreAfterFailure(
         };
       }
     }
-    emitter.emit({ type: 'log', host, phase: 'restore', level: 'info', text: `restored ${touched.length} file(s), verified against snapshot${short}` });
-    try {
-      await runHooks(remote, await hooksNow(rt, plan), 'post-rollback', emitter, { changed: touched, op, operator: rt.operator, ...snap });
-    } catch (hookErr) {
-      emitter.emit({ type: 'log', host, phase: 'restore', level: 'error', text: `post-rollback hooks failed: ${errorMessage(hookErr)}` });
+    emitter.emit({ type: 'log', host, phase: byHost ? 'revert' : 'restore', level: 'info', text: `${byHost ? 'the host put back' : 'restored'} ${touched.length} file(s), verified against snapshot${short}` });
+    if (how.hooks !== false && !byHost) {
+      try {
+        await runHooks(remote, await hooksNow(rt, plan), 'post-rollback', emitter, { changed: touched, op, operator: rt.operator, ...snap });
+      } catch (hookErr) {
+        emitter.emit({ type: 'log', host, phase: 'restore', level: 'error', text: `post-rollback hooks failed: ${errorMessage(hookErr)}` });
+      }
+    }
+    if (how.reverted) {
+      const who = byHost ? 'the host put every file back on its own at its deadline and ran its post-rollback hooks' : 'konf put every file back';
+      return { remote, release: 'close', result: { outcome: 'reverted', text: `reverted: ${why}; ${who}; verified against snapshot${short}`, error: 'reverted', ...snap } };
     }
     return { remote, release: 'close', result: { outcome: 'restored', text: `failed and restored (verified): ${why}`, error: spec.signal?.aborted ? 'cancelled' : 'error', ...snap } };
   } catch (restoreErr) {
+    const itself = how.armed ? ` the host reverts itself at ${clock(how.armed.deadline)} (armed before the first rename), and` : '';
     return {
       release: 'keep',
       result: {
         outcome: 'recoverable',
-        text: `failed: ${why}; could not restore it now (${errorMessage(restoreErr)}): the journal on the host puts it back on the next konf deploy or rollback of ${host} (snapshot${short})`,
+        text: `failed: ${why}; could not restore it now (${errorMessage(restoreErr)}):${itself} the journal on the host puts it back on the next konf deploy or rollback of ${host} (snapshot${short})`,
         error: 'recoverable',
         ...snap,
       },

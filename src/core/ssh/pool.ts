@@ -167,6 +167,17 @@ export class SshPool {
     };
   }
 
+  /**
+   * A NEW connection to the host, outside the pool: its own TCP connection, key exchange
+   * and authentication, every jump hop dialled anew (nothing shared or multiplexed). It
+   * proves the host can still be reached as `ssh host` would (confirm-or-revert's probe).
+   * The caller closes it.
+   */
+  connectFresh(host: string, signal?: AbortSignal): Promise<Connection> {
+    const { jumpVia: _shared, ...options } = this.connectOptions(signal ?? this.abort.signal);
+    return connect(host, options);
+  }
+
   /** Closes and forgets the host's connection (the next get reconnects). */
   drop(host: string): void {
     const entry = this.entries.get(host);

@@ -62,7 +62,7 @@ export function makePlan(host: string, parts: Partial<HostPlan> = {}): HostPlan 
     files: [],
     excluded: [],
     skipped: [],
-    hooks: { 'pre-deploy': [], 'post-deploy': [], 'pre-rollback': [], 'post-rollback': [] },
+    hooks: { 'pre-deploy': [], 'post-deploy': [], 'pre-rollback': [], 'post-rollback': [], health: [] },
     warnings: [],
     ...parts,
   };
