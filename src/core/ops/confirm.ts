@@ -119,8 +119,15 @@ export async function confirmAccess(rt: OpsRuntime, host: string, op: string, ar
       return { kind: 'confirmed', released: r.released, attempts, ms: Date.now() - started };
     } catch (err) {
       if (signal?.aborted) throw new HostError(host, 'cancelled', 'cancelled while confirming access', { cause: err });
-      lastError = errorMessage(err).replace(new RegExp(`^${host}: `), '');
-      if (attempts === 1) emitter.emit({ type: 'log', host, phase: 'confirm', level: 'warn', deadline: armed.deadline.toISOString(), text: `a new SSH connection failed: ${lastError}; trying again until ${clock(new Date(armed.deadline.getTime() - CONFIRM_MARGIN_MS))}` });
+      // An attempt cut short by the deadline says less than the refusal before it.
+      const said = errorMessage(err).replace(new RegExp(`^${host}: `), '');
+      if (!budget.signal.aborted || lastError === '') {
+        if (said !== lastError) {
+          const again = lastError === '' ? `; trying again until ${clock(new Date(armed.deadline.getTime() - CONFIRM_MARGIN_MS))}` : '';
+          emitter.emit({ type: 'log', host, phase: 'confirm', level: 'warn', deadline: armed.deadline.toISOString(), text: `a new SSH connection failed: ${said}${again}` });
+        }
+        lastError = said;
+      }
     } finally {
       budget.dispose();
       await close?.().catch(() => undefined);

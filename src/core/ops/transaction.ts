@@ -421,7 +421,10 @@ async function restoreAfterFailure(
     const rec = await remote.recoverJournal({ expectOp: op });
     const byHost = rec.revert?.decision === 'reverted';
     if (rec.revert) {
-      for (const line of rec.revert.log) emitter.emit({ type: 'log', host, phase: 'revert', level: 'info', text: `host: ${line.replace(/^\d+ /, '')}` });
+      // The host's own account of its revert (its bookkeeping lines left out).
+      for (const line of rec.revert.log.map((l) => l.replace(/^\d+ /, '')).filter((l) => !/^(armed until|undo |ufail |restored$|unrestored$|waited |stopping )/.test(l))) {
+        emitter.emit({ type: 'log', host, phase: 'revert', level: 'info', text: `host: ${line}` });
+      }
       if (rec.revert.decision === 'disarmed') emitter.emit({ type: 'log', host, phase: 'confirm', level: 'info', text: 'the revert armed on the host is disarmed: konf puts the host back itself' });
       if (rec.revert.decision === 'crashed') emitter.emit({ type: 'log', host, phase: 'revert', level: 'warn', text: 'the revert on the host stopped before it finished: konf puts the host back itself' });
     }
