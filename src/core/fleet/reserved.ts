@@ -98,10 +98,11 @@ export function hostSettings(switches: readonly Switch[]): HostSettings {
   const value = (name: ReservedSwitch): string | undefined => switches.find((s) => s.name === name)?.value;
   const root = value('konf_root');
   const become = value('konf_become') ?? '';
+  const confirmWithin = Number(value('konf_confirm_within') || 0);
   return {
     root: root === undefined || root === '' ? '/' : stripTrailingSlash(root),
     become: become === 'sudo' ? 'sudo' : '',
     watch: words(value('konf_watch') ?? '').map(stripTrailingSlash),
-    confirmWithin: Number(value('konf_confirm_within') || 0),
+    ...(confirmWithin > 0 ? { confirmWithin } : {}),
   };
 }

@@ -58,7 +58,7 @@ describe('hooks', () => {
     const err = await readHooks(fixture.root).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).file).toBe('hooks/post-deply');
-    expect((err as ConfigError).message).toMatch(/not a hook phase \(phases: pre-deploy, post-deploy, pre-rollback, post-rollback\)/);
+    expect((err as ConfigError).message).toMatch(/not a hook phase \(phases: pre-deploy, post-deploy, pre-rollback, post-rollback, health\)/);
   });
 
   it('is empty without a hooks folder', async () => {

@@ -57,6 +57,6 @@ describe('konf_confirm_within', () => {
     expect(confirmWithinProblem('3601')).toMatch(/at most 3600/);
     const origin = { kind: 'default' as const, file: 'etc/serverconfig/default', line: 1 };
     expect(hostSettings([{ name: 'konf_confirm_within', value: '45', origin, secret: false }]).confirmWithin).toBe(45);
-    expect(hostSettings([]).confirmWithin).toBe(0);
+    expect(hostSettings([]).confirmWithin).toBeUndefined();
   });
 });
