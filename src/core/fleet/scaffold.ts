@@ -21,6 +21,7 @@ ssh_permit_root_login="prohibit-password"
 # konf_become="sudo"       # log in as an ordinary user, write through sudo -n
 # konf_watch="/etc/passwd" # extra paths recorded in snapshots
 # konf_secret="api_user"   # more switch names to mask (names with password/secret/key/token are masked anyway)
+# konf_confirm_within=60   # deploys revert themselves unless konf proves access over a new SSH connection in time
 `,
   'etc/serverconfig/exclude/.keep': '',
   'etc/files/etc/motd.tmpl': `{{ konf_host }}.{{ domain }} is managed by konf: local edits of konf's files are overwritten.
@@ -32,6 +33,12 @@ PasswordAuthentication no
 `,
   'etc/permissions': `# GLOB MODE [OWNER [GROUP]]   (last matching line wins; - leaves a field as it is)
 /etc/ssh/sshd_config.d/*.conf 0644 root root
+`,
+  'etc/validate': `# Checks a deploy must pass on the host before anything goes live: GLOB COMMAND…
+# With %s: a file check on the staged copy, before any rename. Without: a set check after
+# the swap, before the post-deploy hooks. \${KONF_ROOT%/} keeps a rule right under any konf_root.
+# /etc/sudoers.d/*              visudo -cf %s
+# /etc/ssh/sshd_config.d/*.conf  sshd -t -f %s -h "\${KONF_ROOT%/}/etc/ssh/ssh_host_ed25519_key"
 `,
   'etc/ssh_config': `# OpenSSH client settings for this fleet; ~/.ssh/config applies after this file.
 # Host web1
