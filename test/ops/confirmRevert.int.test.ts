@@ -139,6 +139,34 @@ describe('confirm-or-revert against an sshd that can lock konf out', { timeout: 
     expect((await konf(['diff', 'gate'])).code).toBe(0);
   });
 
+  it('--json carries the validate, confirm, revert and wave phases of one deploy (checks, a wave, a lockout reverted)', async () => {
+    const rules = path.join(repo, 'etc/validate');
+    await put(rules, '/etc/ssh/authorized_keys  test -s %s\n/etc/ssh/**  test -s "${KONF_ROOT%/}/etc/ssh/authorized_keys"\n');
+    await put(repoKeys(), `${otherKey}\n`);
+    const before = await readFile(keysFile(), 'utf8');
+    try {
+      const r = await konf(['deploy', 'gate', '--yes', '--json', '--waves', '1', '--confirm-within', '5']);
+      expect(r.code, r.stdout + r.stderr).toBe(3);
+      const ev = events(r.stdout);
+      const phases = (p: string) => ev.filter((e) => e.type === 'log' && e.phase === p).map((e) => (e as { text: string }).text);
+      expect(phases('validate')).toEqual(expect.arrayContaining([expect.stringMatching(/^file check etc\/validate:1 \(test -s %s\) on \/etc\/ssh\/authorized_keys: passed$/), expect.stringMatching(/^set check etc\/validate:2 .*: passed$/)]));
+      expect(phases('confirm')).toEqual(expect.arrayContaining([expect.stringMatching(/^revert armed on the host/), 'proving access over a new SSH connection']));
+      expect(phases('revert')).toEqual(expect.arrayContaining([expect.stringMatching(/^waiting for the host to revert itself/), 'reconnected after the revert deadline']));
+      const waves = ev.filter((e) => e.type === 'log' && e.phase === 'wave');
+      expect(waves.map((e) => (e as { text: string }).text)).toEqual(expect.arrayContaining(['wave 1/1: gate', 'wave 1/1: 0 of 1 host(s) done, 1 failed (gate): stopping the rollout']));
+      expect(waves.find((e) => e.type === 'log' && e.wave)).toMatchObject({ wave: { index: 1, total: 1, hosts: ['gate'] } });
+      // The confirm events carry the deadline the console counts down from.
+      const deadline = ev.find((e) => e.type === 'log' && e.phase === 'confirm' && e.deadline !== undefined) as { deadline: string; time: string };
+      expect(Date.parse(deadline.deadline) - Date.parse(deadline.time)).toBeGreaterThan(3000);
+      expect(ev.find((e) => e.type === 'host-result')).toMatchObject({ host: 'gate', outcome: 'reverted' });
+      expect(await readFile(keysFile(), 'utf8')).toBe(before);
+      expect(await sshWorks()).toBe(true);
+    } finally {
+      await rm(rules, { force: true });
+      await put(repoKeys(), `${goodKey}\n`);
+    }
+  });
+
   it('konf_confirm_within in the host file turns it on; a konf killed while the revert is armed does not stop the host from reverting', async () => {
     await put(path.join(repo, 'etc/serverconfig/gate'), `konf_confirm_within=5\nkonf_root="${root()}"\n`);
     await put(repoKeys(), `${otherKey}\n`);
