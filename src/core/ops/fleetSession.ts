@@ -4,7 +4,7 @@ import type { HostDiff } from '../diff/types.js';
 import { writeOpsFor } from '../diff/writeOps.js';
 import { affectedHosts, watchRepo } from '../fleet/watch.js';
 import type { LockInfo } from '../remote/types.js';
-import type { FleetSession, HostCheck, HostStatus, HostSummary, OperationOptions, OperationResult, PreviewDiff, RepoChange } from './session.js';
+import type { FleetSession, HostCheck, HostStatus, HostSummary, OperationOptions, OperationResult, PreviewDiff, RepoChange, ValidateResult } from './session.js';
 import type { HostOutcome } from './events.js';
 import type { OperationReport } from './runOperation.js';
 import type { OpsRuntime } from './runtime.js';
@@ -18,6 +18,8 @@ import { snapshot } from './snapshot.js';
 import { rollback, rollbackPreview } from './rollback.js';
 import { breakLock } from './breakLock.js';
 import { fetchShared } from './storeSync.js';
+import { diffFleet } from './diffFleet.js';
+import { parseWaves, planWaves } from './waves.js';
 
 function toResult(report: OperationReport): OperationResult {
   const outcomes: Record<string, HostOutcome> = {};
@@ -136,6 +138,7 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
           signal: options.signal,
           onEvent: options.onEvent,
           ...(options.confirmed ? { confirmed: options.confirmed } : {}),
+          ...(options.waves ? { waves: { waves: planWaves(rt.fleet.hosts.filter((h) => hosts.includes(h)), parseWaves(options.waves)), maxFailures: { count: 0 }, rollbackOnStop: false } } : {}),
           breakHint: (h) => `U in the console (or konf deploy ${h} --break-lock)`,
         }),
       );
@@ -165,6 +168,19 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
           breakHint: `U in the console (or konf rollback ${host} ${snapshotId.slice(0, 10)} --break-lock)`,
         }),
       );
+    },
+    async validate(host, signal): Promise<ValidateResult> {
+      const result = await diffFleet(rt, [host], { validate: true, ...(signal ? { signal } : {}) });
+      const failure = result.failures[0];
+      if (failure) throw new Error(failure.message);
+      const checks = (result.checks.get(host) ?? []).map((k) => ({
+        file: k.file,
+        ...(k.rule ? { rule: `${k.rule.file}:${k.rule.line} ${k.rule.command}` } : {}),
+        ok: k.ok,
+        status: k.status,
+        output: k.output,
+      }));
+      return { host, pending: result.diffs.find((d) => d.host === host)?.pending ?? 0, checks };
     },
     async breakLock(host, opId, options = {}) {
       return toResult(await breakLock(rt, { host, ...(opId !== undefined ? { opId } : {}), signal: options.signal, onEvent: options.onEvent }));

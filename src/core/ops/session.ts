@@ -85,6 +85,26 @@ export interface OperationOptions {
   dryRun?: boolean;
   /** What the admin confirmed per host (HostCheck.confirm, PreviewDiff.confirm): checked before the first write. */
   confirmed?: Record<string, Confirmed>;
+  /** deploy: roll out in waves of these sizes (`1,10%,100%`, like `konf deploy --waves`), hosts in inventory order; a wave with a failure stops the rollout. */
+  waves?: string;
+}
+
+/** One etc/validate file check run on a staged copy (`konf diff --validate`). */
+export interface StagedCheckResult {
+  file: string;
+  /** `etc/validate:14 visudo -cf %s` (undefined if the rule is gone). */
+  rule?: string;
+  ok: boolean;
+  /** `passed`, `exit 1`, `timed out after 120 s`, … */
+  status: string;
+  output: string[];
+}
+
+/** What `konf diff --validate` finds for one host: its pending files and the file checks on their staged copies. */
+export interface ValidateResult {
+  host: string;
+  pending: number;
+  checks: StagedCheckResult[];
 }
 
 export interface OperationResult {
@@ -115,6 +135,8 @@ export interface FleetSession {
   /** What a rollback to this snapshot would change (live vs snapshot). */
   rollbackPreview(host: string, snapshotId: string, signal?: AbortSignal): Promise<PreviewDiff>;
   rollback(host: string, snapshotId: string, options?: OperationOptions): Promise<OperationResult>;
+  /** Runs the etc/validate file checks on staged copies of the host's pending writes; nothing is renamed (`konf diff --validate`). */
+  validate?(host: string, signal?: AbortSignal): Promise<ValidateResult>;
   /** Breaks the host's lock (only operation `opId`'s, when given), recovering an unfinished journal first. */
   breakLock?(host: string, opId: string | undefined, options?: OperationOptions): Promise<OperationResult>;
   /** Reads the repository again (inventory and plans) and says what changed. */
