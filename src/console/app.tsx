@@ -20,6 +20,7 @@ import { Controller } from './controller.js';
 import { keyPresses } from './keymap.js';
 import { memoryPrefs, type Prefs, type PrefsStore } from './prefs.js';
 import { initialState } from './state/init.js';
+import { countdowns, countdownsByHost } from './state/ops.js';
 import { reducer } from './state/reducer.js';
 import { activeContexts, confirmRows, helpRows, MIN_COLUMNS, MIN_ROWS, paneLayout, runningOps, visibleHosts } from './state/select.js';
 import type { AppState, Size } from './state/types.js';
@@ -214,6 +215,15 @@ export function App(props: AppProps) {
   }, []);
   useInput(onInput);
 
+  // ---- confirm-or-revert countdowns (log pane, badges) tick once a second while a revert is armed
+  const counting = countdowns(state.ops).length > 0;
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    if (!counting) return;
+    const timer = setInterval(() => setTick((t) => t + 1), 1000);
+    return () => clearInterval(timer);
+  }, [counting]);
+
   const now = (props.now?.() ?? new Date()).getTime();
   return (
     <ThemeContext.Provider value={theme}>
@@ -240,6 +250,7 @@ function HostPane({ state, now }: { state: AppState; now: number }) {
         rows={layout.hostRows}
         focused={state.focus === 'hosts'}
         now={now}
+        countdowns={countdownsByHost(state.ops)}
       />
       <Box flexGrow={1} />
       {layout.filterBar ? <FilterBar text={state.filter.text} editing={state.filter.editing} matches={shown.length} width={layout.hostWidth} /> : null}
@@ -294,7 +305,7 @@ function Screen({ state, now }: { state: AppState; now: number }) {
         </Box>
       ) : (
         <ErrorBoundary name="log pane">
-          <LogPane log={state.log} rows={layout.logRows} width={layout.columns} focused={state.focus === 'log' || state.logZoom} zoomed={state.logZoom} ops={state.ops} />
+          <LogPane log={state.log} rows={layout.logRows} width={layout.columns} focused={state.focus === 'log' || state.logZoom} zoomed={state.logZoom} ops={state.ops} now={now} />
         </ErrorBoundary>
       )}
       <HintBar contexts={contexts} width={layout.columns} notice={state.notice} />

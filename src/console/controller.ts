@@ -123,6 +123,19 @@ export class Controller {
       case 'redraw':
         this.options.onRedraw?.();
         return;
+      case 'validate': {
+        const validate = this.session.validate?.bind(this.session);
+        if (!validate) {
+          this.send({ type: 'validate/error', host: effect.host, error: 'this session cannot run the etc/validate checks', time: this.now() });
+          return;
+        }
+        void this.guard(
+          () => validate(effect.host, this.checks.signal),
+          (result) => this.send({ type: 'validate/result', result, time: this.now() }),
+          (error) => this.send({ type: 'validate/error', host: effect.host, error, time: this.now() }),
+        );
+        return;
+      }
       case 'load-diff-engine':
         void this.guard(
           () => loadDiffEngine(),
@@ -222,7 +235,7 @@ export class Controller {
     const call = (): Promise<OperationResult> => {
       switch (request.kind) {
         case 'deploy':
-          return this.session.deploy(request.hosts, { ...options, ...(request.confirmed ? { confirmed: request.confirmed } : {}) });
+          return this.session.deploy(request.hosts, { ...options, ...(request.confirmed ? { confirmed: request.confirmed } : {}), ...(request.waves ? { waves: request.waves } : {}) });
         case 'snapshot':
           return this.session.snapshot(request.hosts, options);
         case 'rollback':

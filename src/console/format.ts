@@ -38,6 +38,11 @@ export function badge(status: HostStatus): Badge {
   }
 }
 
+/** The badge of a host whose revert is armed: `confirm 23s` (konf proving access), `revert 4s` (waiting for the host to revert itself). */
+export function countdownBadge(phase: 'confirm' | 'revert', seconds: number): Badge {
+  return phase === 'confirm' ? { text: `confirm ${seconds}s`, tone: 'yellow' } : { text: `revert ${seconds}s`, tone: 'red' };
+}
+
 /**
  * A host's error without a leading `host: ` (HostError messages start with the host; the
  * console already shows it beside them).

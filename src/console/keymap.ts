@@ -55,6 +55,9 @@ export type CommandId =
   | 'rollback'
   | 'yes'
   | 'no'
+  | 'choice-next'
+  | 'choice-prev'
+  | 'validate'
   | 'focus-log'
   | 'follow'
   | 'log-grow'
@@ -117,6 +120,9 @@ const BINDINGS = [
   { command: 'rollback', keys: ['r'], description: 'Roll back to the selected snapshot (asks first)', contexts: ['history', 'preview'], hint: 'rollback' },
   { command: 'yes', keys: ['y'], description: 'Confirm', contexts: ['confirm'], hint: 'yes' },
   { command: 'no', keys: ['n', 'escape'], description: 'Cancel', contexts: ['confirm'], hint: 'no' },
+  { command: 'choice-next', keys: ['right', 'w'], description: 'Next choice of the dialog (deploy: all at once, or in waves)', contexts: ['confirm'], hint: 'rollout' },
+  { command: 'choice-prev', keys: ['left', 'W'], description: 'Previous choice of the dialog', contexts: ['confirm'] },
+  { command: 'validate', keys: ['V'], description: 'Check the selected host\u2019s changes with etc/validate (staged copies, nothing renamed)', contexts: ['global'] },
   { command: 'focus-log', keys: ['l'], description: 'Focus the log pane', contexts: ['global'] },
   { command: 'follow', keys: ['f'], description: 'Toggle log follow mode', contexts: ['global'] },
   { command: 'log-grow', keys: ['+'], description: 'Make the log pane taller', contexts: ['global'] },

@@ -9,7 +9,8 @@ import { createTwoFilesPatch } from 'diff';
 import type { FileChange, HostDiff } from '../../src/core/diff/types.js';
 import type { ExcludeRule, HostPlan, PlannedFile, Switch } from '../../src/core/fleet/types.js';
 import type { HostOutcome, OpEvent, OperationKind } from '../../src/core/ops/events.js';
-import type { FleetSession, HostCheck, HostStatus, HostSummary, OperationOptions, OperationResult, PreviewDiff, RepoChange } from '../../src/core/ops/session.js';
+import type { FleetSession, HostCheck, HostStatus, HostSummary, OperationOptions, OperationResult, PreviewDiff, RepoChange, ValidateResult } from '../../src/core/ops/session.js';
+import { parseWaves, planWaves } from '../../src/core/ops/waveSizes.js';
 import type { SnapshotInfo, SnapshotReason } from '../../src/core/store/types.js';
 
 export interface FakeCall {
@@ -32,6 +33,10 @@ export interface FakeOptions {
   holdOperations?: boolean;
   /** Hosts whose deploy fails after writing (outcome restored). */
   failDeploy?: string[];
+  /** Deploys are confirm-or-revert with this many seconds: each host arms a revert (a confirm event with its deadline) after its writes. */
+  confirmWithin?: number;
+  /** With confirmWithin: each host waits after arming until `releaseConfirm()` (to see the countdown), then confirms access. */
+  holdConfirm?: boolean;
   /** Opened lazily: hosts() lists names only (`loading`) until summaries() resolves (after `releaseSummaries()`). */
   lazySummaries?: boolean;
 }
@@ -111,6 +116,7 @@ export class FakeSession implements FleetSession {
   private readonly fleet = new Map<string, FakeHost>();
   private releaseHeld: (() => void) | undefined;
   private held: Promise<void> | undefined;
+  private confirmGate: { promise: Promise<void>; release: () => void } | undefined;
   private opCounter = 0;
   closed = false;
 
@@ -118,7 +124,17 @@ export class FakeSession implements FleetSession {
     this.options = options;
     this.now = options.now ?? new Date('2026-05-01T12:00:00Z');
     if (options.holdOperations) this.hold();
+    if (options.holdConfirm) {
+      let release = () => {};
+      const promise = new Promise<void>((resolve) => (release = resolve));
+      this.confirmGate = { promise, release };
+    }
     this.build();
+  }
+
+  /** Lets hosts waiting with an armed revert (holdConfirm) confirm access. */
+  releaseConfirm(): void {
+    this.confirmGate?.release();
   }
 
   // ---------------------------------------------------------------- data
@@ -451,6 +467,7 @@ export class FakeSession implements FleetSession {
     hosts: string[],
     options: OperationOptions,
     perHost: (host: string, emit: (e: DistributiveOmit<OpEvent, 'op' | 'time'>) => Promise<void>) => Promise<{ outcome: HostOutcome; snapshot?: string; error?: string; changed?: string[] }>,
+    waves?: string[][],
   ): Promise<OperationResult> {
     const op = `20260501T120000Z-fake${++this.opCounter}`;
     const emit = async (event: DistributiveOmit<OpEvent, 'op' | 'time'>) => {
@@ -459,16 +476,25 @@ export class FakeSession implements FleetSession {
     };
     await emit({ type: 'op-start', kind, hosts, operator: 'tester', dryRun: false });
     const outcomes: Record<string, HostOutcome> = {};
+    // Like the core's rollout in waves: a wave event before each wave, one after it, and a failing wave stops the rollout.
+    const waveOf = new Map((waves ?? []).flatMap((w, i) => w.map((h) => [h, i] as const)));
+    let stopped = false;
     for (const host of hosts) {
-      if (options.signal?.aborted) {
+      const w = waveOf.get(host);
+      const members = w !== undefined ? waves![w]! : [];
+      const tag = w !== undefined ? { index: w + 1, total: waves!.length, hosts: members } : undefined;
+      if (tag && stopped) {
         outcomes[host] = 'skipped';
-        await emit({ type: 'host-result', host, phase: 'done', outcome: 'skipped', level: 'warn', text: 'cancelled' });
+        await emit({ type: 'host-result', host, phase: 'done', outcome: 'skipped', level: 'warn', text: 'not started: the rollout stopped' });
         continue;
       }
-      const result = await perHost(host, emit);
-      outcomes[host] = result.outcome;
-      const level = result.outcome === 'ok' || result.outcome === 'unchanged' ? 'info' : 'error';
-      await emit({ type: 'host-result', host, phase: 'done', outcome: result.outcome, level, text: result.outcome === 'ok' ? `${kind} ok` : '', snapshot: result.snapshot, error: result.error, changed: result.changed });
+      if (tag && members[0] === host) await emit({ type: 'log', phase: 'wave', level: 'info', wave: tag, text: `wave ${tag.index}/${tag.total}: ${members.join(', ')}` });
+      await this.runHost(kind, host, options, perHost, emit, outcomes);
+      if (tag && members[members.length - 1] === host) {
+        const failed = members.filter((h) => !['ok', 'unchanged'].includes(outcomes[h] ?? ''));
+        stopped = failed.length > 0;
+        await emit({ type: 'log', phase: 'wave', level: stopped ? 'error' : 'info', wave: tag, text: `wave ${tag.index}/${tag.total}: ${members.length - failed.length} of ${members.length} host(s) done${stopped ? ': stopping the rollout' : ''}` });
+      }
     }
     if (this.held) {
       await emit({ type: 'log', phase: 'done', level: 'info', text: 'waiting (held by the test)' });
@@ -479,6 +505,27 @@ export class FakeSession implements FleetSession {
     const ok = Object.values(outcomes).every((o) => o === 'ok' || o === 'unchanged') && !options.signal?.aborted;
     await emit({ type: 'op-end', kind, ok, level: ok ? 'info' : 'error', text: '', summary });
     return { op, ok, outcomes };
+  }
+
+  private async runHost(
+    kind: OperationKind,
+    host: string,
+    options: OperationOptions,
+    perHost: (host: string, emit: (e: DistributiveOmit<OpEvent, 'op' | 'time'>) => Promise<void>) => Promise<{ outcome: HostOutcome; snapshot?: string; error?: string; changed?: string[] }>,
+    emit: (e: DistributiveOmit<OpEvent, 'op' | 'time'>) => Promise<void>,
+    outcomes: Record<string, HostOutcome>,
+  ): Promise<void> {
+    {
+      if (options.signal?.aborted) {
+        outcomes[host] = 'skipped';
+        await emit({ type: 'host-result', host, phase: 'done', outcome: 'skipped', level: 'warn', text: 'cancelled' });
+        return;
+      }
+      const result = await perHost(host, emit);
+      outcomes[host] = result.outcome;
+      const level = result.outcome === 'ok' || result.outcome === 'unchanged' ? 'info' : 'error';
+      await emit({ type: 'host-result', host, phase: 'done', outcome: result.outcome, level, text: result.outcome === 'ok' ? `${kind} ok` : '', snapshot: result.snapshot, error: result.error, changed: result.changed });
+    }
   }
 
   private recordSnapshot(name: string, reason: SnapshotReason): SnapshotInfo {
@@ -498,8 +545,9 @@ export class FakeSession implements FleetSession {
   }
 
   async deploy(hosts: string[], options: OperationOptions = {}): Promise<OperationResult> {
-    this.calls.push({ method: 'deploy', args: [hosts, { dryRun: options.dryRun, ...(options.confirmed ? { confirmed: options.confirmed } : {}) }] });
-    return this.operation('deploy', hosts, options, async (name, emit) => {
+    this.calls.push({ method: 'deploy', args: [hosts, { dryRun: options.dryRun, ...(options.confirmed ? { confirmed: options.confirmed } : {}), ...(options.waves ? { waves: options.waves } : {}) }] });
+    const waves = options.waves ? planWaves(hosts, parseWaves(options.waves)) : undefined;
+    return this.operation('deploy', waves ? waves.flat() : hosts, options, async (name, emit) => {
       const host = this.host(name);
       const confirmed = options.confirmed?.[name];
       if (confirmed?.plan !== undefined && confirmed.plan !== this.planPrint(name)) {
@@ -522,6 +570,13 @@ export class FakeSession implements FleetSession {
         return { outcome: 'restored', snapshot: snap.id, error: 'post-deploy hook 20-reload exited 1' };
       }
       await emit({ type: 'hook-output', host: name, phase: 'post-deploy', hook: '20-reload', stream: 'stdout', level: 'info', text: 'nginx reloaded' });
+      if (this.options.confirmWithin) {
+        const deadline = new Date(this.now.getTime() + this.options.confirmWithin * 1000).toISOString();
+        await emit({ type: 'log', host: name, phase: 'confirm', level: 'info', deadline, text: `revert armed on the host (a detached process): it puts every file back in ${this.options.confirmWithin} s unless konf proves access over a new connection first` });
+        await emit({ type: 'log', host: name, phase: 'confirm', level: 'info', deadline, text: 'proving access over a new SSH connection' });
+        if (this.confirmGate) await Promise.race([this.confirmGate.promise, abortPromise(options.signal)]);
+        await emit({ type: 'log', host: name, phase: 'confirm', level: 'info', text: 'access confirmed over a new SSH connection (0.1 s): the revert is disarmed' });
+      }
       for (const file of host.files) {
         file.live = file.desired;
         if (file.mode) file.mode = [file.mode[1], file.mode[1]];
@@ -530,7 +585,28 @@ export class FakeSession implements FleetSession {
       if (host.status?.kind === 'drifted') delete host.status;
       await emit({ type: 'log', host: name, phase: 'unlock', level: 'info', text: 'unlocked' });
       return { outcome: changed.length > 0 ? 'ok' : 'unchanged', snapshot: snap.id, changed: changed.map((f) => f.path) };
-    });
+    }, waves);
+  }
+
+  /** `konf diff --validate` in the fake: web1's sudoers fails visudo; other hosts with pending files pass. */
+  async validate(name: string): Promise<ValidateResult> {
+    this.calls.push({ method: 'validate', args: [name] });
+    await sleep(this.options.eventDelayMs ?? 1);
+    const host = this.host(name);
+    if (host.error) throw new Error(host.error);
+    const pending = this.diffOf(name).pending;
+    if (pending === 0) return { host: name, pending, checks: [] };
+    if (name === 'web1') {
+      return {
+        host: name,
+        pending,
+        checks: [
+          { file: '/etc/sudoers.d/ops', rule: 'etc/validate:3 visudo -cf %s', ok: false, status: 'exit 1', output: ['/etc/sudoers.d/.konf-tmp-1-ops:2:16: syntax error', '%ops ALL=(root NOPASSWD: /usr/bin/systemctl'] },
+          { file: '/etc/nginx/nginx.conf', rule: 'etc/validate:5 nginx -t -c %s', ok: true, status: 'passed', output: [] },
+        ],
+      };
+    }
+    return { host: name, pending, checks: [{ file: '/etc/nginx/nginx.conf', rule: 'etc/validate:5 nginx -t -c %s', ok: true, status: 'passed', output: [] }] };
   }
 
   async snapshot(hosts: string[], options: OperationOptions & { message?: string } = {}): Promise<OperationResult> {

@@ -1,5 +1,11 @@
-/** A confirmation: what will be written where, and y / n. Sized to its content, at the top. */
+/**
+ * A confirmation: what will be written where, a choice where the dialog has one (a deploy
+ * of several hosts: all at once or in waves, drawn by ink-select-input), and y / n. Sized
+ * to its content, at the top. Keys reach it only through the keymap (←/→ move the
+ * choice in the state); the select list never reads the keyboard itself.
+ */
 import { Box, Text } from 'ink';
+import SelectInput from 'ink-select-input';
 import { fit } from '../format.js';
 import { windowOf } from '../state/cursor.js';
 import type { ConfirmDialog as Dialog } from '../state/types.js';
@@ -12,7 +18,8 @@ const MIN_WIDTH = 50;
 /** The dialog's outer width: its longest line plus the frame, within `maxWidth`. */
 export function dialogWidth(dialog: Dialog, maxWidth: number): number {
   const answer = ` y  ${dialog.yesLabel}    n  cancel (1-99 of 99, j/k scroll)`.length;
-  const longest = Math.max(dialog.title.length, answer, ...dialog.lines.map((l) => l.length));
+  const choices = (dialog.choices ?? []).map((c) => c.label.length + 2);
+  const longest = Math.max(dialog.title.length, answer, ...dialog.lines.map((l) => l.length), ...choices);
   return Math.max(Math.min(MIN_WIDTH, maxWidth), Math.min(maxWidth, longest + FRAME));
 }
 
@@ -33,6 +40,20 @@ export function ConfirmDialog(props: { dialog: Dialog; rows: number; width: numb
           {line.length > inner ? fit(line, inner) : line}
         </Text>
       ))}
+      {dialog.choices && dialog.choices.length > 0 ? (
+        <>
+          <Text wrap="truncate" bold>
+            Rollout <Text dimColor>{'(\u2190/\u2192 to choose)'}</Text>
+          </Text>
+          <SelectInput
+            // Remounted on each choice: the list shows the state's choice and keeps no cursor of its own.
+            key={dialog.choice ?? 0}
+            items={dialog.choices.map((c, i) => ({ key: String(i), label: fit(c.label, Math.max(4, inner - 2)), value: i }))}
+            initialIndex={dialog.choice ?? 0}
+            isFocused={false}
+          />
+        </>
+      ) : null}
       <Text wrap="truncate">
         <Text bold inverse>
           {' y '}

@@ -2,9 +2,10 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import type { HostStatus, HostSummary } from '../../core/ops/session.js';
-import { age, badge, fit } from '../format.js';
+import { age, badge, countdownBadge, fit } from '../format.js';
 import type { HostCheck } from '../../core/ops/session.js';
 import { windowOf } from '../state/cursor.js';
+import { secondsLeft, type ArmedRevert } from '../state/ops.js';
 import { useTone } from '../theme.js';
 
 const AGE_WIDTH = 3;
@@ -19,6 +20,12 @@ interface RowProps {
   width: number;
   badgeWidth: number;
   now: number;
+  /** Confirm-or-revert: the badge counts down (`confirm 23s`) while the host's revert is armed. */
+  countdown?: ArmedRevert | undefined;
+}
+
+function rowBadge(props: RowProps) {
+  return props.countdown && props.status.kind === 'running' ? countdownBadge(props.countdown.phase, secondsLeft(props.countdown.deadline, props.now)) : badge(props.status);
 }
 
 function sameRow(a: RowProps, b: RowProps): boolean {
@@ -31,6 +38,8 @@ function sameRow(a: RowProps, b: RowProps): boolean {
     a.marked === b.marked &&
     a.width === b.width &&
     a.badgeWidth === b.badgeWidth &&
+    a.countdown === b.countdown &&
+    (a.countdown === undefined || rowBadge(a).text === rowBadge(b).text) &&
     // Ages are shown in minutes at best: a new minute only matters when the text changes.
     age(a.lastSnapshot, new Date(a.now)) === age(b.lastSnapshot, new Date(b.now))
   );
@@ -38,7 +47,7 @@ function sameRow(a: RowProps, b: RowProps): boolean {
 
 export const HostRow = memo(function HostRow(props: RowProps) {
   const tone = useTone();
-  const b = badge(props.status);
+  const b = rowBadge(props);
   const badgeCols = props.badgeWidth;
   const nameWidth = Math.max(1, props.width - 2 - 1 - badgeCols - 1 - AGE_WIDTH);
   const mark = props.marked ? '*' : ' ';
@@ -71,6 +80,8 @@ export interface HostListProps {
   rows: number;
   focused: boolean;
   now: number;
+  /** Running confirm-or-revert countdowns by host. */
+  countdowns?: Record<string, ArmedRevert>;
 }
 
 export function HostList(props: HostListProps) {
@@ -95,6 +106,7 @@ export function HostList(props: HostListProps) {
           width={props.width}
           badgeWidth={props.badgeWidth}
           now={props.now}
+          countdown={props.countdowns?.[host.name]}
         />
       ))}
       {props.hosts.length === 0 ? <Text dimColor> no host matches the filter</Text> : null}

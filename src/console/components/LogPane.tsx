@@ -3,6 +3,7 @@ import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { clockTime, fit } from '../format.js';
 import { logTop } from '../state/log.js';
+import { countdowns, secondsLeft } from '../state/ops.js';
 import type { LogLine, LogState, RunningOp } from '../state/types.js';
 import { hostTone, useTone } from '../theme.js';
 
@@ -37,6 +38,10 @@ export function progressText(op: RunningOp): string {
     });
   const parts = [`${op.kind} ${done.length}/${hosts.length} done`];
   if (failed.length > 0) parts.push(`${failed.length} failed`);
+  if (op.wave) {
+    const inWave = op.wave.hosts.filter((h) => op.progress[h]?.outcome).length;
+    parts.push(`wave ${op.wave.index}/${op.wave.total}: ${inWave}/${op.wave.hosts.length} done`);
+  }
   parts.push(...active);
   return parts.join(' \u00b7 ');
 }
@@ -48,11 +53,26 @@ export interface LogPaneProps {
   focused: boolean;
   zoomed: boolean;
   ops: readonly RunningOp[];
+  /** The clock the confirm-or-revert countdowns are shown against (ms). */
+  now?: number;
+}
+
+/** "⏱ web1 reverts itself in 23 s unless konf gets in · db1 reverting: 4 s" — armed reverts of running operations. */
+export function countdownText(ops: readonly RunningOp[], now: number): string {
+  const list = countdowns(ops);
+  if (list.length === 0) return '';
+  const parts = list.map((c) =>
+    c.phase === 'confirm' ? `${c.host} reverts itself in ${secondsLeft(c.deadline, now)} s unless konf gets in` : `${c.host} reverting: ${secondsLeft(c.deadline, now)} s`,
+  );
+  return `\u23f1 ${parts.join(' \u00b7 ')}`;
 }
 
 export function LogPane(props: LogPaneProps) {
   const tone = useTone();
-  const { log, rows, width } = props;
+  const { log, width } = props;
+  // A running confirm-or-revert counts down on the pane's last row.
+  const counting = countdownText(props.ops, props.now ?? Date.now());
+  const rows = counting ? Math.max(1, props.rows - 1) : props.rows;
   const top = logTop(log, rows);
   const lines = log.lines.slice(top, top + rows);
   const hostWidth = Math.min(12, Math.max(4, ...lines.map((l) => (l.host ?? 'konf').length)));
@@ -72,6 +92,12 @@ export function LogPane(props: LogPaneProps) {
       {lines.map((line) => (
         <LogRow key={line.seq} line={line} hostWidth={hostWidth} width={width} />
       ))}
+      {counting ? <Box flexGrow={1} /> : null}
+      {counting ? (
+        <Text wrap="truncate" color={tone('yellow')} bold>
+          {counting}
+        </Text>
+      ) : null}
     </Box>
   );
 }

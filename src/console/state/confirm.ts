@@ -1,9 +1,10 @@
 /** Confirmation dialogs: each states exactly what will be written where (pure). */
 import type { FileChange } from '../../core/diff/types.js';
 import type { Confirmed, HostStatus } from '../../core/ops/session.js';
+import { parseWaves, planWaves } from '../../core/ops/waveSizes.js';
 import { changeMark, formatMeta, nameList, plural, shortTime, withoutHost } from '../format.js';
 import { reviewFiles, runningOps } from './select.js';
-import type { AppState, ConfirmDialog, PreviewState } from './types.js';
+import type { AppState, ConfirmDialog, DialogChoice, PreviewState } from './types.js';
 
 /** Files a deploy or rollback writes: pending changes (not excluded, unreadable or unchanged). */
 export function writtenFiles(files: readonly FileChange[]): FileChange[] {
@@ -99,14 +100,41 @@ export function deployDialog(state: AppState, hosts: string[], skipped: string[]
   lines.push(' ');
   lines.push('Each host is locked and snapshotted first, then its hooks run;');
   lines.push('any failure restores the snapshot.');
+  const choices = rolloutChoices(state, hosts);
+  if (choices.length > 1) lines.push('In waves, each wave waits for the one before; a failure stops the rollout.');
   const files = unknown > 0 ? `${fileCount}+ files` : plural(fileCount, 'file');
   return {
     title: `Deploy ${files} to ${plural(hosts.length, 'host')}: ${nameList(hosts, 3)}?`,
     lines,
+    ...(choices.length > 1 ? { choices, choice: 0 } : {}),
     action: { type: 'run', request: { kind: 'deploy', hosts, ...(Object.keys(confirmed).length > 0 ? { confirmed } : {}) } },
     yesLabel: 'deploy',
     top: 0,
   };
+}
+
+/** Wave sizes the deploy dialog offers (like `konf deploy --waves`), besides every host at once. */
+export const WAVE_CHOICES = ['1,100%', '1,10%,100%', '1,25%,50%,100%', '1'] as const;
+
+/**
+ * How a deploy of several hosts may roll out: every host at once, or in waves (hosts in
+ * inventory order, as the deploy runs them). Choices that split the hosts alike are shown once.
+ */
+export function rolloutChoices(state: AppState, hosts: readonly string[]): DialogChoice[] {
+  if (hosts.length < 2) return [];
+  const wanted = new Set(hosts);
+  const ordered = state.hosts.map((h) => h.name).filter((h) => wanted.has(h));
+  const choices: DialogChoice[] = [{ label: `all ${hosts.length} hosts at once` }];
+  const seen = new Set<string>();
+  for (const waves of WAVE_CHOICES) {
+    const sizes = planWaves(ordered, parseWaves(waves)).map((w) => w.length);
+    const shape = sizes.join('+');
+    if (seen.has(shape) || sizes.length < 2) continue;
+    seen.add(shape);
+    const label = waves === '1' ? `one host at a time (waves ${waves})` : `waves ${waves}: ${sizes.length <= 4 ? sizes.join(' + ') : `${sizes.slice(0, 3).join(' + ')} + \u2026 (${sizes.length} waves)`}`;
+    choices.push({ label, waves });
+  }
+  return choices;
 }
 
 export function snapshotDialog(hosts: string[], skipped: string[]): ConfirmDialog {

@@ -2,7 +2,7 @@
 import type { HostOutcome, OpEvent } from '../../core/ops/events.js';
 import type { HostStatus, OperationResult } from '../../core/ops/session.js';
 import { appendLog, eventLines, type NewLogLine } from './log.js';
-import type { AppState, Effect, OpRequest, RunningOp } from './types.js';
+import type { AppState, Effect, HostProgress, OpRequest, RunningOp } from './types.js';
 
 const KEEP_FINISHED = 10;
 
@@ -125,13 +125,15 @@ export function applyEvents(state: AppState, items: readonly { local: string; ev
       case 'log':
       case 'file':
       case 'hook-output': {
+        if (event.type === 'log' && event.phase === 'wave' && event.wave) op = { ...op, wave: event.wave };
         const host = event.host;
         if (!host || !op.hosts.includes(host) || op.progress[host]?.outcome) break;
         const done = event.type === 'progress' ? event.done : op.progress[host]?.done;
         const total = event.type === 'progress' ? event.total : op.progress[host]?.total;
         const current = op.progress[host];
-        if (current?.phase !== event.phase || current.done !== done || current.total !== total) {
-          op = { ...op, progress: { ...op.progress, [host]: { phase: event.phase, done, total } } };
+        const countdown = countdownOf(event, current?.countdown);
+        if (current?.phase !== event.phase || current.done !== done || current.total !== total || current.countdown !== countdown) {
+          op = { ...op, progress: { ...op.progress, [host]: { phase: event.phase, done, total, ...(countdown ? { countdown } : {}) } } };
         }
         const shown = status[host];
         if (shown?.kind !== 'running' || shown.phase !== event.phase) status[host] = { kind: 'running', phase: event.phase };
@@ -144,6 +146,57 @@ export function applyEvents(state: AppState, items: readonly { local: string; ev
   if (recheck.length > 0) next = pushEffects(next, [{ type: 'check', hosts: recheck, priority: true }]);
   if (next.preview && closePreviews.includes(next.preview.host)) next = { ...next, preview: undefined };
   return reloadHistories(next, historyHosts);
+}
+
+/** An armed revert's deadline, and whether konf is proving access (confirm) or waiting for the host to revert itself (revert). */
+export type ArmedRevert = NonNullable<HostProgress['countdown']>;
+
+/** A host's confirm-or-revert countdown while its operation runs. */
+export interface Countdown extends ArmedRevert {
+  host: string;
+}
+
+/** Every running countdown (hosts of unfinished operations without an outcome yet), in operation and host order. */
+export function countdowns(ops: readonly RunningOp[]): Countdown[] {
+  const list: Countdown[] = [];
+  for (const op of ops) {
+    if (op.finished) continue;
+    for (const host of op.hosts) {
+      const p = op.progress[host];
+      if (p?.countdown && !p.outcome) list.push({ host, ...p.countdown });
+    }
+  }
+  return list;
+}
+
+/** The running countdowns by host (the state's own objects: memoized rows compare them by identity). */
+export function countdownsByHost(ops: readonly RunningOp[]): Record<string, ArmedRevert> {
+  const out: Record<string, ArmedRevert> = {};
+  for (const op of ops) {
+    if (op.finished) continue;
+    for (const host of op.hosts) {
+      const p = op.progress[host];
+      if (p?.countdown && !p.outcome) out[host] = p.countdown;
+    }
+  }
+  return out;
+}
+
+/** Whole seconds left until a deadline (0 once passed). */
+export function secondsLeft(deadline: string, now: number): number {
+  return Math.max(0, Math.ceil((Date.parse(deadline) - now) / 1000));
+}
+
+/**
+ * Confirm-or-revert's countdown of a host after an event: a confirm or revert event with a
+ * deadline sets it (the revert is armed; konf waits for the host to revert itself), one
+ * without ends it (access confirmed, the revert disarmed, the host reverted).
+ */
+function countdownOf(event: OpEvent, current: HostProgress['countdown']): HostProgress['countdown'] {
+  if (event.type !== 'log' || (event.phase !== 'confirm' && event.phase !== 'revert')) return current;
+  if (!event.deadline) return undefined;
+  if (current?.deadline === event.deadline && current.phase === event.phase) return current;
+  return { deadline: event.deadline, phase: event.phase };
 }
 
 /** Histories already shown (loaded or loading) are read again: a new snapshot appears at the top. */

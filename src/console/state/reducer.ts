@@ -40,6 +40,7 @@ import { repoChanged, repoFailed } from './repo.js';
 import { activeContexts } from './select.js';
 import { resized } from './selection.js';
 import type { Action, AppState } from './types.js';
+import { validated, validateFailed } from './validate.js';
 
 /** Context → its key table (command → handler). The types make it complete: see keys/handler.ts. */
 const HANDLERS: { readonly global: GlobalHandlers } & { readonly [C in PaneContext]: ContextHandlers<C> } = {
@@ -97,6 +98,10 @@ export function reducer(state: AppState, action: Action): AppState {
       return repoFailed(state, action.error, action.time);
     case 'log/append':
       return consoleLines(state, action.lines, action.time);
+    case 'validate/result':
+      return validated(state, action.result, action.time);
+    case 'validate/error':
+      return validateFailed(state, action.host, action.error, action.time);
     case 'outbox/taken':
       return effectsTaken(state, action.upTo);
     case 'batch':

@@ -184,11 +184,16 @@ export function listRows(state: AppState, tab: 'switches' | 'excludes' | 'files'
   return Math.max(1, layout.detailRows - 1 - (tab === 'files' ? 2 : 0));
 }
 
+/** Rows a dialog's choice takes: a heading and one row per option. */
+export function choiceRows(dialog: AppState['confirm']): number {
+  return dialog?.choices && dialog.choices.length > 0 ? dialog.choices.length + 1 : 0;
+}
+
 export function confirmRows(state: AppState): number {
   const layout = paneLayout(state);
   const available = layout.showMain ? layout.mainHeight : layout.logHeight;
-  // title, blank, answer line and the frame
-  return Math.max(1, available - 5);
+  // title, blank, answer line and the frame; a choice (deploy: the rollout) takes its heading and one row per option
+  return Math.max(1, available - 5 - choiceRows(state.confirm));
 }
 
 export function helpRows(state: AppState): number {

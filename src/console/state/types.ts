@@ -1,7 +1,7 @@
 /** The console's state and actions: plain data, changed only by the pure reducers here. */
 import type { HostPlan } from '../../core/fleet/types.js';
 import type { OperationKind, OpEvent, Level, Phase, HostOutcome } from '../../core/ops/events.js';
-import type { Confirmed, HostCheck, HostStatus, HostSummary, OperationResult, PreviewDiff, RepoChange } from '../../core/ops/session.js';
+import type { Confirmed, HostCheck, HostStatus, HostSummary, OperationResult, PreviewDiff, RepoChange, ValidateResult } from '../../core/ops/session.js';
 import type { SnapshotInfo } from '../../core/store/types.js';
 import type { KeyPress } from '../keymap.js';
 
@@ -56,7 +56,7 @@ export interface LogState {
 
 /** What a writing (or store-writing) operation does, as the user asked for it. */
 export type OpRequest =
-  | { kind: 'deploy'; hosts: string[]; confirmed?: Record<string, Confirmed> }
+  | { kind: 'deploy'; hosts: string[]; confirmed?: Record<string, Confirmed>; waves?: string }
   | { kind: 'snapshot'; hosts: string[] }
   | { kind: 'rollback'; host: string; snapshot: string; confirmed?: Confirmed }
   | { kind: 'break-lock'; host: string; opId?: string };
@@ -66,6 +66,8 @@ export interface HostProgress {
   done?: number;
   total?: number;
   outcome?: HostOutcome;
+  /** Confirm-or-revert: the host reverts itself at `deadline` unless konf proves access (confirm), or konf waits for it to (revert). */
+  countdown?: { deadline: string; phase: 'confirm' | 'revert' };
 }
 
 export interface RunningOp {
@@ -75,6 +77,8 @@ export interface RunningOp {
   hosts: string[];
   opId?: string;
   progress: Record<string, HostProgress>;
+  /** A rollout in waves: the wave running (or the last one), from the `wave` events. */
+  wave?: { index: number; total: number; hosts: string[] };
   /** Badges before the operation, restored for hosts it did not change. */
   previous: Record<string, HostStatus>;
   finished: boolean;
@@ -85,10 +89,20 @@ export interface RunningOp {
 export interface ConfirmDialog {
   title: string;
   lines: string[];
+  /** A choice made in the dialog (a deploy of several hosts: all at once, or in waves); `choice` is the chosen index. */
+  choices?: readonly DialogChoice[];
+  choice?: number;
   /** What `y` does. */
   action: { type: 'run'; request: OpRequest } | { type: 'quit' };
   yesLabel: string;
   top: number;
+}
+
+/** One option of a dialog's choice: its label and what it adds to the request. */
+export interface DialogChoice {
+  label: string;
+  /** deploy: wave sizes (`1,10%,100%`); absent: every host at once. */
+  waves?: string;
 }
 
 export interface PreviewState {
@@ -112,7 +126,9 @@ export type Effect =
   | { type: 'quit'; cancel: boolean }
   | { type: 'redraw' }
   /** Load the diff engine (text diffs show a placeholder until it is in). */
-  | { type: 'load-diff-engine' };
+  | { type: 'load-diff-engine' }
+  /** `V`: the etc/validate file checks on staged copies of the host's pending files. */
+  | { type: 'validate'; host: string };
 
 export interface OutboxEntry {
   seq: number;
@@ -189,6 +205,8 @@ export type Action =
   | { type: 'log/append'; lines: { level: Level; text: string; host?: string }[]; time: string }
   | { type: 'diff-engine/loaded' }
   | { type: 'diff-engine/error'; error: string; time: string }
+  | { type: 'validate/result'; result: ValidateResult; time: string }
+  | { type: 'validate/error'; host: string; error: string; time: string }
   | { type: 'outbox/taken'; upTo: number }
   /** Several actions applied in one state update (one render). */
   | { type: 'batch'; actions: Action[] };

@@ -9,6 +9,7 @@ import { ensureData } from '../loads.js';
 import { busyHosts, pushEffects } from '../ops.js';
 import { runningOps, targetHosts, visibleHosts } from '../select.js';
 import { TABS, type AppState } from '../types.js';
+import { askValidate } from '../validate.js';
 import { showDiff } from './diff.js';
 import { startFilter } from './filter.js';
 import type { GlobalHandlers } from './handler.js';
@@ -34,6 +35,7 @@ export const global = {
   quit: (state) => (runningOps(state).length > 0 ? { ...state, confirm: quitDialog(state) } : quit(state, false)),
   interrupt,
   redraw: (state) => pushEffects(state, [{ type: 'redraw' }]),
+  validate: askValidate,
 } satisfies GlobalHandlers;
 
 /** Tab / Shift-Tab: hosts → detail → log. */
