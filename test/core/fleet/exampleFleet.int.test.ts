@@ -151,6 +151,22 @@ describe('the example hooks under a per-host KONF_ROOT', () => {
     }
   });
 
+  it('the health check between waves passes after a deploy and fails when a changed file is gone', async () => {
+    const host = fleet.hosts[0] ?? '';
+    const plan = planOf(host);
+    const root = path.join(work, `${host}-health`);
+    await mkdir(root, { recursive: true });
+    const changed = plan.files.map((f) => f.path);
+    await materialize(plan, root);
+    for (const r of await runPhase(plan, 'post-deploy', root, changed)) expect(r, r.name).toMatchObject({ code: 0 });
+    const [ok] = await runPhase(plan, 'health', root, changed);
+    expect(ok).toMatchObject({ code: 0, stdout: `${host} healthy: ${changed.length} changed file(s) in place\n` });
+    await rm(path.join(root, 'etc/motd'));
+    const [gone] = await runPhase(plan, 'health', root, changed);
+    expect(gone?.code).toBe(1);
+    expect(gone?.stderr).toBe('/etc/motd: gone since the deploy\n');
+  });
+
   it('the post-deploy check fails when a changed sudoers file has the wrong mode', async () => {
     const host = fleet.hosts[0] ?? '';
     const plan = planOf(host);
