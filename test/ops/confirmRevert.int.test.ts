@@ -182,7 +182,13 @@ describe('confirm-or-revert against an sshd that can lock konf out', { timeout: 
       const revertDir = path.join(root(), 'var/lib/konf', `revert-${m[1]}`);
       expect(await waitForFile(path.join(revertDir, 'status'), undefined, 60_000)).toBe('reverted\n');
       expect(await readFile(keysFile(), 'utf8')).toBe(before);
-      expect(await sshWorks()).toBe(true);
+      // The revert's post-rollback hook reloaded sshd (SIGHUP: it re-executes itself and
+      // listens again a moment later), and nothing waited for that yet: try fresh ssh
+      // connections until one gets in, for a bounded time.
+      const until = Date.now() + 20_000;
+      let works = await sshWorks();
+      while (!works && Date.now() < until) works = await sshWorks();
+      expect(works).toBe(true);
       // The next konf run (the dead konf's lock is stale) reports what the host did and goes on.
       await put(repoKeys(), before);
       await put(path.join(repo, 'etc/serverconfig/gate'), '');
