@@ -16,6 +16,17 @@ export interface CliIO {
   cwd: string;
   /** stdin and stdout are a terminal: `konf` alone opens the console. */
   terminal?: boolean;
+  /** What the output streams are (colors and width on a terminal); absent: plain text, 80 columns. */
+  stdoutTerminal?: TerminalInfo;
+  stderrTerminal?: TerminalInfo;
+  /** Asks a question on the terminal and resolves to the answer; absent when nobody can answer (then writing commands need --yes). */
+  ask?: (question: string) => Promise<string>;
+}
+
+/** A stream's terminal facts, read when used (a resized terminal has new columns). */
+export interface TerminalInfo {
+  isTTY?: boolean;
+  columns?: number;
 }
 
 /** Options every command accepts (declared on the program). */

@@ -119,12 +119,12 @@ export function renderSideBySide(rows: SideBySideRow[], width: number, c: Palett
 }
 
 /** Columns for human diff output: --width, else $COLUMNS, else the terminal's, else 80. */
-export function terminalWidth(stream: { columns?: number }, flag?: string | number, env: NodeJS.ProcessEnv = process.env): number {
+export function terminalWidth(stream: { columns?: number } | undefined, flag: string | number | undefined, env: NodeJS.ProcessEnv): number {
   const valid = (v: unknown) => {
     const n = Number(v);
     return Number.isInteger(n) && n > 0 ? n : undefined;
   };
-  return valid(flag) ?? valid(env.COLUMNS) ?? valid(stream.columns) ?? 80;
+  return valid(flag) ?? valid(env.COLUMNS) ?? valid(stream?.columns) ?? 80;
 }
 
 function body(f: FileChange, o: DiffPrintOptions, c: Palette): string {

@@ -11,7 +11,7 @@ import { describeLock } from '../../core/remote/remoteHost.js';
 import { paletteFor } from '../color.js';
 import { canAsk, confirm } from '../confirm.js';
 import { formatDiffs, terminalWidth } from '../diffPrinter.js';
-import { writeErr } from '../interrupts.js';
+import type { CliIO } from '../context.js';
 import { EXIT, cancelOnSigint, eventSink, exitFor, openRuntime, selectHosts, type OpsFlags } from './opsCommon.js';
 
 export interface DeployFlags extends OpsFlags {
@@ -22,7 +22,8 @@ export interface DeployFlags extends OpsFlags {
   breakLock?: boolean;
 }
 
-export async function deployCommand(hosts: string[], flags: DeployFlags): Promise<number> {
+export async function deployCommand(hosts: string[], flags: DeployFlags, io: CliIO): Promise<number> {
+  const writeErr = io.stderr;
   const rt = await openRuntime(flags);
   const cancel = cancelOnSigint();
   try {
@@ -30,10 +31,10 @@ export async function deployCommand(hosts: string[], flags: DeployFlags): Promis
     let confirmed: Record<string, Confirmed> | undefined;
     if (!flags.dryRun && !flags.yes) {
       // Show exactly what will be written where (planned from the repository as it is now), then ask.
-      if (!canAsk()) throw new ConfigError('deploy needs confirmation: run it on a terminal, or pass --yes');
+      if (!canAsk(io)) throw new ConfigError('deploy needs confirmation: run it on a terminal, or pass --yes');
       const preview = await diffFleet(rt, selected, { signal: cancel.signal });
-      const c = paletteFor(process.stderr);
-      writeErr(formatDiffs(preview.diffs, { stat: true, sideBySide: false, width: terminalWidth(process.stderr) }, c));
+      const c = paletteFor(io.stderrTerminal, io.env);
+      writeErr(formatDiffs(preview.diffs, { stat: true, sideBySide: false, width: terminalWidth(io.stderrTerminal, undefined, io.env) }, c));
       for (const f of preview.failures) writeErr(`${c.red(f.message)}\n`);
       for (const [host, st] of preview.hostState) {
         if (st.lock) {
@@ -55,7 +56,7 @@ export async function deployCommand(hosts: string[], flags: DeployFlags): Promis
       }
       const edits = preview.diffs.flatMap((d) => handEdits(d).map((p) => `${d.host}:${p}`));
       if (edits.length > 0) writeErr(c.yellow(`This overwrites ${edits.length} hand edit(s) made on the hosts since konf wrote them: ${edits.join(', ')}\n`));
-      if (!(await confirm(`Deploy ${files} file(s) to ${hostsWithChanges} host(s)?`, { yes: false, what: 'deploy' }))) {
+      if (!(await confirm(io, `Deploy ${files} file(s) to ${hostsWithChanges} host(s)?`, { yes: false, what: 'deploy' }))) {
         writeErr('nothing deployed\n');
         return EXIT.ok;
       }
@@ -71,7 +72,7 @@ export async function deployCommand(hosts: string[], flags: DeployFlags): Promis
       failFast: flags.failFast ?? false,
       breakLock: flags.breakLock ?? false,
       signal: cancel.signal,
-      onEvent: eventSink(flags),
+      onEvent: eventSink(flags, io),
       ...(confirmed ? { confirmed } : {}),
     });
     return exitFor(report, cancel);

@@ -6,7 +6,8 @@ import { isFailure } from '../../core/ops/runOperation.js';
 import type { EventSink } from '../../core/ops/events.js';
 import { paletteFor } from '../color.js';
 import { humanEventPrinter, jsonEventPrinter } from '../eventPrinter.js';
-import { interruptible, writeOut, type Interrupts } from '../interrupts.js';
+import { interruptible, type Interrupts } from '../interrupts.js';
+import type { CliIO } from '../context.js';
 import { EXIT_CODES } from '../exitCodes.js';
 
 export const EXIT = { ok: 0, pending: 1, config: 2, hostFailed: 3, notConsistent: EXIT_CODES.notConsistent } as const;
@@ -45,8 +46,8 @@ export function selectHosts(rt: OpsRuntime, hosts: string[], all: boolean | unde
   return [...new Set(hosts)];
 }
 
-export function eventSink(flags: OpsFlags): EventSink {
-  return flags.json ? jsonEventPrinter(writeOut) : humanEventPrinter(writeOut, paletteFor(process.stdout), { verbose: flags.verbose ?? false });
+export function eventSink(flags: OpsFlags, io: CliIO): EventSink {
+  return flags.json ? jsonEventPrinter(io.stdout) : humanEventPrinter(io.stdout, paletteFor(io.stdoutTerminal, io.env), { verbose: flags.verbose ?? false });
 }
 
 /**
