@@ -2,12 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureBuilt, konf } from '../helpers/konfBin.js';
+import { konf } from '../helpers/konfInProcess.js';
 
 describe('konf init', () => {
   let tmp: string;
   beforeAll(async () => {
-    await ensureBuilt();
     tmp = await mkdtemp(path.join(os.tmpdir(), 'konf-init-'));
   });
   afterAll(() => rm(tmp, { recursive: true, force: true }));

@@ -5,12 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFleet } from '../../src/core/fleet/fleet.js';
 import type { Fleet, HostPlan } from '../../src/core/fleet/types.js';
 import type { ShowReport } from '../../src/cli/showReport.js';
-import { ensureBuilt, konf, PROJECT } from '../helpers/konfBin.js';
+import { konf, PROJECT } from '../helpers/konfInProcess.js';
 
 let fleet: Fleet;
 let work: string;
 beforeAll(async () => {
-  await ensureBuilt();
   fleet = await loadFleet(PROJECT);
   work = await mkdtemp(path.join(os.tmpdir(), 'konf-cli-show-'));
 });
