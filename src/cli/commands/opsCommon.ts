@@ -8,9 +8,10 @@ import { paletteFor } from '../color.js';
 import { humanEventPrinter, jsonEventPrinter } from '../eventPrinter.js';
 import { interruptible, type Interrupts } from '../interrupts.js';
 import type { CliIO } from '../context.js';
-import { EXIT_CODES } from '../exitCodes.js';
+import { EXIT_CODES } from '../../core/exitCodes.js';
 
-export const EXIT = { ok: 0, pending: 1, config: 2, hostFailed: 3, notConsistent: EXIT_CODES.notConsistent } as const;
+/** The one exit-code table (src/core/exitCodes.ts), under the short name the commands use. */
+export const EXIT = EXIT_CODES;
 
 export interface OpsFlags {
   repo: string;
