@@ -83,6 +83,6 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     await program.parseAsync([...argv], { from: 'user' });
     return ctx.exitCode;
   } catch (err) {
-    return reportError(err, { repoRoot: ctx.repoRoot, cwd: io.cwd, env: io.env, stderr: io.stderr });
+    return reportError(err, { repoRoot: ctx.repoRoot, repoOrigin: ctx.repoOrigin, cwd: io.cwd, env: io.env, stderr: io.stderr });
   }
 }

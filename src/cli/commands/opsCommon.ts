@@ -1,6 +1,7 @@
 /** What the writing commands share: opening a runtime, choosing hosts, exit codes, printing. */
 import { ConfigError } from '../../core/errors.js';
 import { OpsRuntime } from '../../core/ops/runtime.js';
+import { assertKnownHost } from '../../core/fleet/inventory.js';
 import type { OperationReport } from '../../core/ops/runOperation.js';
 import { isFailure } from '../../core/ops/runOperation.js';
 import type { EventSink } from '../../core/ops/events.js';
@@ -40,10 +41,7 @@ export function selectHosts(rt: OpsRuntime, hosts: string[], all: boolean | unde
   if (all && hosts.length > 0) throw new ConfigError('give host names or --all, not both');
   if (all) return [...rt.fleet.hosts];
   if (hosts.length === 0) throw new ConfigError('no hosts given: name hosts or use --all');
-  const known = new Set(rt.fleet.hosts);
-  for (const h of hosts) {
-    if (!known.has(h)) throw new ConfigError(`unknown host ${h}; known hosts: ${rt.fleet.hosts.join(', ')}`);
-  }
+  for (const h of hosts) assertKnownHost(h, rt.fleet.hosts);
   return [...new Set(hosts)];
 }
 
