@@ -12,6 +12,7 @@ import { paletteFor } from '../color.js';
 import { canAsk, confirm } from '../confirm.js';
 import { formatDiffs, terminalWidth } from '../diffPrinter.js';
 import type { CliIO } from '../context.js';
+import { count } from '../../core/util/count.js';
 import { EXIT, cancelOnSigint, eventSink, exitFor, openRuntime, selectHosts, type OpsFlags } from './opsCommon.js';
 
 export interface DeployFlags extends OpsFlags {
@@ -55,8 +56,8 @@ export async function deployCommand(hosts: string[], flags: DeployFlags, io: Cli
         return preview.failures.length > 0 ? EXIT.hostFailed : EXIT.ok;
       }
       const edits = preview.diffs.flatMap((d) => handEdits(d).map((p) => `${d.host}:${p}`));
-      if (edits.length > 0) writeErr(c.yellow(`This overwrites ${edits.length} hand edit(s) made on the hosts since konf wrote them: ${edits.join(', ')}\n`));
-      if (!(await confirm(io, `Deploy ${files} file(s) to ${hostsWithChanges} host(s)?`, { yes: false, what: 'deploy' }))) {
+      if (edits.length > 0) writeErr(c.yellow(`This overwrites ${count(edits.length, 'hand edit')} made on the hosts since konf wrote them: ${edits.join(', ')}\n`));
+      if (!(await confirm(io, `Deploy ${count(files, 'file')} to ${count(hostsWithChanges, 'host')}?`, { yes: false, what: 'deploy' }))) {
         writeErr('nothing deployed\n');
         return EXIT.ok;
       }

@@ -8,6 +8,7 @@ import { diffFleet } from '../../core/ops/diffFleet.js';
 import { paletteFor } from '../color.js';
 import { formatDiffs, terminalWidth } from '../diffPrinter.js';
 import type { CliIO } from '../context.js';
+import { count } from '../../core/util/count.js';
 import { EXIT, cancelOnSigint, openRuntime, selectHosts, type OpsFlags } from './opsCommon.js';
 
 export interface DiffFlags extends OpsFlags {
@@ -55,7 +56,7 @@ export async function diffCommand(hosts: string[], flags: DiffFlags, io: CliIO):
     const result = await diffFleet(rt, selected, { signal: cancel.signal });
     if (flags.drift) result.diffs = result.diffs.map(driftOnly);
     if (flags.html) {
-      const html = renderHtmlReport(result.diffs, { title: `konf diff: ${selected.length} host(s)`, generatedAt: new Date().toISOString(), reveal: rt.reveal, failures: result.failures });
+      const html = renderHtmlReport(result.diffs, { title: `konf diff: ${count(selected.length, 'host')}`, generatedAt: new Date().toISOString(), reveal: rt.reveal, failures: result.failures });
       await writeFile(path.resolve(io.cwd, flags.html), html);
     }
     if (flags.json) {

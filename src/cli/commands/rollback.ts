@@ -8,6 +8,7 @@ import { paletteFor } from '../color.js';
 import { canAsk, confirm } from '../confirm.js';
 import { formatDiffs, terminalWidth } from '../diffPrinter.js';
 import type { CliIO } from '../context.js';
+import { count } from '../../core/util/count.js';
 import { EXIT, cancelOnSigint, eventSink, exitFor, openRuntime, selectHosts, type OpsFlags } from './opsCommon.js';
 import { hostDiffJson } from './diff.js';
 
@@ -43,8 +44,8 @@ export async function rollbackCommand(host: string, snapshotId: string | undefin
     }
     if (flags.dryRun) return EXIT.ok;
     const edits = handEdits(diff);
-    if (edits.length > 0 && !flags.json) write(c.yellow(`This overwrites ${edits.length} hand edit(s) made on ${selected} since konf wrote them: ${edits.join(', ')}\n`));
-    if (!flags.yes && !(await confirm(io, `Restore ${diff.pending} file(s) on ${selected} from snapshot ${snapshot.info.id.slice(0, 10)}?`, { yes: false, what: 'rollback' }))) {
+    if (edits.length > 0 && !flags.json) write(c.yellow(`This overwrites ${count(edits.length, 'hand edit')} made on ${selected} since konf wrote them: ${edits.join(', ')}\n`));
+    if (!flags.yes && !(await confirm(io, `Restore ${count(diff.pending, 'file')} on ${selected} from snapshot ${snapshot.info.id.slice(0, 10)}?`, { yes: false, what: 'rollback' }))) {
       write('nothing rolled back\n');
       return EXIT.ok;
     }

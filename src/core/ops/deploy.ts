@@ -16,6 +16,7 @@ import { HostError } from '../errors.js';
 import { planFingerprint } from './fingerprint.js';
 import { OpEmitter } from './emitter.js';
 import { fetchBefore, pushAfter } from './storeSync.js';
+import { count } from '../util/count.js';
 
 export interface DeployOptions {
   hosts: string[];
@@ -66,7 +67,7 @@ export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<Op
           emitter.emit({ type: 'file', host, phase: 'write', file: f.path, action: f.kind, level: 'info', text: `would ${f.kind === 'removed' ? 'remove' : 'write'} ${f.path} (${f.kind})` });
         }
         if (first.journal) emitter.emit({ type: 'log', host, phase: 'recover', level: 'warn', text: 'an unfinished operation left its journal on the host: a deploy puts the host back first' });
-        return pending.length ? { outcome: 'pending', text: `would change ${pending.length} file(s)`, changed: pending } : { outcome: 'unchanged', text: 'in sync' };
+        return pending.length ? { outcome: 'pending', text: `would change ${count(pending.length, 'file')}`, changed: pending } : { outcome: 'unchanged', text: 'in sync' };
       }
       return runTransaction(
         rt,

@@ -9,6 +9,7 @@ import { effectiveRecord } from './deployedRecord.js';
 import { withDrift } from './drift.js';
 import type { HostPlan } from '../fleet/types.js';
 import type { LockInfo } from '../remote/types.js';
+import { count } from '../util/count.js';
 
 export interface HostFailure {
   host: string;
@@ -43,7 +44,7 @@ export async function diffFleet(rt: OpsRuntime, hosts: string[], options: { sign
         const diff = withDrift(read.diff, await effectiveRecord(rt.stateDir, host, read.record));
         diffs.set(host, diff);
         hostState.set(host, { ...(read.lock ? { lock: read.lock } : {}), journal: read.journal });
-        return diff.pending === 0 ? { outcome: 'unchanged', text: 'in sync' } : { outcome: 'pending', text: `${diff.pending} file(s) pending` };
+        return diff.pending === 0 ? { outcome: 'unchanged', text: 'in sync' } : { outcome: 'pending', text: `${count(diff.pending, 'file')} pending` };
       } catch (err) {
         failures.push({ host, kind: err instanceof HostError ? err.kind : 'error', message: errorMessage(err) });
         throw err;
