@@ -24,8 +24,9 @@ export const ansi: Palette = {
 const id = (s: string) => s;
 export const plain: Palette = { red: id, green: id, yellow: id, cyan: id, dim: id, bold: id, inverse: id };
 
-export function paletteFor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): Palette {
+/** Colors for a stream: ANSI on a terminal (or FORCE_COLOR), plain with NO_COLOR or when the stream is not a terminal. */
+export function paletteFor(stream: { isTTY?: boolean } | undefined, env: NodeJS.ProcessEnv): Palette {
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return plain;
   if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0') return ansi;
-  return stream.isTTY ? ansi : plain;
+  return stream?.isTTY ? ansi : plain;
 }

@@ -1,19 +1,25 @@
 /** Asks a yes/no question on the terminal; writing commands without a terminal need --yes. */
-import readline from 'node:readline';
 import { ConfigError } from '../core/errors.js';
+import type { CliIO } from './context.js';
 
-export function canAsk(): boolean {
-  return Boolean(process.stdin.isTTY && process.stderr.isTTY);
+export function canAsk(io: CliIO): boolean {
+  return io.ask !== undefined;
 }
 
-export async function confirm(question: string, options: { yes: boolean; what: string }): Promise<boolean> {
-  if (options.yes) return true;
-  if (!canAsk()) throw new ConfigError(`${options.what} needs confirmation: run it on a terminal, or pass --yes`);
+/** The real terminal's question (stdin and stderr are a terminal). */
+export async function askOnTerminal(question: string): Promise<string> {
+  const { default: readline } = await import('node:readline');
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
   try {
-    const answer = await new Promise<string>((resolve) => rl.question(`${question} [y/N] `, resolve));
-    return /^y(es)?$/i.test(answer.trim());
+    return await new Promise<string>((resolve) => rl.question(question, resolve));
   } finally {
     rl.close();
   }
+}
+
+export async function confirm(io: CliIO, question: string, options: { yes: boolean; what: string }): Promise<boolean> {
+  if (options.yes) return true;
+  if (!io.ask) throw new ConfigError(`${options.what} needs confirmation: run it on a terminal, or pass --yes`);
+  const answer = await io.ask(`${question} [y/N] `);
+  return /^y(es)?$/i.test(answer.trim());
 }

@@ -16,6 +16,17 @@ export interface CliIO {
   cwd: string;
   /** stdin and stdout are a terminal: `konf` alone opens the console. */
   terminal?: boolean;
+  /** What the output streams are (colors and width on a terminal); absent: plain text, 80 columns. */
+  stdoutTerminal?: TerminalInfo;
+  stderrTerminal?: TerminalInfo;
+  /** Asks a question on the terminal and resolves to the answer; absent when nobody can answer (then writing commands need --yes). */
+  ask?: (question: string) => Promise<string>;
+}
+
+/** A stream's terminal facts, read when used (a resized terminal has new columns). */
+export interface TerminalInfo {
+  isTTY?: boolean;
+  columns?: number;
 }
 
 /** Options every command accepts (declared on the program). */
@@ -29,6 +40,8 @@ export class CliContext {
   exitCode: number = EXIT_CODES.ok;
   /** The repository root once found (errors name files relative to it). */
   repoRoot: string | undefined;
+  /** Where the repository came from, for messages: `--repo`, `$KONF_REPO`, or the folder search. */
+  repoOrigin: string | undefined;
   private fleetPromise: Promise<Fleet> | undefined;
   private program: Command | undefined;
 
@@ -57,6 +70,14 @@ export class CliContext {
     const { findRepo } = await import('../core/fleet/repo.js');
     const found = await findRepo({ explicit: this.globals.repo, env: this.io.env.KONF_REPO, cwd: this.io.cwd });
     this.repoRoot = found;
+    const explicit = this.globals.repo;
+    const env = this.io.env.KONF_REPO;
+    this.repoOrigin =
+      explicit !== undefined && explicit !== ''
+        ? `from --repo ${explicit}`
+        : env !== undefined && env !== ''
+          ? `from $KONF_REPO=${env}`
+          : `the nearest folder holding etc/serverconfig above ${this.io.cwd}`;
     return found;
   }
 

@@ -6,6 +6,7 @@ import type { ChangeGroup, FileChange, HostDiff, SideBySideRow, SideCell } from 
 import { groupIdentical } from '../core/diff/group.js';
 import { sideBySideRows } from '../core/diff/sideBySide.js';
 import type { Palette } from './color.js';
+import { count } from '../core/util/count.js';
 
 const SHOWN_KINDS = new Set(['new', 'modified', 'binary', 'metadata', 'link-changed', 'type-changed', 'removed', 'excluded', 'unreadable']);
 
@@ -119,12 +120,12 @@ export function renderSideBySide(rows: SideBySideRow[], width: number, c: Palett
 }
 
 /** Columns for human diff output: --width, else $COLUMNS, else the terminal's, else 80. */
-export function terminalWidth(stream: { columns?: number }, flag?: string | number, env: NodeJS.ProcessEnv = process.env): number {
+export function terminalWidth(stream: { columns?: number } | undefined, flag: string | number | undefined, env: NodeJS.ProcessEnv): number {
   const valid = (v: unknown) => {
     const n = Number(v);
     return Number.isInteger(n) && n > 0 ? n : undefined;
   };
-  return valid(flag) ?? valid(env.COLUMNS) ?? valid(stream.columns) ?? 80;
+  return valid(flag) ?? valid(env.COLUMNS) ?? valid(stream?.columns) ?? 80;
 }
 
 function body(f: FileChange, o: DiffPrintOptions, c: Palette): string {
@@ -155,7 +156,7 @@ export function formatDiffs(diffs: HostDiff[], o: DiffPrintOptions, c: Palette):
     out += c.bold(`${d.host}: ${state}`) + '\n';
     for (const f of shown) {
       const shared = printedOnce.get(`${d.host}\0${f.path}`);
-      out += `  ${verdict(f, c)}${shared ? c.dim(` (same as ${shared.hosts.length - 1} other host(s), shown above)`) : ''}\n`;
+      out += `  ${verdict(f, c)}${shared ? c.dim(` (same as ${count(shared.hosts.length - 1, 'other host')}, shown above)`) : ''}\n`;
       if (!o.stat && !shared) out += body(f, o, c);
     }
   }
@@ -163,7 +164,7 @@ export function formatDiffs(diffs: HostDiff[], o: DiffPrintOptions, c: Palette):
     const pending = diffs.reduce((n, d) => n + d.pending, 0);
     const added = diffs.reduce((n, d) => n + d.files.reduce((m, f) => m + f.added, 0), 0);
     const removed = diffs.reduce((n, d) => n + d.files.reduce((m, f) => m + f.removed, 0), 0);
-    out += `${diffs.length} host(s), ${pending} file(s) pending, +${added} -${removed}\n`;
+    out += `${count(diffs.length, 'host')}, ${count(pending, 'file')} pending, +${added} -${removed}\n`;
   }
   return out;
 }

@@ -6,12 +6,14 @@
  */
 import path from 'node:path';
 import { CommanderError } from 'commander';
-import { ConfigError, HostError } from '../core/errors.js';
+import { ConfigError, HostError, UnknownHostError } from '../core/errors.js';
 import { EXIT_CODES } from './exitCodes.js';
 
 export interface ErrorReportContext {
   /** The fleet repository, once found: repository-relative file names are resolved against it. */
-  repoRoot?: string;
+  repoRoot?: string | undefined;
+  /** How the repository was found (`from --repo DIR`, …): an unknown host names it. */
+  repoOrigin?: string | undefined;
   cwd: string;
   env: NodeJS.ProcessEnv;
   stderr: (text: string) => void;
@@ -39,6 +41,11 @@ export function reportError(err: unknown, ctx: ErrorReportContext): number {
   if (err instanceof CommanderError) {
     // Commander printed its message (or the help) already.
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return EXIT_CODES.ok;
+    return EXIT_CODES.config;
+  }
+  if (err instanceof UnknownHostError && ctx.repoRoot !== undefined) {
+    const where = `${ctx.repoRoot}${ctx.repoOrigin ? ` (${ctx.repoOrigin})` : ''}`;
+    ctx.stderr(`konf: ${UnknownHostError.describe(err.host, err.known, where)}\n`);
     return EXIT_CODES.config;
   }
   if (err instanceof ConfigError) {

@@ -4,6 +4,7 @@
  */
 import type { OpEvent } from '../core/ops/events.js';
 import type { Palette } from './color.js';
+import { count } from '../core/util/count.js';
 
 export function jsonEventPrinter(write: (s: string) => void): (e: OpEvent) => void {
   return (e) => write(`${JSON.stringify(e)}\n`);
@@ -19,7 +20,7 @@ export function humanEventPrinter(write: (s: string) => void, c: Palette, option
       case 'op-start':
         total = e.hosts.length;
         width = Math.min(24, Math.max(4, ...e.hosts.map((h) => h.length)));
-        if (e.kind !== 'diff') write(c.bold(`${e.kind}${e.dryRun ? ' (dry run)' : ''}: ${e.hosts.length} host(s), operation ${e.op}\n`));
+        if (e.kind !== 'diff') write(c.bold(`${e.kind}${e.dryRun ? ' (dry run)' : ''}: ${count(e.hosts.length, 'host')}, operation ${e.op}\n`));
         return;
       case 'log':
         if (e.level === 'debug' && !options.verbose) return;

@@ -12,6 +12,8 @@
  * back first (this jump host's lock is stale then, and is taken over).
  */
 
+import { EXIT_CODES, SIGNAL_EXIT_CODES } from '../core/exitCodes.js';
+
 export interface OutputState {
   stdoutClosed: boolean;
   stderrClosed: boolean;
@@ -65,8 +67,8 @@ export function writeErr(text: string): void {
   }
 }
 
-const SIGNAL_CODES = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
-export const CLOSED_OUTPUT_CODE = 141;
+const SIGNAL_CODES = SIGNAL_EXIT_CODES;
+export const CLOSED_OUTPUT_CODE = EXIT_CODES.closedOutput;
 
 export interface Interrupts {
   /** Fires (reason: 'SIGINT', 'SIGTERM', 'SIGHUP' or 'closed output') on the first interruption. */

@@ -10,6 +10,7 @@ import { ConfigError } from '../core/errors.js';
 import { COMMANDS } from './commands/index.js';
 import { CliContext, type CliIO } from './context.js';
 import { reportError } from './errors.js';
+import { exitCodesSummary } from '../core/exitCodes.js';
 
 /** The package version, from the nearest package.json above this file (src/ or dist/src/). */
 function version(): string {
@@ -31,8 +32,7 @@ The fleet repository holds etc/serverconfig/ (default + one switch file per host
 etc/serverconfig/exclude/<host>, etc/files/ (the desired tree, *.tmpl rendered per host),
 etc/permissions and hooks/<phase>/. Run \`konf help COMMAND\` for a command's options.
 
-Exit codes: 0 ok, 1 changes pending (diff), 2 usage or configuration error,
-3 an operation failed on a host, 70 internal error.
+Exit codes: ${exitCodesSummary()}.
 
 Examples:
   konf hosts                     the inventory
@@ -83,6 +83,6 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     await program.parseAsync([...argv], { from: 'user' });
     return ctx.exitCode;
   } catch (err) {
-    return reportError(err, { repoRoot: ctx.repoRoot, cwd: io.cwd, env: io.env, stderr: io.stderr });
+    return reportError(err, { repoRoot: ctx.repoRoot, repoOrigin: ctx.repoOrigin, cwd: io.cwd, env: io.env, stderr: io.stderr });
   }
 }

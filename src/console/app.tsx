@@ -25,6 +25,7 @@ import { reducer } from './state/reducer.js';
 import { activeContexts, confirmRows, helpRows, MIN_COLUMNS, MIN_ROWS, paneLayout, runningOps, visibleHosts } from './state/select.js';
 import type { AppState, Size } from './state/types.js';
 import { colorEnabled, ThemeContext } from './theme.js';
+import { count } from '../core/util/count.js';
 
 export interface AppProps {
   session: FleetSession;
@@ -76,7 +77,7 @@ function titleText(state: AppState): string {
     else if (kind === 'failed' || kind === 'unreachable' || kind === 'config-error' || kind === 'restored') trouble++;
     else if (kind === 'checking' || kind === 'unknown') checking++;
   }
-  const parts = [`${state.hosts.length} hosts`];
+  const parts = [count(state.hosts.length, 'host')];
   if (pending > 0) parts.push(`${pending} pending`);
   if (trouble > 0) parts.push(`${trouble} failing`);
   if (checking > 0) parts.push(`${checking} to check`);

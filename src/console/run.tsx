@@ -31,6 +31,7 @@ import type { MessageSource } from './app.js';
 import type { Controller } from './controller.js';
 import type { PrefsStore } from './prefs.js';
 import { HIDE_CURSOR, ScreenWriter, SHOW_CURSOR } from './screen.js';
+import { SIGNAL_EXIT_CODES } from '../core/exitCodes.js';
 
 export interface ConsoleOptions {
   stdin?: NodeJS.ReadStream;
@@ -63,7 +64,7 @@ export function isTerminalGoneError(error: unknown): boolean {
   return typeof code === 'string' && GONE_CODES.has(code);
 }
 
-const SIGNAL_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 };
+const SIGNAL_CODES: Partial<Record<NodeJS.Signals, number>> = SIGNAL_EXIT_CODES;
 
 /** Resolves once the stream's buffered output is written, or after `timeoutMs`. */
 async function drained(stream: NodeJS.WriteStream, timeoutMs: number): Promise<void> {

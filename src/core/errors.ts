@@ -23,6 +23,22 @@ export class ConfigError extends Error {
   }
 }
 
+/** A host name that is not in the inventory (exit 2): the CLI adds which repository it searched and why. */
+export class UnknownHostError extends ConfigError {
+  constructor(
+    readonly host: string,
+    readonly known: readonly string[],
+  ) {
+    super(UnknownHostError.describe(host, known));
+  }
+
+  /** The message, naming the repository searched when it is known (`/srv/fleet (from --repo /srv/fleet)`). */
+  static describe(host: string, known: readonly string[], repository?: string): string {
+    const where = repository === undefined ? '' : ` in the fleet repository ${repository}`;
+    return `unknown host \`${host}\`${where}; known hosts: ${known.length > 0 ? known.join(', ') : '(none: add a file per host to etc/serverconfig/)'}`;
+  }
+}
+
 /** Kinds of per-host failure, shown as one line per host by the CLI and the console. */
 export type HostErrorKind =
   | 'unreachable'

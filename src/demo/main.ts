@@ -5,7 +5,9 @@
  *
  *   node dist/src/demo/main.js [--dir DIR] [--no-console]
  *
- * --no-console sets the fleet up, prints the commands to use it, and waits for Ctrl-C.
+ * --no-console sets the fleet up for the CLI: it prints the `export KONF_REPO=… KONF_STATE=…`
+ * line to paste into another shell, and waits; Ctrl-C (or SIGTERM, SIGHUP) stops the fleet
+ * and removes its folder.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -47,10 +49,13 @@ async function main(argv: string[]): Promise<number> {
       const bin = path.join(PACKAGE_ROOT, 'dist/src/cli/main.js');
       process.stdout.write(
         [
-          `repo:  ${demo.repo}`,
-          `state: ${demo.state}`,
-          `try:   node ${bin} --repo ${demo.repo} --state ${demo.state} diff --all`,
-          'Ctrl-C stops the demo fleet.',
+          'The demo fleet runs. In another shell, point konf at it with:',
+          '',
+          `export KONF_REPO=${demo.repo} KONF_STATE=${demo.state}`,
+          '',
+          'then: konf hosts, konf diff --all, konf deploy web1 …',
+          `(konf on your PATH: npm run build && npm link in ${PACKAGE_ROOT}; or run node ${bin})`,
+          'Ctrl-C here stops the demo fleet and removes its folder.',
           '',
         ].join('\n'),
       );

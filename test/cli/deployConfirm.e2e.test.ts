@@ -54,8 +54,8 @@ describe.skipIf(!tmuxAvailable())('konf deploy asks on a terminal', { timeout: 1
       await tmux.sendKeys('Enter');
       const screen = await tmux.waitForText('[y/N]');
       expect(screen).toMatch(/modified +\/etc\/postfix\/main\.cf .*\[drifted: changed on the host since konf wrote it\]/);
-      expect(screen).toMatch(/This overwrites 1 hand edit\(s\) made on the hosts since konf wrote them: mail1:\/etc\/postfix\/main\.cf/);
-      expect(screen).toMatch(/Deploy 1 file\(s\) to 1 host\(s\)\? \[y\/N\]/);
+      expect(screen).toMatch(/This overwrites 1 hand edit made on the hosts since konf wrote them: mail1:\/etc\/postfix\/main\.cf/);
+      expect(screen).toMatch(/Deploy 1 file to 1 host\? \[y\/N\]/);
       await tmux.type('y');
       await tmux.sendKeys('Enter');
       await tmux.waitForText('exit=0', 60_000);

@@ -14,7 +14,7 @@ import { bindRepoToFleet } from '../../src/testfleet/fleetRepo.js';
 import { renderSideBySide } from '../../src/cli/diffPrinter.js';
 import { plain } from '../../src/cli/color.js';
 import { sideBySideRows } from '../../src/core/diff/sideBySide.js';
-import { ensureBuilt, konf as runKonf } from '../helpers/konfBin.js';
+import { konf as runKonf } from '../helpers/konfInProcess.js';
 
 async function put(file: string, content: string, mode?: number): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
@@ -59,7 +59,6 @@ describe('konf diff against a real host', { timeout: 120_000 }, () => {
   const host = (p: string) => path.join(fleet.host('mail1').root, p);
 
   beforeAll(async () => {
-    await ensureBuilt();
     fleet = await startTestFleet({ hosts: ['mail1'] });
     tmp = await mkdtemp(path.join(os.tmpdir(), 'konf-truthful-diff-'));
     repo = path.join(tmp, 'repo');

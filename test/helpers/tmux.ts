@@ -22,6 +22,10 @@ export interface TmuxOptions {
   env?: Record<string, string>;
   /** Variables removed for the command, e.g. CI (Ink renders nothing interactive under CI). */
   unset?: string[];
+  /** The server's configuration file instead of ~/.tmux.conf (e.g. `set -g status off`). */
+  configFile?: string;
+  /** Appends the command's stderr to this file instead of showing it in the pane. */
+  stderrFile?: string;
 }
 
 let counter = 0;
@@ -64,11 +68,12 @@ export class TmuxSession {
     const socket = path.join(os.tmpdir(), `${name}.tmux`);
     const session = new TmuxSession(socket, name);
     const envArgs = [...(options.unset ?? []).flatMap((k) => ['-u', k]), ...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`)];
-    const line = ['env', ...envArgs, ...command].map(shWord).join(' ');
+    const line = ['env', ...envArgs, ...command].map(shWord).join(' ') + (options.stderrFile ? ` 2>>${shWord(options.stderrFile)}` : '');
     const args = ['new-session', '-d', '-s', name, '-x', String(options.columns ?? 80), '-y', String(options.rows ?? 24)];
     if (options.cwd) args.push('-c', options.cwd);
     args.push(line);
-    await session.tmux(args);
+    if (options.configFile) await run('tmux', ['-S', socket, '-f', options.configFile, ...args], { encoding: 'utf8' });
+    else await session.tmux(args);
     // Keep the pane (and its last screen) if the command exits, so failures can be inspected.
     await session.tmux(['set-option', '-t', name, 'remain-on-exit', 'on']).catch(() => undefined);
     return session;
@@ -84,10 +89,14 @@ export class TmuxSession {
     await this.tmux(['send-keys', '-t', this.name, '-l', text]);
   }
 
-  /** The visible screen; with `colors`, SGR escape sequences are kept (`capture-pane -e`). */
-  async capturePane(options: { colors?: boolean } = {}): Promise<string> {
+  /**
+   * The visible screen; with `colors`, SGR escape sequences are kept (`capture-pane -e`);
+   * with `trailingSpaces`, so are trailing spaces (`-N`: they may carry a background).
+   */
+  async capturePane(options: { colors?: boolean; trailingSpaces?: boolean } = {}): Promise<string> {
     const args = ['capture-pane', '-p', '-t', this.name];
     if (options.colors) args.push('-e');
+    if (options.trailingSpaces) args.push('-N');
     const { stdout } = await this.tmux(args);
     return stdout;
   }
@@ -119,6 +128,15 @@ export class TmuxSession {
     const { stdout } = await this.tmux(['display', '-p', '-t', this.name, '#{pane_pid}']);
     const pid = Number(stdout.trim());
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  }
+
+  /** True once the pane's program has exited (or the session is gone). */
+  async paneDead(): Promise<boolean> {
+    try {
+      return (await this.tmux(['display-message', '-p', '-t', this.name, '#{pane_dead}'])).stdout.trim() === '1';
+    } catch {
+      return true;
+    }
   }
 
   /** Kills the whole tmux server at once: the pane's terminal goes away under its program (hang-up). */

@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTestFleet, type TestFleet } from '../../src/testfleet/testFleet.js';
 import { bindRepoToFleet } from '../../src/testfleet/fleetRepo.js';
-import { ensureBuilt, konf as runKonf } from '../helpers/konfBin.js';
+import { ensureBuilt, konf as spawnKonf } from '../helpers/konfBin.js';
+import { konf as runKonf } from '../helpers/konfInProcess.js';
 import { filesOf, readTree } from '../helpers/tree.js';
 
 async function put(file: string, content: string | Buffer, mode?: number): Promise<void> {
@@ -33,8 +34,12 @@ describe('konf operations against a real fleet', () => {
   let tmp: string;
   let repo: string;
   let state: string;
-  const konf = (args: string[], opts: { timeoutMs?: number; onStdout?: (s: string) => void } = {}) =>
-    runKonf(['--repo', repo, '--state', state, ...args], opts);
+  const konf = (args: string[]) => runKonf(['--repo', repo, '--state', state, ...args]);
+  /**
+   * The built binary, for what needs a process of its own: a lock held by another konf
+   * (the holder's pid is checked), a konf that dies and leaves a stale lock behind.
+   */
+  const konfProcess = (args: string[], opts: { timeoutMs?: number } = {}) => spawnKonf(['--repo', repo, '--state', state, ...args], opts);
   const root = (host: string) => fleet.host(host).root;
 
   beforeAll(async () => {
@@ -154,7 +159,7 @@ describe('konf operations against a real fleet', () => {
   it('two concurrent deploys to one host: the second gets the lock message and changes nothing', async () => {
     await put(path.join(root('db1'), 'etc/app/app.conf'), 'greeting=older\n');
     await put(path.join(root('db1'), 'etc/app/hold'), 'x');
-    const first = konf(['deploy', 'db1', '--yes']);
+    const first = konfProcess(['deploy', 'db1', '--yes']);
     const lockFile = path.join(root('db1'), 'var/lib/konf/lock');
     await waitFor(() => existsSync(lockFile));
     const second = await konf(['deploy', 'db1', '--yes']);
@@ -179,7 +184,7 @@ describe('konf operations against a real fleet', () => {
       const watcher = watch(path.dirname(target), (_event, name) => {
         if (name?.startsWith('.konf-tmp')) sawTemp();
       });
-      const run = konf(['deploy', 'web2', '--yes'], { timeoutMs: 120_000 });
+      const run = konfProcess(['deploy', 'web2', '--yes'], { timeoutMs: 120_000 });
       const first = await Promise.race([tempSeen.then(() => 'temp' as const), run.then(() => 'finished' as const)]);
       watcher.close();
       expect(first, 'the deploy finished before its temp file was seen').toBe('temp');
@@ -194,7 +199,7 @@ describe('konf operations against a real fleet', () => {
       // Back up: the next deploy takes the dead run's lock over and completes.
       await fleet.startHost('web2');
       await bindRepoToFleet(repo, fleet);
-      const next = await konf(['deploy', 'web2', '--yes'], { timeoutMs: 120_000 });
+      const next = await konf(['deploy', 'web2', '--yes']);
       expect(next.code, next.stdout + next.stderr).toBe(0);
       expect(next.stdout).toMatch(/took over a stale lock/);
       expect((await readFile(target)).equals(big)).toBe(true);

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTestFleet, type TestFleet } from '../../src/testfleet/testFleet.js';
 import { bindRepoToFleet } from '../../src/testfleet/fleetRepo.js';
-import { ensureBuilt, konf as runKonf } from '../helpers/konfBin.js';
+import { konf as runKonf } from '../helpers/konfInProcess.js';
 
 async function put(file: string, content: string | Buffer, mode?: number): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
@@ -47,7 +47,6 @@ describe('issue 11 through the CLI', () => {
   }
 
   beforeAll(async () => {
-    await ensureBuilt();
     fleet = await startTestFleet({ hosts: ['web1'] });
     tmp = await mkdtemp(path.join(os.tmpdir(), 'konf-hardening-'));
     base = path.join(tmp, 'base');

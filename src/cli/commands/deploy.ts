@@ -15,7 +15,8 @@ import { describeLock } from '../../core/remote/remoteHost.js';
 import { paletteFor } from '../color.js';
 import { canAsk, confirm } from '../confirm.js';
 import { formatDiffs, terminalWidth } from '../diffPrinter.js';
-import { writeErr } from '../interrupts.js';
+import type { CliIO } from '../context.js';
+import { count } from '../../core/util/count.js';
 import { EXIT, cancelOnSigint, eventSink, exitFor, openRuntime, selectHosts, type OpsFlags } from './opsCommon.js';
 import { confirmWithinProblem } from '../../core/fleet/reserved.js';
 import { describeLimit, parseMaxFailures, parseWaves, planWaves, readOrder, type WaveOptions } from '../../core/ops/waves.js';
@@ -66,7 +67,8 @@ async function wavesFlag(rt: OpsRuntime, selected: string[], flags: DeployFlags)
   return { waves: planWaves(ordered, sizes), maxFailures, rollbackOnStop: flags.rollbackOnStop ?? false };
 }
 
-export async function deployCommand(hosts: string[], flags: DeployFlags): Promise<number> {
+export async function deployCommand(hosts: string[], flags: DeployFlags, io: CliIO): Promise<number> {
+  const writeErr = io.stderr;
   const rt = await openRuntime(flags);
   const cancel = cancelOnSigint();
   try {
@@ -76,10 +78,10 @@ export async function deployCommand(hosts: string[], flags: DeployFlags): Promis
     let confirmed: Record<string, Confirmed> | undefined;
     if (!flags.dryRun && !flags.yes) {
       // Show exactly what will be written where (planned from the repository as it is now), then ask.
-      if (!canAsk()) throw new ConfigError('deploy needs confirmation: run it on a terminal, or pass --yes');
+      if (!canAsk(io)) throw new ConfigError('deploy needs confirmation: run it on a terminal, or pass --yes');
       const preview = await diffFleet(rt, selected, { signal: cancel.signal });
-      const c = paletteFor(process.stderr);
-      writeErr(formatDiffs(preview.diffs, { stat: true, sideBySide: false, width: terminalWidth(process.stderr) }, c));
+      const c = paletteFor(io.stderrTerminal, io.env);
+      writeErr(formatDiffs(preview.diffs, { stat: true, sideBySide: false, width: terminalWidth(io.stderrTerminal, undefined, io.env) }, c));
       for (const f of preview.failures) writeErr(`${c.red(f.message)}\n`);
       for (const [host, st] of preview.hostState) {
         if (st.lock) {
@@ -100,16 +102,16 @@ export async function deployCommand(hosts: string[], flags: DeployFlags): Promis
         return preview.failures.length > 0 ? EXIT.hostFailed : EXIT.ok;
       }
       const edits = preview.diffs.flatMap((d) => handEdits(d).map((p) => `${d.host}:${p}`));
-      if (edits.length > 0) writeErr(c.yellow(`This overwrites ${edits.length} hand edit(s) made on the hosts since konf wrote them: ${edits.join(', ')}\n`));
+      if (edits.length > 0) writeErr(c.yellow(`This overwrites ${count(edits.length, 'hand edit')} made on the hosts since konf wrote them: ${edits.join(', ')}\n`));
       const guarded = preview.diffs.filter((d) => d.pending > 0 && (confirmWithin ?? preview.plans.get(d.host)?.settings.confirmWithin ?? 0) > 0).map((d) => d.host);
       if (guarded.length > 0) {
         const secs = confirmWithin !== undefined ? `${confirmWithin} s` : 'konf_confirm_within';
         writeErr(`Confirm-or-revert (${secs}) on ${guarded.join(', ')}: each host puts itself back unless konf proves access over a new SSH connection in time\n`);
       }
       if (waves) {
-        writeErr(`Rollout in ${waves.waves.length} wave(s): ${waves.waves.map((w, i) => `${i + 1}) ${w.join(' ')}`).join('  ')}; stops after more than ${describeLimit(waves.maxFailures)} failure(s) in a wave${waves.rollbackOnStop ? ', rolling back every host it changed' : ''}\n`);
+        writeErr(`Rollout in ${count(waves.waves.length, 'wave')}: ${waves.waves.map((w, i) => `${i + 1}) ${w.join(' ')}`).join('  ')}; stops after more than ${describeLimit(waves.maxFailures)} failure(s) in a wave${waves.rollbackOnStop ? ', rolling back every host it changed' : ''}\n`);
       }
-      if (!(await confirm(`Deploy ${files} file(s) to ${hostsWithChanges} host(s)?`, { yes: false, what: 'deploy' }))) {
+      if (!(await confirm(io, `Deploy ${count(files, 'file')} to ${count(hostsWithChanges, 'host')}?`, { yes: false, what: 'deploy' }))) {
         writeErr('nothing deployed\n');
         return EXIT.ok;
       }
@@ -125,7 +127,7 @@ export async function deployCommand(hosts: string[], flags: DeployFlags): Promis
       failFast: flags.failFast ?? false,
       breakLock: flags.breakLock ?? false,
       signal: cancel.signal,
-      onEvent: eventSink(flags),
+      onEvent: eventSink(flags, io),
       ...(confirmed ? { confirmed } : {}),
       ...(confirmWithin !== undefined ? { confirmWithin } : {}),
       ...(waves ? { waves } : {}),

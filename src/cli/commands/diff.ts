@@ -1,5 +1,6 @@
 /** `konf diff [HOST…|--all]`: exit 0 nothing pending, 1 changes pending, 2 config error, 3 a host failed. */
 import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { FileChange, HostDiff } from '../../core/diff/types.js';
 import { renderHtmlReport } from '../../core/diff/report.js';
 import { groupIdentical } from '../../core/diff/group.js';
@@ -7,7 +8,8 @@ import { diffFleet } from '../../core/ops/diffFleet.js';
 import { paletteFor, type Palette } from '../color.js';
 import type { StagedCheck } from '../../core/ops/validation.js';
 import { formatDiffs, terminalWidth } from '../diffPrinter.js';
-import { writeOut } from '../interrupts.js';
+import type { CliIO } from '../context.js';
+import { count } from '../../core/util/count.js';
 import { EXIT, cancelOnSigint, openRuntime, selectHosts, type OpsFlags } from './opsCommon.js';
 
 export interface DiffFlags extends OpsFlags {
@@ -62,7 +64,8 @@ function formatChecks(checks: ({ host: string } & StagedCheck)[], c: Palette): s
   return out;
 }
 
-export async function diffCommand(hosts: string[], flags: DiffFlags): Promise<number> {
+export async function diffCommand(hosts: string[], flags: DiffFlags, io: CliIO): Promise<number> {
+  const writeOut = io.stdout;
   const rt = await openRuntime(flags);
   const cancel = cancelOnSigint();
   try {
@@ -72,8 +75,8 @@ export async function diffCommand(hosts: string[], flags: DiffFlags): Promise<nu
     const refused = checks.some((c) => !c.ok);
     if (flags.drift) result.diffs = result.diffs.map(driftOnly);
     if (flags.html) {
-      const html = renderHtmlReport(result.diffs, { title: `konf diff: ${selected.length} host(s)`, generatedAt: new Date().toISOString(), reveal: rt.reveal, failures: result.failures });
-      await writeFile(flags.html, html);
+      const html = renderHtmlReport(result.diffs, { title: `konf diff: ${count(selected.length, 'host')}`, generatedAt: new Date().toISOString(), reveal: rt.reveal, failures: result.failures });
+      await writeFile(path.resolve(io.cwd, flags.html), html);
     }
     if (flags.json) {
       const groups = groupIdentical(result.diffs)
@@ -93,8 +96,8 @@ export async function diffCommand(hosts: string[], flags: DiffFlags): Promise<nu
         : {};
       writeOut(`${JSON.stringify({ op: result.op, hosts: result.diffs.map(hostDiffJson), groups, failures: result.failures, ...validation }, null, 1)}\n`);
     } else {
-      const c = paletteFor(process.stdout);
-      writeOut(formatDiffs(result.diffs, { stat: flags.stat ?? false, sideBySide: flags.sideBySide ?? false, width: terminalWidth(process.stdout, flags.width) }, c));
+      const c = paletteFor(io.stdoutTerminal, io.env);
+      writeOut(formatDiffs(result.diffs, { stat: flags.stat ?? false, sideBySide: flags.sideBySide ?? false, width: terminalWidth(io.stdoutTerminal, flags.width, io.env) }, c));
       for (const f of result.failures) writeOut(`${c.red(`${f.host}: ${f.message.replace(new RegExp(`^${f.host}: `), '')}`)}\n`);
       for (const [host, st] of result.hostState) {
         if (st.journal) writeOut(c.yellow(`${host}: an interrupted operation left its journal on the host: the next konf deploy or rollback puts those files back first\n`));

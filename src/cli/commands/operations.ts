@@ -46,7 +46,7 @@ export const diffCommandSpec: CliCommand = {
     ).action(
       ctx.action(async (hosts: string[], o: Common & { all?: boolean; stat?: boolean; sideBySide?: boolean; html?: string; drift?: boolean; width?: string; validate?: boolean }) => {
         const { diffCommand } = await import('./diff.js');
-        return diffCommand(hosts, { ...o, ...(await where(ctx)) });
+        return diffCommand(hosts, { ...o, ...(await where(ctx)) }, ctx.io);
       }),
     );
   },
@@ -84,7 +84,7 @@ export const deployCommandSpec: CliCommand = {
           o: Common & { all?: boolean; dryRun?: boolean; yes?: boolean; failFast?: boolean; breakLock?: boolean; confirmWithin?: string; waves?: string; maxFailures?: string; order?: string; rollbackOnStop?: boolean },
         ) => {
           const { deployCommand } = await import('./deploy.js');
-          return deployCommand(hosts, { ...o, cwd: ctx.io.cwd, ...(await where(ctx)) });
+          return deployCommand(hosts, { ...o, cwd: ctx.io.cwd, ...(await where(ctx)) }, ctx.io);
         },
       ),
     );
@@ -105,7 +105,7 @@ export const snapshotCommandSpec: CliCommand = {
     ).action(
       ctx.action(async (hosts: string[], o: Common & { all?: boolean; message?: string }) => {
         const { snapshotCommand } = await import('./snapshot.js');
-        return snapshotCommand(hosts, { ...o, ...(await where(ctx)) });
+        return snapshotCommand(hosts, { ...o, ...(await where(ctx)) }, ctx.io);
       }),
     );
   },
@@ -121,7 +121,7 @@ export const historyCommandSpec: CliCommand = {
       .action(
         ctx.action(async (host: string, o: Common) => {
           const { historyCommand } = await import('./history.js');
-          return historyCommand(host, { ...o, ...(await where(ctx)) });
+          return historyCommand(host, { ...o, ...(await where(ctx)) }, ctx.io);
         }),
       );
   },
@@ -143,7 +143,7 @@ export const rollbackCommandSpec: CliCommand = {
     ).action(
       ctx.action(async (host: string, snapshot: string | undefined, o: Common & { dryRun?: boolean; yes?: boolean; breakLock?: boolean }) => {
         const { rollbackCommand } = await import('./rollback.js');
-        return rollbackCommand(host, snapshot, { ...o, ...(await where(ctx)) });
+        return rollbackCommand(host, snapshot, { ...o, ...(await where(ctx)) }, ctx.io);
       }),
     );
   },
@@ -160,7 +160,7 @@ export const logCommandSpec: CliCommand = {
       .action(
         ctx.action(async (o: { host?: string; lines?: string; json?: boolean }) => {
           const { logCommand } = await import('./log.js');
-          return logCommand({ ...o, ...(await where(ctx)) });
+          return logCommand({ ...o, ...(await where(ctx)) }, ctx.io);
         }),
       );
   },

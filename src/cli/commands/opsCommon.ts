@@ -1,15 +1,18 @@
 /** What the writing commands share: opening a runtime, choosing hosts, exit codes, printing. */
 import { ConfigError } from '../../core/errors.js';
 import { OpsRuntime } from '../../core/ops/runtime.js';
+import { assertKnownHost } from '../../core/fleet/inventory.js';
 import type { OperationReport } from '../../core/ops/runOperation.js';
 import { isFailure } from '../../core/ops/runOperation.js';
 import type { EventSink } from '../../core/ops/events.js';
 import { paletteFor } from '../color.js';
 import { humanEventPrinter, jsonEventPrinter } from '../eventPrinter.js';
-import { interruptible, writeOut, type Interrupts } from '../interrupts.js';
-import { EXIT_CODES } from '../exitCodes.js';
+import { interruptible, type Interrupts } from '../interrupts.js';
+import type { CliIO } from '../context.js';
+import { EXIT_CODES } from '../../core/exitCodes.js';
 
-export const EXIT = { ok: 0, pending: 1, config: 2, hostFailed: 3, notConsistent: EXIT_CODES.notConsistent } as const;
+/** The one exit-code table (src/core/exitCodes.ts), under the short name the commands use. */
+export const EXIT = EXIT_CODES;
 
 export interface OpsFlags {
   repo: string;
@@ -38,15 +41,12 @@ export function selectHosts(rt: OpsRuntime, hosts: string[], all: boolean | unde
   if (all && hosts.length > 0) throw new ConfigError('give host names or --all, not both');
   if (all) return [...rt.fleet.hosts];
   if (hosts.length === 0) throw new ConfigError('no hosts given: name hosts or use --all');
-  const known = new Set(rt.fleet.hosts);
-  for (const h of hosts) {
-    if (!known.has(h)) throw new ConfigError(`unknown host ${h}; known hosts: ${rt.fleet.hosts.join(', ')}`);
-  }
+  for (const h of hosts) assertKnownHost(h, rt.fleet.hosts);
   return [...new Set(hosts)];
 }
 
-export function eventSink(flags: OpsFlags): EventSink {
-  return flags.json ? jsonEventPrinter(writeOut) : humanEventPrinter(writeOut, paletteFor(process.stdout), { verbose: flags.verbose ?? false });
+export function eventSink(flags: OpsFlags, io: CliIO): EventSink {
+  return flags.json ? jsonEventPrinter(io.stdout) : humanEventPrinter(io.stdout, paletteFor(io.stdoutTerminal, io.env), { verbose: flags.verbose ?? false });
 }
 
 /**

@@ -1,5 +1,6 @@
 /** `konf snapshot HOST…|--all [--message TEXT] [--json]`. */
 import { snapshot } from '../../core/ops/snapshot.js';
+import type { CliIO } from '../context.js';
 import { cancelOnSigint, eventSink, exitFor, openRuntime, selectHosts, type OpsFlags } from './opsCommon.js';
 
 export interface SnapshotFlags extends OpsFlags {
@@ -7,12 +8,12 @@ export interface SnapshotFlags extends OpsFlags {
   message?: string;
 }
 
-export async function snapshotCommand(hosts: string[], flags: SnapshotFlags): Promise<number> {
+export async function snapshotCommand(hosts: string[], flags: SnapshotFlags, io: CliIO): Promise<number> {
   const rt = await openRuntime(flags);
   const cancel = cancelOnSigint();
   try {
     const selected = selectHosts(rt, hosts, flags.all);
-    const report = await snapshot(rt, { hosts: selected, signal: cancel.signal, onEvent: eventSink(flags), ...(flags.message ? { message: flags.message } : {}) });
+    const report = await snapshot(rt, { hosts: selected, signal: cancel.signal, onEvent: eventSink(flags, io), ...(flags.message ? { message: flags.message } : {}) });
     return exitFor(report, cancel);
   } finally {
     cancel.dispose();

@@ -5,7 +5,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError } from '../errors.js';
+import { ConfigError, UnknownHostError } from '../errors.js';
 import { compareBytes } from './paths.js';
 
 export const SERVERCONFIG_DIR = 'etc/serverconfig';
@@ -61,6 +61,5 @@ export async function readInventory(repoRoot: string): Promise<string[]> {
 /** Throws a ConfigError listing the known hosts when `host` is not one of them. */
 export function assertKnownHost(host: string, hosts: readonly string[]): void {
   if (hosts.includes(host)) return;
-  const known = hosts.length > 0 ? hosts.join(', ') : '(none: add a file per host to etc/serverconfig/)';
-  throw new ConfigError(`unknown host \`${host}\`; known hosts: ${known}`);
+  throw new UnknownHostError(host, hosts);
 }

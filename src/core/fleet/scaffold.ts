@@ -14,7 +14,11 @@ const FILES: Record<string, string> = {
 # A host's own file (etc/serverconfig/<host>) overrides any of these.
 domain="example.org"
 admin_email="root@\${domain}"
-ssh_permit_root_login="prohibit-password"
+
+# sshd settings that etc/files/etc/ssh/sshd_config.d/50-konf.conf.tmpl writes once you set
+# them (until then it writes none, so a first deploy does not change how anyone logs in):
+# ssh_permit_root_login="prohibit-password"
+# ssh_password_authentication="no"
 
 # Reserved switches steer konf itself:
 # konf_root="/"            # target root on the host (default /)
@@ -27,10 +31,10 @@ ssh_permit_root_login="prohibit-password"
   'etc/files/etc/motd.tmpl': `{{ konf_host }}.{{ domain }} is managed by konf: local edits of konf's files are overwritten.
 Questions: {{ admin_email }}
 `,
-  'etc/files/etc/ssh/sshd_config.d/50-konf.conf.tmpl': `# Managed by konf.
-PermitRootLogin {{ ssh_permit_root_login }}
-PasswordAuthentication no
-`,
+  'etc/files/etc/ssh/sshd_config.d/50-konf.conf.tmpl': `# Managed by konf: sshd settings from the switches ssh_* (etc/serverconfig/default).
+{% if konf.defined("ssh_permit_root_login") %}PermitRootLogin {{ ssh_permit_root_login }}
+{% endif %}{% if konf.defined("ssh_password_authentication") %}PasswordAuthentication {{ ssh_password_authentication }}
+{% endif %}`,
   'etc/permissions': `# GLOB MODE [OWNER [GROUP]]   (last matching line wins; - leaves a field as it is)
 /etc/ssh/sshd_config.d/*.conf 0644 root root
 `,
@@ -41,8 +45,8 @@ PasswordAuthentication no
 # /etc/ssh/sshd_config.d/*.conf  sshd -t -f %s -h "\${KONF_ROOT%/}/etc/ssh/ssh_host_ed25519_key"
 `,
   'etc/ssh_config': `# OpenSSH client settings for this fleet; ~/.ssh/config applies after this file.
-# Host web1
-#   HostName web1.example.org
+# Host @HOST@
+#   HostName @HOST@.example.org
 #   User root
 #   Port 22
 `,
@@ -75,7 +79,8 @@ export async function scaffoldFleet(dir: string, firstHost: string): Promise<str
   }
   const written: string[] = [];
   const files = { ...FILES, [`etc/serverconfig/${firstHost}`]: `# ${firstHost}: overrides of etc/serverconfig/default for this host.\n` };
-  for (const [rel, text] of Object.entries(files)) {
+  for (const [rel, template] of Object.entries(files)) {
+    const text = template.replaceAll('@HOST@', firstHost);
     const abs = path.join(dir, rel);
     await mkdir(path.dirname(abs), { recursive: true });
     await writeFile(abs, text);

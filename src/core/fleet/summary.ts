@@ -4,12 +4,24 @@
  * recorded on that host (`error`), so the others are still listed.
  */
 import { ConfigError } from '../errors.js';
-import type { HostSummary } from '../ops/session.js';
 import type { Fleet } from './types.js';
 
+/** A host's line of inventory, from the repository alone (the ops layer's HostSummary extends it). */
+export interface HostInventory {
+  name: string;
+  switches: number;
+  excludes: number;
+  /** Planned files; undefined when the host's plan failed (see error). */
+  files?: number;
+  /** Configuration error for this host (file:line: message), if any. */
+  error?: string;
+  /** Merged switch values, for `switch=value` filtering in the console. */
+  values: Record<string, string>;
+}
+
 /** A host's summary plus the ConfigError that stopped it, if any (for callers that format errors themselves). */
-export async function inspectHost(fleet: Fleet, host: string): Promise<{ summary: HostSummary; error?: ConfigError }> {
-  const summary: HostSummary = { name: host, switches: 0, excludes: 0, values: {} };
+export async function inspectHost(fleet: Fleet, host: string): Promise<{ summary: HostInventory; error?: ConfigError }> {
+  const summary: HostInventory = { name: host, switches: 0, excludes: 0, values: {} };
   try {
     const { switches } = await fleet.switches(host);
     summary.switches = switches.length;
@@ -24,11 +36,11 @@ export async function inspectHost(fleet: Fleet, host: string): Promise<{ summary
   }
 }
 
-export async function summarizeHost(fleet: Fleet, host: string): Promise<HostSummary> {
+export async function summarizeHost(fleet: Fleet, host: string): Promise<HostInventory> {
   return (await inspectHost(fleet, host)).summary;
 }
 
 /** Summaries of every host, in inventory order. */
-export async function summarizeHosts(fleet: Fleet): Promise<HostSummary[]> {
+export async function summarizeHosts(fleet: Fleet): Promise<HostInventory[]> {
   return Promise.all(fleet.hosts.map((host) => summarizeHost(fleet, host)));
 }

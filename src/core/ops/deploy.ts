@@ -21,6 +21,7 @@ import { runWaves, type WaveOptions } from './waves.js';
 import { OpEmitter } from './emitter.js';
 import type { HostResult } from './runOperation.js';
 import { fetchBefore, pushAfter } from './storeSync.js';
+import { count } from '../util/count.js';
 
 export interface DeployOptions {
   hosts: string[];
@@ -65,7 +66,7 @@ export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<Op
       if (checks) emitter.emit({ type: 'log', host, phase: 'validate', level: 'info', text: `would run ${checks.files.length} file check(s) on staged copies and ${checks.sets.length} set check(s) after the swap (etc/validate)` });
       if (confirmWithin > 0 && pending.length > 0) emitter.emit({ type: 'log', host, phase: 'confirm', level: 'info', text: `would arm a revert: the host puts every file back unless access is proven over a new connection within ${confirmWithin} s` });
       if (first.journal) emitter.emit({ type: 'log', host, phase: 'recover', level: 'warn', text: 'an unfinished operation left its journal on the host: a deploy puts the host back first' });
-      return pending.length ? { outcome: 'pending', text: `would change ${pending.length} file(s)`, changed: pending } : { outcome: 'unchanged', text: 'in sync' };
+      return pending.length ? { outcome: 'pending', text: `would change ${count(pending.length, 'file')}`, changed: pending } : { outcome: 'unchanged', text: 'in sync' };
     }
     return runTransaction(
       rt,

@@ -12,6 +12,7 @@ import type { LockInfo } from '../remote/types.js';
 import { writeOpsFor } from '../diff/writeOps.js';
 import { newOperationId } from './events.js';
 import { validateStaged, type StagedCheck } from './validation.js';
+import { count } from '../util/count.js';
 
 export interface HostFailure {
   host: string;
@@ -55,7 +56,7 @@ export async function diffFleet(rt: OpsRuntime, hosts: string[], options: { sign
           const staged = await validateStaged(remote, plan, writeOpsFor(diff), { op, operator: rt.operator }, options.signal ? { signal: options.signal } : {});
           if (staged.length > 0) checks.set(host, staged);
         }
-        return diff.pending === 0 ? { outcome: 'unchanged', text: 'in sync' } : { outcome: 'pending', text: `${diff.pending} file(s) pending` };
+        return diff.pending === 0 ? { outcome: 'unchanged', text: 'in sync' } : { outcome: 'pending', text: `${count(diff.pending, 'file')} pending` };
       } catch (err) {
         failures.push({ host, kind: err instanceof HostError ? err.kind : 'error', message: errorMessage(err) });
         throw err;

@@ -4,6 +4,7 @@
  * never reaches past it. All operations stream OpEvents to `onEvent`.
  */
 import type { HostDiff } from '../diff/types.js';
+import type { HostInventory } from '../fleet/summary.js';
 import type { HostPlan } from '../fleet/types.js';
 import type { SnapshotInfo } from '../store/types.js';
 import type { EventSink, HostOutcome } from './events.js';
@@ -11,16 +12,8 @@ import type { Confirmed } from './transaction.js';
 
 export type { Confirmed } from './transaction.js';
 
-export interface HostSummary {
-  name: string;
-  switches: number;
-  excludes: number;
-  /** Planned files; undefined when the host's plan failed (see error). */
-  files?: number;
-  /** Configuration error for this host (file:line: message), if any. */
-  error?: string;
-  /** Merged switch values, for `switch=value` filtering in the console. */
-  values: Record<string, string>;
+/** A host's inventory line (core/fleet/summary.ts) plus what the session learns about it. */
+export interface HostSummary extends HostInventory {
   /** Target root on the host (konf_root; default `/`), when the plan is known. */
   root?: string;
   /** Privilege escalation (konf_become): '' or 'sudo', when the plan is known. */

@@ -4,12 +4,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFleet } from '../../src/core/fleet/fleet.js';
 import type { Fleet } from '../../src/core/fleet/types.js';
-import { ensureBuilt, konf, PROJECT } from '../helpers/konfBin.js';
+import { konf, PROJECT } from '../helpers/konfInProcess.js';
 
 let fleet: Fleet;
 let work: string;
 beforeAll(async () => {
-  await ensureBuilt();
   fleet = await loadFleet(PROJECT);
   work = await mkdtemp(path.join(os.tmpdir(), 'konf-cli-hosts-'));
 });

@@ -5,12 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFleet } from '../../src/core/fleet/fleet.js';
 import type { Fleet, HostPlan } from '../../src/core/fleet/types.js';
 import type { ShowReport } from '../../src/cli/showReport.js';
-import { ensureBuilt, konf, PROJECT } from '../helpers/konfBin.js';
+import { konf, PROJECT } from '../helpers/konfInProcess.js';
 
 let fleet: Fleet;
 let work: string;
 beforeAll(async () => {
-  await ensureBuilt();
   fleet = await loadFleet(PROJECT);
   work = await mkdtemp(path.join(os.tmpdir(), 'konf-cli-show-'));
 });
@@ -105,11 +104,26 @@ describe('konf show on the example fleet', () => {
 });
 
 describe('konf show errors', () => {
-  it('an unknown host: exit 2, the known hosts listed', async () => {
+  it('an unknown host: exit 2, the repository searched and where it came from, the known hosts listed', async () => {
     const r = await konf(['show', 'no-such-host']);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe(`konf: unknown host \`no-such-host\`; known hosts: ${fleet.hosts.join(', ')}\n`);
+    expect(r.stderr).toBe(
+      `konf: unknown host \`no-such-host\` in the fleet repository ${PROJECT} (the nearest folder holding etc/serverconfig above ${PROJECT}); known hosts: ${fleet.hosts.join(', ')}\n`,
+    );
+  });
+
+  it('an unknown host names --repo or $KONF_REPO when that is where the repository came from', async () => {
+    const viaFlag = await konf(['--repo', PROJECT, 'show', 'no-such-host'], { cwd: work });
+    expect([viaFlag.code, viaFlag.stderr]).toEqual([2, expect.stringContaining(`in the fleet repository ${PROJECT} (from --repo ${PROJECT});`)]);
+    const viaEnv = await konf(['show', 'no-such-host'], { cwd: work, env: { KONF_REPO: PROJECT } });
+    expect([viaEnv.code, viaEnv.stderr]).toEqual([2, expect.stringContaining(`in the fleet repository ${PROJECT} (from $KONF_REPO=${PROJECT});`)]);
+  });
+
+  it('commands that reach hosts say the same before contacting any', async () => {
+    const r = await konf(['--repo', PROJECT, 'diff', 'web1', 'no-such-host'], { cwd: work });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`konf: unknown host \`no-such-host\` in the fleet repository ${PROJECT} (from --repo ${PROJECT}); known hosts: ${fleet.hosts.join(', ')}\n`);
   });
 
   it('a malformed switch file: exit 2 naming file, line and column (relative inside the repository)', async () => {
