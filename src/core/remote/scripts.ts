@@ -361,6 +361,16 @@ export function writeScript(o: {
   arm?: { seconds: number; sizes: ReturnType<typeof armPayload>['sizes'] };
   /** Stage every file and run the file checks, then remove the temps: nothing is renamed (konf diff --validate). */
   stageOnly?: boolean;
+  /**
+   * Take the host lock first (the lock JSON) instead of expecting it held: `held JSON` when
+   * someone holds it, `busy` when an unfinished journal is on the host (the lock is given
+   * back); else `acquired`. Nothing else happens in either refusal.
+   */
+  acquire?: { json: string };
+  /** Before anything is staged: the host still holds exactly what konf read (else `changed`, the lock given back). */
+  verify?: VerifyLines;
+  /** After the swap: close this operation's journal and release its lock in the same round trip (`closed`, `released`). */
+  finish?: { needle: string };
 }): string {
   const journal = o.journal;
   const checks = o.checks;
@@ -382,6 +392,22 @@ export function writeScript(o: {
     'NOW=$(date +%s.%N)',
     resolveRoot(o.root),
   ];
+  if (o.acquire) {
+    if (!journal) throw new Error('taking the lock in the write needs a journaled write');
+    body.push(
+      'umask 022',
+      ...lockDirLines(journal.lockDir),
+      ...lockTakeLines(o.run, o.acquire.json),
+      'umask 077',
+      `if [ -z "$konf_got" ]; then printf '%s held ' "$M"; konf_show "$L"; exit 5; fi`,
+      `if [ -e "$LD/${JOURNAL_NAME}" ] || [ -h "$LD/${JOURNAL_NAME}" ]; then rm -f -- "$L"; printf '%s busy\\n' "$M"; exit 5; fi`,
+      `printf '%s acquired\\n' "$M"`,
+    );
+  }
+  if (o.verify) {
+    if (!o.acquire) throw new Error('verifying what was read needs the lock taken in the same script');
+    body.push(...o.verify.lines, `if [ -n "$konf_vbad" ]; then rm -f -- "$L"; printf '%s changed\\n' "$M"; exit 5; fi`);
+  }
   if (o.lock) {
     body.push(
       `if ! grep -qF -e ${q(o.lock.needle)} -- ${q(o.lock.path)} 2>/dev/null; then`,
@@ -474,8 +500,64 @@ export function writeScript(o: {
     body.push(...setCheckLines(checks), 'if [ -n "$konf_cbad" ]; then konf_say refused || konf_lost; konf_unarm; konf_restore "$J"; exit 3; fi');
   }
   body.push('konf_say done || konf_lost');
-  const extra = [...(checks ? checkFunctions(checks) : []), ...(o.arm && journal ? [...REVERT_HELPERS, armFunction({ op: journal.header.op, seconds: o.arm.seconds, sizes: o.arm.sizes })] : [])];
+  if (o.finish) {
+    if (o.arm) throw new Error('a confirm-or-revert write is finished by the confirmation, not by the write');
+    // Finished: from here on a lost connection changes nothing (the host is done); the old
+    // versions go with the journal, then the lock, exactly as releaseLockScript does.
+    body.push('L="$LD/lock"', ...closeJournalLines(journal.header.op), ...releaseLines(o.finish.needle));
+  }
+  const extra = [
+    ...(checks ? checkFunctions(checks) : []),
+    ...(o.arm && journal ? [...REVERT_HELPERS, armFunction({ op: journal.header.op, seconds: o.arm.seconds, sizes: o.arm.sizes })] : []),
+    ...(o.acquire || o.finish ? [FN_SHOW] : []),
+  ];
   return program([...WRITE_FUNCTIONS, ...JOURNALED_FUNCTIONS, ...extra], body);
+}
+
+/** Shell lines that set konf_vbad when the host no longer holds what konf read. */
+export interface VerifyLines {
+  lines: string[];
+}
+
+/** What one path held when konf read it (on-host path). */
+export type ReadState =
+  | { path: string; state: 'missing' }
+  | { path: string; state: 'file'; mode: number; uid: number; gid: number; sha256: string }
+  | { path: string; state: 'symlink'; target: string; uid: number; gid: number };
+
+/**
+ * Checks, in a constant number of processes, that every path still holds what was read:
+ * absent paths with test(1), symlinks with readlink, the type, mode and owner of every
+ * present path with one stat, the content of every file with one sha256sum.
+ */
+export function verifyLines(states: ReadState[]): VerifyLines {
+  const lines = ['konf_vbad='];
+  const present = states.filter((s) => s.state !== 'missing');
+  for (const s of states) {
+    if (s.state === 'missing') lines.push(`if [ -e ${q(s.path)} ] || [ -h ${q(s.path)} ]; then konf_vbad=1; fi`);
+    if (s.state === 'symlink') lines.push(`if [ ! -h ${q(s.path)} ] || [ "$(readlink -- ${q(s.path)})" != ${q(s.target)} ]; then konf_vbad=1; fi`);
+  }
+  if (present.length > 0) {
+    const expected = present.map((s) => `${((s.state === 'file' ? 0o100000 | s.mode : 0o120777)).toString(16)} ${s.uid} ${s.gid}`).join('\n');
+    lines.push(
+      'if [ -z "$konf_vbad" ]; then',
+      `  konf_vs=$(stat -c '%f %u %g' -- ${present.map((s) => q(s.path)).join(' ')} 2>/dev/null) || konf_vbad=1`,
+      `  if [ "$konf_vs" != ${q(expected)} ]; then konf_vbad=1; fi`,
+      'fi',
+    );
+  }
+  const files = states.filter((s): s is Extract<ReadState, { state: 'file' }> => s.state === 'file');
+  if (files.length > 0) {
+    // A name sha256sum must escape starts its line with a backslash: the first 65 characters
+    // hold the hash either way, without spaces and backslashes.
+    lines.push(
+      'if [ -z "$konf_vbad" ]; then',
+      `  konf_vh=$(sha256sum -- ${files.map((s) => q(s.path)).join(' ')} 2>/dev/null | cut -c1-65 | tr -d ' \\\\') || konf_vbad=1`,
+      `  if [ "$konf_vh" != ${q(files.map((f) => f.sha256).join('\n'))} ]; then konf_vbad=1; fi`,
+      'fi',
+    );
+  }
+  return { lines };
 }
 
 /** Status lines of the stage-only script: a lost connection removes the temps. */
@@ -656,15 +738,7 @@ const FN_SHOW = `konf_show() {
  * Once acquired, a journal left on the host is reported as `journal BASE64`.
  */
 export function acquireLockScript(o: { marker: string; run: string; root: string; lockDir: string; json: string; breakLock: boolean; breakIf?: string }): string {
-  const body = [
-    prologue(o.marker),
-    'umask 022',
-    resolveRoot(o.root),
-    `LD=${q(o.lockDir)}`,
-    `konf_in "$LD" || { printf '%s escape\\n' "$M"; exit 4; }`,
-    `mkdir -p -- "$LD" || { printf '%s fail mkdir\\n' "$M"; exit 3; }`,
-    'L="$LD/lock"',
-  ];
+  const body = [prologue(o.marker), 'umask 022', resolveRoot(o.root), ...lockDirLines(o.lockDir)];
   if (o.breakLock || o.breakIf !== undefined) {
     const cond = o.breakIf !== undefined ? ` && grep -qF -e ${q(o.breakIf)} -- "$L" 2>/dev/null` : '';
     body.push(
@@ -676,13 +750,7 @@ export function acquireLockScript(o: { marker: string; run: string; root: string
     );
   }
   body.push(
-    `T="$LD/${TEMP_PREFIX}${o.run}-lock"`,
-    `(set -C; printf '%s\\n' ${q(o.json)} > "$T") || { printf '%s fail write\\n' "$M"; exit 3; }`,
-    'konf_got=',
-    'if ln -- "$T" "$L" 2>/dev/null; then konf_got=1',
-    'elif [ ! -e "$L" ] && [ ! -h "$L" ] && (set -C; cat -- "$T" > "$L") 2>/dev/null; then konf_got=1',
-    'fi',
-    'rm -f -- "$T"',
+    ...lockTakeLines(o.run, o.json),
     'if [ -n "$konf_got" ]; then',
     `  if [ -f "$LD/${JOURNAL_NAME}" ]; then printf '%s journal %s\\n' "$M" "$(base64 -w0 < "$LD/${JOURNAL_NAME}")"; fi`,
     `  printf '%s acquired\\n' "$M"; exit 0`,
@@ -691,6 +759,32 @@ export function acquireLockScript(o: { marker: string; run: string; root: string
     'konf_show "$L"',
   );
   return program([FN_IN_ROOT, FN_SHOW], body);
+}
+
+/** Sets LD (the lock folder, checked inside the root and created) and L (the lock). */
+function lockDirLines(lockDir: string): string[] {
+  return [
+    `LD=${q(lockDir)}`,
+    `konf_in "$LD" || { printf '%s escape\\n' "$M"; exit 4; }`,
+    `mkdir -p -- "$LD" || { printf '%s fail mkdir\\n' "$M"; exit 3; }`,
+    'L="$LD/lock"',
+  ];
+}
+
+/**
+ * Takes the lock at $L atomically: writes the JSON to a temp file and hard-links it to the
+ * lock path (fails if the lock exists; falls back to a noclobber create). Sets konf_got.
+ */
+function lockTakeLines(run: string, json: string): string[] {
+  return [
+    `T="$LD/${TEMP_PREFIX}${run}-lock"`,
+    `(set -C; printf '%s\\n' ${q(json)} > "$T") || { printf '%s fail write\\n' "$M"; exit 3; }`,
+    'konf_got=',
+    'if ln -- "$T" "$L" 2>/dev/null; then konf_got=1',
+    'elif [ ! -e "$L" ] && [ ! -h "$L" ] && (set -C; cat -- "$T" > "$L") 2>/dev/null; then konf_got=1',
+    'fi',
+    'rm -f -- "$T"',
+  ];
 }
 
 /**
@@ -707,48 +801,59 @@ export function releaseLockScript(o: { marker: string; root: string; lockDir: st
     if (!SAFE_OP.test(o.disarm)) throw new Error(`operation id ${JSON.stringify(o.disarm)} cannot name a host folder`);
     body.push(`konf_disarm ${q(o.disarm)}`, `if [ "$konf_rv" != disarmed ]; then printf '%s revert %s\\n' "$M" "$konf_rv"; exit 0; fi`, `printf '%s disarmed\\n' "$M"`);
   }
-  if (o.closeJournal !== undefined) {
-    body.push(
-      `J="$LD/${JOURNAL_NAME}"`,
-      'if [ -f "$J" ]; then',
-      `  if grep -qF -e ${q(`konf_jop ${q(o.closeJournal)} `)} -- "$J"; then`,
-      '    konf_jv() { :; }; konf_jop() { :; }; konf_jpid() { :; }; konf_jdone() { :; }; konf_jstate() { :; }',
-      // Temps are gone after a finished or recovered run; the old versions go with their folder (one rm per folder).
-      '    konf_lbd=',
-      '    konf_je() {',
-      '      if [ -n "$6" ] && { [ -e "$6" ] || [ -h "$6" ]; }; then rm -f -- "$6"; fi',
-      '      konf_cbd=${7%/*}',
-      '      case ${konf_cbd##*/} in',
-      '        .konf-tmp-*-bak) if [ "$konf_cbd" != "$konf_lbd" ] && [ -e "$konf_cbd" ]; then rm -rf -- "$konf_cbd"; fi; konf_lbd=$konf_cbd ;;',
-      '        *) if [ -e "$7" ] || [ -h "$7" ]; then rm -f -- "$7"; fi ;;',
-      '      esac',
-      '    }',
-      '    . "$J"',
-      // The revert folder of a confirm-or-revert deploy goes before its journal.
-      ...(SAFE_OP.test(o.closeJournal) ? [`    rm -rf -- "$LD/revert-"${q(o.closeJournal)}`] : []),
-      `    rm -f -- "$J" || { printf '%s fail journal\\n' "$M"; exit 3; }`,
-      '    sync -- "$LD" 2>/dev/null',
-      `    printf '%s closed\\n' "$M"`,
-      `  else printf '%s journal-other\\n' "$M"`,
-      '  fi',
-      'fi',
-    );
-  }
+  if (o.closeJournal !== undefined) body.push(...closeJournalLines(o.closeJournal));
   const disarm = o.disarm !== undefined ? [...REVERT_HELPERS, disarmFunction(0)] : [];
   if (o.keepLock) {
     body.push('exit 0');
     return program([FN_IN_ROOT, FN_SHOW, ...disarm], body);
   }
-  body.push(
+  body.push(...releaseLines(o.needle));
+  return program([FN_IN_ROOT, FN_SHOW, FN_RMBAK, ...disarm], body);
+}
+
+/**
+ * Closes operation `op`'s journal in $LD: removes the temps and backups it lists and the
+ * journal itself (`closed`); a journal of another operation is left alone (`journal-other`).
+ */
+function closeJournalLines(op: string): string[] {
+  return [
+    `J="$LD/${JOURNAL_NAME}"`,
+    'if [ -f "$J" ]; then',
+    `  if grep -qF -e ${q(`konf_jop ${q(op)} `)} -- "$J"; then`,
+    '    konf_jv() { :; }; konf_jop() { :; }; konf_jpid() { :; }; konf_jdone() { :; }; konf_jstate() { :; }',
+    // Temps are gone after a finished or recovered run; the old versions go with their folder (one rm per folder).
+    '    konf_lbd=',
+    '    konf_je() {',
+    '      if [ -n "$6" ] && { [ -e "$6" ] || [ -h "$6" ]; }; then rm -f -- "$6"; fi',
+    '      konf_cbd=${7%/*}',
+    '      case ${konf_cbd##*/} in',
+    '        .konf-tmp-*-bak) if [ "$konf_cbd" != "$konf_lbd" ] && [ -e "$konf_cbd" ]; then rm -rf -- "$konf_cbd"; fi; konf_lbd=$konf_cbd ;;',
+    '        *) if [ -e "$7" ] || [ -h "$7" ]; then rm -f -- "$7"; fi ;;',
+    '      esac',
+    '    }',
+    '    . "$J"',
+    // The revert folder of a confirm-or-revert deploy goes before its journal.
+    ...(SAFE_OP.test(op) ? [`    rm -rf -- "$LD/revert-"${q(op)}`] : []),
+    `    rm -f -- "$J" || { printf '%s fail journal\\n' "$M"; exit 3; }`,
+    '    sync -- "$LD" 2>/dev/null',
+    `    printf '%s closed\\n' "$M"`,
+    `  else printf '%s journal-other\\n' "$M"`,
+    '  fi',
+    'fi',
+  ];
+}
+
+/** Removes the lock $L only when it holds `needle`: `released`, `absent` or `other JSON`. */
+function releaseLines(needle: string): string[] {
+  return [
     `if [ ! -e "$L" ] && [ ! -h "$L" ]; then printf '%s absent\\n' "$M"; exit 0; fi`,
-    `if grep -qF -e ${q(o.needle)} -- "$L" 2>/dev/null; then`,
+    `if grep -qF -e ${q(needle)} -- "$L" 2>/dev/null; then`,
     `  rm -f -- "$L" || { printf '%s fail remove\\n' "$M"; exit 3; }`,
     `  printf '%s released\\n' "$M"; exit 0`,
     'fi',
     `printf '%s other ' "$M"`,
     'konf_show "$L"',
-  );
-  return program([FN_IN_ROOT, FN_SHOW, FN_RMBAK, ...disarm], body);
+  ];
 }
 
 /** Prints `lock JSON` or `none`, then `journal` when an unfinished operation's journal is on the host. */
