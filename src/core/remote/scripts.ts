@@ -189,12 +189,11 @@ const WRITE_FUNCTIONS = [
   eval "konf_c$1=$c"
   printf '%s dirs %s %s\\n' "$M" "$1" "$c"
 }`,
-  // Removes konf temp files of earlier runs (not this one) last modified before this run began.
+  // Removes konf temp files of earlier runs (not this one) last modified before this run
+  // began, in every folder of the batch at once (one find): konf_clean FOLDER…
   `konf_clean() {
-  if [ "$2" = "$konf_cleaned" ]; then return 0; fi
-  konf_cleaned=$2
-  c=$(find "$2" -mindepth 1 -maxdepth 1 -name '${TEMP_PREFIX}*' ! -name "${TEMP_PREFIX}$RUN-*" ! -newermt "@$NOW" \\( -type f -o -type l \\) -print -delete 2>/dev/null | wc -l)
-  if [ "$c" -gt 0 ] 2>/dev/null; then printf '%s stale %s %s\\n' "$M" "$1" "$c"; fi
+  c=$(find "$@" -mindepth 1 -maxdepth 1 -name '${TEMP_PREFIX}*' ! -name "${TEMP_PREFIX}$RUN-*" ! -newermt "@$NOW" \\( -type f -o -type l \\) -print -delete 2>/dev/null | wc -l)
+  if [ "$c" -gt 0 ] 2>/dev/null; then printf '%s stale 0 %s\\n' "$M" "$c"; fi
 }`,
   `konf_own() {
   if [ -n "$3" ] && [ -n "$4" ]; then s="$3:$4"
@@ -206,32 +205,34 @@ const WRITE_FUNCTIONS = [
   else chown -- "$s" "$2" || konf_fail "$1" chown
   fi
 }`,
-  // konf_file I PATH DIR TEMP SIZE MODE OWNER GROUP
+  // konf_file I PATH DIR TEMP SIZE: the content only; sizes, owners and modes follow for the whole batch (metadataLines).
   `konf_file() {
   konf_in "$3" || konf_esc "$1"
   konf_mk "$1" "$3"
-  [ -n "$konf_noclean" ] || konf_clean "$1" "$3"
   if [ -d "$2" ] && [ ! -h "$2" ]; then konf_fail "$1" isdir; fi
   eval "konf_t$1=\\$4"
   head -c "$5" > "$4" || konf_fail "$1" write
-  s=$(wc -c < "$4") || konf_fail "$1" write
-  [ "$s" -eq "$5" ] || konf_fail "$1" short
-  konf_live=
-  if [ -f "$2" ] && [ ! -h "$2" ]; then konf_live=1; fi
-  if [ -n "$konf_live" ] && { [ -z "$7" ] || [ -z "$8" ]; }; then
-    chown --reference="$2" -- "$4" || konf_fail "$1" chown
+}`,
+  // konf_size I TEMP SIZE: which temp is short (only run once the batch's sizes differ).
+  `konf_size() {
+  s=$(wc -c < "$2") || konf_fail "$1" write
+  [ "$s" -eq "$3" ] || konf_fail "$1" short
+}`,
+  // konf_refown I PATH TEMP OWNER GROUP: an owner or group the plan leaves open is the live file's.
+  `konf_refown() {
+  if [ -f "$2" ] && [ ! -h "$2" ] && { [ -z "$4" ] || [ -z "$5" ]; }; then
+    chown --reference="$2" -- "$3" || konf_fail "$1" chown
   fi
-  konf_own "$1" "$4" "$7" "$8" ''
-  if [ -n "$6" ]; then chmod -- "$6" "$4" || konf_fail "$1" chmod
-  elif [ -n "$konf_live" ]; then chmod --reference="$2" -- "$4" || konf_fail "$1" chmod
-  else chmod -- 0644 "$4" || konf_fail "$1" chmod
-  fi
+  konf_own "$1" "$3" "$4" "$5" ''
+}`,
+  // konf_refmode I PATH TEMP: a mode the plan leaves open is the live file's.
+  `konf_refmode() {
+  chmod --reference="$2" -- "$3" || konf_fail "$1" chmod
 }`,
   // konf_link I PATH DIR TEMP TARGET OWNER GROUP
   `konf_link() {
   konf_in "$3" || konf_esc "$1"
   konf_mk "$1" "$3"
-  [ -n "$konf_noclean" ] || konf_clean "$1" "$3"
   if [ -d "$2" ] && [ ! -h "$2" ]; then konf_fail "$1" isdir; fi
   eval "konf_t$1=\\$4"
   ln -s -- "$5" "$4" || konf_fail "$1" symlink
@@ -314,6 +315,46 @@ const JOURNALED_FUNCTIONS = [
 }`,
 ];
 
+/**
+ * After every file is staged: their sizes in one stat (a short one is then found and
+ * named), owners then modes (chown clears set-id bits) — one chown per owner:group and one
+ * chmod per mode the plan gives, the live file's (or 0644) per file where it leaves one open.
+ */
+function metadataLines(ops: PreparedOp[]): string[] {
+  const files = ops.map((op, i) => ({ op, i })).filter((x): x is { op: Extract<PreparedOp, { kind: 'file' }>; i: number } => x.op.kind === 'file');
+  if (files.length === 0) return [];
+  const lines = [
+    `konf_sz=$(stat -c %s -- ${files.map((f) => q(f.op.temp)).join(' ')}) || konf_sz=`,
+    `if [ "$konf_sz" != ${q(files.map((f) => f.op.size).join('\n'))} ]; then`,
+    ...files.map((f) => `  konf_size ${f.i} ${q(f.op.temp)} ${f.op.size}`),
+    `  konf_fail ${files[0]?.i ?? 0} write`,
+    'fi',
+  ];
+  const groups = (key: (f: (typeof files)[number]) => string | undefined) => {
+    const m = new Map<string, (typeof files)[number][]>();
+    for (const f of files) {
+      const k = key(f);
+      if (k !== undefined) m.set(k, [...(m.get(k) ?? []), f]);
+    }
+    return m;
+  };
+  for (const f of files) if (!(f.op.owner && f.op.group)) lines.push(['konf_refown', f.i, q(f.op.path), q(f.op.temp), q(f.op.owner), q(f.op.group)].join(' '));
+  for (const [owner, group] of groups((f) => (f.op.owner && f.op.group ? `${f.op.owner}:${f.op.group}` : undefined))) {
+    lines.push(`chown -- ${q(owner)} ${group.map((f) => q(f.op.temp)).join(' ')} || konf_fail ${group[0]?.i ?? 0} chown`);
+  }
+  const open = files.filter((f) => !f.op.mode);
+  if (open.length > 0) {
+    // New files get 0644 with one chmod; a file that exists keeps its mode (--reference).
+    lines.push('set --');
+    for (const f of open) lines.push(`if [ -f ${q(f.op.path)} ] && [ ! -h ${q(f.op.path)} ]; then konf_refmode ${f.i} ${q(f.op.path)} ${q(f.op.temp)}; else set -- "$@" ${q(f.op.temp)}; fi`);
+    lines.push(`if [ "$#" -gt 0 ]; then chmod -- 0644 "$@" || konf_fail ${open[0]?.i ?? 0} chmod; fi`);
+  }
+  for (const [mode, group] of groups((f) => f.op.mode || undefined)) {
+    lines.push(`chmod -- ${q(mode)} ${group.map((f) => q(f.op.temp)).join(' ')} || konf_fail ${group[0]?.i ?? 0} chmod`);
+  }
+  return lines;
+}
+
 /** A journaled write: the lock folder and the journal's identity. */
 export interface WriteJournal {
   lockDir: string;
@@ -379,12 +420,9 @@ export function writeScript(o: {
     `RUN=${q(o.run)}`,
     `konf_n=${o.ops.length}`,
     'konf_nd=0',
-    'konf_cleaned=',
     'konf_journaled=',
     'konf_armed=',
     'konf_cbad=',
-    // Staging only must not remove other runs' temps: it holds no lock.
-    `konf_noclean=${o.stageOnly ? '1' : ''}`,
     // A closed connection must not kill the script between two steps: it notices at its next status line.
     "trap '' HUP PIPE",
     'umask 077',
@@ -426,10 +464,13 @@ export function writeScript(o: {
     );
   }
   o.ops.forEach((op, i) => {
-    if (op.kind === 'file') body.push(['konf_file', i, q(op.path), q(op.dir), q(op.temp), op.size, q(op.mode), q(op.owner), q(op.group)].join(' '));
+    if (op.kind === 'file') body.push(['konf_file', i, q(op.path), q(op.dir), q(op.temp), op.size].join(' '));
     else if (op.kind === 'symlink') body.push(['konf_link', i, q(op.path), q(op.dir), q(op.temp), q(op.target), q(op.owner), q(op.group)].join(' '));
     else body.push(['konf_rmchk', i, q(op.path), q(op.dir)].join(' '));
   });
+  // Stale temps of interrupted runs go once every folder is there (staging only: another run's temps stay).
+  if (!o.stageOnly) body.push(`konf_clean ${[...new Set(o.ops.map((op) => op.dir))].map(q).join(' ')}`);
+  body.push(...metadataLines(o.ops));
   const staged = o.ops.map((op) => (op.kind === 'remove' ? '' : op.temp));
   if (o.stageOnly) {
     // konf diff --validate: the file checks on the staged copies, then every temp goes.
