@@ -11,6 +11,10 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+// A benchmark stopped by Ctrl-C, kill or a closed terminal exits through process.exit, so the
+// test fleet's exit hook stops every sshd it started (without a handler Node would just die).
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(sig, () => process.exit(128 + os.constants.signals[sig]));
 export const KONF_MAIN = path.join(PROJECT, 'dist/src/cli/main.js');
 export const GNU_TIME = '/usr/bin/time';
 

@@ -5,7 +5,8 @@
  *     node test/bench/fleet.mjs [--sizes 20,100] [--reps 3] [--ansible-reps 1]
  *                               [--ansible-sizes 20,100] [--concurrency 16] [--files 40]
  *                               [--changed 5] [--only a,b] [--no-ansible] [--no-build]
- *                               [--json FILE] [--md FILE]
+ *                               [--json FILE] [--md FILE] [--from-empty]
+ *     (--changed 1: a one-file redeploy; --from-empty with --only rsync-apply,konf-deploy: a first deploy)
  *
  * Every method's result is verified (diff outputs list exactly the changed files of every
  * host; after an apply every host's files equal the plan), outside the timed part.
@@ -32,6 +33,9 @@ const CONCURRENCY = Number(opt('concurrency', '16'));
 const FILES = Number(opt('files', '40'));
 const CHANGED = Number(opt('changed', '5'));
 const ONLY = opt('only', '') ? new Set(opt('only', '').split(',')) : undefined;
+/** Every method starts from empty target roots (a first deploy) instead of CHANGED drifted files per host; applies only. */
+const FROM_EMPTY = flag('from-empty');
+if (FROM_EMPTY && (!ONLY || [...ONLY].some((m) => !/apply|deploy/.test(m)))) throw new Error('--from-empty needs --only with apply methods (e.g. --only rsync-apply,konf-deploy)');
 /** 100 sshd listeners by default; --hosts-per-sshd N shares one sshd between N host names. */
 const HOSTS_PER_SSHD = Number(opt('hosts-per-sshd', '1'));
 /** Fleet sizes at which konf diff and deploy are run once more under the tracer and the CPU profiler. */
@@ -163,6 +167,11 @@ async function setUp(size) {
 }
 
 function redrift(h) {
+  if (FROM_EMPTY) {
+    // --from-empty: every root starts empty (apply methods only: there is no drift to list).
+    for (const host of h.hosts) for (const e of readdirSync(host.root)) rmSync(path.join(host.root, e), { recursive: true, force: true });
+    return;
+  }
   for (const host of h.hosts) {
     for (const d of host.drifted) {
       const abs = rootPath(host.root, d.path);

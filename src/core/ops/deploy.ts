@@ -9,7 +9,7 @@
 import type { EventSink } from './events.js';
 import type { OpsRuntime } from './runtime.js';
 import { runOperation, type OperationReport } from './runOperation.js';
-import { readAndDiff } from './hostState.js';
+import { diffPlan, readAndDiff } from './hostState.js';
 import { changedPaths, runTransaction, type Confirmed } from './transaction.js';
 import { auditSinkFor } from './auditSink.js';
 import { HostError } from '../errors.js';
@@ -74,6 +74,8 @@ export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<Op
         kind: 'deploy',
         plan,
         diffLive: (r, signal) => readAndDiff(r, plan, true, signal),
+        // What was just read (diffed again with secrets revealed: the writes need the real content).
+        ...(!first.lock && !first.journal ? { preRead: { live: first.live, diff: rt.reveal ? first.diff : diffPlan(plan, first.live, true), ...(first.record ? { record: first.record } : {}), ...(first.recordEntry ? { recordEntry: first.recordEntry } : {}) } } : {}),
         snapshotReason: 'pre-deploy',
         preHook: 'pre-deploy',
         postHook: 'post-deploy',

@@ -39,6 +39,8 @@ export interface PlanDiff {
   journal: boolean;
   /** What konf last wrote there, as the host's record says (undefined: the host holds none). */
   record?: DeployedRecord;
+  /** The record file as read (to check later that it did not change). */
+  recordEntry?: LiveEntry;
 }
 
 const JOURNAL_PATH = `${LOCK_DIR}/${JOURNAL_NAME}`;
@@ -61,7 +63,15 @@ export async function readAndDiff(remote: RemoteHost, plan: HostPlan, reveal: bo
   const journalEntry = byPath.get(JOURNAL_PATH);
   const lock = lockEntry?.state === 'file' ? parseLock(lockEntry.content.toString('utf8')) : undefined;
   const record = parseRecord(byPath.get(RECORD_PATH));
-  return { live, diff: diffPlan(plan, live, reveal), ...(lock ? { lock } : {}), journal: journalEntry !== undefined && journalEntry.state === 'file', ...(record ? { record } : {}) };
+  const recordEntry = byPath.get(RECORD_PATH);
+  return {
+    live,
+    diff: diffPlan(plan, live, reveal),
+    ...(lock ? { lock } : {}),
+    journal: journalEntry !== undefined && journalEntry.state === 'file',
+    ...(record ? { record } : {}),
+    ...(recordEntry ? { recordEntry } : {}),
+  };
 }
 
 /** Entries of `live` for the given paths (snapshot content). */

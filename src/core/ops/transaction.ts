@@ -14,8 +14,8 @@ import { createHash } from 'node:crypto';
 import { HostError, errorMessage } from '../errors.js';
 import type { HookPhase, HostPlan } from '../fleet/types.js';
 import { readHooks } from '../fleet/hooks.js';
-import type { LiveEntry, LockInfo, WriteOp } from '../remote/types.js';
-import { CheckFailedError, LockedError, WriteError, JournaledWriteError, describeLock, type Armed, type RemoteHost } from '../remote/remoteHost.js';
+import type { LiveEntry, LockInfo, LockRequest, WriteOp, WriteResult } from '../remote/types.js';
+import { CheckFailedError, LockedError, NotTaken, WriteError, JournaledWriteError, describeLock, type Armed, type RemoteHost } from '../remote/remoteHost.js';
 import { describeJournal, type HostJournal } from '../remote/journal.js';
 import type { DesiredEntry, HostDiff } from '../diff/types.js';
 import { diffHost } from '../diff/compare.js';
@@ -65,6 +65,11 @@ export interface TransactionSpec {
   validate?: boolean;
   /** Confirm-or-revert: seconds the host gives konf to prove access over a new connection (0 or undefined: off). */
   confirmWithin?: number;
+  /**
+   * The host as the caller just read it (no lock, no journal seen), with the diff (secrets
+   * revealed): without hooks around the write the whole transaction is one round trip.
+   */
+  preRead?: PreRead;
 }
 
 /** Access was not proven in time (confirm-or-revert): the host reverts, konf verifies it. */
@@ -124,6 +129,20 @@ interface Held {
   journal?: HostJournal;
 }
 
+/** What the caller read from the host just before (deploy's first read), with the diff to apply. */
+export interface PreRead {
+  live: LiveEntry[];
+  diff: HostDiff;
+  /** The host's deployed record as read, parsed and as the raw entry (verified unchanged with the files). */
+  record?: DeployedRecord;
+  recordEntry?: LiveEntry;
+}
+
+/** The lock this operation takes on a host. */
+function lockRequest(rt: OpsRuntime, spec: LockSpec, op: string): LockRequest {
+  return { operator: rt.operator, jumpHost: rt.jumpHost, pid: process.pid, operation: spec.kind, opId: op, ...(rt.pidStart ? { pidStart: rt.pidStart } : {}) };
+}
+
 /**
  * Takes the host lock. A lock of this jump host whose process is gone is taken over; any
  * other lock is refused with who holds it, since when, and how to break it.
@@ -139,7 +158,7 @@ export interface LockSpec {
 
 export async function takeLock(rt: OpsRuntime, remote: RemoteHost, spec: LockSpec, op: string, emitter: OpEmitter, notes: string[]): Promise<Held> {
   const host = spec.plan.host;
-  const req = { operator: rt.operator, jumpHost: rt.jumpHost, pid: process.pid, operation: spec.kind, opId: op, ...(rt.pidStart ? { pidStart: rt.pidStart } : {}) };
+  const req = lockRequest(rt, spec, op);
   let taken: { broken?: LockInfo; journal?: HostJournal };
   try {
     taken = await remote.acquireLock(req, { breakLock: spec.breakLock ?? false, signal: spec.signal });
@@ -227,7 +246,24 @@ async function checkRepository(rt: OpsRuntime, spec: TransactionSpec): Promise<v
   }
 }
 
+/** A one-trip transaction that did nothing on the host: the long way follows. */
+const NOT_TAKEN = Symbol('not taken');
+
 export async function runTransaction(rt: OpsRuntime, spec: TransactionSpec, emitter: OpEmitter): Promise<HostResult> {
+  // One round trip when the host was just read and nothing runs around the write: lock,
+  // "still what was read?", write and unlock in one script (see RemoteHost.write oneTrip).
+  if (spec.preRead && !spec.breakLock && !spec.confirmWithin) {
+    const hooks = await hooksNow(rt, spec.plan);
+    if (hooks.hooks[spec.preHook].length === 0 && hooks.hooks[spec.postHook].length === 0) {
+      const result = await transact(rt, spec, emitter, { hooks, preRead: spec.preRead });
+      if (result !== NOT_TAKEN) return result;
+      emitter.emit({ type: 'log', host: spec.plan.host, phase: 'lock', level: 'debug', text: 'the host was locked, busy or changed since it was read: taking the lock first' });
+    }
+  }
+  return (await transact(rt, spec, emitter)) as HostResult;
+}
+
+async function transact(rt: OpsRuntime, spec: TransactionSpec, emitter: OpEmitter, oneTrip?: { hooks: HostPlan; preRead: PreRead }): Promise<HostResult | typeof NOT_TAKEN> {
   const { plan, signal } = spec;
   const host = plan.host;
   const op = emitter.op;
@@ -235,8 +271,10 @@ export async function runTransaction(rt: OpsRuntime, spec: TransactionSpec, emit
   emitter.emit({ type: 'log', host, phase: 'connect', level: 'debug', text: 'connecting' });
   let remote = await rt.remote(host, signal);
 
-  emitter.emit({ type: 'log', host, phase: 'lock', level: 'debug', text: 'taking the host lock' });
-  const held = await takeLock(rt, remote, spec, op, emitter, notes);
+  emitter.emit({ type: 'log', host, phase: 'lock', level: 'debug', text: oneTrip ? 'taking the host lock with the write' : 'taking the host lock' });
+  const held: Held = oneTrip ? { remote } : await takeLock(rt, remote, spec, op, emitter, notes);
+  /** The lock may be ours (a one-trip write takes it in its own script). */
+  let locked = !oneTrip;
   // The shared store's histories are in (or given up) before a snapshot is recorded or read.
   await sharedStoreReady(op);
   /** Set once this operation's journal may exist on the host (the write was started). */
@@ -257,7 +295,7 @@ export async function runTransaction(rt: OpsRuntime, spec: TransactionSpec, emit
     const recovered = held.journal !== undefined;
     if (signal?.aborted) throw new HostError(host, 'cancelled', 'cancelled before anything was written');
 
-    const { live, diff, record: onHost } = await spec.diffLive(remote, signal);
+    const { live, diff, record: onHost } = oneTrip ? oneTrip.preRead : await spec.diffLive(remote, signal);
     const changed = changedPaths(diff);
     if (changed.length === 0) {
       release = 'close';
@@ -274,7 +312,7 @@ export async function runTransaction(rt: OpsRuntime, spec: TransactionSpec, emit
     emitter.emit({ type: 'log', host, phase: 'snapshot', level: 'info', text: `snapshot ${info.id.slice(0, 10)} (${spec.snapshotReason}, ${info.files} files)` });
 
     const hookInfo = { changed, op, operator: rt.operator, snapshot: info.id };
-    await runHooks(remote, await hooksNow(rt, plan), spec.preHook, emitter, hookInfo, signal);
+    await runHooks(remote, oneTrip ? oneTrip.hooks : await hooksNow(rt, plan), spec.preHook, emitter, hookInfo, signal);
 
     // Right before the first write: is it still exactly what was shown and confirmed?
     if (spec.kind === 'deploy') await checkRepository(rt, spec);
@@ -295,8 +333,11 @@ export async function runTransaction(rt: OpsRuntime, spec: TransactionSpec, emit
     writtenOps = ops;
     emitter.emit({ type: 'progress', host, phase: 'write', done: 0, total: ops.length, level: 'info', text: `writing ${ops.length} file(s)` });
     wrote = true;
+    locked = true;
     const recordOp = recordWriteOp(serializeRecord(host, record, { op, operator: rt.operator, jumpHost: rt.jumpHost }));
-    await remote.write([...ops, recordOp], {
+    let written: WriteResult;
+    try {
+      written = await remote.write([...ops, recordOp], {
       signal,
       opId: op,
       journal: { kind: spec.kind, snapshot: info.id, operator: rt.operator, jumpHost: rt.jumpHost, since: new Date().toISOString() },
@@ -309,13 +350,22 @@ export async function runTransaction(rt: OpsRuntime, spec: TransactionSpec, emit
               emitArmed(emitter, host, a);
             },
           }
-        : {}),
-    });
+          : {}),
+        // The host record is checked too: another jump host's deploy of the same files changes only it.
+        ...(oneTrip ? { oneTrip: { lock: lockRequest(rt, spec, op), unchangedSince: [...snapshotEntries, ...(oneTrip.preRead.recordEntry ? [oneTrip.preRead.recordEntry] : [])] } } : {}),
+      });
+    } catch (err) {
+      if (!(err instanceof NotTaken)) throw err;
+      // Nothing was done on the host and the lock is not held: the long way follows.
+      wrote = false;
+      locked = false;
+      return NOT_TAKEN;
+    }
     for (const [i, o] of ops.entries()) {
       emitter.emit({ type: 'file', host, phase: 'write', file: o.path, action: o.action === 'remove' ? 'removed' : 'written', level: 'info', text: `${o.action === 'remove' ? 'removed' : 'wrote'} ${o.path}` });
       if (i === ops.length - 1) emitter.emit({ type: 'progress', host, phase: 'write', done: ops.length, total: ops.length, level: 'info', text: 'written' });
     }
-    await runHooks(remote, await hooksNow(rt, plan), spec.postHook, emitter, hookInfo, signal);
+    await runHooks(remote, oneTrip ? oneTrip.hooks : await hooksNow(rt, plan), spec.postHook, emitter, hookInfo, signal);
     let confirmedNote = '';
     if (armed) {
       // Confirm-or-revert: a new connection proves access, disarms, closes the journal and unlocks.
@@ -326,6 +376,9 @@ export async function runTransaction(rt: OpsRuntime, spec: TransactionSpec, emit
       emitter.emit({ type: 'log', host, phase: 'confirm', level: 'info', text: `access confirmed over a new SSH connection (${took}): the revert is disarmed` });
       if (!c.released) notes.push('the lock was not ours any more when access was confirmed');
       confirmedNote = '; access confirmed over a new connection';
+    } else if (written.released) {
+      // The one-trip write closed its journal and released the lock itself.
+      released = true;
     } else {
       // Finished: the old versions kept on the host go with the journal, then the lock.
       await remote.releaseLock(op, { closeJournal: op });
@@ -362,7 +415,7 @@ export async function runTransaction(rt: OpsRuntime, spec: TransactionSpec, emit
     release = result.release;
     return withResult(result.result);
   } finally {
-    if (!released) await unlock(rt, host, remote, op, release, emitter, notes);
+    if (locked && !released) await unlock(rt, host, remote, op, release, emitter, notes);
   }
 }
 

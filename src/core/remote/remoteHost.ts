@@ -21,8 +21,11 @@ import {
   recoverScript,
   releaseLockScript,
   runScript,
+  verifyLines,
   writeScript,
   type PreparedOp,
+  type ReadState,
+  type VerifyLines,
 } from './scripts.js';
 import { parseJournal, type HostJournal, type JournalHeader } from './journal.js';
 import { CheckCollector, type CheckResult, type RemoteChecks } from './checks.js';
@@ -62,6 +65,24 @@ export interface WriteOptions extends CallOptions {
   arm?: ArmSpec;
   /** Called once the revert is armed: how (a systemd unit or a detached process) and when it fires (this machine's clock). */
   onArmed?: (armed: Armed) => void;
+  /**
+   * One round trip for a whole deploy (see writeScript): take the lock in the script
+   * (as this request), check the host still holds `unchangedSince` (what konf read before,
+   * logical paths), write, then close the journal and release the lock. A lock held by
+   * someone, an unfinished journal or a changed host throws NotTaken before anything is
+   * written: the caller goes the long way (lock, read, write, unlock).
+   */
+  oneTrip?: { lock: LockRequest; unchangedSince: LiveEntry[] };
+}
+
+/** A one-trip write that did nothing: the host was locked, had a journal, or changed since it was read. */
+export class NotTaken extends Error {
+  constructor(
+    readonly host: string,
+    readonly why: 'held' | 'busy' | 'changed' | 'unverifiable',
+  ) {
+    super(`${host}: the one-trip write was not taken (${why})`);
+  }
 }
 
 /** A revert armed on the host. */
@@ -321,12 +342,30 @@ export class RemoteHost {
       payload.push(...armed.buffers);
       arm = { seconds: opts.arm.seconds, sizes: armed.sizes };
     }
+    let oneTrip: { acquire: { json: string }; verify: VerifyLines; finish: { needle: string } } | undefined;
+    if (opts.oneTrip) {
+      if (!journal || arm) throw new Error('a one-trip write is journaled and has no confirm-or-revert');
+      const states = this.readStates(opts.oneTrip.unchangedSince);
+      if (!states) throw new NotTaken(this.host, 'unverifiable');
+      const held: LockInfo = { ...opts.oneTrip.lock, since: new Date().toISOString() };
+      oneTrip = { acquire: { json: JSON.stringify(held) }, verify: verifyLines(states), finish: { needle: `"opId":${JSON.stringify(opts.oneTrip.lock.opId)}` } };
+    }
     const checks = new CheckCollector(opts.onCheck);
     const marker = newMarker();
     const applied: number[] = [];
     const out = await this.runScript({
       marker,
-      script: writeScript({ marker, run, root: this.root, ops: prepared, ...(lock ? { lock } : {}), ...(journal ? { journal } : {}), ...(opts.checks ? { checks: opts.checks } : {}), ...(arm ? { arm } : {}) }),
+      script: writeScript({
+        marker,
+        run,
+        root: this.root,
+        ops: prepared,
+        ...(lock ? { lock } : {}),
+        ...(journal ? { journal } : {}),
+        ...(opts.checks ? { checks: opts.checks } : {}),
+        ...(arm ? { arm } : {}),
+        ...(oneTrip ?? {}),
+      }),
       payload,
       stdout: 'lines',
       onStatus: (s) => {
@@ -350,6 +389,14 @@ export class RemoteHost {
       what: 'writing files',
     });
     this.checkRoot(out);
+    if (oneTrip && !out.status.includes('acquired')) {
+      if (out.status.some((s) => s.startsWith('held'))) throw new NotTaken(this.host, 'held');
+      if (out.status.includes('busy')) throw new NotTaken(this.host, 'busy');
+      if (out.status.includes('escape')) throw new HostError(this.host, 'root-escape', `refusing the lock folder ${LOCK_DIR}: it resolves outside konf_root ${this.root}`);
+      const fail = out.status.find((s) => s.startsWith('fail ') && !/^fail \d/.test(s));
+      if (fail) throw new HostError(this.host, 'remote-failed', `lock: ${fail.slice(5)} failed: ${tail(out.errLines) || 'no message'}`);
+    }
+    if (oneTrip && out.status.includes('changed')) throw new NotTaken(this.host, 'changed');
     const appliedPaths = applied.map((i) => targets[i]?.logical as string);
     const journaled = out.status.includes('journal');
     if (journal && out.status.includes('journal') && !out.status.includes('commit')) {
@@ -361,7 +408,21 @@ export class RemoteHost {
       const where = stage === 'file' ? 'nothing was renamed' : restored ? 'every file was swapped back from the journal' : 'the host could not swap every file back: its journal is kept';
       throw new CheckFailedError(this.host, `refused by ${checks.failed.length} check(s) of etc/validate; ${where}`, stage, checks.results, restored);
     }
-    return this.finishWrite(ops, targets, out, appliedPaths, journaled);
+    const result = this.finishWrite(ops, targets, out, appliedPaths, journaled);
+    return oneTrip ? { ...result, released: out.status.includes('released') && out.status.includes('closed') } : result;
+  }
+
+  /** What the entries read hold, as the write script verifies them (undefined: a state it cannot verify). */
+  private readStates(entries: LiveEntry[]): ReadState[] | undefined {
+    const states: ReadState[] = [];
+    for (const e of entries) {
+      const path = onHost(this.root, targetPath(this.host, e.path).logical);
+      if (e.state === 'missing') states.push({ path, state: 'missing' });
+      else if (e.state === 'file') states.push({ path, state: 'file', mode: e.mode, uid: e.uid, gid: e.gid, sha256: e.sha256 });
+      else if (e.state === 'symlink') states.push({ path, state: 'symlink', target: e.target, uid: e.uid, gid: e.gid });
+      else return undefined;
+    }
+    return states;
   }
 
   /**

@@ -189,12 +189,11 @@ const WRITE_FUNCTIONS = [
   eval "konf_c$1=$c"
   printf '%s dirs %s %s\\n' "$M" "$1" "$c"
 }`,
-  // Removes konf temp files of earlier runs (not this one) last modified before this run began.
+  // Removes konf temp files of earlier runs (not this one) last modified before this run
+  // began, in every folder of the batch at once (one find): konf_clean FOLDER…
   `konf_clean() {
-  if [ "$2" = "$konf_cleaned" ]; then return 0; fi
-  konf_cleaned=$2
-  c=$(find "$2" -mindepth 1 -maxdepth 1 -name '${TEMP_PREFIX}*' ! -name "${TEMP_PREFIX}$RUN-*" ! -newermt "@$NOW" \\( -type f -o -type l \\) -print -delete 2>/dev/null | wc -l)
-  if [ "$c" -gt 0 ] 2>/dev/null; then printf '%s stale %s %s\\n' "$M" "$1" "$c"; fi
+  c=$(find "$@" -mindepth 1 -maxdepth 1 -name '${TEMP_PREFIX}*' ! -name "${TEMP_PREFIX}$RUN-*" ! -newermt "@$NOW" \\( -type f -o -type l \\) -print -delete 2>/dev/null | wc -l)
+  if [ "$c" -gt 0 ] 2>/dev/null; then printf '%s stale 0 %s\\n' "$M" "$c"; fi
 }`,
   `konf_own() {
   if [ -n "$3" ] && [ -n "$4" ]; then s="$3:$4"
@@ -206,32 +205,34 @@ const WRITE_FUNCTIONS = [
   else chown -- "$s" "$2" || konf_fail "$1" chown
   fi
 }`,
-  // konf_file I PATH DIR TEMP SIZE MODE OWNER GROUP
+  // konf_file I PATH DIR TEMP SIZE: the content only; sizes, owners and modes follow for the whole batch (metadataLines).
   `konf_file() {
   konf_in "$3" || konf_esc "$1"
   konf_mk "$1" "$3"
-  [ -n "$konf_noclean" ] || konf_clean "$1" "$3"
   if [ -d "$2" ] && [ ! -h "$2" ]; then konf_fail "$1" isdir; fi
   eval "konf_t$1=\\$4"
   head -c "$5" > "$4" || konf_fail "$1" write
-  s=$(wc -c < "$4") || konf_fail "$1" write
-  [ "$s" -eq "$5" ] || konf_fail "$1" short
-  konf_live=
-  if [ -f "$2" ] && [ ! -h "$2" ]; then konf_live=1; fi
-  if [ -n "$konf_live" ] && { [ -z "$7" ] || [ -z "$8" ]; }; then
-    chown --reference="$2" -- "$4" || konf_fail "$1" chown
+}`,
+  // konf_size I TEMP SIZE: which temp is short (only run once the batch's sizes differ).
+  `konf_size() {
+  s=$(wc -c < "$2") || konf_fail "$1" write
+  [ "$s" -eq "$3" ] || konf_fail "$1" short
+}`,
+  // konf_refown I PATH TEMP OWNER GROUP: an owner or group the plan leaves open is the live file's.
+  `konf_refown() {
+  if [ -f "$2" ] && [ ! -h "$2" ] && { [ -z "$4" ] || [ -z "$5" ]; }; then
+    chown --reference="$2" -- "$3" || konf_fail "$1" chown
   fi
-  konf_own "$1" "$4" "$7" "$8" ''
-  if [ -n "$6" ]; then chmod -- "$6" "$4" || konf_fail "$1" chmod
-  elif [ -n "$konf_live" ]; then chmod --reference="$2" -- "$4" || konf_fail "$1" chmod
-  else chmod -- 0644 "$4" || konf_fail "$1" chmod
-  fi
+  konf_own "$1" "$3" "$4" "$5" ''
+}`,
+  // konf_refmode I PATH TEMP: a mode the plan leaves open is the live file's.
+  `konf_refmode() {
+  chmod --reference="$2" -- "$3" || konf_fail "$1" chmod
 }`,
   // konf_link I PATH DIR TEMP TARGET OWNER GROUP
   `konf_link() {
   konf_in "$3" || konf_esc "$1"
   konf_mk "$1" "$3"
-  [ -n "$konf_noclean" ] || konf_clean "$1" "$3"
   if [ -d "$2" ] && [ ! -h "$2" ]; then konf_fail "$1" isdir; fi
   eval "konf_t$1=\\$4"
   ln -s -- "$5" "$4" || konf_fail "$1" symlink
@@ -314,6 +315,46 @@ const JOURNALED_FUNCTIONS = [
 }`,
 ];
 
+/**
+ * After every file is staged: their sizes in one stat (a short one is then found and
+ * named), owners then modes (chown clears set-id bits) — one chown per owner:group and one
+ * chmod per mode the plan gives, the live file's (or 0644) per file where it leaves one open.
+ */
+function metadataLines(ops: PreparedOp[]): string[] {
+  const files = ops.map((op, i) => ({ op, i })).filter((x): x is { op: Extract<PreparedOp, { kind: 'file' }>; i: number } => x.op.kind === 'file');
+  if (files.length === 0) return [];
+  const lines = [
+    `konf_sz=$(stat -c %s -- ${files.map((f) => q(f.op.temp)).join(' ')}) || konf_sz=`,
+    `if [ "$konf_sz" != ${q(files.map((f) => f.op.size).join('\n'))} ]; then`,
+    ...files.map((f) => `  konf_size ${f.i} ${q(f.op.temp)} ${f.op.size}`),
+    `  konf_fail ${files[0]?.i ?? 0} write`,
+    'fi',
+  ];
+  const groups = (key: (f: (typeof files)[number]) => string | undefined) => {
+    const m = new Map<string, (typeof files)[number][]>();
+    for (const f of files) {
+      const k = key(f);
+      if (k !== undefined) m.set(k, [...(m.get(k) ?? []), f]);
+    }
+    return m;
+  };
+  for (const f of files) if (!(f.op.owner && f.op.group)) lines.push(['konf_refown', f.i, q(f.op.path), q(f.op.temp), q(f.op.owner), q(f.op.group)].join(' '));
+  for (const [owner, group] of groups((f) => (f.op.owner && f.op.group ? `${f.op.owner}:${f.op.group}` : undefined))) {
+    lines.push(`chown -- ${q(owner)} ${group.map((f) => q(f.op.temp)).join(' ')} || konf_fail ${group[0]?.i ?? 0} chown`);
+  }
+  const open = files.filter((f) => !f.op.mode);
+  if (open.length > 0) {
+    // New files get 0644 with one chmod; a file that exists keeps its mode (--reference).
+    lines.push('set --');
+    for (const f of open) lines.push(`if [ -f ${q(f.op.path)} ] && [ ! -h ${q(f.op.path)} ]; then konf_refmode ${f.i} ${q(f.op.path)} ${q(f.op.temp)}; else set -- "$@" ${q(f.op.temp)}; fi`);
+    lines.push(`if [ "$#" -gt 0 ]; then chmod -- 0644 "$@" || konf_fail ${open[0]?.i ?? 0} chmod; fi`);
+  }
+  for (const [mode, group] of groups((f) => f.op.mode || undefined)) {
+    lines.push(`chmod -- ${q(mode)} ${group.map((f) => q(f.op.temp)).join(' ')} || konf_fail ${group[0]?.i ?? 0} chmod`);
+  }
+  return lines;
+}
+
 /** A journaled write: the lock folder and the journal's identity. */
 export interface WriteJournal {
   lockDir: string;
@@ -361,6 +402,16 @@ export function writeScript(o: {
   arm?: { seconds: number; sizes: ReturnType<typeof armPayload>['sizes'] };
   /** Stage every file and run the file checks, then remove the temps: nothing is renamed (konf diff --validate). */
   stageOnly?: boolean;
+  /**
+   * Take the host lock first (the lock JSON) instead of expecting it held: `held JSON` when
+   * someone holds it, `busy` when an unfinished journal is on the host (the lock is given
+   * back); else `acquired`. Nothing else happens in either refusal.
+   */
+  acquire?: { json: string };
+  /** Before anything is staged: the host still holds exactly what konf read (else `changed`, the lock given back). */
+  verify?: VerifyLines;
+  /** After the swap: close this operation's journal and release its lock in the same round trip (`closed`, `released`). */
+  finish?: { needle: string };
 }): string {
   const journal = o.journal;
   const checks = o.checks;
@@ -369,12 +420,9 @@ export function writeScript(o: {
     `RUN=${q(o.run)}`,
     `konf_n=${o.ops.length}`,
     'konf_nd=0',
-    'konf_cleaned=',
     'konf_journaled=',
     'konf_armed=',
     'konf_cbad=',
-    // Staging only must not remove other runs' temps: it holds no lock.
-    `konf_noclean=${o.stageOnly ? '1' : ''}`,
     // A closed connection must not kill the script between two steps: it notices at its next status line.
     "trap '' HUP PIPE",
     'umask 077',
@@ -382,6 +430,22 @@ export function writeScript(o: {
     'NOW=$(date +%s.%N)',
     resolveRoot(o.root),
   ];
+  if (o.acquire) {
+    if (!journal) throw new Error('taking the lock in the write needs a journaled write');
+    body.push(
+      'umask 022',
+      ...lockDirLines(journal.lockDir),
+      ...lockTakeLines(o.run, o.acquire.json),
+      'umask 077',
+      `if [ -z "$konf_got" ]; then printf '%s held ' "$M"; konf_show "$L"; exit 5; fi`,
+      `if [ -e "$LD/${JOURNAL_NAME}" ] || [ -h "$LD/${JOURNAL_NAME}" ]; then rm -f -- "$L"; printf '%s busy\\n' "$M"; exit 5; fi`,
+      `printf '%s acquired\\n' "$M"`,
+    );
+  }
+  if (o.verify) {
+    if (!o.acquire) throw new Error('verifying what was read needs the lock taken in the same script');
+    body.push(...o.verify.lines, `if [ -n "$konf_vbad" ]; then rm -f -- "$L"; printf '%s changed\\n' "$M"; exit 5; fi`);
+  }
   if (o.lock) {
     body.push(
       `if ! grep -qF -e ${q(o.lock.needle)} -- ${q(o.lock.path)} 2>/dev/null; then`,
@@ -400,10 +464,13 @@ export function writeScript(o: {
     );
   }
   o.ops.forEach((op, i) => {
-    if (op.kind === 'file') body.push(['konf_file', i, q(op.path), q(op.dir), q(op.temp), op.size, q(op.mode), q(op.owner), q(op.group)].join(' '));
+    if (op.kind === 'file') body.push(['konf_file', i, q(op.path), q(op.dir), q(op.temp), op.size].join(' '));
     else if (op.kind === 'symlink') body.push(['konf_link', i, q(op.path), q(op.dir), q(op.temp), q(op.target), q(op.owner), q(op.group)].join(' '));
     else body.push(['konf_rmchk', i, q(op.path), q(op.dir)].join(' '));
   });
+  // Stale temps of interrupted runs go once every folder is there (staging only: another run's temps stay).
+  if (!o.stageOnly) body.push(`konf_clean ${[...new Set(o.ops.map((op) => op.dir))].map(q).join(' ')}`);
+  body.push(...metadataLines(o.ops));
   const staged = o.ops.map((op) => (op.kind === 'remove' ? '' : op.temp));
   if (o.stageOnly) {
     // konf diff --validate: the file checks on the staged copies, then every temp goes.
@@ -474,8 +541,64 @@ export function writeScript(o: {
     body.push(...setCheckLines(checks), 'if [ -n "$konf_cbad" ]; then konf_say refused || konf_lost; konf_unarm; konf_restore "$J"; exit 3; fi');
   }
   body.push('konf_say done || konf_lost');
-  const extra = [...(checks ? checkFunctions(checks) : []), ...(o.arm && journal ? [...REVERT_HELPERS, armFunction({ op: journal.header.op, seconds: o.arm.seconds, sizes: o.arm.sizes })] : [])];
+  if (o.finish) {
+    if (o.arm) throw new Error('a confirm-or-revert write is finished by the confirmation, not by the write');
+    // Finished: from here on a lost connection changes nothing (the host is done); the old
+    // versions go with the journal, then the lock, exactly as releaseLockScript does.
+    body.push('L="$LD/lock"', ...closeJournalLines(journal.header.op), ...releaseLines(o.finish.needle));
+  }
+  const extra = [
+    ...(checks ? checkFunctions(checks) : []),
+    ...(o.arm && journal ? [...REVERT_HELPERS, armFunction({ op: journal.header.op, seconds: o.arm.seconds, sizes: o.arm.sizes })] : []),
+    ...(o.acquire || o.finish ? [FN_SHOW] : []),
+  ];
   return program([...WRITE_FUNCTIONS, ...JOURNALED_FUNCTIONS, ...extra], body);
+}
+
+/** Shell lines that set konf_vbad when the host no longer holds what konf read. */
+export interface VerifyLines {
+  lines: string[];
+}
+
+/** What one path held when konf read it (on-host path). */
+export type ReadState =
+  | { path: string; state: 'missing' }
+  | { path: string; state: 'file'; mode: number; uid: number; gid: number; sha256: string }
+  | { path: string; state: 'symlink'; target: string; uid: number; gid: number };
+
+/**
+ * Checks, in a constant number of processes, that every path still holds what was read:
+ * absent paths with test(1), symlinks with readlink, the type, mode and owner of every
+ * present path with one stat, the content of every file with one sha256sum.
+ */
+export function verifyLines(states: ReadState[]): VerifyLines {
+  const lines = ['konf_vbad='];
+  const present = states.filter((s) => s.state !== 'missing');
+  for (const s of states) {
+    if (s.state === 'missing') lines.push(`if [ -e ${q(s.path)} ] || [ -h ${q(s.path)} ]; then konf_vbad=1; fi`);
+    if (s.state === 'symlink') lines.push(`if [ ! -h ${q(s.path)} ] || [ "$(readlink -- ${q(s.path)})" != ${q(s.target)} ]; then konf_vbad=1; fi`);
+  }
+  if (present.length > 0) {
+    const expected = present.map((s) => `${((s.state === 'file' ? 0o100000 | s.mode : 0o120777)).toString(16)} ${s.uid} ${s.gid}`).join('\n');
+    lines.push(
+      'if [ -z "$konf_vbad" ]; then',
+      `  konf_vs=$(stat -c '%f %u %g' -- ${present.map((s) => q(s.path)).join(' ')} 2>/dev/null) || konf_vbad=1`,
+      `  if [ "$konf_vs" != ${q(expected)} ]; then konf_vbad=1; fi`,
+      'fi',
+    );
+  }
+  const files = states.filter((s): s is Extract<ReadState, { state: 'file' }> => s.state === 'file');
+  if (files.length > 0) {
+    // A name sha256sum must escape starts its line with a backslash: the first 65 characters
+    // hold the hash either way, without spaces and backslashes.
+    lines.push(
+      'if [ -z "$konf_vbad" ]; then',
+      `  konf_vh=$(sha256sum -- ${files.map((s) => q(s.path)).join(' ')} 2>/dev/null | cut -c1-65 | tr -d ' \\\\') || konf_vbad=1`,
+      `  if [ "$konf_vh" != ${q(files.map((f) => f.sha256).join('\n'))} ]; then konf_vbad=1; fi`,
+      'fi',
+    );
+  }
+  return { lines };
 }
 
 /** Status lines of the stage-only script: a lost connection removes the temps. */
@@ -656,15 +779,7 @@ const FN_SHOW = `konf_show() {
  * Once acquired, a journal left on the host is reported as `journal BASE64`.
  */
 export function acquireLockScript(o: { marker: string; run: string; root: string; lockDir: string; json: string; breakLock: boolean; breakIf?: string }): string {
-  const body = [
-    prologue(o.marker),
-    'umask 022',
-    resolveRoot(o.root),
-    `LD=${q(o.lockDir)}`,
-    `konf_in "$LD" || { printf '%s escape\\n' "$M"; exit 4; }`,
-    `mkdir -p -- "$LD" || { printf '%s fail mkdir\\n' "$M"; exit 3; }`,
-    'L="$LD/lock"',
-  ];
+  const body = [prologue(o.marker), 'umask 022', resolveRoot(o.root), ...lockDirLines(o.lockDir)];
   if (o.breakLock || o.breakIf !== undefined) {
     const cond = o.breakIf !== undefined ? ` && grep -qF -e ${q(o.breakIf)} -- "$L" 2>/dev/null` : '';
     body.push(
@@ -676,13 +791,7 @@ export function acquireLockScript(o: { marker: string; run: string; root: string
     );
   }
   body.push(
-    `T="$LD/${TEMP_PREFIX}${o.run}-lock"`,
-    `(set -C; printf '%s\\n' ${q(o.json)} > "$T") || { printf '%s fail write\\n' "$M"; exit 3; }`,
-    'konf_got=',
-    'if ln -- "$T" "$L" 2>/dev/null; then konf_got=1',
-    'elif [ ! -e "$L" ] && [ ! -h "$L" ] && (set -C; cat -- "$T" > "$L") 2>/dev/null; then konf_got=1',
-    'fi',
-    'rm -f -- "$T"',
+    ...lockTakeLines(o.run, o.json),
     'if [ -n "$konf_got" ]; then',
     `  if [ -f "$LD/${JOURNAL_NAME}" ]; then printf '%s journal %s\\n' "$M" "$(base64 -w0 < "$LD/${JOURNAL_NAME}")"; fi`,
     `  printf '%s acquired\\n' "$M"; exit 0`,
@@ -691,6 +800,32 @@ export function acquireLockScript(o: { marker: string; run: string; root: string
     'konf_show "$L"',
   );
   return program([FN_IN_ROOT, FN_SHOW], body);
+}
+
+/** Sets LD (the lock folder, checked inside the root and created) and L (the lock). */
+function lockDirLines(lockDir: string): string[] {
+  return [
+    `LD=${q(lockDir)}`,
+    `konf_in "$LD" || { printf '%s escape\\n' "$M"; exit 4; }`,
+    `mkdir -p -- "$LD" || { printf '%s fail mkdir\\n' "$M"; exit 3; }`,
+    'L="$LD/lock"',
+  ];
+}
+
+/**
+ * Takes the lock at $L atomically: writes the JSON to a temp file and hard-links it to the
+ * lock path (fails if the lock exists; falls back to a noclobber create). Sets konf_got.
+ */
+function lockTakeLines(run: string, json: string): string[] {
+  return [
+    `T="$LD/${TEMP_PREFIX}${run}-lock"`,
+    `(set -C; printf '%s\\n' ${q(json)} > "$T") || { printf '%s fail write\\n' "$M"; exit 3; }`,
+    'konf_got=',
+    'if ln -- "$T" "$L" 2>/dev/null; then konf_got=1',
+    'elif [ ! -e "$L" ] && [ ! -h "$L" ] && (set -C; cat -- "$T" > "$L") 2>/dev/null; then konf_got=1',
+    'fi',
+    'rm -f -- "$T"',
+  ];
 }
 
 /**
@@ -707,48 +842,59 @@ export function releaseLockScript(o: { marker: string; root: string; lockDir: st
     if (!SAFE_OP.test(o.disarm)) throw new Error(`operation id ${JSON.stringify(o.disarm)} cannot name a host folder`);
     body.push(`konf_disarm ${q(o.disarm)}`, `if [ "$konf_rv" != disarmed ]; then printf '%s revert %s\\n' "$M" "$konf_rv"; exit 0; fi`, `printf '%s disarmed\\n' "$M"`);
   }
-  if (o.closeJournal !== undefined) {
-    body.push(
-      `J="$LD/${JOURNAL_NAME}"`,
-      'if [ -f "$J" ]; then',
-      `  if grep -qF -e ${q(`konf_jop ${q(o.closeJournal)} `)} -- "$J"; then`,
-      '    konf_jv() { :; }; konf_jop() { :; }; konf_jpid() { :; }; konf_jdone() { :; }; konf_jstate() { :; }',
-      // Temps are gone after a finished or recovered run; the old versions go with their folder (one rm per folder).
-      '    konf_lbd=',
-      '    konf_je() {',
-      '      if [ -n "$6" ] && { [ -e "$6" ] || [ -h "$6" ]; }; then rm -f -- "$6"; fi',
-      '      konf_cbd=${7%/*}',
-      '      case ${konf_cbd##*/} in',
-      '        .konf-tmp-*-bak) if [ "$konf_cbd" != "$konf_lbd" ] && [ -e "$konf_cbd" ]; then rm -rf -- "$konf_cbd"; fi; konf_lbd=$konf_cbd ;;',
-      '        *) if [ -e "$7" ] || [ -h "$7" ]; then rm -f -- "$7"; fi ;;',
-      '      esac',
-      '    }',
-      '    . "$J"',
-      // The revert folder of a confirm-or-revert deploy goes before its journal.
-      ...(SAFE_OP.test(o.closeJournal) ? [`    rm -rf -- "$LD/revert-"${q(o.closeJournal)}`] : []),
-      `    rm -f -- "$J" || { printf '%s fail journal\\n' "$M"; exit 3; }`,
-      '    sync -- "$LD" 2>/dev/null',
-      `    printf '%s closed\\n' "$M"`,
-      `  else printf '%s journal-other\\n' "$M"`,
-      '  fi',
-      'fi',
-    );
-  }
+  if (o.closeJournal !== undefined) body.push(...closeJournalLines(o.closeJournal));
   const disarm = o.disarm !== undefined ? [...REVERT_HELPERS, disarmFunction(0)] : [];
   if (o.keepLock) {
     body.push('exit 0');
     return program([FN_IN_ROOT, FN_SHOW, ...disarm], body);
   }
-  body.push(
+  body.push(...releaseLines(o.needle));
+  return program([FN_IN_ROOT, FN_SHOW, FN_RMBAK, ...disarm], body);
+}
+
+/**
+ * Closes operation `op`'s journal in $LD: removes the temps and backups it lists and the
+ * journal itself (`closed`); a journal of another operation is left alone (`journal-other`).
+ */
+function closeJournalLines(op: string): string[] {
+  return [
+    `J="$LD/${JOURNAL_NAME}"`,
+    'if [ -f "$J" ]; then',
+    `  if grep -qF -e ${q(`konf_jop ${q(op)} `)} -- "$J"; then`,
+    '    konf_jv() { :; }; konf_jop() { :; }; konf_jpid() { :; }; konf_jdone() { :; }; konf_jstate() { :; }',
+    // Temps are gone after a finished or recovered run; the old versions go with their folder (one rm per folder).
+    '    konf_lbd=',
+    '    konf_je() {',
+    '      if [ -n "$6" ] && { [ -e "$6" ] || [ -h "$6" ]; }; then rm -f -- "$6"; fi',
+    '      konf_cbd=${7%/*}',
+    '      case ${konf_cbd##*/} in',
+    '        .konf-tmp-*-bak) if [ "$konf_cbd" != "$konf_lbd" ] && [ -e "$konf_cbd" ]; then rm -rf -- "$konf_cbd"; fi; konf_lbd=$konf_cbd ;;',
+    '        *) if [ -e "$7" ] || [ -h "$7" ]; then rm -f -- "$7"; fi ;;',
+    '      esac',
+    '    }',
+    '    . "$J"',
+    // The revert folder of a confirm-or-revert deploy goes before its journal.
+    ...(SAFE_OP.test(op) ? [`    rm -rf -- "$LD/revert-"${q(op)}`] : []),
+    `    rm -f -- "$J" || { printf '%s fail journal\\n' "$M"; exit 3; }`,
+    '    sync -- "$LD" 2>/dev/null',
+    `    printf '%s closed\\n' "$M"`,
+    `  else printf '%s journal-other\\n' "$M"`,
+    '  fi',
+    'fi',
+  ];
+}
+
+/** Removes the lock $L only when it holds `needle`: `released`, `absent` or `other JSON`. */
+function releaseLines(needle: string): string[] {
+  return [
     `if [ ! -e "$L" ] && [ ! -h "$L" ]; then printf '%s absent\\n' "$M"; exit 0; fi`,
-    `if grep -qF -e ${q(o.needle)} -- "$L" 2>/dev/null; then`,
+    `if grep -qF -e ${q(needle)} -- "$L" 2>/dev/null; then`,
     `  rm -f -- "$L" || { printf '%s fail remove\\n' "$M"; exit 3; }`,
     `  printf '%s released\\n' "$M"; exit 0`,
     'fi',
     `printf '%s other ' "$M"`,
     'konf_show "$L"',
-  );
-  return program([FN_IN_ROOT, FN_SHOW, FN_RMBAK, ...disarm], body);
+  ];
 }
 
 /** Prints `lock JSON` or `none`, then `journal` when an unfinished operation's journal is on the host. */

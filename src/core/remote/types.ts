@@ -84,6 +84,8 @@ export interface WriteResult {
   createdDirs: string[];
   /** Leftover konf temp files of earlier, interrupted runs that this batch removed. */
   staleTempsRemoved: number;
+  /** A one-trip write closed its journal and released its lock itself. */
+  released?: boolean;
 }
 
 /** Who takes a host's lock (written into `<konf_root>/var/lib/konf/lock` as JSON). */
