@@ -173,7 +173,8 @@ export function screenDiff(before: readonly string[], after: readonly string[], 
     for (let i = first; i <= last; i++) data += rowUpdate(i, old(i), next(i), columns);
     return data;
   };
-  if (last - first < 2) return plain();
+  // Nothing on screen yet (the first frame, a repaint): there is nothing to scroll.
+  if (last - first < 2 || before.length === 0) return plain();
   const scroll = bestScroll(first, last, old, next, columns);
   if (!scroll) return plain();
   return scroll;
