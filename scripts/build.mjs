@@ -121,24 +121,25 @@ export const lazyStringWidth = {
 };
 
 /**
- * Segmenters made on first use: Ink's slice-ansi and ansi-tokenize build an
- * `Intl.Segmenter` when their module is evaluated, and the first one of a process loads
- * ICU's break data (40–110 ms before the first frame, which rarely needs one). In these
- * files `new Intl.Segmenter(…)` becomes an object whose `segment` builds the real one on
- * first call. A file that no longer holds the expression fails the build (a dependency
- * update must be looked at, not silently slower).
+ * Segmenters made on first need: Ink's slice-ansi and ansi-tokenize build an
+ * `Intl.Segmenter` when their module is evaluated and segment every styled line they clip;
+ * the first segmenter of a process loads ICU's break data (40–110 ms of the first frame).
+ * In these files `new Intl.Segmenter(…)` becomes src/console/ink/lazySegmenter.ts, which
+ * segments text of one-character graphemes itself and builds the real one for any other.
+ * A file that no longer holds the expression fails the build (a dependency update must be
+ * looked at, not silently slower).
  */
 const LAZY_SEGMENTER_FILES = ['node_modules/slice-ansi/tokenize-ansi.js', 'node_modules/@alcalzone/ansi-tokenize/build/tokenize.js'];
 export const lazySegmenters = {
   name: 'konf-lazy-segmenters',
   setup(b) {
     const files = new Set(LAZY_SEGMENTER_FILES.map((f) => path.join(ROOT, f)));
-    b.onLoad({ filter: /(tokenize-ansi|tokenize)\.js$/ }, (args) => {
+    b.onLoad({ filter: /tokenize(-ansi)?\.js$/ }, (args) => {
       if (!files.has(args.path)) return undefined;
       const source = readFileSync(args.path, 'utf8');
       if (!source.includes('new Intl.Segmenter(')) throw new Error(`${args.path}: no \`new Intl.Segmenter(\` to defer any more (see lazySegmenters in scripts/build.mjs)`);
-      const helper = 'function __konfLazySegmenter(...args) { let real; return { segment: (text) => (real ??= new Intl.Segmenter(...args)).segment(text) }; }\n';
-      return { contents: helper + source.replaceAll('new Intl.Segmenter(', '__konfLazySegmenter('), loader: 'js' };
+      const helper = `import { lazySegmenter as __konfLazySegmenter } from ${JSON.stringify(path.join(ROOT, 'src/console/ink/lazySegmenter.ts'))};\n`;
+      return { contents: helper + source.replaceAll('new Intl.Segmenter(', '__konfLazySegmenter('), loader: 'js', resolveDir: path.dirname(args.path) };
     });
   },
 };

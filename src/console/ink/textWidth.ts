@@ -42,6 +42,16 @@ function classify(code: number): number {
   return w === 1 || w === 2 ? w : SLOW;
 }
 
+/** True when the BMP character `code` is a cell (or two) and a grapheme of its own next to any other such character. */
+export function isSimpleChar(code: number): boolean {
+  let w = table[code]!;
+  if (w === 0) {
+    w = classify(code);
+    table[code] = w;
+  }
+  return w !== SLOW;
+}
+
 /** Width of `text` (a line: no newlines), ignoring SGR sequences (`ESC [ … m`). */
 export function textWidth(text: string): number {
   const w = simpleWidth(text);
