@@ -203,6 +203,17 @@ function bestScroll(first: number, last: number, old: (i: number) => string, nex
   for (const k of SHIFTS) {
     const m = Math.abs(k);
     if (m >= n) continue;
+    // A shift where a few rows spread over the band are not cheaper moved than left in
+    // place (a page of new text) is not costed row by row: the search would cost more
+    // than the frame.
+    const lo = k > 0 ? 0 : m;
+    const hi = k > 0 ? n - 1 - m : n - 1;
+    let promising = false;
+    for (let j = 0; j < 3 && !promising; j++) {
+      const r = lo + Math.floor(((hi - lo) * (2 * j + 1)) / 6);
+      promising = cost(first + r, old(first + r + k)) < stay[r]!;
+    }
+    if (!promising) continue;
     // moved[r]: cost of row first+r when it shows what row first+r+k showed.
     const moved: number[] = [];
     for (let r = 0; r < n; r++) {
