@@ -92,6 +92,58 @@ export const inkFastPaths = {
   },
 };
 
+/**
+ * string-width loads when a text needs it, not when the bundle starts: every import of
+ * `string-width` (Ink's, cli-truncate's, wrap-ansi's older copy, konf's) gets
+ * src/console/ink/lazyStringWidth.ts in front of the copy it would have had, which that
+ * copy's module (an Intl.Segmenter and an RGI-emoji regex built at evaluation, 50–150 ms)
+ * is `require`d behind: esbuild then evaluates it on first call only.
+ */
+export const lazyStringWidth = {
+  name: 'konf-lazy-string-width',
+  setup(b) {
+    b.onResolve({ filter: /^string-width$/ }, async (args) => {
+      if (args.pluginData === 'konf-real') return undefined;
+      const real = await b.resolve('string-width', { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'konf-real' });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: real.path, namespace: 'konf-lazy-width' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'konf-lazy-width' }, (args) => ({
+      contents: [
+        `import { simpleWidth } from ${JSON.stringify(path.join(ROOT, 'src/console/ink/textWidth.ts'))};`,
+        `import { lazyStringWidth } from ${JSON.stringify(path.join(ROOT, 'src/console/ink/lazyStringWidth.ts'))};`,
+        `export default lazyStringWidth(simpleWidth, () => require(${JSON.stringify(args.path)}).default);`,
+      ].join('\n'),
+      resolveDir: path.dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * Segmenters made on first need: Ink's slice-ansi and ansi-tokenize build an
+ * `Intl.Segmenter` when their module is evaluated and segment every styled line they clip;
+ * the first segmenter of a process loads ICU's break data (40–110 ms of the first frame).
+ * In these files `new Intl.Segmenter(…)` becomes src/console/ink/lazySegmenter.ts, which
+ * segments text of one-character graphemes itself and builds the real one for any other.
+ * A file that no longer holds the expression fails the build (a dependency update must be
+ * looked at, not silently slower).
+ */
+const LAZY_SEGMENTER_FILES = ['node_modules/slice-ansi/tokenize-ansi.js', 'node_modules/@alcalzone/ansi-tokenize/build/tokenize.js'];
+export const lazySegmenters = {
+  name: 'konf-lazy-segmenters',
+  setup(b) {
+    const files = new Set(LAZY_SEGMENTER_FILES.map((f) => path.join(ROOT, f)));
+    b.onLoad({ filter: /tokenize(-ansi)?\.js$/ }, (args) => {
+      if (!files.has(args.path)) return undefined;
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes('new Intl.Segmenter(')) throw new Error(`${args.path}: no \`new Intl.Segmenter(\` to defer any more (see lazySegmenters in scripts/build.mjs)`);
+      const helper = `import { lazySegmenter as __konfLazySegmenter } from ${JSON.stringify(path.join(ROOT, 'src/console/ink/lazySegmenter.ts'))};\n`;
+      return { contents: helper + source.replaceAll('new Intl.Segmenter(', '__konfLazySegmenter('), loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+  },
+};
+
 /** Per output file, the packages (or konf folders) most of it comes from: benchmarks' profiles name them. */
 function chunkContents(meta) {
   const out = {};
@@ -156,7 +208,7 @@ export async function build({ metafile } = {}) {
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
-    plugins: [inkFastPaths],
+    plugins: [inkFastPaths, lazyStringWidth, lazySegmenters],
   });
   // Chunks of earlier builds (their names carry a content hash) are removed, and so is
   // what an older build (tsc) left beside the entries.

@@ -168,13 +168,18 @@ export function screenDiff(before: readonly string[], after: readonly string[], 
     last = i;
   }
   if (first < 0) return '';
+  // Each changed row's own update (its cells rewritten in place), made once: the scroll
+  // search costs rows with them and the plain way sends them.
+  const inPlace: (string | undefined)[] = [];
+  const update = (i: number) => (inPlace[i - first] ??= rowUpdate(i, old(i), next(i), columns));
   const plain = () => {
     let data = '';
-    for (let i = first; i <= last; i++) data += rowUpdate(i, old(i), next(i), columns);
+    for (let i = first; i <= last; i++) data += update(i);
     return data;
   };
-  if (last - first < 2) return plain();
-  const scroll = bestScroll(first, last, old, next, columns);
+  // Nothing on screen yet (the first frame, a repaint): there is nothing to scroll.
+  if (last - first < 2 || before.length === 0) return plain();
+  const scroll = bestScroll(first, last, old, next, columns, (i) => update(i).length);
   if (!scroll) return plain();
   return scroll;
 }
@@ -188,20 +193,33 @@ const SHIFTS = [1, 2, 3, 4, 5, -1, -2, -3, -4, -5];
  * down) and a band [s, e], rows s..e-k show what rows s+k..e showed and k blank rows
  * appear at the bottom of the band (for a shift down: at its top).
  */
-function bestScroll(first: number, last: number, old: (i: number) => string, next: (i: number) => string, columns: number): string | undefined {
+function bestScroll(first: number, last: number, old: (i: number) => string, next: (i: number) => string, columns: number, inPlace: (i: number) => number): string | undefined {
   const n = last - first + 1;
   const cost = (i: number, from: string) => rowUpdate(i, from, next(i), columns).length;
   const stay: number[] = [];
-  const blank: number[] = [];
-  for (let r = 0; r < n; r++) {
-    stay.push(old(first + r) === next(first + r) ? 0 : cost(first + r, old(first + r)));
-    blank.push(cost(first + r, ''));
-  }
+  for (let r = 0; r < n; r++) stay.push(inPlace(first + r));
+  let blank: number[] | undefined;
   const plainCost = stay.reduce((a, b) => a + b, 0);
   let best: { cost: number; s: number; e: number; k: number } | undefined;
   for (const k of SHIFTS) {
     const m = Math.abs(k);
     if (m >= n) continue;
+    // A shift is costed row by row only when one of a few rows spread over the band is
+    // less than half as dear moved as left in place (rows that moved whole, a pane that
+    // scrolled beside a fixed one); a page of new text would cost more to search than to
+    // draw.
+    const lo = k > 0 ? 0 : m;
+    const hi = k > 0 ? n - 1 - m : n - 1;
+    let promising = false;
+    for (let j = 0; j < 3 && !promising; j++) {
+      const r = lo + Math.floor(((hi - lo) * (2 * j + 1)) / 6);
+      promising = 2 * cost(first + r, old(first + r + k)) < stay[r]!;
+    }
+    if (!promising) continue;
+    if (!blank) {
+      blank = [];
+      for (let r = 0; r < n; r++) blank.push(cost(first + r, ''));
+    }
     // moved[r]: cost of row first+r when it shows what row first+r+k showed.
     const moved: number[] = [];
     for (let r = 0; r < n; r++) {

@@ -185,8 +185,10 @@ export async function openConsole(ctx: CliContext, o: { parallel?: string; accep
     throw new ConfigError(`--parallel takes a whole number >= 1, not ${String(parallel)}`);
   }
   const paths = await where(ctx);
-  const [{ loadFleet }, { deferredSession }] = await Promise.all([import('../../core/fleet/fleet.js'), import('../../console/deferredSession.js')]);
-  const fleet = await loadFleet(paths.repo);
+  // The layout only (host names; checked as every command checks it): the template engine
+  // and planning load behind the first frame, with the runtime.
+  const [{ readLayout }, { deferredSession }] = await Promise.all([import('../../core/fleet/layout.js'), import('../../console/deferredSession.js')]);
+  const fleet = await readLayout(paths.repo);
   const session = deferredSession(fleet.root, fleet.hosts, async () => {
     const [{ openRuntime }, { openFleetSession }] = await Promise.all([import('./opsCommon.js'), import('../../core/ops/fleetSession.js')]);
     const rt = await openRuntime({ ...o, ...(parallel !== undefined ? { parallel } : {}), ...paths });

@@ -1,17 +1,18 @@
 /**
  * A file list plus one file's diff, unified or side-by-side. Windowed: only the rows on
- * screen are rendered, each a memoized line, so a 20,000-line diff scrolls by slicing.
+ * screen are rendered, each a memoized line whose text is built once and remembered, so
+ * a 20,000-line diff scrolls by slicing.
  */
 import chalk from 'chalk';
 import { Box, Text } from 'ink';
-import { memo } from 'react';
+import { memo, useContext } from 'react';
 import type { SideCell } from '../../core/diff/types.js';
 import { fileDoc, type DiffRow, type Segment } from '../diffRows.js';
 import { changeMark, changeTone, fit } from '../format.js';
 import { clamp, windowOf } from '../state/cursor.js';
 import type { DiffEntry } from '../state/select.js';
 import type { DiffCursor, DiffLayout } from '../state/types.js';
-import { useTone } from '../theme.js';
+import { ThemeContext, useTone } from '../theme.js';
 
 /** The visible part of a line: `left` columns skipped, at most `width` kept. */
 export function clipSegments(segments: readonly Segment[], left: number, width: number): Segment[] {
@@ -92,8 +93,35 @@ function cellText(cell: SideCell | undefined, width: number, numberWidth: number
  * shown: rows are memoized), so a page of a 20,000-line diff is a page of strings, not a
  * tree of styled pieces per line.
  */
+const TONE_ON = (t: Color): Color => t;
+const TONE_OFF = (): Color => undefined;
+
 const DiffLine = memo(function DiffLine({ row, numberWidth, width, left }: LineProps) {
-  const tone = useTone() as (t: Color) => Color;
+  // The tone as one of two fixed functions (colors on or off): remembered texts are kept per tone.
+  const tone = useContext(ThemeContext).color ? TONE_ON : TONE_OFF;
+  return <Text wrap="truncate">{lineText(row, numberWidth, width, left, tone)}</Text>;
+});
+
+interface BuiltLine {
+  numberWidth: number;
+  width: number;
+  left: number;
+  tone: (t: Color) => Color;
+  text: string;
+}
+
+/** Each row's text as last built (for the same widths, scroll and colors): a row scrolled back into view is not built again. */
+const built = new WeakMap<DiffRow, BuiltLine>();
+
+function lineText(row: DiffRow, numberWidth: number, width: number, left: number, tone: (t: Color) => Color): string {
+  const hit = built.get(row);
+  if (hit && hit.numberWidth === numberWidth && hit.width === width && hit.left === left && hit.tone === tone) return hit.text;
+  const text = buildLine(row, numberWidth, width, left, tone);
+  built.set(row, { numberWidth, width, left, tone, text });
+  return text;
+}
+
+function buildLine(row: DiffRow, numberWidth: number, width: number, left: number, tone: (t: Color) => Color): string {
   let text: string;
   if (row.type === 'hunk') {
     const color = tone('cyan');
@@ -111,8 +139,8 @@ const DiffLine = memo(function DiffLine({ row, numberWidth, width, left }: LineP
     const rightWidth = width - 1 - leftWidth;
     text = `${cellText(row.left, leftWidth, numberWidth, left, tone)}${paint('\u2502', { dim: true })}${cellText(row.right, rightWidth, numberWidth, left, tone)}`;
   }
-  return <Text wrap="truncate">{text}</Text>;
-});
+  return text;
+}
 
 const FileLine = memo(function FileLine(props: { entry: DiffEntry; showHost: boolean; current: boolean; focused: boolean; width: number }) {
   const tone = useTone();
@@ -174,7 +202,9 @@ export function DiffView(props: DiffViewProps) {
         <Text dimColor>{header}</Text>
       </Text>
       {rows.map((row, i) => (
-        <DiffLine key={body.start + i} row={row} numberWidth={doc.numberWidth} width={width} left={props.cursor.left} />
+        // Keyed by screen slot modulo the window: a page-down gives the same text nodes new
+        // text (no nodes made and dropped), a line-down moves one node from top to bottom.
+        <DiffLine key={(body.start + i) % Math.max(1, props.bodyRows)} row={row} numberWidth={doc.numberWidth} width={width} left={props.cursor.left} />
       ))}
     </Box>
   );

@@ -151,7 +151,7 @@ export default class Output {
             const to = x0 + width > clip.x2! ? clip.x2! - x0 : width;
             // A plain line that fits is its own slice (a styled one goes through slice-ansi,
             // which also settles how its codes nest).
-            return from === 0 && to >= width && !line.includes('\x1b') ? line : slice(line, from, to);
+            return from === 0 && to >= width ? line : slice(line, from, to);
           });
           if (x < clip.x1!) x = clip.x1!;
         }

@@ -2,13 +2,16 @@
  * Terminal width of a line of text (SGR color codes ignored): exactly what `string-width`
  * says, without its per-grapheme segmentation for the characters a console line is made
  * of. A character that is certainly a grapheme of its own (no mark, joiner, variation
- * selector, emoji or control; in the BMP) is looked up in a table filled from
- * string-width itself on first sight; any other character sends the line to string-width.
+ * selector, emoji or control; in the BMP) is looked up in a table filled on first sight
+ * with its East Asian Width (what string-width answers for such a character alone, from
+ * the same get-east-asian-width; asking string-width itself would build its segmenter
+ * and emoji regex for the first `│`); any other character sends the line to string-width.
  *
  * string-width segments every line that holds one non-ASCII character (a `│`, `…`, `›`)
  * with Intl.Segmenter: ~0.1–0.3 ms a line, which Ink pays for every text node in every
  * frame. test/console/textWidth.test.ts checks this against string-width.
  */
+import { eastAsianWidth } from 'get-east-asian-width';
 import stringWidth from 'string-width';
 
 /** Per BMP code point: 0 not looked at yet, 1 or 2 its width, 3 needs string-width. */
@@ -35,8 +38,18 @@ function classify(code: number): number {
   // Hangul jamo combine into syllables; halfwidth voiced marks extend the cluster before them.
   const combining = (code >= 0x1100 && code <= 0x11ff) || code === 0xff9e || code === 0xff9f;
   if (!simpleBlock(code) || combining || NEEDS_SEGMENTER.test(ch)) return SLOW;
-  const w = stringWidth(ch);
+  const w = eastAsianWidth(code);
   return w === 1 || w === 2 ? w : SLOW;
+}
+
+/** True when the BMP character `code` is a cell (or two) and a grapheme of its own next to any other such character. */
+export function isSimpleChar(code: number): boolean {
+  let w = table[code]!;
+  if (w === 0) {
+    w = classify(code);
+    table[code] = w;
+  }
+  return w !== SLOW;
 }
 
 /** Width of `text` (a line: no newlines), ignoring SGR sequences (`ESC [ … m`). */

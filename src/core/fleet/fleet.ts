@@ -4,13 +4,13 @@
  * long-running console sees the admin's edits, and a problem in one host's files does
  * not stop the others from being planned.
  */
-import { access, readdir, readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { ConfigError } from '../errors.js';
 import { parseExcludes } from './excludes.js';
 import { readHooks } from './hooks.js';
 import { resolveInRepo } from './repoPath.js';
-import { assertKnownHost, DEFAULT_SWITCH_FILE, EXCLUDE_DIR, readInventory, SERVERCONFIG_DIR } from './inventory.js';
+import { assertKnownHost, DEFAULT_SWITCH_FILE, EXCLUDE_DIR, SERVERCONFIG_DIR } from './inventory.js';
+import { readLayout } from './layout.js';
 import { PERMISSIONS_FILE, parsePermissions } from './permissions.js';
 import { VALIDATE_FILE, parseValidate, type ValidateRule } from './validate.js';
 import { buildPlan, readSourceFile, type SharedInputs } from './plan.js';
@@ -21,7 +21,7 @@ import type { ExcludeRule, Fleet, HostPlan, HostSettings, PermissionRule, Switch
 
 export type { Fleet } from './types.js';
 
-export const SSH_CONFIG_FILE = 'etc/ssh_config';
+export { SSH_CONFIG_FILE } from './layout.js';
 
 /** Reads a repository file (relative path); undefined when it does not exist. */
 async function readOptional(root: string, rel: string): Promise<string | undefined> {
@@ -36,47 +36,9 @@ async function readOptional(root: string, rel: string): Promise<string | undefin
   }
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Exclude files must belong to known hosts: a misspelt one would protect nothing. */
-async function checkExcludeFolder(root: string, hosts: readonly string[]): Promise<void> {
-  let entries;
-  try {
-    entries = await readdir(path.join(root, EXCLUDE_DIR), { withFileTypes: true });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new ConfigError(`cannot read: ${(err as Error).message}`, EXCLUDE_DIR);
-  }
-  for (const entry of entries) {
-    if (entry.name.startsWith('.')) continue;
-    const rel = `${EXCLUDE_DIR}/${entry.name}`;
-    if (!entry.isFile()) throw new ConfigError('not a regular file: exclude files are named after their host', rel);
-    if (!hosts.includes(entry.name)) {
-      throw new ConfigError(`exclude file for unknown host \`${entry.name}\`; known hosts: ${hosts.join(', ')}`, rel);
-    }
-  }
-}
-
 /** Loads the fleet repository at `repoDir` (the folder holding `etc/serverconfig`). */
 export async function loadFleet(repoDir: string): Promise<Fleet> {
-  const root = path.resolve(repoDir);
-  try {
-    if (!(await stat(path.join(root, SERVERCONFIG_DIR))).isDirectory()) throw new Error('not a folder');
-  } catch {
-    throw new ConfigError(`not a konf fleet repository (no ${SERVERCONFIG_DIR}/ folder)`, root);
-  }
-  await resolveInRepo(root, SERVERCONFIG_DIR);
-  const hosts = await readInventory(root);
-  await checkExcludeFolder(root, hosts);
-  const sshConfig = path.join(root, SSH_CONFIG_FILE);
-  const sshConfigPath = (await exists(sshConfig)) ? await resolveInRepo(root, SSH_CONFIG_FILE) : undefined;
+  const { root, hosts, sshConfigPath } = await readLayout(repoDir);
 
   const assertHost = (host: string): void => assertKnownHost(host, hosts);
 
