@@ -21,7 +21,7 @@ import { keyPresses } from './keymap.js';
 import { memoryPrefs, type Prefs, type PrefsStore } from './prefs.js';
 import { initialState } from './state/init.js';
 import { reducer } from './state/reducer.js';
-import { activeContexts, confirmRows, helpRows, MIN_COLUMNS, MIN_ROWS, paneLayout, runningOps, visibleHosts } from './state/select.js';
+import { activeContexts, confirmRows, helpRows, MIN_COLUMNS, MIN_ROWS, paneLayout, runningOps, shownHelpRows, visibleHosts } from './state/select.js';
 import type { AppState, Size } from './state/types.js';
 import { colorEnabled, ThemeContext } from './theme.js';
 
@@ -266,7 +266,15 @@ function Screen({ state, now }: { state: AppState; now: number }) {
       <ConfirmDialog dialog={state.confirm} rows={confirmRows(state)} width={modalWidth} />
     </Box>
   ) : state.help.open ? (
-    <HelpOverlay top={state.help.top} rows={helpRows(state)} width={modalWidth} />
+    <HelpOverlay
+      top={state.help.top}
+      rows={helpRows(state)}
+      width={modalWidth}
+      all={shownHelpRows({ help: { open: true, top: 0 } })}
+      shown={shownHelpRows(state)}
+      query={state.help.query ?? ''}
+      searching={state.help.searching === true}
+    />
   ) : undefined;
   return (
     <Box flexDirection="column" width={layout.columns} height={layout.rows}>

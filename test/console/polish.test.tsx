@@ -88,10 +88,10 @@ describe('hint bar', () => {
       { keys: 'a', label: 'first' },
       { keys: 'b', label: 'a-rather-long-one' },
       { keys: 'c', label: 'third' },
-      { keys: 'q', label: 'quit' },
+      { keys: 'q', label: 'quit', rank: 1 },
     ];
-    expect(fitHints(items, 25, (i) => i === 3)).toEqual(['a first', 'c third', 'q quit']);
-    expect(fitHints(items, 6, (i) => i === 3)).toEqual(['q quit']);
+    expect(fitHints(items, 25)).toEqual(['a first', 'c third', 'q quit']);
+    expect(fitHints(items, 6)).toEqual(['q quit']);
   });
 });
 

@@ -1,7 +1,8 @@
 /** Derived data (pure, memoized on input identity): filtered hosts, pane sizes, contexts, diff files. */
 import type { FileChange } from '../../core/diff/types.js';
 import type { HostSummary } from '../../core/ops/session.js';
-import type { Context } from '../keymap.js';
+import { CHANGE_MARKS } from '../format.js';
+import { helpRows as keymapHelpRows, type Context, type HelpRow } from '../keymap.js';
 import type { AppState, DiffCursor, Size } from './types.js';
 import { clamp } from './cursor.js';
 
@@ -137,14 +138,16 @@ export function hostColumns(longest: number, columns: number): { width: number; 
 }
 
 export function paneLayout(
-  state: Pick<AppState, 'size' | 'logHeight' | 'logZoom' | 'filter'> & Partial<Pick<AppState, 'wide' | 'focus' | 'hosts'>>,
+  state: Pick<AppState, 'size' | 'logHeight' | 'logZoom' | 'filter'> & Partial<Pick<AppState, 'wide' | 'focus' | 'hosts' | 'log'>>,
   diffFileCount = 0,
 ): PaneLayout {
   const columns = Math.max(1, state.size.columns);
   const rows = Math.max(1, state.size.rows);
   const tooSmall = columns < MIN_COLUMNS || state.size.rows < MIN_ROWS;
   const body = Math.max(0, rows - 2);
-  const logContent = state.logZoom ? Math.max(0, body - 1) : clamp(state.logHeight, 0, maxLogHeight(state.size));
+  // An empty log is its header line only; it takes its height once something is logged.
+  const emptyLog = state.log !== undefined && state.log.lines.length === 0;
+  const logContent = state.logZoom ? Math.max(0, body - 1) : emptyLog ? 0 : clamp(state.logHeight, 0, maxLogHeight(state.size));
   const logHeight = state.logZoom ? body : logContent + 1;
   const mainHeight = state.logZoom ? 0 : Math.max(0, body - logHeight);
   // Wide: the detail pane takes the whole width while the host list does not have focus.
@@ -196,6 +199,23 @@ export function helpRows(state: AppState): number {
   return Math.max(1, (layout.showMain ? layout.mainHeight : layout.logHeight) - 3);
 }
 
+let allHelp: HelpRow[] | undefined;
+let lastHelpQuery: string | undefined;
+let lastHelp: HelpRow[] = [];
+
+/**
+ * The help's rows: every binding of the keymap, then the legend of the change marks;
+ * with a search, the rows whose keys, description or place contain it (any case).
+ */
+export function shownHelpRows(state: Pick<AppState, 'help'>): HelpRow[] {
+  allHelp ??= [...keymapHelpRows(), ...CHANGE_MARKS.map((m) => ({ keys: m.mark, description: `Change mark: ${m.label}`, where: 'files, diff' }))];
+  const query = (state.help.query ?? '').toLowerCase();
+  if (query === lastHelpQuery) return lastHelp;
+  lastHelpQuery = query;
+  lastHelp = query === '' ? allHelp : allHelp.filter((row) => `${row.keys}\u0000${row.description}\u0000${row.where}`.toLowerCase().includes(query));
+  return lastHelp;
+}
+
 /** Rows the diff body shows (for paging). */
 export function diffViewRows(state: AppState): number {
   const entries = shownDiffEntries(state);
@@ -209,7 +229,7 @@ export function diffViewRows(state: AppState): number {
 /** Active key contexts, most specific first. Modal layers shut out everything else. */
 export function activeContexts(state: AppState): Context[] {
   if (state.confirm) return ['confirm'];
-  if (state.help.open) return ['help'];
+  if (state.help.open) return state.help.searching ? ['filter'] : ['help'];
   if (state.filter.editing) return ['filter'];
   if (state.focus === 'log' || state.logZoom) return ['log', 'global'];
   if (state.focus === 'hosts') return ['hosts', 'global'];

@@ -151,7 +151,8 @@ export interface AppState {
   /** Hide the host list while the detail or log pane has focus (more room for diffs). */
   wide: boolean;
   confirm: ConfirmDialog | undefined;
-  help: { open: boolean; top: number };
+  /** The `?` overlay: its scroll, and the search typed after `/` in it (rows that do not match are hidden). */
+  help: { open: boolean; top: number; query?: string; searching?: boolean };
   ops: readonly RunningOp[];
   opSeq: number;
   outbox: readonly OutboxEntry[];

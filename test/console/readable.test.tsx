@@ -1,0 +1,86 @@
+/**
+ * Issue 13, "Readable at 80×24": the hint bar keeps what matters, the help scrolls and is
+ * searched, an empty log takes one line, the change marks have a legend, the host list's
+ * columns are named, nothing is cut without a way to see it whole.
+ */
+import { cleanup } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import { hintItems, fitHints } from '../../src/console/components/HintBar.js';
+import { KEYMAP, type Context } from '../../src/console/keymap.js';
+import { KEYS, renderConsole, waitForFrame, waitForText } from '../helpers/consoleTesting.js';
+
+afterEach(() => cleanup());
+
+const lines = (frame: string) => frame.split('\n');
+const ESSENTIAL = ['/ filter', 'd diff', 'D deploy', '? help', 'q quit'];
+
+describe('hint bar at 80 columns', () => {
+  it('always keeps / filter, d diff, D deploy, ? help and q quit, in every pane', () => {
+    const panes: Context[][] = [['hosts', 'global'], ['switches', 'global'], ['files', 'global'], ['diff', 'global'], ['history', 'global'], ['preview', 'global'], ['log', 'global']];
+    for (const contexts of panes) {
+      const shown = fitHints(hintItems(contexts), 80);
+      for (const hint of ESSENTIAL) expect(shown, contexts.join()).toContain(hint);
+      expect(shown.join('  ').length).toBeLessThanOrEqual(80);
+    }
+  });
+
+  it('drops by the keymap\u2019s priority, not by position', () => {
+    // The ranks come from the table: the essential five are rank 1.
+    for (const command of ['filter', 'diff', 'deploy', 'help', 'quit']) expect(KEYMAP.find((b) => b.command === command)?.keep).toBe(1);
+    const items = hintItems(['diff', 'global']);
+    const narrow = fitHints(items, 42);
+    expect(narrow).toEqual(['/ filter', 'd diff', 'D deploy', '? help', 'q quit']);
+  });
+
+  it('is drawn whole on the screen at 80\u00d724 in the diff', async () => {
+    const c = renderConsole();
+    await waitForText(c.lastFrame, 'web1     3 pending');
+    await c.press('d');
+    const frame = await waitForText(c.lastFrame, 'nginx.conf');
+    const hints = lines(frame)[23]!;
+    for (const hint of ESSENTIAL) expect(hints).toContain(hint);
+  });
+});
+
+describe('help', () => {
+  it('scrolls and can be searched with /', async () => {
+    const c = renderConsole();
+    await waitForText(c.lastFrame, 'web1     3 pending');
+    await c.press('?');
+    let frame = await waitForText(c.lastFrame, 'Keys (1-');
+    expect(frame).not.toContain('Redraw the screen');
+    await c.press('G');
+    frame = await waitForText(c.lastFrame, 'Change mark: not checked');
+    await c.press('/');
+    await c.type('rollback');
+    frame = await waitForText(c.lastFrame, 'Keys matching /rollback_');
+    expect(frame).toContain('Roll back to the selected snapshot (asks first)');
+    expect(frame).toContain('Rollback picker');
+    expect(frame).not.toContain('Deploy the selected');
+    await c.press(KEYS.backspace, KEYS.backspace, KEYS.backspace, KEYS.backspace, KEYS.backspace, KEYS.backspace, KEYS.backspace, KEYS.backspace);
+    await c.type('excluded');
+    await c.press(KEYS.enter);
+    frame = await waitForText(c.lastFrame, 'Keys matching /excluded (');
+    expect(frame).toContain('Change mark: excluded');
+    // the search does not touch the host filter, and Esc closes the help
+    await c.press(KEYS.escape);
+    frame = await waitForFrame(c.lastFrame, (f) => !f.includes('Keys matching'));
+    expect(frame).toContain('web2');
+  });
+});
+
+describe('log pane', () => {
+  it('is one line while empty and grows when something is logged', async () => {
+    const c = renderConsole();
+    let frame = await waitForText(c.lastFrame, 'web1     3 pending');
+    let rows = lines(frame);
+    expect(rows[22]).toContain('Log (follow)');
+    expect(rows.length).toBe(24);
+    await c.press('S', 'y');
+    frame = await waitForText(c.lastFrame, 'snapshot ok');
+    rows = lines(frame);
+    const logHeader = rows.findIndex((l) => l.includes(' Log ('));
+    expect(logHeader).toBeLessThan(22);
+    expect(rows.length).toBe(24);
+  });
+});
