@@ -49,6 +49,8 @@ export type CommandId =
   | 'prev-hunk'
   | 'next-file'
   | 'prev-file'
+  | 'wrap'
+  | 'show-excluded'
   | 'deploy'
   | 'snapshot'
   | 'history'
@@ -109,10 +111,12 @@ const BINDINGS = [
   { command: 'mark-all', keys: ['a'], description: 'Mark all shown hosts (again: unmark all)', contexts: ['hosts'] },
   { command: 'diff', keys: ['d'], description: 'Diff of the selected or marked hosts', contexts: ['global'], hint: 'diff', keep: 1 },
   { command: 'layout', keys: ['v'], description: 'Toggle unified / side-by-side diff', contexts: DIFFS, hint: 'layout' },
-  { command: 'next-hunk', keys: ['n'], description: 'Next change (hunk)', contexts: DIFFS, hint: 'hunk', keep: 2 },
+  { command: 'next-hunk', keys: ['n'], description: 'Next change (hunk), brought into view sideways; excluded files skipped', contexts: DIFFS, hint: 'hunk', keep: 2 },
   { command: 'prev-hunk', keys: ['N'], description: 'Previous change (hunk)', contexts: DIFFS },
   { command: 'next-file', keys: [']'], description: 'Next file', contexts: DIFFS, hint: 'file' },
   { command: 'prev-file', keys: ['['], description: 'Previous file', contexts: DIFFS },
+  { command: 'wrap', keys: ['W'], description: 'Wrap long lines (again: scroll them sideways)', contexts: DIFFS, hint: 'wrap' },
+  { command: 'show-excluded', keys: ['x'], description: 'List each excluded file (again: one \u201cN excluded\u201d row per host)', contexts: DIFFS },
   { command: 'deploy', keys: ['D'], description: 'Deploy the selected or marked hosts (asks first)', contexts: ['global'], hint: 'deploy', keep: 1 },
   { command: 'snapshot', keys: ['S'], description: 'Snapshot the selected or marked hosts (asks first)', contexts: ['global'] },
   { command: 'history', keys: ['r'], description: 'Rollback picker: the host\u2019s snapshot history', contexts: ['hosts', 'switches', 'excludes', 'files', 'diff', 'log'] },

@@ -10,7 +10,7 @@ import { helpColumns } from '../../src/console/components/HelpOverlay.js';
 import { historyColumns, historyRowParts } from '../../src/console/components/Tabs.js';
 import { helpRows } from '../../src/console/keymap.js';
 import { eventLines } from '../../src/console/state/log.js';
-import { paneLayout } from '../../src/console/state/select.js';
+import { paneLayout, shownHelpRows } from '../../src/console/state/select.js';
 import type { SnapshotInfo } from '../../src/core/store/types.js';
 import { KEYS, renderConsole, renderSized, waitForFrame, waitForText } from '../helpers/consoleTesting.js';
 import { FakeSession } from '../helpers/fakeSession.js';
@@ -103,7 +103,7 @@ describe('help overlay', () => {
     let frame = await waitForText(c.lastFrame, 'Keys (');
     for (let page = 0; page < 5; page++) {
       for (const line of lines(frame)) expect(line).not.toContain('\u2026 ');
-      if (frame.includes(`-${helpRows().length} of`)) break;
+      if (frame.includes(`-${shownHelpRows({ help: { open: true, top: 0 } }).length} of`)) break;
       await c.press(KEYS.pageDown);
       const before = frame;
       frame = await waitForFrame(c.lastFrame, (f) => f !== before);

@@ -1,7 +1,8 @@
 /** Derived data (pure, memoized on input identity): filtered hosts, pane sizes, contexts, diff files. */
+import { changeKey } from '../../core/diff/group.js';
 import type { FileChange } from '../../core/diff/types.js';
 import type { HostSummary } from '../../core/ops/session.js';
-import { CHANGE_MARKS } from '../format.js';
+import { CHANGE_MARKS, columns } from '../format.js';
 import { helpRows as keymapHelpRows, type Context, type HelpRow } from '../keymap.js';
 import type { AppState, DiffCursor, Size } from './types.js';
 import { clamp } from './cursor.js';
@@ -117,7 +118,7 @@ export function longestName(hosts: readonly HostSummary[] | undefined): number {
   let n = longestNames.get(hosts);
   if (n === undefined) {
     n = 0;
-    for (const h of hosts) n = Math.max(n, h.name.length);
+    for (const h of hosts) n = Math.max(n, columns(h.name));
     longestNames.set(hosts, n);
   }
   return n;
@@ -216,12 +217,23 @@ export function shownHelpRows(state: Pick<AppState, 'help'>): HelpRow[] {
   return lastHelp;
 }
 
+/** Rows of a diff view's file list: its files and the collapsed "N excluded" rows. */
+export function diffListLength(state: AppState): number {
+  return shownDiffEntries(state).length + shownExcluded(state).length;
+}
+
 /** Rows the diff body shows (for paging). */
 export function diffViewRows(state: AppState): number {
-  const entries = shownDiffEntries(state);
-  const layout = paneLayout(state, entries.length);
-  // The preview has one more header line (which snapshot).
-  return Math.max(1, layout.diffRows - (state.tab === 'history' && state.preview ? 1 : 0));
+  const layout = paneLayout(state, diffListLength(state));
+  // A header line names the hosts and the marks; the preview has one more (which
+  // snapshot); side by side labels its columns.
+  const preview = state.tab === 'history' && state.preview ? 1 : 0;
+  return Math.max(1, layout.diffRows - 1 - preview - (state.layout === 'side-by-side' ? 1 : 0));
+}
+
+/** Columns of the diff view (the detail pane's width). */
+export function diffViewWidth(state: AppState): number {
+  return paneLayout(state).detailWidth;
 }
 
 // ---------------------------------------------------------------- contexts
@@ -242,6 +254,8 @@ export function activeContexts(state: AppState): Context[] {
 export interface DiffEntry {
   host: string;
   change: FileChange;
+  /** Every host with exactly this change (a multi-host diff shows it once); undefined: `host` alone. */
+  hosts?: readonly string[];
 }
 
 /** Files a diff view lists: everything but unchanged files. */
@@ -256,34 +270,84 @@ export function diffHostsOf(state: Pick<AppState, 'diffHosts' | 'selected'>): st
   return state.diffHosts ?? (state.selected ? [state.selected] : []);
 }
 
-/** The Diff tab's files across its hosts (memoized on the hosts' diff objects). */
-export function diffEntries(state: Pick<AppState, 'diffHosts' | 'selected' | 'checks'>): DiffEntry[] {
-  const hosts = diffHostsOf(state);
-  const key: unknown[] = [...hosts, ...hosts.map((h) => state.checks[h]?.diff)];
-  if (key.length === lastDiffKey.length && key.every((k, i) => k === lastDiffKey[i])) return lastDiffEntries;
+/**
+ * A diff view's files across hosts: each host's changes in order, a change that several
+ * hosts have identically (same path, kind, metadata and contents, as `konf diff` groups
+ * them) once with all its hosts; then, when excluded files are shown, each host's
+ * excluded files (otherwise they are one summary row per host: excludedSummary).
+ */
+export function buildDiffEntries(perHost: readonly { host: string; files: readonly FileChange[] }[], showExcluded: boolean): DiffEntry[] {
   const entries: DiffEntry[] = [];
-  for (const host of hosts) {
-    for (const change of reviewFiles(state.checks[host]?.diff?.files ?? [])) entries.push({ host, change });
+  const excluded: DiffEntry[] = [];
+  const byKey = new Map<string, { host: string; change: FileChange; hosts: string[] }>();
+  const grouping = perHost.length > 1;
+  for (const { host, files } of perHost) {
+    for (const change of reviewFiles(files)) {
+      if (change.kind === 'excluded') {
+        if (showExcluded) excluded.push({ host, change });
+        continue;
+      }
+      if (!grouping || change.kind === 'unreadable') {
+        entries.push({ host, change });
+        continue;
+      }
+      const key = changeKey(change);
+      const same = byKey.get(key);
+      if (same) same.hosts.push(host);
+      else {
+        const entry = { host, change, hosts: [host] };
+        byKey.set(key, entry);
+        entries.push(entry);
+      }
+    }
   }
-  lastDiffKey = key;
-  lastDiffEntries = entries;
-  return entries;
+  return [...entries, ...excluded];
 }
 
-export function previewEntries(state: Pick<AppState, 'preview'>): DiffEntry[] {
+/** Per host of a diff view, how many of its files are excluded (the collapsed rows). */
+export function excludedSummary(perHost: readonly { host: string; files: readonly FileChange[] }[]): { host: string; count: number }[] {
+  return perHost.map(({ host, files }) => ({ host, count: files.filter((f) => f.kind === 'excluded').length })).filter((s) => s.count > 0);
+}
+
+function diffSources(state: Pick<AppState, 'diffHosts' | 'selected' | 'checks'>): { host: string; files: readonly FileChange[] }[] {
+  return diffHostsOf(state).map((host) => ({ host, files: state.checks[host]?.diff?.files ?? [] }));
+}
+
+/** The Diff tab's files across its hosts (memoized on the hosts' diff objects). */
+export function diffEntries(state: Pick<AppState, 'diffHosts' | 'selected' | 'checks'> & Partial<Pick<AppState, 'showExcluded'>>): DiffEntry[] {
+  const hosts = diffHostsOf(state);
+  const key: unknown[] = [state.showExcluded === true, ...hosts, ...hosts.map((h) => state.checks[h]?.diff)];
+  if (key.length === lastDiffKey.length && key.every((k, i) => k === lastDiffKey[i])) return lastDiffEntries;
+  lastDiffKey = key;
+  lastDiffEntries = buildDiffEntries(diffSources(state), state.showExcluded === true);
+  return lastDiffEntries;
+}
+
+/** The collapsed excluded rows of the diff on screen (none while they are shown). */
+export function shownExcluded(state: AppState): { host: string; count: number }[] {
+  if (state.showExcluded) return [];
+  if (state.tab === 'history' && state.preview) {
+    const preview = state.preview;
+    return preview.diff.state === 'ok' ? excludedSummary([{ host: preview.host, files: preview.diff.value.files }]) : [];
+  }
+  return excludedSummary(diffSources(state));
+}
+
+export function previewEntries(state: Pick<AppState, 'preview'> & Partial<Pick<AppState, 'showExcluded'>>): DiffEntry[] {
   const preview = state.preview;
   if (!preview || preview.diff.state !== 'ok') return [];
-  return previewCache(preview.host, preview.diff.value.files);
+  return previewCache(preview.host, preview.diff.value.files, state.showExcluded === true);
 }
 
-const previewMemo = new WeakMap<readonly FileChange[], DiffEntry[]>();
-function previewCache(host: string, files: readonly FileChange[]): DiffEntry[] {
+const previewMemo = new WeakMap<readonly FileChange[], Partial<Record<'shown' | 'hidden', DiffEntry[]>>>();
+function previewCache(host: string, files: readonly FileChange[], showExcluded: boolean): DiffEntry[] {
   let hit = previewMemo.get(files);
   if (!hit) {
-    hit = reviewFiles(files).map((change) => ({ host, change }));
+    hit = {};
     previewMemo.set(files, hit);
   }
-  return hit;
+  const key = showExcluded ? 'shown' : 'hidden';
+  return (hit[key] ??= buildDiffEntries([{ host, files }], showExcluded));
 }
 
 /** The files of the diff on screen: the rollback preview's in the History tab, else the Diff tab's. */

@@ -143,6 +143,10 @@ export interface AppState {
   diffPath?: string;
   preview: PreviewState | undefined;
   layout: DiffLayout;
+  /** Diff views wrap long lines (`W`) instead of scrolling them sideways. */
+  diffWrap?: boolean;
+  /** Diff views list each excluded file instead of one collapsed "N excluded" row per host (`x`). */
+  showExcluded?: boolean;
   /** The diff engine is loaded after the first frame, as an effect; `ready` redraws the diffs. */
   diffEngine: 'loading' | 'ready' | 'failed';
   log: LogState;

@@ -48,8 +48,14 @@ function openFileDiff(state: AppState): AppState {
   if (plan?.state !== 'ok') return state;
   const row = fileRows(plan.value)[state.lists.files.index];
   if (row?.type !== 'file') return state;
-  const next = ensureData({ ...state, tab: 'diff', diffHosts: undefined });
-  const index = diffEntries(next).findIndex((e) => e.change.path === row.file.path);
+  let next = ensureData({ ...state, tab: 'diff', diffHosts: undefined });
+  let index = diffEntries(next).findIndex((e) => e.change.path === row.file.path);
+  if (index < 0 && !next.showExcluded) {
+    // an excluded file: the diff lists the excluded files, to show this one
+    const shown: AppState = { ...next, showExcluded: true };
+    const at = diffEntries(shown).findIndex((e) => e.change.path === row.file.path);
+    if (at >= 0) [next, index] = [shown, at];
+  }
   if (index < 0) return { ...next, diffCursor: ZERO_DIFF, notice: `${row.file.path}: no change to show` };
   return { ...next, diffCursor: { file: index, top: 0, left: 0 } };
 }
