@@ -84,3 +84,45 @@ describe('log pane', () => {
     expect(rows.length).toBe(24);
   });
 });
+
+describe('diff view at 80\u00d724', () => {
+  it('names the hosts and the marks, collapses excluded files, labels the sides and wraps', async () => {
+    const c = renderConsole();
+    await waitForText(c.lastFrame, 'web1     3 pending');
+    await c.press('d');
+    let frame = await waitForText(c.lastFrame, 'diff of web1 \u00b7 + new  M modified');
+    expect(frame).not.toContain('> x /etc/hosts');
+    await c.press(']', ']');
+    frame = await waitForText(c.lastFrame, 'x 1 file excluded \u00b7 x lists them');
+    await c.press('x');
+    frame = await waitForText(c.lastFrame, 'x /etc/hosts');
+    await c.press('[', '[', 'v');
+    frame = await waitForText(c.lastFrame, 'side-by-side');
+    const labels = lines(frame).find((l) => l.includes('live') && l.includes('repo'));
+    expect(labels).toBeDefined();
+    expect(labels!.indexOf('live')).toBeLessThan(labels!.indexOf('\u2502', labels!.indexOf('\u2502') + 1));
+    await c.press('W');
+    await waitForText(c.lastFrame, 'side-by-side wrapped');
+  });
+
+  it('a multi-host diff names its hosts; an identical change is listed once with its hosts', async () => {
+    const c = renderConsole();
+    await waitForText(c.lastFrame, 'web1     3 pending', 'web3     1 pending');
+    await c.press(' ', 'j', ' ', 'd');
+    const frame = await waitForText(c.lastFrame, '2 hosts: web1, web3');
+    expect(frame).toContain('web1:/etc/nginx/nginx.conf');
+  });
+
+  it('the rollback preview labels its sides now | snapshot', async () => {
+    const c = renderConsole();
+    await waitForText(c.lastFrame, 'web1     3 pending');
+    await c.press('5');
+    await waitForText(c.lastFrame, 'newest first');
+    await c.press('j', KEYS.enter);
+    await waitForText(c.lastFrame, 'Rollback preview');
+    await c.press('v');
+    const frame = await waitForText(c.lastFrame, 'side-by-side');
+    const labels = lines(frame).find((l) => l.includes('now') && l.includes('snapshot '));
+    expect(labels, frame).toBeDefined();
+  });
+});
