@@ -13,6 +13,7 @@ import { ErrorBoundary } from './components/ErrorBoundary.js';
 import { FilterBar } from './components/FilterBar.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { HintBar } from './components/HintBar.js';
+import { InspectOverlay } from './components/InspectOverlay.js';
 import { HostList } from './components/HostList.js';
 import { LogPane } from './components/LogPane.js';
 import { TitleBar } from './components/TitleBar.js';
@@ -21,7 +22,7 @@ import { keyPresses } from './keymap.js';
 import { memoryPrefs, type Prefs, type PrefsStore } from './prefs.js';
 import { initialState } from './state/init.js';
 import { reducer } from './state/reducer.js';
-import { activeContexts, confirmRows, helpRows, MIN_COLUMNS, MIN_ROWS, paneLayout, runningOps, shownHelpRows, visibleHosts } from './state/select.js';
+import { activeContexts, confirmRows, helpRows, inspectLines, inspectRows, MIN_COLUMNS, MIN_ROWS, paneLayout, runningOps, shownHelpRows, visibleHosts } from './state/select.js';
 import type { AppState, Size } from './state/types.js';
 import { colorEnabled, ThemeContext } from './theme.js';
 
@@ -265,6 +266,8 @@ function Screen({ state, now }: { state: AppState; now: number }) {
     <Box flexDirection="column" width={modalWidth} alignItems="center">
       <ConfirmDialog dialog={state.confirm} rows={confirmRows(state)} width={modalWidth} />
     </Box>
+  ) : state.inspect ? (
+    <InspectOverlay title={state.inspect.title} lines={inspectLines(state)} top={state.inspect.top} rows={inspectRows(state)} width={modalWidth} />
   ) : state.help.open ? (
     <HelpOverlay
       top={state.help.top}

@@ -17,9 +17,10 @@ export type Context =
   | 'log'
   | 'filter' // typing a filter (modal)
   | 'confirm' // a confirmation dialog (modal)
+  | 'inspect' // one row shown in full (modal)
   | 'help'; // the help overlay (modal)
 
-const MODALS = ['filter', 'confirm', 'help'] as const satisfies readonly Context[];
+const MODALS = ['filter', 'confirm', 'inspect', 'help'] as const satisfies readonly Context[];
 export const MODAL_CONTEXTS: readonly Context[] = MODALS;
 
 export type CommandId =
@@ -83,7 +84,7 @@ export interface KeyBinding {
 }
 
 // Literal types (`as const`), so that CommandsIn below knows which commands each context binds.
-const LISTS = ['hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log', 'help', 'confirm'] as const satisfies readonly Context[];
+const LISTS = ['hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log', 'help', 'confirm', 'inspect'] as const satisfies readonly Context[];
 const NON_MODAL = ['hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log'] as const satisfies readonly Context[];
 const DIFFS = ['diff', 'preview'] as const satisfies readonly Context[];
 const ALL = ['global', ...NON_MODAL, ...MODALS] as const satisfies readonly Context[];
@@ -100,8 +101,8 @@ const BINDINGS = [
   { command: 'next-pane', keys: ['tab'], description: 'Next pane (hosts, detail, log)', contexts: ['global'], hint: 'pane' },
   { command: 'prev-pane', keys: ['shift-tab'], description: 'Previous pane', contexts: ['global'] },
   { command: 'tab', keys: ['1', '2', '3', '4', '5'], description: 'Pick a tab: 1 Switches, 2 Excludes, 3 Files, 4 Diff, 5 History', contexts: ['global'], hint: 'tabs' },
-  { command: 'open', keys: ['enter'], description: 'Open: the host\u2019s details; a file\u2019s diff; a snapshot\u2019s rollback preview', contexts: ['hosts', 'files', 'history'], hint: 'open', keep: 2 },
-  { command: 'back', keys: ['escape'], description: 'Back / close (clears marks and filter in the host list)', contexts: [...NON_MODAL, 'help'], hint: 'back', keep: 2 },
+  { command: 'open', keys: ['enter'], description: 'Open: the host\u2019s details; a file\u2019s diff; a snapshot\u2019s rollback preview; a switch or log line in full', contexts: ['hosts', 'switches', 'files', 'history', 'log'], hint: 'open', keep: 2 },
+  { command: 'back', keys: ['escape'], description: 'Back / close (clears marks and filter in the host list)', contexts: [...NON_MODAL, 'help', 'inspect'], hint: 'back', keep: 2 },
   { command: 'filter', keys: ['/'], description: 'Filter hosts by name or switch=value (in help: search the keys)', contexts: ['global', 'help'], hint: 'filter', keep: 1 },
   { command: 'filter-type', keys: ['char'], description: 'Type the filter (words: name part or switch=value)', contexts: ['filter'] },
   { command: 'filter-erase', keys: ['backspace'], description: 'Erase a character of the filter', contexts: ['filter'] },
@@ -328,6 +329,7 @@ const CONTEXT_LABELS: Record<Context, string> = {
   log: 'log',
   filter: 'filter',
   confirm: 'confirmation',
+  inspect: 'full view',
   help: 'help',
 };
 

@@ -6,6 +6,7 @@
 import { cleanup } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hintItems, fitHints } from '../../src/console/components/HintBar.js';
+import { switchColumns } from '../../src/console/components/Tabs.js';
 import { KEYMAP, type Context } from '../../src/console/keymap.js';
 import { KEYS, renderConsole, waitForFrame, waitForText } from '../helpers/consoleTesting.js';
 
@@ -124,5 +125,48 @@ describe('diff view at 80\u00d724', () => {
     const frame = await waitForText(c.lastFrame, 'side-by-side');
     const labels = lines(frame).find((l) => l.includes('now') && l.includes('snapshot '));
     expect(labels, frame).toBeDefined();
+  });
+});
+
+describe('nothing cut without a way to see it whole', () => {
+  it('Enter on a switch shows it whole (a secret stays masked); Esc closes', async () => {
+    const c = renderConsole();
+    await waitForText(c.lastFrame, 'web1     3 pending');
+    await c.press('1');
+    await waitForText(c.lastFrame, 'admin_email');
+    let frame = c.lastFrame() ?? '';
+    const selected = (f: string) => lines(f).find((l) => (l.split('\u2502')[1] ?? '').startsWith('>')) ?? '';
+    for (let i = 0; i < 15 && !selected(frame).includes('db_password'); i++) {
+      const before = frame;
+      await c.press('j');
+      frame = await waitForFrame(c.lastFrame, (f) => f !== before);
+    }
+    expect(selected(frame)).toContain('db_password');
+    await c.press(KEYS.enter);
+    frame = await waitForText(c.lastFrame, 'web1: switch db_password', 'a secret: never shown');
+    expect(frame).not.toContain('s3cret-pass');
+    await c.press(KEYS.escape, 'k', KEYS.enter);
+    frame = await waitForText(c.lastFrame, 'web1: switch ');
+    expect(frame).toMatch(/from: {2}\S+:\d+ \((set for this host|the default)\)/);
+  });
+
+  it('Enter on a log line shows it whole', async () => {
+    const c = renderConsole({ columns: 60, rows: 20 });
+    await waitForText(c.lastFrame, 'web1');
+    await c.press('D');
+    await waitForText(c.lastFrame, 'Deploy ');
+    await c.press('y');
+    await waitForText(c.lastFrame, 'deploy done');
+    await c.press('l', 'k', 'k', KEYS.enter);
+    const frame = await waitForText(c.lastFrame, ' log ', 'Esc closes');
+    expect(frame).toMatch(/ log \d\d:\d\d:\d\d (web1|konf) /);
+  });
+
+  it('switch values get the width they need: the origin column gives way', () => {
+    const sw = (name: string, value: string) => ({ name, value, secret: false, origin: { kind: 'host' as const, file: 'etc/serverconfig/web1', line: 3 } });
+    const list = [sw('server_name', 'a-rather-long-server-name.example.net'), sw('env', 'prod')];
+    const cols = switchColumns(list, 52);
+    expect(cols.valueWidth).toBeGreaterThanOrEqual('a-rather-long-server-name.example.net'.length);
+    expect(switchColumns([sw('env', 'prod')], 52).originWidth).toBeGreaterThan(0);
   });
 });

@@ -6,7 +6,7 @@ import type { FileChange } from '../../core/diff/types.js';
 import type { HostPlan, Switch } from '../../core/fleet/types.js';
 import type { SnapshotInfo } from '../../core/store/types.js';
 import { formatMode } from '../diffRows.js';
-import { age, changeMark, changeTone, fit, plural, SECRET_MASK, shortTime, type Tone } from '../format.js';
+import { age, changeLegend, changeMark, columns, changeTone, fit, plural, SECRET_MASK, shortTime, type Tone } from '../format.js';
 import { windowOf, keepVisible } from '../state/cursor.js';
 import { excludeRows, fileRows } from '../state/rows.js';
 import type { ListCursor, Loadable } from '../state/types.js';
@@ -41,26 +41,42 @@ function originText(sw: Switch): string {
 const SwitchRow = memo(function SwitchRow(props: { sw: Switch; nameWidth: number; originWidth: number; width: number; selected: boolean; focused: boolean }) {
   const tone = useTone();
   const { sw } = props;
-  const valueWidth = Math.max(1, props.width - 2 - props.nameWidth - 1 - props.originWidth - 1);
+  const valueWidth = Math.max(1, props.width - 2 - props.nameWidth - 1 - (props.originWidth > 0 ? props.originWidth + 1 : 0));
   const value = sw.secret ? SECRET_MASK : sw.value;
   return (
     <Text wrap="truncate" inverse={props.selected && props.focused}>
       {props.selected ? '>' : ' '} {fit(sw.name, props.nameWidth)}{' '}
-      <Text color={tone(sw.secret ? 'magenta' : undefined)}>{fit(value, valueWidth)}</Text>{' '}
+      <Text color={tone(sw.secret ? 'magenta' : undefined)}>{fit(value, valueWidth)}</Text>
+      {props.originWidth > 0 ? ' ' : ''}
       <Text color={tone(sw.origin.kind === 'host' ? 'cyan' : undefined)} dimColor={sw.origin.kind === 'default'}>
-        {fit(originText(sw), props.originWidth)}
+        {props.originWidth > 0 ? fit(originText(sw), props.originWidth) : ''}
       </Text>
     </Text>
   );
 });
+
+/**
+ * Columns of the Switches tab: values get the width they need; the origin column gives
+ * way first (down to 8 columns, then it is left out: Enter shows a switch whole).
+ */
+export function switchColumns(list: readonly Switch[], width: number): { nameWidth: number; valueWidth: number; originWidth: number } {
+  const nameWidth = Math.min(24, Math.max(6, ...list.map((s) => columns(s.name))));
+  const valueNeed = Math.max(5, ...list.map((s) => columns(s.secret ? SECRET_MASK : s.value)));
+  let originWidth = Math.min(Math.max(8, Math.floor(width / 4)), Math.max(8, ...list.map((s) => columns(originText(s)))));
+  const valueRoom = (origin: number) => width - 2 - nameWidth - 1 - (origin > 0 ? origin + 1 : 0);
+  if (valueRoom(originWidth) < valueNeed) {
+    const origin = width - 2 - nameWidth - 1 - valueNeed - 1;
+    originWidth = origin >= 8 ? origin : 0;
+  }
+  return { nameWidth, valueWidth: Math.max(1, valueRoom(originWidth)), originWidth };
+}
 
 export function SwitchesTab(props: { plan: HostPlan; cursor: ListCursor; rows: number; width: number; focused: boolean }) {
   const tone = useTone();
   const { plan, width } = props;
   const total = plan.warnings.length + plan.switches.length;
   const win = cursorWindow(props.cursor, props.rows, total);
-  const nameWidth = Math.min(24, Math.max(6, ...plan.switches.map((s) => s.name.length)));
-  const originWidth = Math.min(Math.max(8, Math.floor(width / 4)), Math.max(8, ...plan.switches.map((s) => originText(s).length)));
+  const { nameWidth, originWidth } = switchColumns(plan.switches, width);
   const items: ReactNode[] = [];
   for (let i = win.start; i < win.end; i++) {
     if (i < plan.warnings.length) {
@@ -78,7 +94,8 @@ export function SwitchesTab(props: { plan: HostPlan; cursor: ListCursor; rows: n
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate" dimColor>
         {'  '}
-        {fit('switch', nameWidth)} {fit('value', Math.max(1, width - 2 - nameWidth - 1 - originWidth - 1))} {fit('origin', originWidth)}
+        {fit('switch', nameWidth)} {fit(`value${total > 0 ? ' (Enter: whole)' : ''}`, Math.max(1, width - 2 - nameWidth - 1 - (originWidth > 0 ? originWidth + 1 : 0)))}
+        {originWidth > 0 ? ` ${fit('origin', originWidth)}` : ''}
       </Text>
       {total === 0 ? <Text dimColor> no switches</Text> : items}
     </Box>
@@ -133,6 +150,13 @@ export function ExcludesTab(props: { plan: HostPlan; cursor: ListCursor; rows: n
 
 // ---------------------------------------------------------------- files
 
+/** The change kinds the Files tab shows (for its legend); `unknown` for files not checked yet. */
+function fileKinds(rows: ReturnType<typeof fileRows>, byPath: ReadonlyMap<string, FileChange>): Set<FileChange['kind'] | 'unknown'> {
+  const kinds = new Set<FileChange['kind'] | 'unknown'>();
+  for (const row of rows) if (row.type === 'file') kinds.add(byPath.get(row.file.path)?.kind ?? 'unknown');
+  return kinds;
+}
+
 export function FilesTab(props: { plan: HostPlan; changes: readonly FileChange[] | undefined; cursor: ListCursor; rows: number; width: number; focused: boolean }) {
   const tone = useTone();
   const rows = fileRows(props.plan);
@@ -152,7 +176,7 @@ export function FilesTab(props: { plan: HostPlan; changes: readonly FileChange[]
   return (
     <Box flexDirection="column" width={props.width}>
       <Text wrap="truncate" dimColor>
-        {`  ${plural(props.plan.files.length, 'planned file')}${props.changes ? '' : ' (live state unknown: ? marks)'}`}
+        {fit(`  ${plural(props.plan.files.length, 'planned file')}${props.changes ? '' : ' (live state unknown)'} \u00b7 ${changeLegend(fileKinds(rows, byPath))}`, props.width)}
       </Text>
       {rows.slice(win.start, win.end).map((row, i) => {
         const index = win.start + i;

@@ -2,7 +2,7 @@
 import { changeKey } from '../../core/diff/group.js';
 import type { FileChange } from '../../core/diff/types.js';
 import type { HostSummary } from '../../core/ops/session.js';
-import { CHANGE_MARKS, columns } from '../format.js';
+import { CHANGE_MARKS, columns, takeColumns } from '../format.js';
 import { helpRows as keymapHelpRows, type Context, type HelpRow } from '../keymap.js';
 import type { AppState, DiffCursor, Size } from './types.js';
 import { clamp } from './cursor.js';
@@ -200,6 +200,28 @@ export function helpRows(state: AppState): number {
   return Math.max(1, (layout.showMain ? layout.mainHeight : layout.logHeight) - 3);
 }
 
+/** The full view's lines wrapped to the screen (Enter on a switch or a log line). */
+export function inspectLines(state: Pick<AppState, 'inspect' | 'size'>): string[] {
+  const width = Math.max(10, state.size.columns - 2);
+  const out: string[] = [];
+  for (const line of state.inspect?.lines ?? []) {
+    let rest = line;
+    do {
+      const head = takeColumns(rest, width);
+      const taken = head.text === '' ? [...rest][0]! : head.text;
+      out.push(taken);
+      rest = rest.slice(taken.length);
+    } while (rest !== '');
+  }
+  return out;
+}
+
+/** Rows the full view shows under its title. */
+export function inspectRows(state: AppState): number {
+  const layout = paneLayout(state);
+  return Math.max(1, (layout.showMain ? layout.mainHeight : layout.logHeight) - 2);
+}
+
 let allHelp: HelpRow[] | undefined;
 let lastHelpQuery: string | undefined;
 let lastHelp: HelpRow[] = [];
@@ -241,6 +263,7 @@ export function diffViewWidth(state: AppState): number {
 /** Active key contexts, most specific first. Modal layers shut out everything else. */
 export function activeContexts(state: AppState): Context[] {
   if (state.confirm) return ['confirm'];
+  if (state.inspect) return ['inspect'];
   if (state.help.open) return state.help.searching ? ['filter'] : ['help'];
   if (state.filter.editing) return ['filter'];
   if (state.focus === 'log' || state.logZoom) return ['log', 'global'];

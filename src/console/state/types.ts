@@ -155,6 +155,8 @@ export interface AppState {
   /** Hide the host list while the detail or log pane has focus (more room for diffs). */
   wide: boolean;
   confirm: ConfirmDialog | undefined;
+  /** A row shown whole (Enter on a switch or a log line): its lines, wrapped to the screen, and their scroll. */
+  inspect?: { title: string; lines: string[]; top: number };
   /** The `?` overlay: its scroll, and the search typed after `/` in it (rows that do not match are hidden). */
   help: { open: boolean; top: number; query?: string; searching?: boolean };
   ops: readonly RunningOp[];

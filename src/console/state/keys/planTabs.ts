@@ -9,6 +9,7 @@ import { diffEntries, listRows } from '../select.js';
 import type { AppState } from '../types.js';
 import { back, focusHosts, motions, type ContextHandlers } from './handler.js';
 import { openHistoryTab } from './history.js';
+import { inspectSwitch } from './inspect.js';
 
 type PlanTab = 'switches' | 'excludes' | 'files';
 
@@ -20,7 +21,7 @@ function planList(tab: PlanTab) {
   };
 }
 
-export const switches = planList('switches') satisfies ContextHandlers<'switches'>;
+export const switches = { ...planList('switches'), open: inspectSwitch } satisfies ContextHandlers<'switches'>;
 
 export const excludes = planList('excludes') satisfies ContextHandlers<'excludes'>;
 
