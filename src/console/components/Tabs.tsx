@@ -225,7 +225,19 @@ export function filesText(s: SnapshotInfo): string {
   return plural(s.files, 'file');
 }
 
+/**
+ * What the row says changed. A pre-deploy (pre-rollback) snapshot records the host before
+ * its operation, so its own `changed` (how the host differed from the snapshot before) is
+ * not what the operation did: the row says what the operation wrote on the host, from the
+ * audit log ("wrote 2"; "wrote ?" when this jump host has no record of it, or how it
+ * failed). Other snapshots say how many paths changed since the host's previous one.
+ */
 export function changedText(s: SnapshotInfo): string {
+  if (s.reason === 'pre-deploy' || s.reason === 'pre-rollback') {
+    const op = s.operation;
+    if (!op) return '(wrote ?)';
+    return op.outcome === 'ok' ? `(wrote ${op.changed})` : `(${op.outcome})`;
+  }
   return `(${s.changed.length} changed)`;
 }
 
