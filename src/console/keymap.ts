@@ -101,7 +101,7 @@ const BINDINGS = [
   { command: 'next-pane', keys: ['tab'], description: 'Next pane (hosts, detail, log)', contexts: ['global'], hint: 'pane' },
   { command: 'prev-pane', keys: ['shift-tab'], description: 'Previous pane', contexts: ['global'] },
   { command: 'tab', keys: ['1', '2', '3', '4', '5'], description: 'Pick a tab: 1 Switches, 2 Excludes, 3 Files, 4 Diff, 5 History', contexts: ['global'], hint: 'tabs' },
-  { command: 'open', keys: ['enter'], description: 'Open: the host\u2019s details; a file\u2019s diff; a snapshot\u2019s rollback preview; a switch or log line in full', contexts: ['hosts', 'switches', 'files', 'history', 'log'], hint: 'open', keep: 2 },
+  { command: 'open', keys: ['enter'], description: 'Open: host details; a file\u2019s diff; a snapshot\u2019s preview; a switch or log line whole', contexts: ['hosts', 'switches', 'files', 'history', 'log'], hint: 'open', keep: 2 },
   { command: 'back', keys: ['escape'], description: 'Back / close (clears marks and filter in the host list)', contexts: [...NON_MODAL, 'help', 'inspect'], hint: 'back', keep: 2 },
   { command: 'filter', keys: ['/'], description: 'Filter hosts by name or switch=value (in help: search the keys)', contexts: ['global', 'help'], hint: 'filter', keep: 1 },
   { command: 'filter-type', keys: ['char'], description: 'Type the filter (words: name part or switch=value)', contexts: ['filter'] },

@@ -6,7 +6,7 @@
 import { cleanup } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hintItems, fitHints } from '../../src/console/components/HintBar.js';
-import { switchColumns } from '../../src/console/components/Tabs.js';
+import { footerLines, switchColumns } from '../../src/console/components/Tabs.js';
 import { KEYMAP, type Context } from '../../src/console/keymap.js';
 import { KEYS, renderConsole, waitForFrame, waitForText } from '../helpers/consoleTesting.js';
 
@@ -168,5 +168,31 @@ describe('nothing cut without a way to see it whole', () => {
     const cols = switchColumns(list, 52);
     expect(cols.valueWidth).toBeGreaterThanOrEqual('a-rather-long-server-name.example.net'.length);
     expect(switchColumns([sw('env', 'prod')], 52).originWidth).toBeGreaterThan(0);
+  });
+});
+
+describe('the selected file, whole', () => {
+  it('is shown under the Files list: path, provenance and metadata wrapped, not cut', async () => {
+    const c = renderConsole();
+    await waitForText(c.lastFrame, 'web1     3 pending');
+    await c.press('3');
+    await waitForText(c.lastFrame, 'from etc/files/etc/motd.tmpl');
+    await c.press('j');
+    const frame = await waitForText(c.lastFrame, 'from etc/files/etc/nginx/nginx.conf.tmpl');
+    // (the detail pane's lines, joined: wrapping splits the text, it does not cut it)
+    const detail = lines(frame)
+      .map((l) => l.split('\u2502')[1] ?? '')
+      .join('')
+      .replace(/\s+/g, '');
+    expect(detail).toContain('frometc/files/etc/nginx/nginx.conf.tmpl(template;switchesworker_processes,server_name)');
+    expect(frame).not.toMatch(/server_\u2026|worker_pro\u2026/);
+  });
+
+  it('footerLines wraps, and adds the path when the row is too narrow for it', () => {
+    const path = `/srv/${'deep/'.repeat(12)}file.conf`;
+    const lines = footerLines(path, 'from etc/files/x', 'mode 0644, owner root, group root', 30, 6);
+    expect(lines.join('')).toContain(path);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(30);
+    expect(footerLines('/etc/motd', 'from a', 'mode b', 30, 4)).toEqual(['from a', 'mode b']);
   });
 });

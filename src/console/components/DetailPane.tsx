@@ -2,7 +2,7 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import { age, fit, nameList, plural, shortTime, statusLine } from '../format.js';
-import { diffEntries, diffHostsOf, diffViewRows, listRows, paneLayout, previewEntries, shownExcluded } from '../state/select.js';
+import { diffEntries, diffHostsOf, diffViewRows, filesFooterRows, listRows, paneLayout, previewEntries, shownExcluded } from '../state/select.js';
 import { TABS, type AppState, type Tab } from '../state/types.js';
 import { useTone } from '../theme.js';
 import { DiffView } from './DiffView.js';
@@ -86,7 +86,7 @@ function TabBody(props: { state: AppState; now: number; width: number; focused: 
     case 'files':
       return (
         <LoadState value={state.plans[host]} what="plan">
-          {(plan) => <FilesTab plan={plan} changes={state.checks[host]?.diff?.files} cursor={state.lists.files} rows={listRows(state, 'files')} width={width} focused={focused} />}
+          {(plan) => <FilesTab plan={plan} changes={state.checks[host]?.diff?.files} cursor={state.lists.files} rows={listRows(state, 'files')} footer={filesFooterRows(paneLayout(state).detailRows)} width={width} focused={focused} />}
         </LoadState>
       );
     case 'diff': {

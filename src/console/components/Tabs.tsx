@@ -8,6 +8,7 @@ import type { SnapshotInfo } from '../../core/store/types.js';
 import { formatMode } from '../diffRows.js';
 import { age, changeLegend, changeMark, columns, changeTone, fit, plural, SECRET_MASK, shortTime, type Tone } from '../format.js';
 import { windowOf, keepVisible } from '../state/cursor.js';
+import { wrapText } from '../state/select.js';
 import { excludeRows, fileRows } from '../state/rows.js';
 import type { ListCursor, Loadable } from '../state/types.js';
 import { useTone } from '../theme.js';
@@ -150,6 +151,20 @@ export function ExcludesTab(props: { plan: HostPlan; cursor: ListCursor; rows: n
 
 // ---------------------------------------------------------------- files
 
+/**
+ * The selected file whole under the list: its path (when the row is too narrow for it),
+ * where it comes from and its metadata, wrapped into `rows` lines (cut only past them).
+ */
+export function footerLines(path: string | undefined, provenance: string, metadata: string, width: number, rows: number): string[] {
+  const texts = [provenance, metadata];
+  if (path && columns(path) > width - 4) texts.unshift(path);
+  const lines = wrapText(texts.filter((t) => t !== ''), width);
+  if (lines.length <= rows) return lines;
+  const shown = lines.slice(0, rows);
+  shown[rows - 1] = fit(`${shown[rows - 1]!}\u2026`, width).replace(/ +$/, '');
+  return shown;
+}
+
 /** The change kinds the Files tab shows (for its legend); `unknown` for files not checked yet. */
 function fileKinds(rows: ReturnType<typeof fileRows>, byPath: ReadonlyMap<string, FileChange>): Set<FileChange['kind'] | 'unknown'> {
   const kinds = new Set<FileChange['kind'] | 'unknown'>();
@@ -157,7 +172,7 @@ function fileKinds(rows: ReturnType<typeof fileRows>, byPath: ReadonlyMap<string
   return kinds;
 }
 
-export function FilesTab(props: { plan: HostPlan; changes: readonly FileChange[] | undefined; cursor: ListCursor; rows: number; width: number; focused: boolean }) {
+export function FilesTab(props: { plan: HostPlan; changes: readonly FileChange[] | undefined; cursor: ListCursor; rows: number; footer: number; width: number; focused: boolean }) {
   const tone = useTone();
   const rows = fileRows(props.plan);
   const byPath = new Map((props.changes ?? []).map((c) => [c.path, c]));
@@ -198,12 +213,11 @@ export function FilesTab(props: { plan: HostPlan; changes: readonly FileChange[]
         );
       })}
       <Box flexGrow={1} />
-      <Text wrap="truncate" dimColor>
-        {fit(provenance, props.width)}
-      </Text>
-      <Text wrap="truncate" dimColor>
-        {fit(metadata, props.width)}
-      </Text>
+      {footerLines(current?.type === 'file' ? current.file.path : current?.type === 'skipped' ? current.skipped.path : undefined, provenance, metadata, props.width, props.footer).map((line, i) => (
+        <Text key={`f${i}`} wrap="truncate" dimColor>
+          {fit(line, props.width)}
+        </Text>
+      ))}
     </Box>
   );
 }

@@ -181,11 +181,32 @@ export function paneLayout(
   };
 }
 
+/** Lines under the Files list that show the selected file whole (wrapped): 4, or 2 in a short pane. */
+export function filesFooterRows(detailRows: number): number {
+  return detailRows >= 12 ? 4 : 2;
+}
+
+/** Lines of text wrapped to `width` columns (whole graphemes). */
+export function wrapText(texts: readonly string[], width: number): string[] {
+  const out: string[] = [];
+  const room = Math.max(1, width);
+  for (const text of texts) {
+    let rest = text;
+    do {
+      const head = takeColumns(rest, room);
+      const taken = head.text === '' ? [...rest][0]! : head.text;
+      out.push(taken);
+      rest = rest.slice(taken.length);
+    } while (rest !== '');
+  }
+  return out;
+}
+
 /** Rows of a list tab under its header lines. */
 export function listRows(state: AppState, tab: 'switches' | 'excludes' | 'files' | 'history'): number {
   const layout = paneLayout(state);
-  // Files shows the selected file's provenance in two lines under the list.
-  return Math.max(1, layout.detailRows - 1 - (tab === 'files' ? 2 : 0));
+  // Files shows the selected file whole under the list (path, provenance, metadata).
+  return Math.max(1, layout.detailRows - 1 - (tab === 'files' ? filesFooterRows(layout.detailRows) : 0));
 }
 
 export function confirmRows(state: AppState): number {
@@ -202,18 +223,7 @@ export function helpRows(state: AppState): number {
 
 /** The full view's lines wrapped to the screen (Enter on a switch or a log line). */
 export function inspectLines(state: Pick<AppState, 'inspect' | 'size'>): string[] {
-  const width = Math.max(10, state.size.columns - 2);
-  const out: string[] = [];
-  for (const line of state.inspect?.lines ?? []) {
-    let rest = line;
-    do {
-      const head = takeColumns(rest, width);
-      const taken = head.text === '' ? [...rest][0]! : head.text;
-      out.push(taken);
-      rest = rest.slice(taken.length);
-    } while (rest !== '');
-  }
-  return out;
+  return wrapText(state.inspect?.lines ?? [], Math.max(10, state.size.columns - 2));
 }
 
 /** Rows the full view shows under its title. */
