@@ -13,6 +13,7 @@ import { ErrorBoundary } from './components/ErrorBoundary.js';
 import { FilterBar } from './components/FilterBar.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { HintBar } from './components/HintBar.js';
+import { InspectOverlay } from './components/InspectOverlay.js';
 import { HostList } from './components/HostList.js';
 import { LogPane } from './components/LogPane.js';
 import { TitleBar } from './components/TitleBar.js';
@@ -22,7 +23,7 @@ import { memoryPrefs, type Prefs, type PrefsStore } from './prefs.js';
 import { initialState } from './state/init.js';
 import { countdowns, countdownsByHost } from './state/ops.js';
 import { reducer } from './state/reducer.js';
-import { activeContexts, confirmRows, helpRows, MIN_COLUMNS, MIN_ROWS, paneLayout, runningOps, visibleHosts } from './state/select.js';
+import { activeContexts, confirmRows, helpRows, inspectLines, inspectRows, MIN_COLUMNS, MIN_ROWS, paneLayout, runningOps, shownHelpRows, visibleHosts } from './state/select.js';
 import type { AppState, Size } from './state/types.js';
 import { colorEnabled, ThemeContext } from './theme.js';
 import { count } from '../core/util/count.js';
@@ -277,8 +278,18 @@ function Screen({ state, now }: { state: AppState; now: number }) {
     <Box flexDirection="column" width={modalWidth} alignItems="center">
       <ConfirmDialog dialog={state.confirm} rows={confirmRows(state)} width={modalWidth} />
     </Box>
+  ) : state.inspect ? (
+    <InspectOverlay title={state.inspect.title} lines={inspectLines(state)} top={state.inspect.top} rows={inspectRows(state)} width={modalWidth} />
   ) : state.help.open ? (
-    <HelpOverlay top={state.help.top} rows={helpRows(state)} width={modalWidth} />
+    <HelpOverlay
+      top={state.help.top}
+      rows={helpRows(state)}
+      width={modalWidth}
+      all={shownHelpRows({ help: { open: true, top: 0 } })}
+      shown={shownHelpRows(state)}
+      query={state.help.query ?? ''}
+      searching={state.help.searching === true}
+    />
   ) : undefined;
   return (
     <Box flexDirection="column" width={layout.columns} height={layout.rows}>

@@ -12,6 +12,8 @@
  */
 import type * as SideBySide from '../core/diff/sideBySide.js';
 import type { FileChange, Segment, SideCell } from '../core/diff/types.js';
+import { takeColumns } from './format.js';
+import { textWidth } from './ink/textWidth.js';
 import type { DiffLayout } from './state/types.js';
 
 export type { Segment };
@@ -172,4 +174,112 @@ export function fileDoc(change: FileChange, layout: DiffLayout): DiffDoc {
   const doc: DiffDoc = { rows, hunks: [...new Set(hunks)], numberWidth: Math.max(3, String(maxLine).length) };
   entry[layout] = doc;
   return doc;
+}
+
+// ---------------------------------------------------------------- widths, wrapping, where a change is
+
+/** Columns the text of a row gets (after line numbers and sign) at a pane `width`. */
+export function diffTextWidth(layout: DiffLayout, width: number, numberWidth: number): number {
+  if (layout === 'unified') return Math.max(1, width - 2 * numberWidth - 4);
+  const leftWidth = Math.floor((width - 1) / 2);
+  return Math.max(0, leftWidth - numberWidth - 2);
+}
+
+/** Segments cut into lines of at most `width` columns (whole graphemes; a wide character never split). */
+export function wrapSegments(segments: readonly Segment[], width: number): Segment[][] {
+  const lines: Segment[][] = [[]];
+  let room = width;
+  for (const segment of segments) {
+    let text = segment.text;
+    while (text !== '') {
+      const head = takeColumns(text, room);
+      if (head.text === '') {
+        if (room === width) {
+          // a character wider than the column: alone on its line
+          const ch = [...text][0]!;
+          lines[lines.length - 1]!.push({ text: ch, changed: segment.changed });
+          text = text.slice(ch.length);
+        }
+        lines.push([]);
+        room = width;
+        continue;
+      }
+      lines[lines.length - 1]!.push({ text: head.text, changed: segment.changed });
+      room -= head.width;
+      text = text.slice(head.text.length);
+    }
+  }
+  return lines;
+}
+
+const wrapped = new WeakMap<DiffDoc, Map<number, DiffDoc>>();
+
+/**
+ * The rows of a doc with long lines wrapped to `textWidth` columns: a line's continuation
+ * rows carry no line numbers. Hunk starts follow the rows. Cached per doc and width.
+ */
+export function wrapDoc(doc: DiffDoc, textWidth: number): DiffDoc {
+  let byWidth = wrapped.get(doc);
+  if (!byWidth) {
+    byWidth = new Map();
+    wrapped.set(doc, byWidth);
+  }
+  const hit = byWidth.get(textWidth);
+  if (hit) return hit;
+  const rows: DiffRow[] = [];
+  const start: number[] = [];
+  const width = Math.max(1, textWidth);
+  for (const row of doc.rows) {
+    start.push(rows.length);
+    if (row.type === 'unified') {
+      const lines = wrapSegments(row.segments, width);
+      lines.forEach((segments, i) => rows.push(i === 0 ? { ...row, segments } : { type: 'unified', kind: row.kind, segments }));
+    } else if (row.type === 'split') {
+      const left = row.left ? wrapSegments(row.left.segments, width) : [];
+      const right = row.right ? wrapSegments(row.right.segments, width) : [];
+      const n = Math.max(1, left.length, right.length);
+      for (let i = 0; i < n; i++) {
+        const cell = (c: SideCell | undefined, parts: Segment[][]): SideCell | undefined =>
+          c && i < parts.length ? { ...c, segments: parts[i]!, line: i === 0 ? c.line : 0, noNewline: i === parts.length - 1 ? c.noNewline : undefined } : undefined;
+        rows.push({ type: 'split', left: cell(row.left, left), right: cell(row.right, right) });
+      }
+    } else rows.push(row);
+  }
+  const out: DiffDoc = { rows, hunks: doc.hunks.map((h) => start[h] ?? h), numberWidth: doc.numberWidth };
+  byWidth.set(textWidth, out);
+  return out;
+}
+
+/** The doc a diff view shows: the file's rows in the layout, wrapped to the pane when asked. */
+export function viewDoc(change: FileChange, layout: DiffLayout, wrap: boolean, width: number): DiffDoc {
+  const doc = fileDoc(change, layout);
+  return wrap ? wrapDoc(doc, diffTextWidth(layout, width, doc.numberWidth)) : doc;
+}
+
+/**
+ * Where the change of a hunk is on its line: the first changed row from `from` on (within
+ * the hunk), its first changed span's start column and width. Undefined when the hunk has
+ * no text rows.
+ */
+export function changedSpan(doc: DiffDoc, from: number): { row: number; column: number; width: number } | undefined {
+  const end = doc.hunks.find((h) => h > from) ?? doc.rows.length;
+  for (let r = from; r < end; r++) {
+    const row = doc.rows[r]!;
+    const cells = row.type === 'unified' ? (row.kind === 'context' ? [] : [row.segments]) : row.type === 'split' ? [row.left, row.right].filter((c) => c && c.kind !== 'context').map((c) => c!.segments) : [];
+    if (cells.length === 0) continue;
+    let best: { column: number; width: number } | undefined;
+    for (const segments of cells) {
+      let column = 0;
+      for (const segment of segments) {
+        const w = textWidth(segment.text);
+        if (segment.changed) {
+          if (!best || column < best.column) best = { column, width: w };
+          break;
+        }
+        column += w;
+      }
+    }
+    return { row: r, ...(best ?? { column: 0, width: 0 }) };
+  }
+  return undefined;
 }

@@ -1,6 +1,7 @@
 /** Small text helpers shared by the reducers and the components (pure, no colors). */
 import type { ChangeKind, MetaChange } from '../core/diff/types.js';
 import type { HostStatus } from '../core/ops/session.js';
+import { textWidth } from './ink/textWidth.js';
 
 /** Named 16-color palette entries the console uses (never hex). */
 export type Tone = 'green' | 'yellow' | 'red' | 'magenta' | 'cyan' | 'blue' | 'gray' | 'white';
@@ -140,6 +141,29 @@ export function changeMark(kind: ChangeKind): string {
   }
 }
 
+/** Every change mark with what it means, in the order the legend shows them. */
+export const CHANGE_MARKS: readonly { kind: ChangeKind | 'unknown'; mark: string; label: string }[] = [
+  { kind: 'unchanged', mark: '=', label: 'unchanged' },
+  { kind: 'new', mark: '+', label: 'new' },
+  { kind: 'removed', mark: '-', label: 'removed' },
+  { kind: 'modified', mark: 'M', label: 'modified' },
+  { kind: 'metadata', mark: 'm', label: 'mode/owner' },
+  { kind: 'binary', mark: 'B', label: 'binary' },
+  { kind: 'link-changed', mark: 'L', label: 'link target' },
+  { kind: 'type-changed', mark: 'T', label: 'type' },
+  { kind: 'excluded', mark: 'x', label: 'excluded' },
+  { kind: 'unreadable', mark: '!', label: 'unreadable' },
+  { kind: 'unknown', mark: '?', label: 'not checked' },
+];
+
+/** "+ new  M modified  x excluded": the marks of `kinds` (all when undefined), in legend order. */
+export function changeLegend(kinds?: Iterable<ChangeKind | 'unknown'>): string {
+  const wanted = kinds ? new Set(kinds) : undefined;
+  return CHANGE_MARKS.filter((m) => !wanted || wanted.has(m.kind))
+    .map((m) => `${m.mark} ${m.label}`)
+    .join('  ');
+}
+
 export function changeTone(kind: ChangeKind): Tone {
   switch (kind) {
     case 'new':
@@ -171,18 +195,51 @@ export function plural(count: number, word: string): string {
   return `${count} ${/(s|sh|ch|x)$/.test(word) ? `${word}es` : `${word}s`}`;
 }
 
-/** Pads or cuts text to exactly `width` columns (ASCII-width assumption; … marks a cut). */
+/** Terminal columns of a text (string-width: CJK and emoji are two). */
+export function columns(text: string): number {
+  return textWidth(text);
+}
+
+const segmenter = new Intl.Segmenter();
+
+/** The longest start of `text` that takes at most `width` columns (whole graphemes), and its width. */
+export function takeColumns(text: string, width: number): { text: string; width: number } {
+  let used = 0;
+  let end = 0;
+  for (const { segment, index } of segmenter.segment(text)) {
+    const w = textWidth(segment);
+    if (used + w > width) return { text: text.slice(0, index), width: used };
+    used += w;
+    end = index + segment.length;
+  }
+  return { text: text.slice(0, end), width: used };
+}
+
+/** `text` without its first `skip` columns (a wide character cut in half becomes a space). */
+export function dropColumns(text: string, skip: number): string {
+  if (skip <= 0) return text;
+  let used = 0;
+  for (const { segment, index } of segmenter.segment(text)) {
+    if (used >= skip) return (used > skip ? ' '.repeat(used - skip) : '') + text.slice(index);
+    used += textWidth(segment);
+  }
+  return used > skip ? ' '.repeat(used - skip) : '';
+}
+
+/** Pads or cuts text to exactly `width` terminal columns (string-width; … marks a cut). */
 export function fit(text: string, width: number): string {
   if (width <= 0) return '';
-  if (text.length === width) return text;
-  if (text.length < width) return text + ' '.repeat(width - text.length);
+  const w = textWidth(text);
+  if (w === width) return text;
+  if (w < width) return text + ' '.repeat(width - w);
   if (width === 1) return '\u2026';
-  return text.slice(0, width - 1) + '\u2026';
+  const head = takeColumns(text, width - 1);
+  return head.text + ' '.repeat(width - 1 - head.width) + '\u2026';
 }
 
 /** Cuts text to at most `width` columns. */
 export function cut(text: string, width: number): string {
-  return text.length <= width ? text : fit(text, width);
+  return textWidth(text) <= width ? text : fit(text, width);
 }
 
 /** Secrets are shown as a fixed mask, so not even their length leaks. */

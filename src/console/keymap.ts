@@ -17,9 +17,10 @@ export type Context =
   | 'log'
   | 'filter' // typing a filter (modal)
   | 'confirm' // a confirmation dialog (modal)
+  | 'inspect' // one row shown in full (modal)
   | 'help'; // the help overlay (modal)
 
-const MODALS = ['filter', 'confirm', 'help'] as const satisfies readonly Context[];
+const MODALS = ['filter', 'confirm', 'inspect', 'help'] as const satisfies readonly Context[];
 export const MODAL_CONTEXTS: readonly Context[] = MODALS;
 
 export type CommandId =
@@ -49,6 +50,8 @@ export type CommandId =
   | 'prev-hunk'
   | 'next-file'
   | 'prev-file'
+  | 'wrap'
+  | 'show-excluded'
   | 'deploy'
   | 'snapshot'
   | 'history'
@@ -79,10 +82,12 @@ export interface KeyBinding {
   contexts: readonly Context[];
   /** Short label for the hint bar; bindings without one only appear in the help. */
   hint?: string;
+  /** Hint bar priority when the line is too narrow: 1 is always kept, then 2, then the rest (table order among equals). */
+  keep?: 1 | 2;
 }
 
 // Literal types (`as const`), so that CommandsIn below knows which commands each context binds.
-const LISTS = ['hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log', 'help', 'confirm'] as const satisfies readonly Context[];
+const LISTS = ['hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log', 'help', 'confirm', 'inspect'] as const satisfies readonly Context[];
 const NON_MODAL = ['hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log'] as const satisfies readonly Context[];
 const DIFFS = ['diff', 'preview'] as const satisfies readonly Context[];
 const ALL = ['global', ...NON_MODAL, ...MODALS] as const satisfies readonly Context[];
@@ -99,27 +104,29 @@ const BINDINGS = [
   { command: 'next-pane', keys: ['tab'], description: 'Next pane (hosts, detail, log)', contexts: ['global'], hint: 'pane' },
   { command: 'prev-pane', keys: ['shift-tab'], description: 'Previous pane', contexts: ['global'] },
   { command: 'tab', keys: ['1', '2', '3', '4', '5'], description: 'Pick a tab: 1 Switches, 2 Excludes, 3 Files, 4 Diff, 5 History', contexts: ['global'], hint: 'tabs' },
-  { command: 'open', keys: ['enter'], description: 'Open: the host\u2019s details; a file\u2019s diff; a snapshot\u2019s rollback preview', contexts: ['hosts', 'files', 'history'], hint: 'open' },
-  { command: 'back', keys: ['escape'], description: 'Back / close (clears marks and filter in the host list)', contexts: [...NON_MODAL, 'help'], hint: 'back' },
-  { command: 'filter', keys: ['/'], description: 'Filter hosts by name or switch=value', contexts: ['global'], hint: 'filter' },
+  { command: 'open', keys: ['enter'], description: 'Open: host details; a file\u2019s diff; a snapshot\u2019s preview; a switch or log line whole', contexts: ['hosts', 'switches', 'files', 'history', 'log'], hint: 'open', keep: 2 },
+  { command: 'back', keys: ['escape'], description: 'Back / close (clears marks and filter in the host list)', contexts: [...NON_MODAL, 'help', 'inspect'], hint: 'back', keep: 2 },
+  { command: 'filter', keys: ['/'], description: 'Filter hosts by name or switch=value (in help: search the keys)', contexts: ['global', 'help'], hint: 'filter', keep: 1 },
   { command: 'filter-type', keys: ['char'], description: 'Type the filter (words: name part or switch=value)', contexts: ['filter'] },
   { command: 'filter-erase', keys: ['backspace'], description: 'Erase a character of the filter', contexts: ['filter'] },
-  { command: 'filter-accept', keys: ['enter'], description: 'Keep the filter and return to the list', contexts: ['filter'], hint: 'keep' },
-  { command: 'filter-clear', keys: ['escape'], description: 'Clear the filter', contexts: ['filter'], hint: 'clear' },
+  { command: 'filter-accept', keys: ['enter'], description: 'Keep the filter and return to the list', contexts: ['filter'], hint: 'keep', keep: 1 },
+  { command: 'filter-clear', keys: ['escape'], description: 'Clear the filter', contexts: ['filter'], hint: 'clear', keep: 1 },
   { command: 'mark', keys: ['space'], description: 'Mark / unmark the host for batch work', contexts: ['hosts'], hint: 'mark' },
   { command: 'mark-all', keys: ['a'], description: 'Mark all shown hosts (again: unmark all)', contexts: ['hosts'] },
-  { command: 'diff', keys: ['d'], description: 'Diff of the selected or marked hosts', contexts: ['global'], hint: 'diff' },
+  { command: 'diff', keys: ['d'], description: 'Diff of the selected or marked hosts', contexts: ['global'], hint: 'diff', keep: 1 },
   { command: 'layout', keys: ['v'], description: 'Toggle unified / side-by-side diff', contexts: DIFFS, hint: 'layout' },
-  { command: 'next-hunk', keys: ['n'], description: 'Next change (hunk)', contexts: DIFFS, hint: 'hunk' },
+  { command: 'next-hunk', keys: ['n'], description: 'Next change (hunk), brought into view sideways; excluded files skipped', contexts: DIFFS, hint: 'hunk', keep: 2 },
   { command: 'prev-hunk', keys: ['N'], description: 'Previous change (hunk)', contexts: DIFFS },
   { command: 'next-file', keys: [']'], description: 'Next file', contexts: DIFFS, hint: 'file' },
   { command: 'prev-file', keys: ['['], description: 'Previous file', contexts: DIFFS },
-  { command: 'deploy', keys: ['D'], description: 'Deploy the selected or marked hosts (asks first)', contexts: ['global'], hint: 'deploy' },
+  { command: 'wrap', keys: ['W'], description: 'Wrap long lines (again: scroll them sideways)', contexts: DIFFS, hint: 'wrap' },
+  { command: 'show-excluded', keys: ['x'], description: 'List each excluded file (again: one \u201cN excluded\u201d row per host)', contexts: DIFFS },
+  { command: 'deploy', keys: ['D'], description: 'Deploy the selected or marked hosts (asks first)', contexts: ['global'], hint: 'deploy', keep: 1 },
   { command: 'snapshot', keys: ['S'], description: 'Snapshot the selected or marked hosts (asks first)', contexts: ['global'] },
   { command: 'history', keys: ['r'], description: 'Rollback picker: the host\u2019s snapshot history', contexts: ['hosts', 'switches', 'excludes', 'files', 'diff', 'log'] },
   { command: 'rollback', keys: ['r'], description: 'Roll back to the selected snapshot (asks first)', contexts: ['history', 'preview'], hint: 'rollback' },
-  { command: 'yes', keys: ['y'], description: 'Confirm', contexts: ['confirm'], hint: 'yes' },
-  { command: 'no', keys: ['n', 'escape'], description: 'Cancel', contexts: ['confirm'], hint: 'no' },
+  { command: 'yes', keys: ['y'], description: 'Confirm', contexts: ['confirm'], hint: 'yes', keep: 1 },
+  { command: 'no', keys: ['n', 'escape'], description: 'Cancel', contexts: ['confirm'], hint: 'no', keep: 1 },
   { command: 'choice-next', keys: ['right', 'w'], description: 'Next choice of the dialog (deploy: all at once, or in waves)', contexts: ['confirm'], hint: 'rollout' },
   { command: 'choice-prev', keys: ['left', 'W'], description: 'Previous choice of the dialog', contexts: ['confirm'] },
   { command: 'validate', keys: ['V'], description: 'Check the selected host\u2019s changes with etc/validate (staged copies, nothing renamed)', contexts: ['global'] },
@@ -131,8 +138,8 @@ const BINDINGS = [
   { command: 'wide', keys: ['w'], description: 'Wide detail pane: hide the host list while it is not focused (again: back)', contexts: ['global'] },
   { command: 'refresh', keys: ['R'], description: 'Re-read the repository and re-check the selected or marked hosts (all when none)', contexts: ['global'] },
   { command: 'break-lock', keys: ['U'], description: 'Break the selected host\u2019s lock (asks first, naming the holder)', contexts: ['global'] },
-  { command: 'help', keys: ['?'], description: 'Help: this list (again: close)', contexts: ['global', 'help'], hint: 'help' },
-  { command: 'quit', keys: ['q'], description: 'Quit (asks if an operation runs)', contexts: ['global'], hint: 'quit' },
+  { command: 'help', keys: ['?'], description: 'Help: this list (again: close)', contexts: ['global', 'help'], hint: 'help', keep: 1 },
+  { command: 'quit', keys: ['q'], description: 'Quit (asks if an operation runs)', contexts: ['global'], hint: 'quit', keep: 1 },
   { command: 'interrupt', keys: ['ctrl-c'], description: 'Quit (asks if an operation runs; twice: cancel it and quit)', contexts: ALL },
   { command: 'redraw', keys: ['ctrl-l'], description: 'Redraw the screen', contexts: ALL },
 ] as const satisfies readonly KeyBinding[];
@@ -328,6 +335,7 @@ const CONTEXT_LABELS: Record<Context, string> = {
   log: 'log',
   filter: 'filter',
   confirm: 'confirmation',
+  inspect: 'full view',
   help: 'help',
 };
 

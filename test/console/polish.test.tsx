@@ -10,7 +10,7 @@ import { helpColumns } from '../../src/console/components/HelpOverlay.js';
 import { historyColumns, historyRowParts } from '../../src/console/components/Tabs.js';
 import { helpRows } from '../../src/console/keymap.js';
 import { eventLines } from '../../src/console/state/log.js';
-import { paneLayout } from '../../src/console/state/select.js';
+import { paneLayout, shownHelpRows } from '../../src/console/state/select.js';
 import type { SnapshotInfo } from '../../src/core/store/types.js';
 import { KEYS, renderConsole, renderSized, waitForFrame, waitForText } from '../helpers/consoleTesting.js';
 import { FakeSession } from '../helpers/fakeSession.js';
@@ -88,10 +88,10 @@ describe('hint bar', () => {
       { keys: 'a', label: 'first' },
       { keys: 'b', label: 'a-rather-long-one' },
       { keys: 'c', label: 'third' },
-      { keys: 'q', label: 'quit' },
+      { keys: 'q', label: 'quit', rank: 1 },
     ];
-    expect(fitHints(items, 25, (i) => i === 3)).toEqual(['a first', 'c third', 'q quit']);
-    expect(fitHints(items, 6, (i) => i === 3)).toEqual(['q quit']);
+    expect(fitHints(items, 25)).toEqual(['a first', 'c third', 'q quit']);
+    expect(fitHints(items, 6)).toEqual(['q quit']);
   });
 });
 
@@ -103,7 +103,7 @@ describe('help overlay', () => {
     let frame = await waitForText(c.lastFrame, 'Keys (');
     for (let page = 0; page < 5; page++) {
       for (const line of lines(frame)) expect(line).not.toContain('\u2026 ');
-      if (frame.includes(`-${helpRows().length} of`)) break;
+      if (frame.includes(`-${shownHelpRows({ help: { open: true, top: 0 } }).length} of`)) break;
       await c.press(KEYS.pageDown);
       const before = frame;
       frame = await waitForFrame(c.lastFrame, (f) => f !== before);
@@ -166,28 +166,33 @@ describe('history rows', () => {
   });
 
   it('have the same columns, fit the pane, and span it (the highlight too)', () => {
-    const list = [snapshot(0, 'pre-deploy'), snapshot(26, 'manual', 'demo: first look at the fleet')];
+    const list = [snapshot(0, 'pre-deploy'), snapshot(26, 'manual', 'demo: first look at the fleet'), { ...snapshot(0, 'pre-deploy'), operation: { kind: 'deploy', outcome: 'ok', changed: 3 } }];
     const now = Date.parse('2026-05-01T12:00:00Z');
     for (const width of [75, 49, 120]) {
       const cols = historyColumns(list, width);
       const rows = list.map((s) => historyRowParts(s, cols, width, now, true).map((p) => p.text).join(''));
       for (const row of rows) expect(row).toHaveLength(width);
-      expect(rows[0]).toContain('(0 changed)');
+      // a pre-deploy snapshot says what its deploy did, not "(0 changed)" (issue 13)
+      expect(rows[0]).toContain('pre-deploy');
+      expect(rows[0]).toContain('(wrote ?)');
       expect(rows[1]).toContain('(26 changed)');
+      expect(rows[2]).toContain('(wrote 3)');
       // the counts line up
       expect(rows[0]!.indexOf('29 files')).toBe(rows[1]!.indexOf('29 files'));
     }
   });
 
-  it('show the change count on every row in the History tab', async () => {
+  it('say what each snapshot\u2019s operation changed in the History tab', async () => {
     const c = renderConsole();
     await waitForText(c.lastFrame, 'web1     3 pending');
     await c.press('5');
     const frame = await waitForText(c.lastFrame, '3 snapshots, newest first');
     const rows = lines(frame).filter((l) => /pre-deploy|manual|pre-rollback/.test(l));
     expect(rows).toHaveLength(3);
-    for (const row of rows) expect(row).toMatch(/\(\d+ changed\)/);
-    expect(frame).toContain('(0 changed)');
+    expect(rows[0]).toContain('pre-deploy   6 files (wrote 2)');
+    expect(rows[1]).toContain('(2 changed)');
+    expect(rows[2]).toContain('pre-rollback 6 files (wrote ?)');
+    expect(frame).not.toContain('(0 changed)');
   });
 });
 

@@ -155,6 +155,8 @@ export class FakeSession implements FleetSession {
       reason: reasons[i % reasons.length]!,
       operator: operators[i % operators.length]!,
       op: `20260501T1000Z-${i}`,
+      // the newest pre-deploy: what its deploy wrote, as the session reads it from the audit log
+      ...(i === 0 ? { operation: { kind: 'deploy', outcome: 'ok', changed: 2 } } : {}),
     }));
   }
 

@@ -1,8 +1,8 @@
 /** The right-hand pane: the selected host's header, the tab bar and the active tab. */
 import { Box, Text } from 'ink';
 import { memo } from 'react';
-import { age, fit, plural, shortTime, statusLine } from '../format.js';
-import { diffEntries, diffHostsOf, diffViewRows, listRows, paneLayout, previewEntries } from '../state/select.js';
+import { age, fit, nameList, plural, shortTime, statusLine } from '../format.js';
+import { diffEntries, diffHostsOf, diffViewRows, filesFooterRows, listRows, paneLayout, previewEntries, shownExcluded } from '../state/select.js';
 import { TABS, type AppState, type Tab } from '../state/types.js';
 import { useTone } from '../theme.js';
 import { DiffView } from './DiffView.js';
@@ -86,15 +86,21 @@ function TabBody(props: { state: AppState; now: number; width: number; focused: 
     case 'files':
       return (
         <LoadState value={state.plans[host]} what="plan">
-          {(plan) => <FilesTab plan={plan} changes={state.checks[host]?.diff?.files} cursor={state.lists.files} rows={listRows(state, 'files')} width={width} focused={focused} />}
+          {(plan) => <FilesTab plan={plan} changes={state.checks[host]?.diff?.files} cursor={state.lists.files} rows={listRows(state, 'files')} footer={filesFooterRows(paneLayout(state).detailRows)} width={width} focused={focused} />}
         </LoadState>
       );
     case 'diff': {
       const entries = diffEntries(state);
-      const layout = paneLayout(state, entries.length);
+      const excluded = shownExcluded(state);
+      const layout = paneLayout(state, entries.length + excluded.length);
+      const hosts = diffHostsOf(state);
       return (
         <DiffView
           entries={entries}
+          excluded={excluded}
+          heading={hosts.length > 1 ? `${hosts.length} hosts: ${nameList(hosts)}` : `diff of ${host}`}
+          sides={{ left: 'live', right: 'repo' }}
+          wrap={state.diffWrap === true}
           cursor={state.diffCursor}
           layout={state.layout}
           width={width}
@@ -110,7 +116,8 @@ function TabBody(props: { state: AppState; now: number; width: number; focused: 
       const preview = state.preview;
       if (preview) {
         const entries = previewEntries(state);
-        const layout = paneLayout(state, entries.length);
+        const excluded = shownExcluded(state);
+        const layout = paneLayout(state, entries.length + excluded.length);
         const title = `Rollback preview: ${host} \u2192 ${shortId(preview.snapshot.id)} (${shortTime(preview.snapshot.time)}, ${preview.snapshot.reason}) \u00b7 r rolls back \u00b7 Esc closes`;
         return (
           <Box flexDirection="column">
@@ -120,6 +127,10 @@ function TabBody(props: { state: AppState; now: number; width: number; focused: 
             {preview.diff.state === 'ok' ? (
               <DiffView
                 entries={entries}
+                excluded={excluded}
+                heading={`left: ${host} now \u00b7 right: the snapshot`}
+                sides={{ left: 'now', right: `snapshot ${shortId(preview.snapshot.id)}` }}
+                wrap={state.diffWrap === true}
                 cursor={preview.cursor}
                 layout={state.layout}
                 width={width}

@@ -5,16 +5,16 @@
  */
 import chalk from 'chalk';
 import { Box, Text } from 'ink';
-import { memo, useContext } from 'react';
+import { memo, useContext, type ReactNode } from 'react';
 import type { SideCell } from '../../core/diff/types.js';
-import { fileDoc, type DiffRow, type Segment } from '../diffRows.js';
-import { changeMark, changeTone, fit } from '../format.js';
+import { viewDoc, type DiffRow, type Segment } from '../diffRows.js';
+import { changeLegend, changeMark, changeTone, columns, dropColumns, fit, nameList, plural, takeColumns } from '../format.js';
 import { clamp, windowOf } from '../state/cursor.js';
 import type { DiffEntry } from '../state/select.js';
 import type { DiffCursor, DiffLayout } from '../state/types.js';
 import { ThemeContext, useTone } from '../theme.js';
 
-/** The visible part of a line: `left` columns skipped, at most `width` kept. */
+/** The visible part of a line: `left` columns skipped, at most `width` kept (terminal columns: string-width). */
 export function clipSegments(segments: readonly Segment[], left: number, width: number): Segment[] {
   const out: Segment[] = [];
   let skip = left;
@@ -22,16 +22,23 @@ export function clipSegments(segments: readonly Segment[], left: number, width: 
   for (const segment of segments) {
     let text = segment.text;
     if (skip > 0) {
-      if (text.length <= skip) {
-        skip -= text.length;
+      const w = columns(text);
+      if (w <= skip) {
+        skip -= w;
         continue;
       }
-      text = text.slice(skip);
+      text = dropColumns(text, skip);
       skip = 0;
     }
     if (room <= 0) break;
-    if (text.length > room) text = text.slice(0, room);
-    room -= text.length;
+    const head = takeColumns(text, room);
+    let used = head.width;
+    if (head.text.length < text.length && used < room) {
+      // a wide character that does not fit at the edge: its room stays blank
+      text = head.text + ' '.repeat(room - used);
+      used = room;
+    } else text = head.text;
+    room -= used;
     out.push({ text, changed: segment.changed });
   }
   return out;
@@ -56,7 +63,7 @@ function paint(text: string, style: { color?: Color; dim?: boolean; bold?: boole
 /** A line's visible part as text: changed words inverse and bold, padded to `width`, › when cut. */
 function segmentsText(segments: readonly Segment[], left: number, width: number, color: Color): string {
   let total = 0;
-  for (const segment of segments) total += segment.text.length;
+  for (const segment of segments) total += columns(segment.text);
   const cut = width > 0 && total - left > width;
   const room = cut ? width - 1 : width;
   const parts = clipSegments(segments, left, room);
@@ -64,7 +71,7 @@ function segmentsText(segments: readonly Segment[], left: number, width: number,
   let out = '';
   for (const part of parts) {
     out += paint(part.text, { color, inverse: part.changed, bold: part.changed });
-    used += part.text.length;
+    used += columns(part.text);
   }
   if (used < room) out += ' '.repeat(room - used);
   if (cut) out += paint(CUT_MARK, { dim: true });
@@ -78,7 +85,8 @@ interface LineProps {
   left: number;
 }
 
-const num = (n: number | undefined, width: number) => (n === undefined ? ' '.repeat(width) : String(n).padStart(width));
+/** A line number (blank for a wrapped line's continuation: undefined or 0). */
+const num = (n: number | undefined, width: number) => (!n ? ' '.repeat(width) : String(n).padStart(width));
 
 function cellText(cell: SideCell | undefined, width: number, numberWidth: number, left: number, tone: (t: Color) => Color): string {
   if (!cell) return ' '.repeat(Math.max(0, width));
@@ -146,7 +154,9 @@ const FileLine = memo(function FileLine(props: { entry: DiffEntry; showHost: boo
   const tone = useTone();
   const { change, host } = props.entry;
   const stat = change.kind === 'modified' || change.unified ? ` +${change.added} -${change.removed}` : '';
-  const name = `${props.showHost ? `${host}:` : ''}${change.path}`;
+  const hosts = props.entry.hosts ?? [host];
+  const who = hosts.length > 1 ? `${hosts.length} hosts` : host;
+  const name = `${props.showHost ? `${who}:` : ''}${change.path}`;
   return (
     <Text wrap="truncate" inverse={props.current && props.focused} bold={props.current}>
       {props.current ? '>' : ' '}
@@ -157,10 +167,28 @@ const FileLine = memo(function FileLine(props: { entry: DiffEntry; showHost: boo
   );
 });
 
+/** The collapsed row of a host's excluded files ("x web1: 9 excluded · x lists them"). */
+const ExcludedLine = memo(function ExcludedLine(props: { host: string; count: number; showHost: boolean; width: number }) {
+  const tone = useTone();
+  return (
+    <Text wrap="truncate" dimColor>
+      {' '}
+      <Text color={tone(changeTone('excluded'))}>{changeMark('excluded')}</Text> {fit(`${props.showHost ? `${props.host}: ` : ''}${plural(props.count, 'file')} excluded \u00b7 x lists them`, Math.max(1, props.width - 3))}
+    </Text>
+  );
+});
+
 export interface DiffViewProps {
   entries: readonly DiffEntry[];
+  /** Hosts whose excluded files are collapsed into one row each. */
+  excluded?: readonly { host: string; count: number }[];
+  /** Whose diff this is (the hosts), said on the header line before the legend of the marks. */
+  heading: string;
+  /** Side-by-side column labels: what the left and right side are. */
+  sides: { left: string; right: string };
   cursor: DiffCursor;
   layout: DiffLayout;
+  wrap?: boolean;
   width: number;
   fileRows: number;
   bodyRows: number;
@@ -171,40 +199,77 @@ export interface DiffViewProps {
   wideHint?: boolean;
 }
 
+/** "live | repo" over the two sides, each label at the start of its text column. */
+export function sideLabels(sides: { left: string; right: string }, width: number, numberWidth: number): string {
+  const leftWidth = Math.floor((width - 1) / 2);
+  const rightWidth = width - 1 - leftWidth;
+  const pad = ' '.repeat(numberWidth + 2);
+  return `${fit(pad + sides.left, leftWidth)}\u2502${fit(pad + sides.right, rightWidth)}`;
+}
+
 export function DiffView(props: DiffViewProps) {
   const { entries, width } = props;
+  const excluded = props.excluded ?? [];
+  const marks = new Set(entries.map((e) => e.change.kind));
+  if (excluded.length > 0) marks.add('excluded');
+  const headingLine = (
+    <Text wrap="truncate" dimColor>
+      {fit(`${props.heading}${marks.size > 0 ? ` \u00b7 ${changeLegend(marks)}` : ''}`, width)}
+    </Text>
+  );
   if (entries.length === 0) {
     return (
       <Box flexDirection="column" width={width}>
+        {excluded.length > 0 ? headingLine : null}
         <Text wrap="wrap" dimColor>
           {props.empty}
         </Text>
+        {excluded.map((x) => (
+          <ExcludedLine key={`x:${x.host}`} host={x.host} count={x.count} showHost={excluded.length > 1} width={width} />
+        ))}
       </Box>
     );
   }
   const file = clamp(props.cursor.file, 0, entries.length - 1);
   const entry = entries[file]!;
-  const doc = fileDoc(entry.change, props.layout);
-  const showHost = new Set(entries.map((e) => e.host)).size > 1;
-  const list = windowOf(Math.max(0, file - Math.floor(props.fileRows / 2)), props.fileRows, entries.length);
+  const doc = viewDoc(entry.change, props.layout, props.wrap === true, width);
+  const showHost = new Set(entries.flatMap((e) => e.hosts ?? [e.host])).size > 1 || excluded.length > 1;
+  // The file list: the files, then the collapsed excluded rows, windowed around the current file.
+  const listLength = entries.length + excluded.length;
+  const list = windowOf(Math.max(0, file - Math.floor(props.fileRows / 2)), props.fileRows, listLength);
   const body = windowOf(props.cursor.top, props.bodyRows, doc.rows.length);
   const rows = doc.rows.slice(body.start, body.end);
   const position = doc.rows.length === 0 ? '' : ` ${body.start + 1}-${body.end}/${doc.rows.length}`;
-  const header = ` ${file + 1}/${entries.length} ${props.layout === 'unified' ? 'unified' : 'side-by-side'}${position}${props.wideHint ? ' \u00b7 w wider' : ''}`;
-  const title = `${showHost ? `${entry.host}:` : ''}${entry.change.path}`;
+  const header = ` ${file + 1}/${entries.length} ${props.layout === 'unified' ? 'unified' : 'side-by-side'}${props.wrap ? ' wrapped' : ''}${position}${props.wideHint ? ' \u00b7 w wider' : ''}`;
+  const hosts = entry.hosts ?? [entry.host];
+  const title = `${showHost ? `${nameList(hosts)}: ` : ''}${entry.change.path}`;
+  const listed: ReactNode[] = [];
+  for (let i = list.start; i < list.end; i++) {
+    if (i < entries.length) {
+      const e = entries[i]!;
+      listed.push(<FileLine key={`${e.host}:${e.change.path}:${e.change.kind}`} entry={e} showHost={showHost} current={i === file} focused={props.focused} width={width} />);
+    } else {
+      const x = excluded[i - entries.length]!;
+      listed.push(<ExcludedLine key={`x:${x.host}`} host={x.host} count={x.count} showHost={showHost} width={width} />);
+    }
+  }
   return (
     <Box flexDirection="column" width={width}>
-      {entries.slice(list.start, list.end).map((e, i) => (
-        <FileLine key={`${e.host}:${e.change.path}`} entry={e} showHost={showHost} current={list.start + i === file} focused={props.focused} width={width} />
-      ))}
+      {headingLine}
+      {listed}
       <Text wrap="truncate" bold>
-        {fit(`\u2500 ${title} `, Math.max(1, width - header.length)).replace(/ +$/, (s) => ' ' + '\u2500'.repeat(Math.max(0, s.length - 1)))}
+        {fit(`\u2500 ${title} `, Math.max(1, width - columns(header))).replace(/ +$/, (s) => ' ' + '\u2500'.repeat(Math.max(0, s.length - 1)))}
         <Text dimColor>{header}</Text>
       </Text>
+      {props.layout === 'side-by-side' ? (
+        <Text wrap="truncate" bold>
+          {sideLabels(props.sides, width, doc.numberWidth)}
+        </Text>
+      ) : null}
       {rows.map((row, i) => (
         // Keyed by screen slot modulo the window: a page-down gives the same text nodes new
         // text (no nodes made and dropped), a line-down moves one node from top to bottom.
-        <DiffLine key={(body.start + i) % Math.max(1, props.bodyRows)} row={row} numberWidth={doc.numberWidth} width={width} left={props.cursor.left} />
+        <DiffLine key={(body.start + i) % Math.max(1, props.bodyRows)} row={row} numberWidth={doc.numberWidth} width={width} left={props.wrap ? 0 : props.cursor.left} />
       ))}
     </Box>
   );

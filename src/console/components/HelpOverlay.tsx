@@ -1,7 +1,7 @@
-/** `?`: every binding of the keymap (the same table the dispatcher uses). */
+/** `?`: every binding of the keymap (the same table the dispatcher uses) and the change marks; `/` searches them. */
 import { Box, Text } from 'ink';
-import { fit } from '../format.js';
-import { helpRows, type HelpRow } from '../keymap.js';
+import { columns, fit } from '../format.js';
+import type { HelpRow } from '../keymap.js';
 import { windowOf } from '../state/cursor.js';
 
 export interface HelpColumns {
@@ -11,7 +11,7 @@ export interface HelpColumns {
   where: number;
 }
 
-const longest = (values: readonly string[]) => Math.max(0, ...values.map((v) => v.length));
+const longest = (values: readonly string[]) => Math.max(0, ...values.map((v) => columns(v)));
 
 /**
  * Column widths for `width`: each column as wide as its longest entry when that fits
@@ -28,14 +28,19 @@ export function helpColumns(rows: readonly HelpRow[], width: number): HelpColumn
   return { keys, description: room, where: 0 };
 }
 
-export function HelpOverlay(props: { top: number; rows: number; width: number }) {
-  const all = helpRows();
+export function HelpOverlay(props: { top: number; rows: number; width: number; all: readonly HelpRow[]; shown: readonly HelpRow[]; query: string; searching: boolean }) {
+  const all = props.shown;
   const win = windowOf(props.top, props.rows, all.length);
-  const cols = helpColumns(all, props.width);
+  const cols = helpColumns(props.all, props.width);
+  const range = all.length === 0 ? 'none' : `${win.start + 1}-${win.end}`;
+  const title =
+    props.query !== '' || props.searching
+      ? ` Keys matching /${props.query}${props.searching ? '_' : ''} (${range} of ${all.length}; ${props.searching ? 'Enter keeps, Esc clears' : '/ searches again, ? or Esc closes'})`
+      : ` Keys (${range} of ${all.length}; j/k scroll, / search, ? or Esc closes)`;
   return (
     <Box flexDirection="column" width={props.width}>
       <Text bold wrap="truncate">
-        {fit(` Keys (${win.start + 1}-${win.end} of ${all.length}; j/k scroll, ? or Esc closes)`, props.width)}
+        {fit(title, props.width)}
       </Text>
       <Text dimColor wrap="truncate">
         {' '}

@@ -2,7 +2,7 @@
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import type { HostStatus, HostSummary } from '../../core/ops/session.js';
-import { age, badge, countdownBadge, fit } from '../format.js';
+import { age, badge, columns, countdownBadge, fit } from '../format.js';
 import type { HostCheck } from '../../core/ops/session.js';
 import { windowOf } from '../state/cursor.js';
 import { secondsLeft, type ArmedRevert } from '../state/ops.js';
@@ -67,6 +67,20 @@ export const HostRow = memo(function HostRow(props: RowProps) {
   );
 }, sameRow);
 
+/**
+ * The heading names the columns over them: the count over the names, `status` over the
+ * badges, `snap` (the age of the last snapshot) right-aligned over the ages.
+ */
+export function hostHeading(heading: string, width: number, badgeWidth: number): string {
+  const nameWidth = Math.max(1, width - 2 - 1 - badgeWidth - 1 - AGE_WIDTH);
+  const left = ` ${heading}`;
+  const snap = 'snap'.padStart(1 + AGE_WIDTH);
+  // The count never gives way: the `status` label does (then `snap`) when the count is long.
+  if (columns(left) <= 2 + nameWidth) return fit(fit(left, 2 + nameWidth) + ' ' + fit('status', badgeWidth) + snap, width);
+  if (columns(left) + 1 + snap.length <= width) return fit(left, width - snap.length) + snap;
+  return fit(left, width);
+}
+
 export interface HostListProps {
   hosts: readonly HostSummary[];
   total: number;
@@ -92,7 +106,7 @@ export function HostList(props: HostListProps) {
   return (
     <Box flexDirection="column" width={props.width}>
       <Text wrap="truncate" bold inverse={props.focused}>
-        {fit(` ${heading}`, props.width)}
+        {hostHeading(heading, props.width, props.badgeWidth)}
       </Text>
       {shown.map((host) => (
         <HostRow

@@ -1,18 +1,18 @@
 /** The log pane: live operation events with host prefixes, follow mode, bounded scrollback. */
 import { Box, Text } from 'ink';
 import { memo } from 'react';
-import { clockTime, fit } from '../format.js';
+import { clockTime, columns, fit } from '../format.js';
 import { logTop } from '../state/log.js';
 import { countdowns, secondsLeft } from '../state/ops.js';
 import type { LogLine, LogState, RunningOp } from '../state/types.js';
 import { hostTone, useTone } from '../theme.js';
 
-const LogRow = memo(function LogRow(props: { line: LogLine; hostWidth: number; width: number }) {
+const LogRow = memo(function LogRow(props: { line: LogLine; hostWidth: number; width: number; selected?: boolean }) {
   const tone = useTone();
   const { line } = props;
   const color = line.level === 'error' ? 'red' : line.level === 'warn' ? 'yellow' : undefined;
   return (
-    <Text wrap="truncate">
+    <Text wrap="truncate" inverse={props.selected}>
       <Text dimColor>{clockTime(line.time)} </Text>
       <Text color={tone(line.host ? hostTone(line.host) : undefined)} dimColor={!line.host}>
         {fit(line.host ?? 'konf', props.hostWidth)}
@@ -75,7 +75,7 @@ export function LogPane(props: LogPaneProps) {
   const rows = counting ? Math.max(1, props.rows - 1) : props.rows;
   const top = logTop(log, rows);
   const lines = log.lines.slice(top, top + rows);
-  const hostWidth = Math.min(12, Math.max(4, ...lines.map((l) => (l.host ?? 'konf').length)));
+  const hostWidth = Math.min(12, Math.max(4, ...lines.map((l) => columns(l.host ?? 'konf'))));
   const running = props.ops.filter((op) => !op.finished);
   const last = props.ops[props.ops.length - 1];
   const progress = running.length > 0 ? running.map(progressText).join(' | ') : last?.summary ?? '';
@@ -89,8 +89,9 @@ export function LogPane(props: LogPaneProps) {
         </Text>
         <Text color={tone(running.length > 0 ? 'blue' : last?.ok === false ? 'red' : undefined)}>{progress ? `  ${progress}` : ''}</Text>
       </Text>
-      {lines.map((line) => (
-        <LogRow key={line.seq} line={line} hostWidth={hostWidth} width={width} />
+      {lines.map((line, i) => (
+        // The focused log's last shown line is the one Enter shows whole.
+        <LogRow key={line.seq} line={line} hostWidth={hostWidth} width={width} selected={props.focused && i === lines.length - 1} />
       ))}
       {counting ? <Box flexGrow={1} /> : null}
       {counting ? (

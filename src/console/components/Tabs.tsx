@@ -6,8 +6,9 @@ import type { FileChange } from '../../core/diff/types.js';
 import type { HostPlan, Switch } from '../../core/fleet/types.js';
 import type { SnapshotInfo } from '../../core/store/types.js';
 import { formatMode } from '../diffRows.js';
-import { age, changeMark, changeTone, fit, plural, SECRET_MASK, shortTime, type Tone } from '../format.js';
+import { age, changeLegend, changeMark, columns, changeTone, fit, plural, SECRET_MASK, shortTime, type Tone } from '../format.js';
 import { windowOf, keepVisible } from '../state/cursor.js';
+import { wrapText } from '../state/select.js';
 import { excludeRows, fileRows } from '../state/rows.js';
 import type { ListCursor, Loadable } from '../state/types.js';
 import { useTone } from '../theme.js';
@@ -41,26 +42,42 @@ function originText(sw: Switch): string {
 const SwitchRow = memo(function SwitchRow(props: { sw: Switch; nameWidth: number; originWidth: number; width: number; selected: boolean; focused: boolean }) {
   const tone = useTone();
   const { sw } = props;
-  const valueWidth = Math.max(1, props.width - 2 - props.nameWidth - 1 - props.originWidth - 1);
+  const valueWidth = Math.max(1, props.width - 2 - props.nameWidth - 1 - (props.originWidth > 0 ? props.originWidth + 1 : 0));
   const value = sw.secret ? SECRET_MASK : sw.value;
   return (
     <Text wrap="truncate" inverse={props.selected && props.focused}>
       {props.selected ? '>' : ' '} {fit(sw.name, props.nameWidth)}{' '}
-      <Text color={tone(sw.secret ? 'magenta' : undefined)}>{fit(value, valueWidth)}</Text>{' '}
+      <Text color={tone(sw.secret ? 'magenta' : undefined)}>{fit(value, valueWidth)}</Text>
+      {props.originWidth > 0 ? ' ' : ''}
       <Text color={tone(sw.origin.kind === 'host' ? 'cyan' : undefined)} dimColor={sw.origin.kind === 'default'}>
-        {fit(originText(sw), props.originWidth)}
+        {props.originWidth > 0 ? fit(originText(sw), props.originWidth) : ''}
       </Text>
     </Text>
   );
 });
+
+/**
+ * Columns of the Switches tab: values get the width they need; the origin column gives
+ * way first (down to 8 columns, then it is left out: Enter shows a switch whole).
+ */
+export function switchColumns(list: readonly Switch[], width: number): { nameWidth: number; valueWidth: number; originWidth: number } {
+  const nameWidth = Math.min(24, Math.max(6, ...list.map((s) => columns(s.name))));
+  const valueNeed = Math.max(5, ...list.map((s) => columns(s.secret ? SECRET_MASK : s.value)));
+  let originWidth = Math.min(Math.max(8, Math.floor(width / 4)), Math.max(8, ...list.map((s) => columns(originText(s)))));
+  const valueRoom = (origin: number) => width - 2 - nameWidth - 1 - (origin > 0 ? origin + 1 : 0);
+  if (valueRoom(originWidth) < valueNeed) {
+    const origin = width - 2 - nameWidth - 1 - valueNeed - 1;
+    originWidth = origin >= 8 ? origin : 0;
+  }
+  return { nameWidth, valueWidth: Math.max(1, valueRoom(originWidth)), originWidth };
+}
 
 export function SwitchesTab(props: { plan: HostPlan; cursor: ListCursor; rows: number; width: number; focused: boolean }) {
   const tone = useTone();
   const { plan, width } = props;
   const total = plan.warnings.length + plan.switches.length;
   const win = cursorWindow(props.cursor, props.rows, total);
-  const nameWidth = Math.min(24, Math.max(6, ...plan.switches.map((s) => s.name.length)));
-  const originWidth = Math.min(Math.max(8, Math.floor(width / 4)), Math.max(8, ...plan.switches.map((s) => originText(s).length)));
+  const { nameWidth, originWidth } = switchColumns(plan.switches, width);
   const items: ReactNode[] = [];
   for (let i = win.start; i < win.end; i++) {
     if (i < plan.warnings.length) {
@@ -78,7 +95,8 @@ export function SwitchesTab(props: { plan: HostPlan; cursor: ListCursor; rows: n
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate" dimColor>
         {'  '}
-        {fit('switch', nameWidth)} {fit('value', Math.max(1, width - 2 - nameWidth - 1 - originWidth - 1))} {fit('origin', originWidth)}
+        {fit('switch', nameWidth)} {fit(`value${total > 0 ? ' (Enter: whole)' : ''}`, Math.max(1, width - 2 - nameWidth - 1 - (originWidth > 0 ? originWidth + 1 : 0)))}
+        {originWidth > 0 ? ` ${fit('origin', originWidth)}` : ''}
       </Text>
       {total === 0 ? <Text dimColor> no switches</Text> : items}
     </Box>
@@ -133,7 +151,28 @@ export function ExcludesTab(props: { plan: HostPlan; cursor: ListCursor; rows: n
 
 // ---------------------------------------------------------------- files
 
-export function FilesTab(props: { plan: HostPlan; changes: readonly FileChange[] | undefined; cursor: ListCursor; rows: number; width: number; focused: boolean }) {
+/**
+ * The selected file whole under the list: its path (when the row is too narrow for it),
+ * where it comes from and its metadata, wrapped into `rows` lines (cut only past them).
+ */
+export function footerLines(path: string | undefined, provenance: string, metadata: string, width: number, rows: number): string[] {
+  const texts = [provenance, metadata];
+  if (path && columns(path) > width - 4) texts.unshift(path);
+  const lines = wrapText(texts.filter((t) => t !== ''), width);
+  if (lines.length <= rows) return lines;
+  const shown = lines.slice(0, rows);
+  shown[rows - 1] = fit(`${shown[rows - 1]!}\u2026`, width).replace(/ +$/, '');
+  return shown;
+}
+
+/** The change kinds the Files tab shows (for its legend); `unknown` for files not checked yet. */
+function fileKinds(rows: ReturnType<typeof fileRows>, byPath: ReadonlyMap<string, FileChange>): Set<FileChange['kind'] | 'unknown'> {
+  const kinds = new Set<FileChange['kind'] | 'unknown'>();
+  for (const row of rows) if (row.type === 'file') kinds.add(byPath.get(row.file.path)?.kind ?? 'unknown');
+  return kinds;
+}
+
+export function FilesTab(props: { plan: HostPlan; changes: readonly FileChange[] | undefined; cursor: ListCursor; rows: number; footer: number; width: number; focused: boolean }) {
   const tone = useTone();
   const rows = fileRows(props.plan);
   const byPath = new Map((props.changes ?? []).map((c) => [c.path, c]));
@@ -152,7 +191,7 @@ export function FilesTab(props: { plan: HostPlan; changes: readonly FileChange[]
   return (
     <Box flexDirection="column" width={props.width}>
       <Text wrap="truncate" dimColor>
-        {`  ${plural(props.plan.files.length, 'planned file')}${props.changes ? '' : ' (live state unknown: ? marks)'}`}
+        {fit(`  ${plural(props.plan.files.length, 'planned file')}${props.changes ? '' : ' (live state unknown)'} \u00b7 ${changeLegend(fileKinds(rows, byPath))}`, props.width)}
       </Text>
       {rows.slice(win.start, win.end).map((row, i) => {
         const index = win.start + i;
@@ -174,12 +213,11 @@ export function FilesTab(props: { plan: HostPlan; changes: readonly FileChange[]
         );
       })}
       <Box flexGrow={1} />
-      <Text wrap="truncate" dimColor>
-        {fit(provenance, props.width)}
-      </Text>
-      <Text wrap="truncate" dimColor>
-        {fit(metadata, props.width)}
-      </Text>
+      {footerLines(current?.type === 'file' ? current.file.path : current?.type === 'skipped' ? current.skipped.path : undefined, provenance, metadata, props.width, props.footer).map((line, i) => (
+        <Text key={`f${i}`} wrap="truncate" dimColor>
+          {fit(line, props.width)}
+        </Text>
+      ))}
     </Box>
   );
 }
@@ -201,7 +239,19 @@ export function filesText(s: SnapshotInfo): string {
   return plural(s.files, 'file');
 }
 
+/**
+ * What the row says changed. A pre-deploy (pre-rollback) snapshot records the host before
+ * its operation, so its own `changed` (how the host differed from the snapshot before) is
+ * not what the operation did: the row says what the operation wrote on the host, from the
+ * audit log ("wrote 2"; "wrote ?" when this jump host has no record of it, or how it
+ * failed). Other snapshots say how many paths changed since the host's previous one.
+ */
 export function changedText(s: SnapshotInfo): string {
+  if (s.reason === 'pre-deploy' || s.reason === 'pre-rollback') {
+    const op = s.operation;
+    if (!op) return '(wrote ?)';
+    return op.outcome === 'ok' ? `(wrote ${op.changed})` : `(${op.outcome})`;
+  }
   return `(${s.changed.length} changed)`;
 }
 

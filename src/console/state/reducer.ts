@@ -28,6 +28,7 @@ import { filter } from './keys/filter.js';
 import { global } from './keys/global.js';
 import type { CommandHandler, ContextHandlers, GlobalHandlers, PaneContext } from './keys/handler.js';
 import { help } from './keys/help.js';
+import { inspect } from './keys/inspect.js';
 import { history } from './keys/history.js';
 import { hosts } from './keys/hosts.js';
 import { log } from './keys/log.js';
@@ -55,6 +56,7 @@ const HANDLERS: { readonly global: GlobalHandlers } & { readonly [C in PaneConte
   log,
   filter,
   confirm,
+  inspect,
   help,
 };
 

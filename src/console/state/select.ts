@@ -1,7 +1,9 @@
 /** Derived data (pure, memoized on input identity): filtered hosts, pane sizes, contexts, diff files. */
+import { changeKey } from '../../core/diff/group.js';
 import type { FileChange } from '../../core/diff/types.js';
 import type { HostSummary } from '../../core/ops/session.js';
-import type { Context } from '../keymap.js';
+import { CHANGE_MARKS, columns, takeColumns } from '../format.js';
+import { helpRows as keymapHelpRows, type Context, type HelpRow } from '../keymap.js';
 import type { AppState, DiffCursor, Size } from './types.js';
 import { clamp } from './cursor.js';
 
@@ -116,7 +118,7 @@ export function longestName(hosts: readonly HostSummary[] | undefined): number {
   let n = longestNames.get(hosts);
   if (n === undefined) {
     n = 0;
-    for (const h of hosts) n = Math.max(n, h.name.length);
+    for (const h of hosts) n = Math.max(n, columns(h.name));
     longestNames.set(hosts, n);
   }
   return n;
@@ -137,14 +139,16 @@ export function hostColumns(longest: number, columns: number): { width: number; 
 }
 
 export function paneLayout(
-  state: Pick<AppState, 'size' | 'logHeight' | 'logZoom' | 'filter'> & Partial<Pick<AppState, 'wide' | 'focus' | 'hosts'>>,
+  state: Pick<AppState, 'size' | 'logHeight' | 'logZoom' | 'filter'> & Partial<Pick<AppState, 'wide' | 'focus' | 'hosts' | 'log'>>,
   diffFileCount = 0,
 ): PaneLayout {
   const columns = Math.max(1, state.size.columns);
   const rows = Math.max(1, state.size.rows);
   const tooSmall = columns < MIN_COLUMNS || state.size.rows < MIN_ROWS;
   const body = Math.max(0, rows - 2);
-  const logContent = state.logZoom ? Math.max(0, body - 1) : clamp(state.logHeight, 0, maxLogHeight(state.size));
+  // An empty log is its header line only; it takes its height once something is logged.
+  const emptyLog = state.log !== undefined && state.log.lines.length === 0;
+  const logContent = state.logZoom ? Math.max(0, body - 1) : emptyLog ? 0 : clamp(state.logHeight, 0, maxLogHeight(state.size));
   const logHeight = state.logZoom ? body : logContent + 1;
   const mainHeight = state.logZoom ? 0 : Math.max(0, body - logHeight);
   // Wide: the detail pane takes the whole width while the host list does not have focus.
@@ -177,11 +181,32 @@ export function paneLayout(
   };
 }
 
+/** Lines under the Files list that show the selected file whole (wrapped): 4, or 2 in a short pane. */
+export function filesFooterRows(detailRows: number): number {
+  return detailRows >= 12 ? 4 : 2;
+}
+
+/** Lines of text wrapped to `width` columns (whole graphemes). */
+export function wrapText(texts: readonly string[], width: number): string[] {
+  const out: string[] = [];
+  const room = Math.max(1, width);
+  for (const text of texts) {
+    let rest = text;
+    do {
+      const head = takeColumns(rest, room);
+      const taken = head.text === '' ? [...rest][0]! : head.text;
+      out.push(taken);
+      rest = rest.slice(taken.length);
+    } while (rest !== '');
+  }
+  return out;
+}
+
 /** Rows of a list tab under its header lines. */
 export function listRows(state: AppState, tab: 'switches' | 'excludes' | 'files' | 'history'): number {
   const layout = paneLayout(state);
-  // Files shows the selected file's provenance in two lines under the list.
-  return Math.max(1, layout.detailRows - 1 - (tab === 'files' ? 2 : 0));
+  // Files shows the selected file whole under the list (path, provenance, metadata).
+  return Math.max(1, layout.detailRows - 1 - (tab === 'files' ? filesFooterRows(layout.detailRows) : 0));
 }
 
 /** Rows a dialog's choice takes: a heading and one row per option. */
@@ -201,12 +226,51 @@ export function helpRows(state: AppState): number {
   return Math.max(1, (layout.showMain ? layout.mainHeight : layout.logHeight) - 3);
 }
 
+/** The full view's lines wrapped to the screen (Enter on a switch or a log line). */
+export function inspectLines(state: Pick<AppState, 'inspect' | 'size'>): string[] {
+  return wrapText(state.inspect?.lines ?? [], Math.max(10, state.size.columns - 2));
+}
+
+/** Rows the full view shows under its title. */
+export function inspectRows(state: AppState): number {
+  const layout = paneLayout(state);
+  return Math.max(1, (layout.showMain ? layout.mainHeight : layout.logHeight) - 2);
+}
+
+let allHelp: HelpRow[] | undefined;
+let lastHelpQuery: string | undefined;
+let lastHelp: HelpRow[] = [];
+
+/**
+ * The help's rows: every binding of the keymap, then the legend of the change marks;
+ * with a search, the rows whose keys, description or place contain it (any case).
+ */
+export function shownHelpRows(state: Pick<AppState, 'help'>): HelpRow[] {
+  allHelp ??= [...keymapHelpRows(), ...CHANGE_MARKS.map((m) => ({ keys: m.mark, description: `Change mark: ${m.label}`, where: 'files, diff' }))];
+  const query = (state.help.query ?? '').toLowerCase();
+  if (query === lastHelpQuery) return lastHelp;
+  lastHelpQuery = query;
+  lastHelp = query === '' ? allHelp : allHelp.filter((row) => `${row.keys}\u0000${row.description}\u0000${row.where}`.toLowerCase().includes(query));
+  return lastHelp;
+}
+
+/** Rows of a diff view's file list: its files and the collapsed "N excluded" rows. */
+export function diffListLength(state: AppState): number {
+  return shownDiffEntries(state).length + shownExcluded(state).length;
+}
+
 /** Rows the diff body shows (for paging). */
 export function diffViewRows(state: AppState): number {
-  const entries = shownDiffEntries(state);
-  const layout = paneLayout(state, entries.length);
-  // The preview has one more header line (which snapshot).
-  return Math.max(1, layout.diffRows - (state.tab === 'history' && state.preview ? 1 : 0));
+  const layout = paneLayout(state, diffListLength(state));
+  // A header line names the hosts and the marks; the preview has one more (which
+  // snapshot); side by side labels its columns.
+  const preview = state.tab === 'history' && state.preview ? 1 : 0;
+  return Math.max(1, layout.diffRows - 1 - preview - (state.layout === 'side-by-side' ? 1 : 0));
+}
+
+/** Columns of the diff view (the detail pane's width). */
+export function diffViewWidth(state: AppState): number {
+  return paneLayout(state).detailWidth;
 }
 
 // ---------------------------------------------------------------- contexts
@@ -214,7 +278,8 @@ export function diffViewRows(state: AppState): number {
 /** Active key contexts, most specific first. Modal layers shut out everything else. */
 export function activeContexts(state: AppState): Context[] {
   if (state.confirm) return ['confirm'];
-  if (state.help.open) return ['help'];
+  if (state.inspect) return ['inspect'];
+  if (state.help.open) return state.help.searching ? ['filter'] : ['help'];
   if (state.filter.editing) return ['filter'];
   if (state.focus === 'log' || state.logZoom) return ['log', 'global'];
   if (state.focus === 'hosts') return ['hosts', 'global'];
@@ -227,6 +292,8 @@ export function activeContexts(state: AppState): Context[] {
 export interface DiffEntry {
   host: string;
   change: FileChange;
+  /** Every host with exactly this change (a multi-host diff shows it once); undefined: `host` alone. */
+  hosts?: readonly string[];
 }
 
 /** Files a diff view lists: everything but unchanged files. */
@@ -241,34 +308,84 @@ export function diffHostsOf(state: Pick<AppState, 'diffHosts' | 'selected'>): st
   return state.diffHosts ?? (state.selected ? [state.selected] : []);
 }
 
-/** The Diff tab's files across its hosts (memoized on the hosts' diff objects). */
-export function diffEntries(state: Pick<AppState, 'diffHosts' | 'selected' | 'checks'>): DiffEntry[] {
-  const hosts = diffHostsOf(state);
-  const key: unknown[] = [...hosts, ...hosts.map((h) => state.checks[h]?.diff)];
-  if (key.length === lastDiffKey.length && key.every((k, i) => k === lastDiffKey[i])) return lastDiffEntries;
+/**
+ * A diff view's files across hosts: each host's changes in order, a change that several
+ * hosts have identically (same path, kind, metadata and contents, as `konf diff` groups
+ * them) once with all its hosts; then, when excluded files are shown, each host's
+ * excluded files (otherwise they are one summary row per host: excludedSummary).
+ */
+export function buildDiffEntries(perHost: readonly { host: string; files: readonly FileChange[] }[], showExcluded: boolean): DiffEntry[] {
   const entries: DiffEntry[] = [];
-  for (const host of hosts) {
-    for (const change of reviewFiles(state.checks[host]?.diff?.files ?? [])) entries.push({ host, change });
+  const excluded: DiffEntry[] = [];
+  const byKey = new Map<string, { host: string; change: FileChange; hosts: string[] }>();
+  const grouping = perHost.length > 1;
+  for (const { host, files } of perHost) {
+    for (const change of reviewFiles(files)) {
+      if (change.kind === 'excluded') {
+        if (showExcluded) excluded.push({ host, change });
+        continue;
+      }
+      if (!grouping || change.kind === 'unreadable') {
+        entries.push({ host, change });
+        continue;
+      }
+      const key = changeKey(change);
+      const same = byKey.get(key);
+      if (same) same.hosts.push(host);
+      else {
+        const entry = { host, change, hosts: [host] };
+        byKey.set(key, entry);
+        entries.push(entry);
+      }
+    }
   }
-  lastDiffKey = key;
-  lastDiffEntries = entries;
-  return entries;
+  return [...entries, ...excluded];
 }
 
-export function previewEntries(state: Pick<AppState, 'preview'>): DiffEntry[] {
+/** Per host of a diff view, how many of its files are excluded (the collapsed rows). */
+export function excludedSummary(perHost: readonly { host: string; files: readonly FileChange[] }[]): { host: string; count: number }[] {
+  return perHost.map(({ host, files }) => ({ host, count: files.filter((f) => f.kind === 'excluded').length })).filter((s) => s.count > 0);
+}
+
+function diffSources(state: Pick<AppState, 'diffHosts' | 'selected' | 'checks'>): { host: string; files: readonly FileChange[] }[] {
+  return diffHostsOf(state).map((host) => ({ host, files: state.checks[host]?.diff?.files ?? [] }));
+}
+
+/** The Diff tab's files across its hosts (memoized on the hosts' diff objects). */
+export function diffEntries(state: Pick<AppState, 'diffHosts' | 'selected' | 'checks'> & Partial<Pick<AppState, 'showExcluded'>>): DiffEntry[] {
+  const hosts = diffHostsOf(state);
+  const key: unknown[] = [state.showExcluded === true, ...hosts, ...hosts.map((h) => state.checks[h]?.diff)];
+  if (key.length === lastDiffKey.length && key.every((k, i) => k === lastDiffKey[i])) return lastDiffEntries;
+  lastDiffKey = key;
+  lastDiffEntries = buildDiffEntries(diffSources(state), state.showExcluded === true);
+  return lastDiffEntries;
+}
+
+/** The collapsed excluded rows of the diff on screen (none while they are shown). */
+export function shownExcluded(state: AppState): { host: string; count: number }[] {
+  if (state.showExcluded) return [];
+  if (state.tab === 'history' && state.preview) {
+    const preview = state.preview;
+    return preview.diff.state === 'ok' ? excludedSummary([{ host: preview.host, files: preview.diff.value.files }]) : [];
+  }
+  return excludedSummary(diffSources(state));
+}
+
+export function previewEntries(state: Pick<AppState, 'preview'> & Partial<Pick<AppState, 'showExcluded'>>): DiffEntry[] {
   const preview = state.preview;
   if (!preview || preview.diff.state !== 'ok') return [];
-  return previewCache(preview.host, preview.diff.value.files);
+  return previewCache(preview.host, preview.diff.value.files, state.showExcluded === true);
 }
 
-const previewMemo = new WeakMap<readonly FileChange[], DiffEntry[]>();
-function previewCache(host: string, files: readonly FileChange[]): DiffEntry[] {
+const previewMemo = new WeakMap<readonly FileChange[], Partial<Record<'shown' | 'hidden', DiffEntry[]>>>();
+function previewCache(host: string, files: readonly FileChange[], showExcluded: boolean): DiffEntry[] {
   let hit = previewMemo.get(files);
   if (!hit) {
-    hit = reviewFiles(files).map((change) => ({ host, change }));
+    hit = {};
     previewMemo.set(files, hit);
   }
-  return hit;
+  const key = showExcluded ? 'shown' : 'hidden';
+  return (hit[key] ??= buildDiffEntries([{ host, files }], showExcluded));
 }
 
 /** The files of the diff on screen: the rollback preview's in the History tab, else the Diff tab's. */

@@ -159,6 +159,10 @@ export interface AppState {
   diffPath?: string;
   preview: PreviewState | undefined;
   layout: DiffLayout;
+  /** Diff views wrap long lines (`W`) instead of scrolling them sideways. */
+  diffWrap?: boolean;
+  /** Diff views list each excluded file instead of one collapsed "N excluded" row per host (`x`). */
+  showExcluded?: boolean;
   /** The diff engine is loaded after the first frame, as an effect; `ready` redraws the diffs. */
   diffEngine: 'loading' | 'ready' | 'failed';
   log: LogState;
@@ -167,7 +171,10 @@ export interface AppState {
   /** Hide the host list while the detail or log pane has focus (more room for diffs). */
   wide: boolean;
   confirm: ConfirmDialog | undefined;
-  help: { open: boolean; top: number };
+  /** A row shown whole (Enter on a switch or a log line): its lines, wrapped to the screen, and their scroll. */
+  inspect?: { title: string; lines: string[]; top: number };
+  /** The `?` overlay: its scroll, and the search typed after `/` in it (rows that do not match are hidden). */
+  help: { open: boolean; top: number; query?: string; searching?: boolean };
   ops: readonly RunningOp[];
   opSeq: number;
   outbox: readonly OutboxEntry[];

@@ -20,6 +20,8 @@ import { breakLock } from './breakLock.js';
 import { fetchShared } from './storeSync.js';
 import { diffFleet } from './diffFleet.js';
 import { parseWaves, planWaves } from './waves.js';
+import { readAudit } from './audit.js';
+import { withOperations } from './snapshotOperations.js';
 
 function toResult(report: OperationReport): OperationResult {
   const outcomes: Record<string, HostOutcome> = {};
@@ -149,7 +151,10 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
     async history(host, options = {}) {
       for (const warning of await fetchShared(rt)) options.onWarning?.(warning);
       const store = await rt.store();
-      return store.history(host);
+      const snapshots = await store.history(host);
+      // What each snapshot's operation wrote, from this jump host's audit log (best effort: none when unreadable).
+      const records = await readAudit(rt.stateDir, { host }).catch(() => []);
+      return withOperations(host, snapshots, records);
     },
     async rollbackPreview(host, snapshotId, signal): Promise<PreviewDiff> {
       const { diff, record } = await rollbackPreview(rt, host, snapshotId, signal);

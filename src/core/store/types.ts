@@ -21,6 +21,17 @@ export interface SnapshotInfo extends SnapshotMeta {
   files: number;
   /** Paths whose content or metadata differ from the host's previous snapshot. */
   changed: string[];
+  /** What the operation that took it did to the host, from this jump host's audit log (not stored in the snapshot). */
+  operation?: SnapshotOperation;
+}
+
+/** The operation a pre-deploy/pre-rollback snapshot was taken for, as the audit log saw it end. */
+export interface SnapshotOperation {
+  kind: string;
+  /** The host's outcome (ok, failed, restored…). */
+  outcome: string;
+  /** Paths the operation wrote on the host. */
+  changed: number;
 }
 
 export interface Snapshot {

@@ -11,7 +11,9 @@ describe('diff view state', () => {
     expect(s.tab).toBe('diff');
     expect(s.focus).toBe('detail');
     expect(effects(s)).toEqual([{ type: 'check', hosts: ['web1'], priority: true }]);
-    expect(diffEntries(s).map((e) => e.change.path)).toEqual(['/etc/nginx/nginx.conf', '/etc/motd', '/etc/ssh/sshd_config', '/etc/hosts']);
+    // /etc/hosts is excluded on web1: one collapsed row, listed by x
+    expect(diffEntries(s).map((e) => e.change.path)).toEqual(['/etc/nginx/nginx.conf', '/etc/motd', '/etc/ssh/sshd_config']);
+    expect(diffEntries(keys(s, 'x')).map((e) => e.change.path)).toEqual(['/etc/nginx/nginx.conf', '/etc/motd', '/etc/ssh/sshd_config', '/etc/hosts']);
     s = keys(drained(s), '<esc>', ' ', 'j', ' ', 'd');
     expect(s.diffHosts).toEqual(['web1', 'web3']);
     expect(diffEntries(s).map((e) => `${e.host}:${e.change.path}`)).toContain('web3:/usr/local/share/konf/logo.png');
@@ -27,13 +29,15 @@ describe('diff view state', () => {
     s = keys(s, 'N');
     expect(s.diffCursor.file).toBe(0);
     s = keys(s, ']', ']', ']', ']', ']');
-    expect(s.diffCursor.file).toBe(3);
+    expect(s.diffCursor.file).toBe(2); // the excluded /etc/hosts is not a stop
+    expect(s.notice).toBe('last file \u00b7 1 excluded file not shown (x shows them)');
     s = keys(s, '[');
-    expect(s.diffCursor).toEqual({ file: 2, top: 0, left: 0 });
+    expect(s.diffCursor).toEqual({ file: 1, top: 0, left: 0 });
   });
 
   it('toggles the layout and keeps the hunk in view', async () => {
-    let s = keys(await checked(init()), 'd', 'j', 'j', 'j');
+    // 80×18 with an empty log: the diff body is 9 rows, shorter than nginx.conf's diff
+    let s = keys(await checked(init({ size: { columns: 80, rows: 18 } })), 'd', 'j', 'j', 'j');
     const change = diffEntries(s)[0]!.change;
     const inView = (row: number) => row >= s.diffCursor.top && row < s.diffCursor.top + diffViewRows(s);
     expect(s.diffCursor.top).toBe(3);

@@ -34,10 +34,12 @@ function inContext(context: Context): AppState {
       return keys(init(), 'S');
     case 'help':
       return keys(init(), '?');
+    case 'inspect':
+      return { ...init(), inspect: { title: 'a switch', lines: ['value: x'], top: 0 } };
   }
 }
 
-const CONTEXTS: Context[] = ['global', 'hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log', 'filter', 'confirm', 'help'];
+const CONTEXTS: Context[] = ['global', 'hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log', 'filter', 'confirm', 'inspect', 'help'];
 
 describe('key handler table', () => {
   it('has a handler for every command in every context the keymap binds it, and each runs there', () => {

@@ -1,15 +1,20 @@
-/** Keys while typing a host filter (`/`, modal): the list narrows as you type. */
+/** Keys while typing a host filter (`/`, modal): the list narrows as you type. In the help overlay they type its search. */
 import { visibleHosts } from '../select.js';
 import { selectHost } from '../selection.js';
 import type { AppState } from '../types.js';
 import type { ContextHandlers } from './handler.js';
 
 export const filter = {
-  'filter-type': (state, press) => setFilter(state, state.filter.text + (press.text ?? ''), true),
-  'filter-erase': (state) => setFilter(state, state.filter.text.slice(0, -1), true),
-  'filter-accept': (state) => ({ ...state, filter: { ...state.filter, editing: false } }),
-  'filter-clear': (state) => setFilter(state, '', false),
+  'filter-type': (state, press) => (state.help.open ? helpSearch(state, (state.help.query ?? '') + (press.text ?? ''), true) : setFilter(state, state.filter.text + (press.text ?? ''), true)),
+  'filter-erase': (state) => (state.help.open ? helpSearch(state, [...(state.help.query ?? '')].slice(0, -1).join(''), true) : setFilter(state, state.filter.text.slice(0, -1), true)),
+  'filter-accept': (state) => (state.help.open ? helpSearch(state, state.help.query ?? '', false) : { ...state, filter: { ...state.filter, editing: false } }),
+  'filter-clear': (state) => (state.help.open ? helpSearch(state, '', false) : setFilter(state, '', false)),
 } satisfies ContextHandlers<'filter'>;
+
+/** The help's search (typed after `/` in the help overlay): the same keys as the host filter. */
+function helpSearch(state: AppState, query: string, searching: boolean): AppState {
+  return { ...state, help: { open: true, top: 0, query, searching } };
+}
 
 /** `/` (global): start typing the filter, in the host list. */
 export function startFilter(state: AppState): AppState {

@@ -6,11 +6,13 @@ import { keepHostVisible } from '../selection.js';
 import type { AppState } from '../types.js';
 import { back, motions, type ContextHandlers } from './handler.js';
 import { openHistoryTab } from './history.js';
+import { inspectLogLine } from './inspect.js';
 
 export const log = {
   ...motions(scrollLogPane),
   back: back((state) => ({ ...state, logZoom: false, focus: 'hosts' })),
   history: openHistoryTab,
+  open: inspectLogLine,
 } satisfies ContextHandlers<'log'>;
 
 function scrollLogPane(state: AppState, motion: Motion): AppState {

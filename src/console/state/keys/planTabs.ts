@@ -9,6 +9,7 @@ import { diffEntries, listRows } from '../select.js';
 import type { AppState } from '../types.js';
 import { back, focusHosts, motions, type ContextHandlers } from './handler.js';
 import { openHistoryTab } from './history.js';
+import { inspectSwitch } from './inspect.js';
 
 type PlanTab = 'switches' | 'excludes' | 'files';
 
@@ -20,7 +21,7 @@ function planList(tab: PlanTab) {
   };
 }
 
-export const switches = planList('switches') satisfies ContextHandlers<'switches'>;
+export const switches = { ...planList('switches'), open: inspectSwitch } satisfies ContextHandlers<'switches'>;
 
 export const excludes = planList('excludes') satisfies ContextHandlers<'excludes'>;
 
@@ -48,8 +49,14 @@ function openFileDiff(state: AppState): AppState {
   if (plan?.state !== 'ok') return state;
   const row = fileRows(plan.value)[state.lists.files.index];
   if (row?.type !== 'file') return state;
-  const next = ensureData({ ...state, tab: 'diff', diffHosts: undefined });
-  const index = diffEntries(next).findIndex((e) => e.change.path === row.file.path);
+  let next = ensureData({ ...state, tab: 'diff', diffHosts: undefined });
+  let index = diffEntries(next).findIndex((e) => e.change.path === row.file.path);
+  if (index < 0 && !next.showExcluded) {
+    // an excluded file: the diff lists the excluded files, to show this one
+    const shown: AppState = { ...next, showExcluded: true };
+    const at = diffEntries(shown).findIndex((e) => e.change.path === row.file.path);
+    if (at >= 0) [next, index] = [shown, at];
+  }
   if (index < 0) return { ...next, diffCursor: ZERO_DIFF, notice: `${row.file.path}: no change to show` };
   return { ...next, diffCursor: { file: index, top: 0, left: 0 } };
 }
