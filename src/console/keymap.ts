@@ -16,10 +16,12 @@ export type Context =
   | 'preview' // the rollback preview inside the History tab
   | 'log'
   | 'filter' // typing a filter (modal)
+  | 'search' // typing a search in the diff or the log (modal)
   | 'confirm' // a confirmation dialog (modal)
-  | 'help'; // the help overlay (modal)
+  | 'help' // the help overlay (modal)
+  | 'palette'; // the `:` command palette (modal)
 
-const MODALS = ['filter', 'confirm', 'help'] as const satisfies readonly Context[];
+const MODALS = ['filter', 'search', 'confirm', 'help', 'palette'] as const satisfies readonly Context[];
 export const MODAL_CONTEXTS: readonly Context[] = MODALS;
 
 export type CommandId =
@@ -41,6 +43,22 @@ export type CommandId =
   | 'filter-erase'
   | 'filter-accept'
   | 'filter-clear'
+  | 'sort'
+  | 'search'
+  | 'search-type'
+  | 'search-erase'
+  | 'search-accept'
+  | 'search-clear'
+  | 'next-match'
+  | 'prev-match'
+  | 'palette'
+  | 'palette-type'
+  | 'palette-erase'
+  | 'palette-up'
+  | 'palette-down'
+  | 'palette-run'
+  | 'palette-close'
+  | 'undo'
   | 'mark'
   | 'mark-all'
   | 'diff'
@@ -98,23 +116,32 @@ const BINDINGS = [
   { command: 'tab', keys: ['1', '2', '3', '4', '5'], description: 'Pick a tab: 1 Switches, 2 Excludes, 3 Files, 4 Diff, 5 History', contexts: ['global'], hint: 'tabs' },
   { command: 'open', keys: ['enter'], description: 'Open: the host\u2019s details; a file\u2019s diff; a snapshot\u2019s rollback preview', contexts: ['hosts', 'files', 'history'], hint: 'open' },
   { command: 'back', keys: ['escape'], description: 'Back / close (clears marks and filter in the host list)', contexts: [...NON_MODAL, 'help'], hint: 'back' },
-  { command: 'filter', keys: ['/'], description: 'Filter hosts by name or switch=value', contexts: ['global'], hint: 'filter' },
+  { command: 'search', keys: ['/'], description: 'Search the diff or the log (log: host=NAME and level=warn filter its lines)', contexts: [...DIFFS, 'log'], hint: 'search' },
+  { command: 'filter', keys: ['/'], description: 'Filter hosts by name, status (pending, status=drifted) or switch=value', contexts: ['global'], hint: 'filter' },
   { command: 'filter-type', keys: ['char'], description: 'Type the filter (words: name part or switch=value)', contexts: ['filter'] },
   { command: 'filter-erase', keys: ['backspace'], description: 'Erase a character of the filter', contexts: ['filter'] },
   { command: 'filter-accept', keys: ['enter'], description: 'Keep the filter and return to the list', contexts: ['filter'], hint: 'keep' },
   { command: 'filter-clear', keys: ['escape'], description: 'Clear the filter', contexts: ['filter'], hint: 'clear' },
+  { command: 'search-type', keys: ['char'], description: 'Type the search', contexts: ['search'] },
+  { command: 'search-erase', keys: ['backspace'], description: 'Erase a character of the search', contexts: ['search'] },
+  { command: 'search-accept', keys: ['enter'], description: 'Keep the search (n/N: next/previous match)', contexts: ['search'], hint: 'keep' },
+  { command: 'search-clear', keys: ['escape'], description: 'Clear the search', contexts: ['search'], hint: 'clear' },
+  { command: 'next-match', keys: ['n'], description: 'Next match of the search', contexts: ['log'] },
+  { command: 'prev-match', keys: ['N'], description: 'Previous match of the search', contexts: ['log'] },
+  { command: 'sort', keys: ['s'], description: 'Sort the hosts: by name, status, last change (cycles)', contexts: ['hosts'], hint: 'sort' },
   { command: 'mark', keys: ['space'], description: 'Mark / unmark the host for batch work', contexts: ['hosts'], hint: 'mark' },
   { command: 'mark-all', keys: ['a'], description: 'Mark all shown hosts (again: unmark all)', contexts: ['hosts'] },
   { command: 'diff', keys: ['d'], description: 'Diff of the selected or marked hosts', contexts: ['global'], hint: 'diff' },
   { command: 'layout', keys: ['v'], description: 'Toggle unified / side-by-side diff', contexts: DIFFS, hint: 'layout' },
-  { command: 'next-hunk', keys: ['n'], description: 'Next change (hunk)', contexts: DIFFS, hint: 'hunk' },
-  { command: 'prev-hunk', keys: ['N'], description: 'Previous change (hunk)', contexts: DIFFS },
+  { command: 'next-hunk', keys: ['n'], description: 'Next change (hunk); next match while a search is active', contexts: DIFFS, hint: 'hunk' },
+  { command: 'prev-hunk', keys: ['N'], description: 'Previous change (hunk); previous match while a search is active', contexts: DIFFS },
   { command: 'next-file', keys: [']'], description: 'Next file', contexts: DIFFS, hint: 'file' },
   { command: 'prev-file', keys: ['['], description: 'Previous file', contexts: DIFFS },
   { command: 'deploy', keys: ['D'], description: 'Deploy the selected or marked hosts (asks first)', contexts: ['global'], hint: 'deploy' },
   { command: 'snapshot', keys: ['S'], description: 'Snapshot the selected or marked hosts (asks first)', contexts: ['global'] },
   { command: 'history', keys: ['r'], description: 'Rollback picker: the host\u2019s snapshot history', contexts: ['hosts', 'switches', 'excludes', 'files', 'diff', 'log'] },
   { command: 'rollback', keys: ['r'], description: 'Roll back to the selected snapshot (asks first)', contexts: ['history', 'preview'], hint: 'rollback' },
+  { command: 'undo', keys: ['u'], description: 'Undo the last konf operation on the selected host: roll back to the snapshot taken before it (asks first)', contexts: ['global'] },
   { command: 'yes', keys: ['y'], description: 'Confirm', contexts: ['confirm'], hint: 'yes' },
   { command: 'no', keys: ['n', 'escape'], description: 'Cancel', contexts: ['confirm'], hint: 'no' },
   { command: 'focus-log', keys: ['l'], description: 'Focus the log pane', contexts: ['global'] },
@@ -125,6 +152,13 @@ const BINDINGS = [
   { command: 'wide', keys: ['w'], description: 'Wide detail pane: hide the host list while it is not focused (again: back)', contexts: ['global'] },
   { command: 'refresh', keys: ['R'], description: 'Re-read the repository and re-check the selected or marked hosts (all when none)', contexts: ['global'] },
   { command: 'break-lock', keys: ['U'], description: 'Break the selected host\u2019s lock (asks first, naming the holder)', contexts: ['global'] },
+  { command: 'palette', keys: [':'], description: 'Command palette: every command, filtered as you type', contexts: ['global'], hint: 'commands' },
+  { command: 'palette-type', keys: ['char'], description: 'Type to filter the commands', contexts: ['palette'] },
+  { command: 'palette-erase', keys: ['backspace'], description: 'Erase a character', contexts: ['palette'] },
+  { command: 'palette-up', keys: ['up', 'ctrl-p'], description: 'Previous command', contexts: ['palette'] },
+  { command: 'palette-down', keys: ['down', 'ctrl-n'], description: 'Next command', contexts: ['palette'] },
+  { command: 'palette-run', keys: ['enter'], description: 'Run the highlighted command', contexts: ['palette'], hint: 'run' },
+  { command: 'palette-close', keys: ['escape'], description: 'Close the palette', contexts: ['palette'], hint: 'close' },
   { command: 'help', keys: ['?'], description: 'Help: this list (again: close)', contexts: ['global', 'help'], hint: 'help' },
   { command: 'quit', keys: ['q'], description: 'Quit (asks if an operation runs)', contexts: ['global'], hint: 'quit' },
   { command: 'interrupt', keys: ['ctrl-c'], description: 'Quit (asks if an operation runs; twice: cancel it and quit)', contexts: ALL },
@@ -298,6 +332,8 @@ const KEY_LABELS: Record<string, string> = {
   backspace: 'Backspace',
   'ctrl-c': 'Ctrl-C',
   'ctrl-l': 'Ctrl-L',
+  'ctrl-p': 'Ctrl-P',
+  'ctrl-n': 'Ctrl-N',
   char: 'text',
 };
 
@@ -321,8 +357,10 @@ const CONTEXT_LABELS: Record<Context, string> = {
   preview: 'rollback preview',
   log: 'log',
   filter: 'filter',
+  search: 'search',
   confirm: 'confirmation',
   help: 'help',
+  palette: 'palette',
 };
 
 export function contextsLabel(binding: KeyBinding): string {

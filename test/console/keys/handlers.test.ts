@@ -34,10 +34,14 @@ function inContext(context: Context): AppState {
       return keys(init(), 'S');
     case 'help':
       return keys(init(), '?');
+    case 'search':
+      return keys(init(), '4', '/');
+    case 'palette':
+      return keys(init(), ':');
   }
 }
 
-const CONTEXTS: Context[] = ['global', 'hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log', 'filter', 'confirm', 'help'];
+const CONTEXTS: Context[] = ['global', 'hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log', 'filter', 'search', 'confirm', 'help', 'palette'];
 
 describe('key handler table', () => {
   it('has a handler for every command in every context the keymap binds it, and each runs there', () => {

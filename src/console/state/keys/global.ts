@@ -4,7 +4,7 @@
  * pane's file (`d` in diff.ts, `/` in filter.ts, the log keys in log.ts).
  */
 import { needsCheck } from '../checks.js';
-import { breakLockDialog, deployDialog, quitDialog, snapshotDialog } from '../confirm.js';
+import { breakLockDialog, openDeployDialog, quitDialog, snapshotDialog } from '../confirm.js';
 import { ensureData } from '../loads.js';
 import { busyHosts, pushEffects } from '../ops.js';
 import { runningOps, targetHosts, visibleHosts } from '../select.js';
@@ -12,6 +12,8 @@ import { TABS, type AppState } from '../types.js';
 import { showDiff } from './diff.js';
 import { startFilter } from './filter.js';
 import type { GlobalHandlers } from './handler.js';
+import { openPalette } from './palette.js';
+import { askUndo } from '../undo.js';
 import { focusLog, resizeLog, toggleLogFollow, toggleLogZoom } from './log.js';
 
 export const global = {
@@ -30,6 +32,8 @@ export const global = {
   wide: (state) => ({ ...state, wide: !state.wide, focus: state.wide || state.focus !== 'hosts' ? state.focus : 'detail' }),
   refresh,
   'break-lock': askBreakLock,
+  palette: openPalette,
+  undo: askUndo,
   help: (state) => ({ ...state, help: { open: !state.help.open, top: 0 } }),
   quit: (state) => (runningOps(state).length > 0 ? { ...state, confirm: quitDialog(state) } : quit(state, false)),
   interrupt,
@@ -77,7 +81,7 @@ function askOperation(state: AppState, kind: 'deploy' | 'snapshot'): AppState {
         { type: 'check', hosts: unchecked, priority: true },
       ]);
     }
-    return { ...state, confirm: deployDialog(state, hosts, skipped) };
+    return openDeployDialog(state, hosts, skipped);
   }
   return { ...state, confirm: snapshotDialog(hosts, skipped) };
 }
