@@ -5,6 +5,7 @@ import type { HostStatus, HostSummary } from '../../core/ops/session.js';
 import { age, badge, fit } from '../format.js';
 import type { HostCheck } from '../../core/ops/session.js';
 import { windowOf } from '../state/cursor.js';
+import type { HostSort } from '../state/types.js';
 import { useTone } from '../theme.js';
 
 const AGE_WIDTH = 3;
@@ -71,17 +72,23 @@ export interface HostListProps {
   rows: number;
   focused: boolean;
   now: number;
+  sort?: HostSort;
 }
+
+const SORT_LABELS: Record<HostSort, string> = { name: 'name', status: 'status', change: 'change' };
 
 export function HostList(props: HostListProps) {
   const { start, end } = windowOf(props.top, props.rows, props.hosts.length);
   const shown = props.hosts.slice(start, end);
   const marked = Object.keys(props.marks).length;
   const heading = `Hosts ${props.hosts.length === props.total ? props.total : `${props.hosts.length}/${props.total}`}${marked > 0 ? ` \u00b7 ${marked} marked` : ''}`;
+  // The order `s` cycles through, on the right of the heading.
+  const order = `by ${SORT_LABELS[props.sort ?? 'name']} `;
   return (
     <Box flexDirection="column" width={props.width}>
       <Text wrap="truncate" bold inverse={props.focused}>
-        {fit(` ${heading}`, props.width)}
+        {fit(` ${heading}`, Math.max(1, props.width - order.length))}
+        {order.length < props.width ? order : ''}
       </Text>
       {shown.map((host) => (
         <HostRow

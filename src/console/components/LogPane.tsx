@@ -6,12 +6,12 @@ import { logTop } from '../state/log.js';
 import type { LogLine, LogState, RunningOp } from '../state/types.js';
 import { hostTone, useTone } from '../theme.js';
 
-const LogRow = memo(function LogRow(props: { line: LogLine; hostWidth: number; width: number }) {
+const LogRow = memo(function LogRow(props: { line: LogLine; hostWidth: number; width: number; hit?: boolean }) {
   const tone = useTone();
   const { line } = props;
   const color = line.level === 'error' ? 'red' : line.level === 'warn' ? 'yellow' : undefined;
   return (
-    <Text wrap="truncate">
+    <Text wrap="truncate" inverse={props.hit}>
       <Text dimColor>{clockTime(line.time)} </Text>
       <Text color={tone(line.host ? hostTone(line.host) : undefined)} dimColor={!line.host}>
         {fit(line.host ?? 'konf', props.hostWidth)}
@@ -48,6 +48,10 @@ export interface LogPaneProps {
   focused: boolean;
   zoomed: boolean;
   ops: readonly RunningOp[];
+  /** The log's search (`/`): its filters narrow `log` already; named in the heading. */
+  query?: string;
+  /** The line (seq) of the current match. */
+  hit?: number;
 }
 
 export function LogPane(props: LogPaneProps) {
@@ -60,7 +64,7 @@ export function LogPane(props: LogPaneProps) {
   const last = props.ops[props.ops.length - 1];
   const progress = running.length > 0 ? running.map(progressText).join(' | ') : last?.summary ?? '';
   const mode = log.follow ? 'follow' : `scrolled ${Math.min(log.lines.length, top + rows)}/${log.lines.length}`;
-  const heading = ` Log (${mode}${props.zoomed ? ', zoomed' : ''})`;
+  const heading = ` Log (${mode}${props.zoomed ? ', zoomed' : ''})${props.query ? ` /${props.query}` : ''}`;
   return (
     <Box flexDirection="column" width={width} height={rows + 1}>
       <Text wrap="truncate">
@@ -70,7 +74,7 @@ export function LogPane(props: LogPaneProps) {
         <Text color={tone(running.length > 0 ? 'blue' : last?.ok === false ? 'red' : undefined)}>{progress ? `  ${progress}` : ''}</Text>
       </Text>
       {lines.map((line) => (
-        <LogRow key={line.seq} line={line} hostWidth={hostWidth} width={width} />
+        <LogRow key={line.seq} line={line} hostWidth={hostWidth} width={width} hit={line.seq === props.hit} />
       ))}
     </Box>
   );

@@ -238,8 +238,8 @@ export function paneLayout(
 /** Rows of a list tab under its header lines. */
 export function listRows(state: AppState, tab: 'switches' | 'excludes' | 'files' | 'history'): number {
   const layout = paneLayout(state);
-  // Files shows the selected file's provenance in two lines under the list.
-  return Math.max(1, layout.detailRows - 1 - (tab === 'files' ? 2 : 0));
+  // Files shows the selected file's provenance in two lines under the list; History what `u` would undo above it.
+  return Math.max(1, layout.detailRows - 1 - (tab === 'files' ? 2 : tab === 'history' ? 1 : 0));
 }
 
 export function confirmRows(state: AppState): number {

@@ -17,6 +17,8 @@ export interface UndoTarget {
   index: number;
   /** "the deploy of 2026-05-01 10:30 by alice" */
   undoes: string;
+  /** The operation undone: deploy, rollback, … */
+  operation: string;
 }
 
 /** The newest snapshot taken before an operation (history is newest first), or undefined. */
@@ -24,7 +26,8 @@ export function undoTarget(snapshots: readonly SnapshotInfo[]): UndoTarget | und
   const index = snapshots.findIndex((s) => s.reason.startsWith('pre-'));
   const snapshot = snapshots[index];
   if (!snapshot) return undefined;
-  return { snapshot, index, undoes: `the ${snapshot.reason.slice('pre-'.length)} of ${shortTime(snapshot.time)} by ${snapshot.operator}` };
+  const operation = snapshot.reason.slice('pre-'.length);
+  return { snapshot, index, operation, undoes: `the ${operation} of ${shortTime(snapshot.time)} by ${snapshot.operator}` };
 }
 
 /** `u`: the rollback preview of the undo in the History tab, its confirmation as soon as it has loaded. */
