@@ -119,7 +119,7 @@ describe('u: undo', () => {
     let frame = await waitForText(c.lastFrame, 'u undoes the deploy');
     expect(frame).toMatch(/u undoes the deploy 1h ago by alice \u2192 [0-9a-f]{7}/);
     await c.press(KEYS.escape, 'u');
-    frame = await waitForText(c.lastFrame, 'Roll back web1 to snapshot', 'Undoes the deploy of');
+    frame = await waitForText(c.lastFrame, 'Roll back web1 to snapshot', 'u undoes the deploy of');
     expect(frame).toContain('A pre-rollback snapshot is taken first, so this can be undone.');
     await c.press('y');
     await waitForText(c.lastFrame, 'rollback done');

@@ -154,7 +154,7 @@ export function rollbackDialog(state: AppState, preview: PreviewState): ConfirmD
   const { host, snapshot } = preview;
   const files = preview.diff.state === 'ok' ? writtenFiles(preview.diff.value.files) : [];
   const lines = [
-    ...(preview.undoes ? [`Undoes ${preview.undoes} (u): back to the snapshot taken before it.`] : []),
+    ...(preview.undoes ? [`u undoes ${preview.undoes}, back to the snapshot before it:`] : []),
     `Snapshot ${shortId(snapshot.id)} of ${host}: ${shortTime(snapshot.time)}, ${snapshot.reason}, by ${snapshot.operator}; it records ${plural(snapshot.files, 'file')}.`,
   ];
   if (files.length === 0) lines.push(`The live files of ${host}${whereNote(state, host)} already match it: nothing to write.`);

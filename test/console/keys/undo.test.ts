@@ -32,7 +32,7 @@ describe('undo', () => {
     const diff = await fake.rollbackPreview('web1', snapshots[0]!.id);
     s = reducer(s, { type: 'preview/result', host: 'web1', snapshot: snapshots[0]!.id, diff });
     expect(s.confirm?.title).toBe(`Roll back web1 to snapshot ${snapshots[0]!.id.slice(0, 7)} (3 files)?`);
-    expect(s.confirm?.lines[0]).toMatch(/^Undoes the deploy of 2026-05-01 \d\d:30 by alice \(u\): back to the snapshot taken before it\.$/);
+    expect(s.confirm?.lines[0]).toMatch(/^u undoes the deploy of 2026-05-01 \d\d:30 by alice, back to the snapshot before it:$/);
     expect(s.confirm?.lines.join('\n')).toContain('A pre-rollback snapshot is taken first, so this can be undone.');
     s = keys(s, 'y');
     expect(effects(s)).toEqual([{ type: 'run', local: 'c1', request: { kind: 'rollback', host: 'web1', snapshot: snapshots[0]!.id } }]);
