@@ -11,7 +11,7 @@ export const filter = {
   'filter-clear': (state) => setFilter(state, '', false),
 } satisfies ContextHandlers<'filter'>;
 
-/** `/` (global): start typing the filter, in the host list. */
+/** `/` (host list, plan tabs, History): start typing the filter, in the host list. */
 export function startFilter(state: AppState): AppState {
   return { ...state, filter: { ...state.filter, editing: true }, focus: 'hosts', logZoom: false };
 }

@@ -1,7 +1,7 @@
 /**
  * Keys of the context `global`: they work in every pane (not in the modal layers, except
  * Ctrl-C and Ctrl-L, which work everywhere). Handlers that belong to a pane live in that
- * pane's file (`d` in diff.ts, `/` in filter.ts, the log keys in log.ts).
+ * pane's file (`d` in diff.ts, the log keys in log.ts); `/` filters the hosts in most panes (filter.ts) but searches in the diff and the log (search.ts).
  */
 import { needsCheck } from '../checks.js';
 import { breakLockDialog, openDeployDialog, quitDialog, snapshotDialog } from '../confirm.js';
@@ -10,7 +10,6 @@ import { busyHosts, pushEffects } from '../ops.js';
 import { runningOps, targetHosts, visibleHosts } from '../select.js';
 import { TABS, type AppState } from '../types.js';
 import { showDiff } from './diff.js';
-import { startFilter } from './filter.js';
 import type { GlobalHandlers } from './handler.js';
 import { openPalette } from './palette.js';
 import { askUndo } from '../undo.js';
@@ -20,7 +19,6 @@ export const global = {
   'next-pane': (state) => cyclePane(state, 1),
   'prev-pane': (state) => cyclePane(state, -1),
   tab: (state, press) => pickTab(state, press.name),
-  filter: startFilter,
   diff: showDiff,
   deploy: (state) => askOperation(state, 'deploy'),
   snapshot: (state) => askOperation(state, 'snapshot'),

@@ -4,7 +4,7 @@ import { ensureData } from '../loads.js';
 import { paneLayout, selectedIndex, visibleHosts } from '../select.js';
 import { keepHostVisible, selectHost } from '../selection.js';
 import { HOST_SORTS, type AppState } from '../types.js';
-import { setFilter } from './filter.js';
+import { setFilter, startFilter } from './filter.js';
 import { back, motions, type ContextHandlers } from './handler.js';
 import { openHistoryTab } from './history.js';
 
@@ -16,6 +16,7 @@ export const hosts = {
   'mark-all': toggleMarkAll,
   history: openHistoryTab,
   sort: cycleSort,
+  filter: startFilter,
 } satisfies ContextHandlers<'hosts'>;
 
 /** `s`: the next order (name, status, last change); the selected host stays selected and in view. */
