@@ -7,6 +7,7 @@ import { Box, Text, useApp, useInput, useStdout } from 'ink';
 import { memo, useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { Level } from '../core/ops/events.js';
 import type { FleetSession } from '../core/ops/session.js';
+import { CommandPalette } from './components/CommandPalette.js';
 import { ConfirmDialog } from './components/ConfirmDialog.js';
 import { DetailPane } from './components/DetailPane.js';
 import { ErrorBoundary } from './components/ErrorBoundary.js';
@@ -18,12 +19,14 @@ import { HostList } from './components/HostList.js';
 import { LogPane } from './components/LogPane.js';
 import { TitleBar } from './components/TitleBar.js';
 import { Controller } from './controller.js';
+import { fit } from './format.js';
 import { keyPresses } from './keymap.js';
 import { memoryPrefs, type Prefs, type PrefsStore } from './prefs.js';
 import { initialState } from './state/init.js';
 import { countdowns, countdownsByHost } from './state/ops.js';
 import { reducer } from './state/reducer.js';
-import { activeContexts, confirmRows, helpRows, inspectLines, inspectRows, MIN_COLUMNS, MIN_ROWS, paneLayout, runningOps, shownHelpRows, visibleHosts } from './state/select.js';
+import { filteredLog } from './state/search.js';
+import { activeContexts, confirmRows, helpRows, inspectLines, inspectRows, MIN_COLUMNS, MIN_ROWS, paletteRows, paneLayout, runningOps, shownHelpRows, visibleHosts } from './state/select.js';
 import type { AppState, Size } from './state/types.js';
 import { colorEnabled, ThemeContext } from './theme.js';
 import { count } from '../core/util/count.js';
@@ -253,11 +256,29 @@ function HostPane({ state, now }: { state: AppState; now: number }) {
         focused={state.focus === 'hosts'}
         now={now}
         countdowns={countdownsByHost(state.ops)}
+        sort={state.sort}
       />
       <Box flexGrow={1} />
       {layout.filterBar ? <FilterBar text={state.filter.text} editing={state.filter.editing} matches={shown.length} width={layout.hostWidth} /> : null}
     </Box>
   );
+}
+
+/** The search typed at the bottom line (`/` in the diff or the log). */
+function SearchLine(props: { where: 'diff' | 'log'; text: string; width: number }) {
+  const label = `/${props.text}\u2588`;
+  const help = props.where === 'log' ? '  host=NAME level=warn filter \u00b7 Enter keeps \u00b7 Esc clears' : '  Enter keeps (n/N: matches) \u00b7 Esc clears';
+  return (
+    <Text wrap="truncate" inverse>
+      {fit(label + help, props.width)}
+    </Text>
+  );
+}
+
+/** A kept search of the pane in use, named on the hint bar (n/N go to its matches). */
+function activeSearch(state: AppState, contexts: readonly string[]): string | undefined {
+  const text = contexts[0] === 'log' ? state.search.log : contexts[0] === 'diff' || contexts[0] === 'preview' ? state.search.diff : '';
+  return text ? `/${text} (n/N)` : undefined;
 }
 
 function Screen({ state, now }: { state: AppState; now: number }) {
@@ -290,6 +311,8 @@ function Screen({ state, now }: { state: AppState; now: number }) {
       query={state.help.query ?? ''}
       searching={state.help.searching === true}
     />
+  ) : state.palette ? (
+    <CommandPalette state={state} rows={paletteRows(state)} width={modalWidth} />
   ) : undefined;
   return (
     <Box flexDirection="column" width={layout.columns} height={layout.rows}>
@@ -317,10 +340,14 @@ function Screen({ state, now }: { state: AppState; now: number }) {
         </Box>
       ) : (
         <ErrorBoundary name="log pane">
-          <LogPane log={state.log} rows={layout.logRows} width={layout.columns} focused={state.focus === 'log' || state.logZoom} zoomed={state.logZoom} ops={state.ops} now={now} />
+          <LogPane log={filteredLog(state.log, state.search.log)} query={state.search.log} hit={state.search.logHit} rows={layout.logRows} width={layout.columns} focused={state.focus === 'log' || state.logZoom} zoomed={state.logZoom} ops={state.ops} now={now} />
         </ErrorBoundary>
       )}
-      <HintBar contexts={contexts} width={layout.columns} notice={state.notice} />
+      {state.search.editing ? (
+        <SearchLine where={state.search.editing} text={state.search.editing === 'log' ? state.search.log : state.search.diff} width={layout.columns} />
+      ) : (
+        <HintBar contexts={contexts} width={layout.columns} notice={state.notice ?? activeSearch(state, contexts)} />
+      )}
     </Box>
   );
 }

@@ -136,6 +136,16 @@ export class Controller {
         );
         return;
       }
+      case 'load-inventory': {
+        const inventory = this.session.inventory?.bind(this.session);
+        if (!inventory) return;
+        void this.guard(
+          () => inventory(effect.hosts),
+          (result) => this.send({ type: 'inventory/result', inventory: result }),
+          (error) => this.send({ type: 'log/append', time: this.now(), lines: [{ level: 'warn', text: `cannot read the hosts' addresses and last deploys: ${error}` }] }),
+        );
+        return;
+      }
       case 'load-diff-engine':
         void this.guard(
           () => loadDiffEngine(),

@@ -16,11 +16,13 @@ export type Context =
   | 'preview' // the rollback preview inside the History tab
   | 'log'
   | 'filter' // typing a filter (modal)
+  | 'search' // typing a search in the diff or the log (modal)
   | 'confirm' // a confirmation dialog (modal)
   | 'inspect' // one row shown in full (modal)
-  | 'help'; // the help overlay (modal)
+  | 'help' // the help overlay (modal)
+  | 'palette'; // the `:` command palette (modal)
 
-const MODALS = ['filter', 'confirm', 'inspect', 'help'] as const satisfies readonly Context[];
+const MODALS = ['filter', 'search', 'confirm', 'inspect', 'help', 'palette'] as const satisfies readonly Context[];
 export const MODAL_CONTEXTS: readonly Context[] = MODALS;
 
 export type CommandId =
@@ -42,6 +44,22 @@ export type CommandId =
   | 'filter-erase'
   | 'filter-accept'
   | 'filter-clear'
+  | 'sort'
+  | 'search'
+  | 'search-type'
+  | 'search-erase'
+  | 'search-accept'
+  | 'search-clear'
+  | 'next-match'
+  | 'prev-match'
+  | 'palette'
+  | 'palette-type'
+  | 'palette-erase'
+  | 'palette-up'
+  | 'palette-down'
+  | 'palette-run'
+  | 'palette-close'
+  | 'undo'
   | 'mark'
   | 'mark-all'
   | 'diff'
@@ -106,17 +124,25 @@ const BINDINGS = [
   { command: 'tab', keys: ['1', '2', '3', '4', '5'], description: 'Pick a tab: 1 Switches, 2 Excludes, 3 Files, 4 Diff, 5 History', contexts: ['global'], hint: 'tabs' },
   { command: 'open', keys: ['enter'], description: 'Open: host details; a file\u2019s diff; a snapshot\u2019s preview; a switch or log line whole', contexts: ['hosts', 'switches', 'files', 'history', 'log'], hint: 'open', keep: 2 },
   { command: 'back', keys: ['escape'], description: 'Back / close (clears marks and filter in the host list)', contexts: [...NON_MODAL, 'help', 'inspect'], hint: 'back', keep: 2 },
-  { command: 'filter', keys: ['/'], description: 'Filter hosts by name or switch=value (in help: search the keys)', contexts: ['global', 'help'], hint: 'filter', keep: 1 },
+  { command: 'search', keys: ['/'], description: 'Search the diff or the log (log: host=NAME and level=warn filter its lines)', contexts: [...DIFFS, 'log'], hint: 'search', keep: 2 },
+  { command: 'filter', keys: ['/'], description: 'Filter hosts by name, status (pending, status=drifted) or switch=value (in help: search the keys)', contexts: ['hosts', 'switches', 'excludes', 'files', 'history', 'help'], hint: 'filter', keep: 1 },
   { command: 'filter-type', keys: ['char'], description: 'Type the filter (words: name part or switch=value)', contexts: ['filter'] },
   { command: 'filter-erase', keys: ['backspace'], description: 'Erase a character of the filter', contexts: ['filter'] },
   { command: 'filter-accept', keys: ['enter'], description: 'Keep the filter and return to the list', contexts: ['filter'], hint: 'keep', keep: 1 },
   { command: 'filter-clear', keys: ['escape'], description: 'Clear the filter', contexts: ['filter'], hint: 'clear', keep: 1 },
+  { command: 'search-type', keys: ['char'], description: 'Type the search', contexts: ['search'] },
+  { command: 'search-erase', keys: ['backspace'], description: 'Erase a character of the search', contexts: ['search'] },
+  { command: 'search-accept', keys: ['enter'], description: 'Keep the search (n/N: next/previous match)', contexts: ['search'], hint: 'keep', keep: 1 },
+  { command: 'search-clear', keys: ['escape'], description: 'Clear the search', contexts: ['search'], hint: 'clear', keep: 1 },
+  { command: 'next-match', keys: ['n'], description: 'Next match of the search', contexts: ['log'] },
+  { command: 'prev-match', keys: ['N'], description: 'Previous match of the search', contexts: ['log'] },
+  { command: 'sort', keys: ['s'], description: 'Sort the hosts: by name, status, last change (cycles)', contexts: ['hosts'], hint: 'sort' },
   { command: 'mark', keys: ['space'], description: 'Mark / unmark the host for batch work', contexts: ['hosts'], hint: 'mark' },
   { command: 'mark-all', keys: ['a'], description: 'Mark all shown hosts (again: unmark all)', contexts: ['hosts'] },
   { command: 'diff', keys: ['d'], description: 'Diff of the selected or marked hosts', contexts: ['global'], hint: 'diff', keep: 1 },
   { command: 'layout', keys: ['v'], description: 'Toggle unified / side-by-side diff', contexts: DIFFS, hint: 'layout' },
-  { command: 'next-hunk', keys: ['n'], description: 'Next change (hunk), brought into view sideways; excluded files skipped', contexts: DIFFS, hint: 'hunk', keep: 2 },
-  { command: 'prev-hunk', keys: ['N'], description: 'Previous change (hunk)', contexts: DIFFS },
+  { command: 'next-hunk', keys: ['n'], description: 'Next change (hunk), brought into view sideways, excluded files skipped; next match while a search is active', contexts: DIFFS, hint: 'hunk', keep: 2 },
+  { command: 'prev-hunk', keys: ['N'], description: 'Previous change (hunk); previous match while a search is active', contexts: DIFFS },
   { command: 'next-file', keys: [']'], description: 'Next file', contexts: DIFFS, hint: 'file' },
   { command: 'prev-file', keys: ['['], description: 'Previous file', contexts: DIFFS },
   { command: 'wrap', keys: ['W'], description: 'Wrap long lines (again: scroll them sideways)', contexts: DIFFS, hint: 'wrap' },
@@ -125,6 +151,7 @@ const BINDINGS = [
   { command: 'snapshot', keys: ['S'], description: 'Snapshot the selected or marked hosts (asks first)', contexts: ['global'] },
   { command: 'history', keys: ['r'], description: 'Rollback picker: the host\u2019s snapshot history', contexts: ['hosts', 'switches', 'excludes', 'files', 'diff', 'log'] },
   { command: 'rollback', keys: ['r'], description: 'Roll back to the selected snapshot (asks first)', contexts: ['history', 'preview'], hint: 'rollback' },
+  { command: 'undo', keys: ['u'], description: 'Undo the host\u2019s last konf operation: roll back to the snapshot before it (asks)', contexts: ['global'] },
   { command: 'yes', keys: ['y'], description: 'Confirm', contexts: ['confirm'], hint: 'yes', keep: 1 },
   { command: 'no', keys: ['n', 'escape'], description: 'Cancel', contexts: ['confirm'], hint: 'no', keep: 1 },
   { command: 'choice-next', keys: ['right', 'w'], description: 'Next choice of the dialog (deploy: all at once, or in waves)', contexts: ['confirm'], hint: 'rollout' },
@@ -138,6 +165,13 @@ const BINDINGS = [
   { command: 'wide', keys: ['w'], description: 'Wide detail pane: hide the host list while it is not focused (again: back)', contexts: ['global'] },
   { command: 'refresh', keys: ['R'], description: 'Re-read the repository and re-check the selected or marked hosts (all when none)', contexts: ['global'] },
   { command: 'break-lock', keys: ['U'], description: 'Break the selected host\u2019s lock (asks first, naming the holder)', contexts: ['global'] },
+  { command: 'palette', keys: [':'], description: 'Command palette: every command, filtered as you type', contexts: ['global'], hint: 'commands' },
+  { command: 'palette-type', keys: ['char'], description: 'Type to filter the commands', contexts: ['palette'] },
+  { command: 'palette-erase', keys: ['backspace'], description: 'Erase a character', contexts: ['palette'] },
+  { command: 'palette-up', keys: ['up', 'ctrl-p'], description: 'Previous command', contexts: ['palette'] },
+  { command: 'palette-down', keys: ['down', 'ctrl-n'], description: 'Next command', contexts: ['palette'] },
+  { command: 'palette-run', keys: ['enter'], description: 'Run the highlighted command', contexts: ['palette'], hint: 'run', keep: 1 },
+  { command: 'palette-close', keys: ['escape'], description: 'Close the palette', contexts: ['palette'], hint: 'close', keep: 1 },
   { command: 'help', keys: ['?'], description: 'Help: this list (again: close)', contexts: ['global', 'help'], hint: 'help', keep: 1 },
   { command: 'quit', keys: ['q'], description: 'Quit (asks if an operation runs)', contexts: ['global'], hint: 'quit', keep: 1 },
   { command: 'interrupt', keys: ['ctrl-c'], description: 'Quit (asks if an operation runs; twice: cancel it and quit)', contexts: ALL },
@@ -311,6 +345,8 @@ const KEY_LABELS: Record<string, string> = {
   backspace: 'Backspace',
   'ctrl-c': 'Ctrl-C',
   'ctrl-l': 'Ctrl-L',
+  'ctrl-p': 'Ctrl-P',
+  'ctrl-n': 'Ctrl-N',
   char: 'text',
 };
 
@@ -334,9 +370,11 @@ const CONTEXT_LABELS: Record<Context, string> = {
   preview: 'rollback preview',
   log: 'log',
   filter: 'filter',
+  search: 'search',
   confirm: 'confirmation',
   inspect: 'full view',
   help: 'help',
+  palette: 'palette',
 };
 
 export function contextsLabel(binding: KeyBinding): string {

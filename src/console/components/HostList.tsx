@@ -6,6 +6,7 @@ import { age, badge, columns, countdownBadge, fit } from '../format.js';
 import type { HostCheck } from '../../core/ops/session.js';
 import { windowOf } from '../state/cursor.js';
 import { secondsLeft, type ArmedRevert } from '../state/ops.js';
+import type { HostSort } from '../state/types.js';
 import { useTone } from '../theme.js';
 
 const AGE_WIDTH = 3;
@@ -96,17 +97,22 @@ export interface HostListProps {
   now: number;
   /** Running confirm-or-revert countdowns by host. */
   countdowns?: Record<string, ArmedRevert>;
+  sort?: HostSort;
 }
+
+const SORT_LABELS: Record<HostSort, string> = { name: 'name', status: 'status', change: 'change' };
 
 export function HostList(props: HostListProps) {
   const { start, end } = windowOf(props.top, props.rows, props.hosts.length);
   const shown = props.hosts.slice(start, end);
   const marked = Object.keys(props.marks).length;
   const heading = `Hosts ${props.hosts.length === props.total ? props.total : `${props.hosts.length}/${props.total}`}${marked > 0 ? ` \u00b7 ${marked} marked` : ''}`;
+  // The order `s` cycles through, on the right of the heading.
+  const order = `by ${SORT_LABELS[props.sort ?? 'name']} `;
   return (
     <Box flexDirection="column" width={props.width}>
       <Text wrap="truncate" bold inverse={props.focused}>
-        {hostHeading(heading, props.width, props.badgeWidth)}
+        {hostHeading(`${heading} \u00b7 ${order.trim()}`, props.width, props.badgeWidth)}
       </Text>
       {shown.map((host) => (
         <HostRow

@@ -7,12 +7,12 @@ import { countdowns, secondsLeft } from '../state/ops.js';
 import type { LogLine, LogState, RunningOp } from '../state/types.js';
 import { hostTone, useTone } from '../theme.js';
 
-const LogRow = memo(function LogRow(props: { line: LogLine; hostWidth: number; width: number; selected?: boolean }) {
+const LogRow = memo(function LogRow(props: { line: LogLine; hostWidth: number; width: number; selected?: boolean; hit?: boolean }) {
   const tone = useTone();
   const { line } = props;
   const color = line.level === 'error' ? 'red' : line.level === 'warn' ? 'yellow' : undefined;
   return (
-    <Text wrap="truncate" inverse={props.selected}>
+    <Text wrap="truncate" inverse={props.selected === true || props.hit === true}>
       <Text dimColor>{clockTime(line.time)} </Text>
       <Text color={tone(line.host ? hostTone(line.host) : undefined)} dimColor={!line.host}>
         {fit(line.host ?? 'konf', props.hostWidth)}
@@ -55,6 +55,10 @@ export interface LogPaneProps {
   ops: readonly RunningOp[];
   /** The clock the confirm-or-revert countdowns are shown against (ms). */
   now?: number;
+  /** The log's search (`/`): its filters narrow `log` already; named in the heading. */
+  query?: string;
+  /** The line (seq) of the current match. */
+  hit?: number;
 }
 
 /** "⏱ web1 reverts itself in 23 s unless konf gets in · db1 reverting: 4 s" — armed reverts of running operations. */
@@ -80,7 +84,7 @@ export function LogPane(props: LogPaneProps) {
   const last = props.ops[props.ops.length - 1];
   const progress = running.length > 0 ? running.map(progressText).join(' | ') : last?.summary ?? '';
   const mode = log.follow ? 'follow' : `scrolled ${Math.min(log.lines.length, top + rows)}/${log.lines.length}`;
-  const heading = ` Log (${mode}${props.zoomed ? ', zoomed' : ''})`;
+  const heading = ` Log (${mode}${props.zoomed ? ', zoomed' : ''})${props.query ? ` /${props.query}` : ''}`;
   return (
     <Box flexDirection="column" width={width} height={rows + 1}>
       <Text wrap="truncate">
@@ -91,7 +95,7 @@ export function LogPane(props: LogPaneProps) {
       </Text>
       {lines.map((line, i) => (
         // The focused log's last shown line is the one Enter shows whole.
-        <LogRow key={line.seq} line={line} hostWidth={hostWidth} width={width} selected={props.focused && i === lines.length - 1} />
+        <LogRow key={line.seq} line={line} hostWidth={hostWidth} width={width} selected={props.focused && i === lines.length - 1} hit={line.seq === props.hit} />
       ))}
       {counting ? <Box flexGrow={1} /> : null}
       {counting ? (

@@ -1,6 +1,7 @@
 /** The list tabs of the detail pane: Switches, Excludes, Files, History. All windowed. */
 import path from 'node:path';
 import { Box, Text } from 'ink';
+import { undoTarget } from '../state/undo.js';
 import { memo, type ReactNode } from 'react';
 import type { FileChange } from '../../core/diff/types.js';
 import type { HostPlan, Switch } from '../../core/fleet/types.js';
@@ -331,10 +332,19 @@ const SnapshotRow = memo(function SnapshotRow(props: { snapshot: SnapshotInfo; c
 export function HistoryTab(props: { snapshots: SnapshotInfo[]; cursor: ListCursor; rows: number; width: number; focused: boolean; now: number }) {
   const win = cursorWindow(props.cursor, props.rows, props.snapshots.length);
   const cols = historyColumns(props.snapshots, props.width);
+  const undo = undoTarget(props.snapshots);
   return (
     <Box flexDirection="column" width={props.width}>
       <Text wrap="truncate" dimColor>
         {fit(`  ${plural(props.snapshots.length, 'snapshot')}, newest first \u00b7 Enter previews \u00b7 r rolls back`, props.width)}
+      </Text>
+      <Text wrap="truncate" dimColor={!undo}>
+        {fit(
+          undo
+            ? `  u undoes the ${undo.operation} ${age(undo.snapshot.time, new Date(props.now))} ago by ${undo.snapshot.operator} \u2192 ${shortId(undo.snapshot.id)}`
+            : '  u: nothing to undo (no snapshot taken before an operation)',
+          props.width,
+        )}
       </Text>
       {props.snapshots.length === 0 ? <Text dimColor> no snapshots yet (S takes one)</Text> : null}
       {props.snapshots.slice(win.start, win.end).map((s, i) => (

@@ -3,7 +3,7 @@
  * hosts are current, and the deploy dialog that waits for its hosts' checks.
  */
 import type { HostCheck, HostStatus, HostSummary } from '../../core/ops/session.js';
-import { deployDialog } from './confirm.js';
+import { openDeployDialog } from './confirm.js';
 import { appendLog } from './log.js';
 import { hostInOperation } from './ops.js';
 import { keepHostVisible } from './selection.js';
@@ -35,9 +35,12 @@ export function checkResult(state: AppState, check: HostCheck): AppState {
 }
 
 export function checkFailed(state: AppState, host: string, error: string, time: string): AppState {
+  // A deploy waiting for this check opens without the host (its changes cannot be shown).
+  const pending = state.pendingDeploy;
   return checked(
     {
       ...state,
+      ...(pending?.hosts.includes(host) ? { pendingDeploy: { ...pending, failed: [...(pending.failed ?? []), host] } } : {}),
       status: { ...state.status, [host]: { kind: 'failed', error } },
       log: appendLog(state.log, [{ time, level: 'error', host, source: 'console', text: `check failed: ${error}` }]),
     },
@@ -105,9 +108,9 @@ function checked(state: AppState, hosts: readonly string[]): AppState {
     next = left.length === 0 ? { ...next, notice: undefined, noticeHosts: undefined } : { ...next, noticeHosts: left };
   }
   const pending = next.pendingDeploy;
-  if (pending && !pending.hosts.some((h) => needsCheck(next, h))) {
+  if (pending && !pending.hosts.some((h) => needsCheck(next, h) && !pending.failed?.includes(h))) {
     next = { ...next, pendingDeploy: undefined };
-    if (!next.confirm && !next.quitting) next = { ...next, confirm: deployDialog(next, pending.hosts, pending.skipped) };
+    if (!next.confirm && !next.quitting) next = openDeployDialog(next, pending.hosts, pending.skipped);
   }
   return next;
 }

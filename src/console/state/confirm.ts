@@ -41,26 +41,49 @@ export function whereNote(state: AppState, host: string): string {
 }
 
 /** Why a host has no computed changes yet, and what the deploy will do about it (the error on a line of its own). */
-function uncheckedLines(state: AppState, host: string): { lines: string[]; counts: boolean } {
+function uncheckedLines(state: AppState, host: string): { lines: string[] } {
   const status = state.status[host];
   const where = whereNote(state, host);
   switch (status?.kind) {
     case 'unreachable':
-      return { lines: [`${host}${where}: unreachable \u2014 the deploy will fail there`, `    ${withoutHost(status.error, host)}`], counts: false };
+      return { lines: [`${host}${where}: unreachable \u2014 the deploy will fail there`, `    ${withoutHost(status.error, host)}`] };
     case 'locked':
-      return { lines: [`${host}${where}: locked by ${status.by} since ${shortTime(status.since)} \u2014 the deploy will fail there while the lock is held (U breaks it)`], counts: false };
-    case 'failed':
-    case 'restored':
-      return { lines: [`${host}${where}: the last check failed \u2014 the changes are computed when the deploy runs`, `    ${withoutHost(status.error, host)}`], counts: true };
+      return { lines: [`${host}${where}: locked by ${status.by} since ${shortTime(status.since)} \u2014 the deploy will fail there while the lock is held (U breaks it)`] };
     default:
-      return { lines: [`${host}${where}: not checked yet \u2014 the changes are computed when the deploy runs`], counts: true };
+      return { lines: [`${host}${where}: its changes are unknown`] };
   }
+}
+
+/**
+ * Why a deploy cannot show what it would write on a host (its check failed, or has not
+ * run): such a host is left out of the deploy rather than deployed blind. Unreachable and
+ * locked hosts stay in (the dialog says the deploy will fail there).
+ */
+export function unknownChanges(state: AppState, host: string): string | undefined {
+  if (state.checks[host]?.diff) return undefined;
+  const status = state.status[host];
+  if (status?.kind === 'unreachable' || status?.kind === 'locked') return undefined;
+  if (status?.kind === 'failed' || status?.kind === 'restored') return `the check failed: ${withoutHost(status.error, host)}`;
+  return 'not checked';
+}
+
+/** D's confirmation (hosts whose changes are unknown left out and named), or a notice when no host remains. */
+export function openDeployDialog(state: AppState, hosts: string[], skipped: string[]): AppState {
+  const unknown = hosts.map((h) => [h, unknownChanges(state, h)] as const).filter((e): e is readonly [string, string] => e[1] !== undefined);
+  const deployed = hosts.filter((h) => !unknown.some(([u]) => u === h));
+  if (deployed.length === 0) {
+    const [first] = unknown;
+    return { ...state, notice: first ? `cannot deploy ${nameList(unknown.map(([h]) => h), 3)}: ${unknown.length === 1 ? first[1] : 'their checks failed'}` : 'no host to deploy' };
+  }
+  const dialog = deployDialog(state, deployed, skipped);
+  if (unknown.length === 0) return { ...state, confirm: dialog };
+  const left = unknown.map(([h, why]) => `left out: ${h} \u2014 ${why} (its changes cannot be shown)`);
+  return { ...state, confirm: { ...dialog, lines: [...left, ...dialog.lines] } };
 }
 
 export function deployDialog(state: AppState, hosts: string[], skipped: string[]): ConfirmDialog {
   const lines: string[] = [];
   let fileCount = 0;
-  let unknown = 0;
   const edits: string[] = [];
   const confirmed: Record<string, Confirmed> = {};
   for (const host of hosts) {
@@ -70,9 +93,7 @@ export function deployDialog(state: AppState, hosts: string[], skipped: string[]
     // A stale lock (its konf is gone from this jump host) is taken over by the deploy.
     const takenOver = status?.kind === 'locked' && status.stale === true;
     if (!diff || (status?.kind === 'locked' && !takenOver) || status?.kind === 'unreachable') {
-      const unchecked = uncheckedLines(state, host);
-      if (unchecked.counts) unknown++;
-      lines.push(...unchecked.lines);
+      lines.push(...uncheckedLines(state, host).lines);
       continue;
     }
     if (check.confirm) confirmed[host] = check.confirm;
@@ -102,7 +123,7 @@ export function deployDialog(state: AppState, hosts: string[], skipped: string[]
   lines.push('any failure restores the snapshot.');
   const choices = rolloutChoices(state, hosts);
   if (choices.length > 1) lines.push('In waves, each wave waits for the one before; a failure stops the rollout.');
-  const files = unknown > 0 ? `${fileCount}+ files` : plural(fileCount, 'file');
+  const files = plural(fileCount, 'file');
   return {
     title: `Deploy ${files} to ${plural(hosts.length, 'host')}: ${nameList(hosts, 3)}?`,
     lines,
@@ -161,6 +182,7 @@ export function rollbackDialog(state: AppState, preview: PreviewState): ConfirmD
   const { host, snapshot } = preview;
   const files = preview.diff.state === 'ok' ? writtenFiles(preview.diff.value.files) : [];
   const lines = [
+    ...(preview.undoes ? [`u undoes ${preview.undoes}, back to the snapshot before it:`] : []),
     `Snapshot ${shortId(snapshot.id)} of ${host}: ${shortTime(snapshot.time)}, ${snapshot.reason}, by ${snapshot.operator}; it records ${plural(snapshot.files, 'file')}.`,
   ];
   if (files.length === 0) lines.push(`The live files of ${host}${whereNote(state, host)} already match it: nothing to write.`);

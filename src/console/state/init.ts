@@ -25,6 +25,8 @@ export function initialState(options: InitOptions): AppState {
     hostTop: 0,
     marks: {},
     filter: { text: '', editing: false },
+    sort: 'name',
+    search: { diff: '', log: '' },
     focus: 'hosts',
     tab: 'diff',
     lists: { switches: ZERO_LIST, excludes: ZERO_LIST, files: ZERO_LIST, history: ZERO_LIST },

@@ -33,13 +33,17 @@ import { history } from './keys/history.js';
 import { hosts } from './keys/hosts.js';
 import { log } from './keys/log.js';
 import { excludes, files, switches } from './keys/planTabs.js';
+import { palette } from './keys/palette.js';
 import { preview } from './keys/preview.js';
+import { search } from './keys/search.js';
 import { diffEngineFailed, diffEngineLoaded, historyFailed, historyLoaded, planFailed, planLoaded, previewLoaded } from './loads.js';
 import { consoleLines } from './log.js';
 import { applyEvents, effectsTaken, endOp } from './ops.js';
 import { repoChanged, repoFailed } from './repo.js';
 import { activeContexts } from './select.js';
 import { resized } from './selection.js';
+import { paletteItems } from './palette.js';
+import { undoAfterHistory } from './undo.js';
 import type { Action, AppState } from './types.js';
 import { validated, validateFailed } from './validate.js';
 
@@ -55,9 +59,11 @@ const HANDLERS: { readonly global: GlobalHandlers } & { readonly [C in PaneConte
   preview,
   log,
   filter,
+  search,
   confirm,
   inspect,
   help,
+  palette: { ...palette, 'palette-run': runPaletteChoice },
 };
 
 export function reducer(state: AppState, action: Action): AppState {
@@ -79,13 +85,15 @@ export function reducer(state: AppState, action: Action): AppState {
     case 'plan/error':
       return planFailed(state, action.host, action.error);
     case 'history/result':
-      return historyLoaded(state, action.host, action.snapshots);
+      return undoAfterHistory(historyLoaded(state, action.host, action.snapshots), action.host);
     case 'history/error':
-      return historyFailed(state, action.host, action.error);
+      return undoAfterHistory(historyFailed(state, action.host, action.error), action.host);
     case 'preview/result':
       return previewLoaded(state, action.host, action.snapshot, { diff: action.diff });
     case 'preview/error':
       return previewLoaded(state, action.host, action.snapshot, { error: action.error });
+    case 'inventory/result':
+      return { ...state, inventory: { ...state.inventory, ...action.inventory } };
     case 'diff-engine/loaded':
       return diffEngineLoaded(state);
     case 'diff-engine/error':
@@ -136,6 +144,17 @@ export function command(state: AppState, id: CommandId, press: KeyPress = { name
   const context = activeContexts(state).find((c) => boundIn(id, c));
   const handler = context && handlerFor(context, id);
   return handler ? handler(state, press) : state;
+}
+
+/** Enter in the palette: it closes, and the highlighted command runs where the user was (or says where it works). */
+function runPaletteChoice(state: AppState): AppState {
+  const open = state.palette;
+  if (!open) return state;
+  const item = paletteItems(state)[open.index];
+  const closed: AppState = { ...state, palette: undefined };
+  if (!item) return closed;
+  if (!item.available) return { ...closed, notice: `${item.keys}: ${item.label} — works in ${item.where}` };
+  return command(closed, item.command, item.press);
 }
 
 /** True when the keymap binds the command in the context. */

@@ -1,7 +1,7 @@
 /** Derived data (pure, memoized on input identity): filtered hosts, pane sizes, contexts, diff files. */
 import { changeKey } from '../../core/diff/group.js';
 import type { FileChange } from '../../core/diff/types.js';
-import type { HostSummary } from '../../core/ops/session.js';
+import type { HostStatus, HostSummary } from '../../core/ops/session.js';
 import { CHANGE_MARKS, columns, takeColumns } from '../format.js';
 import { helpRows as keymapHelpRows, type Context, type HelpRow } from '../keymap.js';
 import type { AppState, DiffCursor, Size } from './types.js';
@@ -10,11 +10,29 @@ import { clamp } from './cursor.js';
 // ---------------------------------------------------------------- filter
 
 export interface FilterTerm {
-  kind: 'name' | 'switch';
+  kind: 'name' | 'switch' | 'status';
   name: string;
   value: string;
   negate: boolean;
 }
+
+/** Words that filter by status (a bare word, or `status=WORD`), and the badge kinds each takes in. */
+const STATUS_WORDS: Record<string, readonly HostStatus['kind'][]> = {
+  pending: ['pending', 'drifted'],
+  drifted: ['drifted'],
+  'in-sync': ['in-sync'],
+  insync: ['in-sync'],
+  synced: ['in-sync'],
+  unreachable: ['unreachable'],
+  locked: ['locked'],
+  running: ['running'],
+  failed: ['failed', 'restored'],
+  restored: ['restored'],
+  checking: ['checking', 'unknown'],
+  unknown: ['unknown'],
+  'config-error': ['config-error'],
+  error: ['config-error', 'failed', 'restored'],
+};
 
 export function parseFilter(text: string): FilterTerm[] {
   const terms: FilterTerm[] = [];
@@ -23,7 +41,12 @@ export function parseFilter(text: string): FilterTerm[] {
     const eq = word.indexOf('=');
     if (eq > 0) {
       const negate = word[eq - 1] === '!';
-      terms.push({ kind: 'switch', name: word.slice(0, negate ? eq - 1 : eq), value: word.slice(eq + 1), negate });
+      const name = word.slice(0, negate ? eq - 1 : eq);
+      const value = word.slice(eq + 1);
+      if (name === 'status') terms.push({ kind: 'status', name: value.toLowerCase(), value: '', negate });
+      else terms.push({ kind: 'switch', name, value, negate });
+    } else if (STATUS_WORDS[word.toLowerCase()]) {
+      terms.push({ kind: 'status', name: word.toLowerCase(), value: '', negate: false });
     } else {
       terms.push({ kind: 'name', name: word.toLowerCase(), value: '', negate: false });
     }
@@ -40,26 +63,61 @@ function globMatch(pattern: string, value: string): boolean {
   return new RegExp(`^${source}$`, 'i').test(value);
 }
 
-/** Every word must match: a part of the host name, or `switch=value` (`*` globs, `!=` negates). */
-export function matchesFilter(host: HostSummary, terms: readonly FilterTerm[]): boolean {
+/**
+ * Every word must match: a part of the host name, a status (`pending`, `status=drifted`,
+ * `unreachable`…), or `switch=value` (`*` globs, `!=` negates).
+ */
+export function matchesFilter(host: HostSummary, terms: readonly FilterTerm[], status?: HostStatus): boolean {
   return terms.every((term) => {
     if (term.kind === 'name') return host.name.toLowerCase().includes(term.name);
+    if (term.kind === 'status') {
+      const kinds = STATUS_WORDS[term.name] ?? [term.name];
+      const hit = kinds.includes(status?.kind ?? 'unknown');
+      return term.negate ? !hit : hit;
+    }
     const value = host.values[term.name];
     const hit = value !== undefined && globMatch(term.value, value);
     return term.negate ? !hit : hit;
   });
 }
 
-let lastHosts: readonly HostSummary[] | undefined;
-let lastText: string | undefined;
+/** Worst first: what needs the admin's eyes comes to the top when sorted by status. */
+const STATUS_ORDER: readonly HostStatus['kind'][] = ['failed', 'restored', 'config-error', 'unreachable', 'locked', 'drifted', 'pending', 'running', 'checking', 'unknown', 'in-sync'];
+
+/** When konf last changed the host: its last deploy (audit log), else its newest snapshot. */
+export function lastChange(state: Partial<Pick<AppState, 'checks' | 'inventory'>>, host: string): string | undefined {
+  return state.inventory?.[host]?.lastDeploy?.time ?? state.checks?.[host]?.lastSnapshot;
+}
+
+type HostListInput = Pick<AppState, 'hosts' | 'filter'> & Partial<Pick<AppState, 'status' | 'sort' | 'checks' | 'inventory'>>;
+
+function sortHosts(hosts: HostSummary[], state: HostListInput): HostSummary[] {
+  const byName = (a: HostSummary, b: HostSummary) => a.name.localeCompare(b.name);
+  if (state.sort === 'status') {
+    const rank = (h: HostSummary) => STATUS_ORDER.indexOf(state.status?.[h.name]?.kind ?? 'unknown');
+    return hosts.sort((a, b) => rank(a) - rank(b) || byName(a, b));
+  }
+  if (state.sort === 'change') {
+    const when = (h: HostSummary) => lastChange(state, h.name) ?? '';
+    // Newest first; hosts konf never changed last.
+    return hosts.sort((a, b) => when(b).localeCompare(when(a)) || byName(a, b));
+  }
+  return hosts;
+}
+
+let lastKey: unknown[] = [];
 let lastVisible: HostSummary[] = [];
 
-export function visibleHosts(state: Pick<AppState, 'hosts' | 'filter'>): HostSummary[] {
-  if (state.hosts === lastHosts && state.filter.text === lastText) return lastVisible;
+/** The host list as shown: filtered (name, status, switches) and sorted (memoized on what it reads). */
+export function visibleHosts(state: HostListInput): HostSummary[] {
   const terms = parseFilter(state.filter.text);
-  lastVisible = terms.length === 0 ? [...state.hosts] : state.hosts.filter((h) => matchesFilter(h, terms));
-  lastHosts = state.hosts;
-  lastText = state.filter.text;
+  const sort = state.sort ?? 'name';
+  const readsStatus = sort === 'status' || terms.some((t) => t.kind === 'status');
+  const key = [state.hosts, state.filter.text, sort, readsStatus ? state.status : undefined, sort === 'change' ? state.checks : undefined, sort === 'change' ? state.inventory : undefined];
+  if (key.length === lastKey.length && key.every((k, i) => k === lastKey[i])) return lastVisible;
+  const shown = terms.length === 0 ? [...state.hosts] : state.hosts.filter((h) => matchesFilter(h, terms, state.status?.[h.name]));
+  lastVisible = sort === 'name' ? shown : sortHosts(shown, state);
+  lastKey = key;
   return lastVisible;
 }
 
@@ -205,8 +263,8 @@ export function wrapText(texts: readonly string[], width: number): string[] {
 /** Rows of a list tab under its header lines. */
 export function listRows(state: AppState, tab: 'switches' | 'excludes' | 'files' | 'history'): number {
   const layout = paneLayout(state);
-  // Files shows the selected file whole under the list (path, provenance, metadata).
-  return Math.max(1, layout.detailRows - 1 - (tab === 'files' ? filesFooterRows(layout.detailRows) : 0));
+  // Files shows the selected file whole under the list (path, provenance, metadata); History what `u` would undo above it.
+  return Math.max(1, layout.detailRows - 1 - (tab === 'files' ? filesFooterRows(layout.detailRows) : tab === 'history' ? 1 : 0));
 }
 
 /** Rows a dialog's choice takes: a heading and one row per option. */
@@ -219,6 +277,11 @@ export function confirmRows(state: AppState): number {
   const available = layout.showMain ? layout.mainHeight : layout.logHeight;
   // title, blank, answer line and the frame; a choice (deploy: the rollout) takes its heading and one row per option
   return Math.max(1, available - 5 - choiceRows(state.confirm));
+}
+
+/** Rows of the command palette's list (under its input line and heading). */
+export function paletteRows(state: AppState): number {
+  return Math.max(1, helpRows(state) - 1);
 }
 
 export function helpRows(state: AppState): number {
@@ -280,7 +343,9 @@ export function activeContexts(state: AppState): Context[] {
   if (state.confirm) return ['confirm'];
   if (state.inspect) return ['inspect'];
   if (state.help.open) return state.help.searching ? ['filter'] : ['help'];
+  if (state.palette) return ['palette'];
   if (state.filter.editing) return ['filter'];
+  if (state.search.editing) return ['search'];
   if (state.focus === 'log' || state.logZoom) return ['log', 'global'];
   if (state.focus === 'hosts') return ['hosts', 'global'];
   if (state.tab === 'history' && state.preview) return ['preview', 'global'];

@@ -1,7 +1,7 @@
 /** The console's state and actions: plain data, changed only by the pure reducers here. */
 import type { HostPlan } from '../../core/fleet/types.js';
 import type { OperationKind, OpEvent, Level, Phase, HostOutcome } from '../../core/ops/events.js';
-import type { Confirmed, HostCheck, HostStatus, HostSummary, OperationResult, PreviewDiff, RepoChange, ValidateResult } from '../../core/ops/session.js';
+import type { Confirmed, HostCheck, HostDetails, HostStatus, HostSummary, OperationResult, PreviewDiff, RepoChange, ValidateResult } from '../../core/ops/session.js';
 import type { SnapshotInfo } from '../../core/store/types.js';
 import type { KeyPress } from '../keymap.js';
 
@@ -9,6 +9,8 @@ export type Focus = 'hosts' | 'detail' | 'log';
 export type Tab = 'switches' | 'excludes' | 'files' | 'diff' | 'history';
 export const TABS: readonly Tab[] = ['switches', 'excludes', 'files', 'diff', 'history'];
 export type DiffLayout = 'unified' | 'side-by-side';
+export type HostSort = 'name' | 'status' | 'change';
+export const HOST_SORTS: readonly HostSort[] = ['name', 'status', 'change'];
 
 export type Loadable<T> = { state: 'loading' } | { state: 'ok'; value: T } | { state: 'error'; error: string };
 
@@ -112,6 +114,8 @@ export interface PreviewState {
   cursor: DiffCursor;
   /** Open the rollback confirmation as soon as the preview has loaded. */
   confirmWhenLoaded: boolean;
+  /** Opened by `u`: what the rollback undoes ("the deploy of 05-01 10:30 by alice"). */
+  undoes?: string;
 }
 
 /** Side effects the reducers ask for; the app's effect runner performs and drains them. */
@@ -125,6 +129,8 @@ export type Effect =
   | { type: 'reload'; hosts: string[] }
   | { type: 'quit'; cancel: boolean }
   | { type: 'redraw' }
+  /** Read the hosts' addresses and last deploys (inventory columns, sort by last change). */
+  | { type: 'load-inventory'; hosts: string[] }
   /** Load the diff engine (text diffs show a placeholder until it is in). */
   | { type: 'load-diff-engine' }
   /** `V`: the etc/validate file checks on staged copies of the host's pending files. */
@@ -133,6 +139,19 @@ export type Effect =
 export interface OutboxEntry {
   seq: number;
   effect: Effect;
+}
+
+export interface SearchState {
+  /** What is searched in the diff (n/N then go from match to match instead of hunk to hunk). */
+  diff: string;
+  /** The log's search: `host=NAME` and `level=LEVEL` words filter its lines, the rest is searched. */
+  log: string;
+  /** Which search is being typed. */
+  editing?: 'diff' | 'log';
+  /** The diff match the view is at (file index, row). */
+  diffHit?: { file: number; row: number };
+  /** The log line (seq) of the match the view is at. */
+  logHit?: number;
 }
 
 export interface AppState {
@@ -146,6 +165,16 @@ export interface AppState {
   hostTop: number;
   marks: Record<string, true>;
   filter: { text: string; editing: boolean };
+  /** Host list order (`s` cycles): name, status (worst first), last change (newest first). */
+  sort: HostSort;
+  /** The `:` command palette, while open: what is typed and the highlighted command. */
+  palette?: { text: string; index: number; top: number };
+  /** `/` searches in the diff and in the log (the log's also filter by host= and level=); `editing` while one is typed. */
+  search: SearchState;
+  /** Per host: its address (the resolved HostName) and last deploy (audit log), loaded after the first frame. */
+  inventory?: Record<string, HostDetails>;
+  /** `u` pressed before the host's history had loaded: undo once it is in. */
+  pendingUndo?: string;
   focus: Focus;
   tab: Tab;
   /** Cursors of the list tabs, reset when the selected host changes. */
@@ -186,7 +215,7 @@ export interface AppState {
   /** Hosts whose last check predates a change of the repository (re-checks are queued). */
   stale: Record<string, true>;
   /** A deploy asked for while some of its hosts were being (re-)checked: its dialog opens once they are in. */
-  pendingDeploy?: { hosts: string[]; skipped: string[] };
+  pendingDeploy?: { hosts: string[]; skipped: string[]; failed?: string[] };
   quitting: boolean;
 }
 
@@ -210,6 +239,8 @@ export type Action =
   | { type: 'repo/changed'; change: RepoChange; recheck?: string[]; time: string }
   | { type: 'repo/error'; error: string; time: string }
   | { type: 'log/append'; lines: { level: Level; text: string; host?: string }[]; time: string }
+  /** Addresses and last deploys of hosts (merged into what is known). */
+  | { type: 'inventory/result'; inventory: Record<string, HostDetails> }
   | { type: 'diff-engine/loaded' }
   | { type: 'diff-engine/error'; error: string; time: string }
   | { type: 'validate/result'; result: ValidateResult; time: string }

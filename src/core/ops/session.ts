@@ -22,6 +22,14 @@ export interface HostSummary extends HostInventory {
   loading?: boolean;
 }
 
+/** Inventory columns of the console: where a host is, and when konf last deployed it. */
+export interface HostDetails {
+  /** The address konf connects to: HostName resolved from etc/ssh_config and ~/.ssh/config (the alias when none is set). */
+  address?: string;
+  /** The last deploy of the host recorded in the audit log. */
+  lastDeploy?: { time: string; operator: string; ok: boolean };
+}
+
 /** What the console shows on a host's badge. */
 export type HostStatus =
   | { kind: 'unknown' }
@@ -132,6 +140,8 @@ export interface FleetSession {
   validate?(host: string, signal?: AbortSignal): Promise<ValidateResult>;
   /** Breaks the host's lock (only operation `opId`'s, when given), recovering an unfinished journal first. */
   breakLock?(host: string, opId: string | undefined, options?: OperationOptions): Promise<OperationResult>;
+  /** Per host: resolved address and last deploy (from ssh_config and the audit log), for the console's columns. */
+  inventory?(hosts: string[]): Promise<Record<string, HostDetails>>;
   /** Reads the repository again (inventory and plans) and says what changed. */
   reload?(paths?: string[]): Promise<RepoChange>;
   /** Calls `listener` after edits to the repository settle (the session has re-read it). Returns a stop function. */

@@ -36,10 +36,14 @@ function inContext(context: Context): AppState {
       return keys(init(), '?');
     case 'inspect':
       return { ...init(), inspect: { title: 'a switch', lines: ['value: x'], top: 0 } };
+    case 'search':
+      return keys(init(), '4', '/');
+    case 'palette':
+      return keys(init(), ':');
   }
 }
 
-const CONTEXTS: Context[] = ['global', 'hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log', 'filter', 'confirm', 'inspect', 'help'];
+const CONTEXTS: Context[] = ['global', 'hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log', 'filter', 'search', 'confirm', 'inspect', 'help', 'palette'];
 
 describe('key handler table', () => {
   it('has a handler for every command in every context the keymap binds it, and each runs there', () => {

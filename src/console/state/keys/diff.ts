@@ -10,6 +10,7 @@ import { diffViewRows, diffViewWidth, shownDiffCursor, shownDiffEntries, shownEx
 import type { AppState, DiffCursor } from '../types.js';
 import { back, focusHosts, motions, type ContextHandlers } from './handler.js';
 import { openHistoryTab } from './history.js';
+import { findInDiff, startDiffSearch } from './search.js';
 
 /** Columns a horizontal scroll moves. */
 const HSCROLL = 8;
@@ -20,8 +21,10 @@ export const diffView = {
   left: (state) => updateDiffCursor(state, (cursor) => ({ ...cursor, left: clamp(cursor.left - HSCROLL, 0, 10_000) })),
   right: (state) => updateDiffCursor(state, (cursor) => ({ ...cursor, left: clamp(cursor.left + HSCROLL, 0, 10_000) })),
   layout: toggleLayout,
-  'next-hunk': (state) => jumpHunk(state, 1),
-  'prev-hunk': (state) => jumpHunk(state, -1),
+  // While a search is active, n/N go from match to match (search.ts).
+  'next-hunk': (state) => (state.search.diff !== '' ? findInDiff(state, 1) : jumpHunk(state, 1)),
+  'prev-hunk': (state) => (state.search.diff !== '' ? findInDiff(state, -1) : jumpHunk(state, -1)),
+  search: startDiffSearch,
   'next-file': (state) => moveFile(state, 1),
   'prev-file': (state) => moveFile(state, -1),
   wrap: toggleWrap,
@@ -56,7 +59,7 @@ function currentDoc(state: AppState) {
   return entry ? docOf(state, entry) : undefined;
 }
 
-function updateDiffCursor(state: AppState, update: (cursor: DiffCursor) => DiffCursor): AppState {
+export function updateDiffCursor(state: AppState, update: (cursor: DiffCursor) => DiffCursor): AppState {
   if (state.tab === 'history' && state.preview) return { ...state, preview: { ...state.preview, cursor: update(state.preview.cursor) } };
   return { ...state, diffCursor: update(state.diffCursor) };
 }

@@ -16,7 +16,7 @@ function helpSearch(state: AppState, query: string, searching: boolean): AppStat
   return { ...state, help: { open: true, top: 0, query, searching } };
 }
 
-/** `/` (global): start typing the filter, in the host list. */
+/** `/` (host list, plan tabs, History): start typing the filter, in the host list. */
 export function startFilter(state: AppState): AppState {
   return { ...state, filter: { ...state.filter, editing: true }, focus: 'hosts', logZoom: false };
 }

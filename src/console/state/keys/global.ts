@@ -1,25 +1,25 @@
 /**
  * Keys of the context `global`: they work in every pane (not in the modal layers, except
  * Ctrl-C and Ctrl-L, which work everywhere). Handlers that belong to a pane live in that
- * pane's file (`d` in diff.ts, `/` in filter.ts, the log keys in log.ts).
+ * pane's file (`d` in diff.ts, the log keys in log.ts); `/` filters the hosts in most panes (filter.ts) but searches in the diff and the log (search.ts).
  */
 import { needsCheck } from '../checks.js';
-import { breakLockDialog, deployDialog, quitDialog, snapshotDialog } from '../confirm.js';
+import { breakLockDialog, openDeployDialog, quitDialog, snapshotDialog } from '../confirm.js';
 import { ensureData } from '../loads.js';
 import { busyHosts, pushEffects } from '../ops.js';
 import { runningOps, targetHosts, visibleHosts } from '../select.js';
 import { TABS, type AppState } from '../types.js';
 import { askValidate } from '../validate.js';
 import { showDiff } from './diff.js';
-import { startFilter } from './filter.js';
 import type { GlobalHandlers } from './handler.js';
+import { openPalette } from './palette.js';
+import { askUndo } from '../undo.js';
 import { focusLog, resizeLog, toggleLogFollow, toggleLogZoom } from './log.js';
 
 export const global = {
   'next-pane': (state) => cyclePane(state, 1),
   'prev-pane': (state) => cyclePane(state, -1),
   tab: (state, press) => pickTab(state, press.name),
-  filter: startFilter,
   diff: showDiff,
   deploy: (state) => askOperation(state, 'deploy'),
   snapshot: (state) => askOperation(state, 'snapshot'),
@@ -31,6 +31,8 @@ export const global = {
   wide: (state) => ({ ...state, wide: !state.wide, focus: state.wide || state.focus !== 'hosts' ? state.focus : 'detail' }),
   refresh,
   'break-lock': askBreakLock,
+  palette: openPalette,
+  undo: askUndo,
   help: (state) => ({ ...state, help: { open: !state.help.open, top: 0 } }),
   quit: (state) => (runningOps(state).length > 0 ? { ...state, confirm: quitDialog(state) } : quit(state, false)),
   interrupt,
@@ -79,7 +81,7 @@ function askOperation(state: AppState, kind: 'deploy' | 'snapshot'): AppState {
         { type: 'check', hosts: unchecked, priority: true },
       ]);
     }
-    return { ...state, confirm: deployDialog(state, hosts, skipped) };
+    return openDeployDialog(state, hosts, skipped);
   }
   return { ...state, confirm: snapshotDialog(hosts, skipped) };
 }

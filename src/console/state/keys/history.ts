@@ -8,6 +8,7 @@ import { ensureData } from '../loads.js';
 import { busyHosts, pushEffects } from '../ops.js';
 import { listRows } from '../select.js';
 import type { AppState } from '../types.js';
+import { startFilter } from './filter.js';
 import { back, focusHosts, motions, type ContextHandlers } from './handler.js';
 
 export const history = {
@@ -15,6 +16,7 @@ export const history = {
   open: openSelectedPreview,
   back: back(focusHosts),
   rollback: askRollback,
+  filter: startFilter,
 } satisfies ContextHandlers<'history'>;
 
 /** `r` outside the History tab: open it (the host's snapshots load once). */

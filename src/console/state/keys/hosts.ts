@@ -2,9 +2,9 @@
 import { moveCursor, type Motion } from '../cursor.js';
 import { ensureData } from '../loads.js';
 import { paneLayout, selectedIndex, visibleHosts } from '../select.js';
-import { selectHost } from '../selection.js';
-import type { AppState } from '../types.js';
-import { setFilter } from './filter.js';
+import { keepHostVisible, selectHost } from '../selection.js';
+import { HOST_SORTS, type AppState } from '../types.js';
+import { setFilter, startFilter } from './filter.js';
 import { back, motions, type ContextHandlers } from './handler.js';
 import { openHistoryTab } from './history.js';
 
@@ -15,7 +15,15 @@ export const hosts = {
   mark: toggleMark,
   'mark-all': toggleMarkAll,
   history: openHistoryTab,
+  sort: cycleSort,
+  filter: startFilter,
 } satisfies ContextHandlers<'hosts'>;
+
+/** `s`: the next order (name, status, last change); the selected host stays selected and in view. */
+function cycleSort(state: AppState): AppState {
+  const sort = HOST_SORTS[(HOST_SORTS.indexOf(state.sort) + 1) % HOST_SORTS.length]!;
+  return keepHostVisible({ ...state, sort, hostTop: 0 });
+}
 
 function moveHostCursor(state: AppState, motion: Motion): AppState {
   const shown = visibleHosts(state);

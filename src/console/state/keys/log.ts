@@ -7,16 +7,24 @@ import type { AppState } from '../types.js';
 import { back, motions, type ContextHandlers } from './handler.js';
 import { openHistoryTab } from './history.js';
 import { inspectLogLine } from './inspect.js';
+import { filteredLog } from '../search.js';
+import { findInLog, startLogSearch } from './search.js';
 
 export const log = {
   ...motions(scrollLogPane),
   back: back((state) => ({ ...state, logZoom: false, focus: 'hosts' })),
   history: openHistoryTab,
   open: inspectLogLine,
+  search: startLogSearch,
+  'next-match': (state) => findInLog(state, 1),
+  'prev-match': (state) => findInLog(state, -1),
 } satisfies ContextHandlers<'log'>;
 
+/** Scrolls the lines the pane shows (the log's filter applied). */
 function scrollLogPane(state: AppState, motion: Motion): AppState {
-  return { ...state, log: scrollLog(state.log, motion, paneLayout(state).logRows) };
+  const shown = filteredLog(state.log, state.search.log);
+  const scrolled = scrollLog(shown, motion, paneLayout(state).logRows);
+  return { ...state, log: { ...state.log, top: scrolled.top, follow: scrolled.follow } };
 }
 
 /** `l` */

@@ -8,6 +8,7 @@ import { ensureData } from '../loads.js';
 import { diffEntries, listRows } from '../select.js';
 import type { AppState } from '../types.js';
 import { back, focusHosts, motions, type ContextHandlers } from './handler.js';
+import { startFilter } from './filter.js';
 import { openHistoryTab } from './history.js';
 import { inspectSwitch } from './inspect.js';
 
@@ -18,6 +19,7 @@ function planList(tab: PlanTab) {
     ...motions((state, motion) => movePlanCursor(state, tab, motion)),
     back: back(focusHosts),
     history: openHistoryTab,
+    filter: startFilter,
   };
 }
 
