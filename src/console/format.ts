@@ -1,6 +1,7 @@
 /** Small text helpers shared by the reducers and the components (pure, no colors). */
 import type { ChangeKind, MetaChange } from '../core/diff/types.js';
 import type { HostStatus } from '../core/ops/session.js';
+import { lazySegmenter } from './ink/lazySegmenter.js';
 import { textWidth } from './ink/textWidth.js';
 
 /** Named 16-color palette entries the console uses (never hex). */
@@ -200,7 +201,8 @@ export function columns(text: string): number {
   return textWidth(text);
 }
 
-const segmenter = new Intl.Segmenter();
+// Built on first use (an Intl.Segmenter costs ICU's break data: not before the first frame).
+const segmenter = lazySegmenter();
 
 /** The longest start of `text` that takes at most `width` columns (whole graphemes), and its width. */
 export function takeColumns(text: string, width: number): { text: string; width: number } {

@@ -82,6 +82,12 @@ export function hostHeading(heading: string, width: number, badgeWidth: number):
   return fit(left, width);
 }
 
+/** The heading with the sort order after the count, when that still leaves the column labels room (else without it). */
+export function headingWithOrder(heading: string, order: string, width: number, badgeWidth: number): string {
+  const full = hostHeading(`${heading} \u00b7 ${order}`, width, badgeWidth);
+  return full.includes('status') ? full : hostHeading(heading, width, badgeWidth);
+}
+
 export interface HostListProps {
   hosts: readonly HostSummary[];
   total: number;
@@ -112,7 +118,7 @@ export function HostList(props: HostListProps) {
   return (
     <Box flexDirection="column" width={props.width}>
       <Text wrap="truncate" bold inverse={props.focused}>
-        {hostHeading(`${heading} \u00b7 ${order.trim()}`, props.width, props.badgeWidth)}
+        {headingWithOrder(heading, order.trim(), props.width, props.badgeWidth)}
       </Text>
       {shown.map((host) => (
         <HostRow
