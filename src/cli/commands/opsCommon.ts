@@ -1,6 +1,7 @@
 /** What the writing commands share: opening a runtime, choosing hosts, exit codes, printing. */
 import { ConfigError } from '../../core/errors.js';
 import { OpsRuntime } from '../../core/ops/runtime.js';
+import { parseShard, selectShard } from '../../core/fleet/shard.js';
 import type { OperationReport } from '../../core/ops/runOperation.js';
 import { isFailure } from '../../core/ops/runOperation.js';
 import type { EventSink } from '../../core/ops/events.js';
@@ -19,6 +20,8 @@ export interface OpsFlags {
   reveal?: boolean;
   json?: boolean;
   verbose?: boolean;
+  /** `K/N`: only the hosts of shard K of N (by a hash of the host name). */
+  shard?: string;
 }
 
 export async function openRuntime(flags: OpsFlags): Promise<OpsRuntime> {
@@ -33,16 +36,27 @@ export async function openRuntime(flags: OpsFlags): Promise<OpsRuntime> {
   });
 }
 
-/** HOST… or --all, each name checked against the inventory. */
-export function selectHosts(rt: OpsRuntime, hosts: string[], all: boolean | undefined): string[] {
+/**
+ * HOST… or --all, each name checked against the inventory; with `shard` (`K/N`) only the
+ * hosts of that shard (a stable share chosen by a hash of each name). A shard may be empty.
+ */
+export function selectHosts(rt: OpsRuntime, hosts: string[], all: boolean | undefined, shard?: string): string[] {
+  const parsed = shard === undefined ? undefined : parseShard(shard);
   if (all && hosts.length > 0) throw new ConfigError('give host names or --all, not both');
-  if (all) return [...rt.fleet.hosts];
-  if (hosts.length === 0) throw new ConfigError('no hosts given: name hosts or use --all');
-  const known = new Set(rt.fleet.hosts);
-  for (const h of hosts) {
-    if (!known.has(h)) throw new ConfigError(`unknown host ${h}; known hosts: ${rt.fleet.hosts.join(', ')}`);
+  let chosen: string[];
+  if (all) chosen = [...rt.fleet.hosts];
+  else {
+    if (hosts.length === 0) throw new ConfigError('no hosts given: name hosts or use --all');
+    const known = new Set(rt.fleet.hosts);
+    for (const h of hosts) {
+      if (!known.has(h)) throw new ConfigError(`unknown host ${h}; known hosts: ${rt.fleet.hosts.join(', ')}`);
+    }
+    chosen = [...new Set(hosts)];
   }
-  return [...new Set(hosts)];
+  if (!parsed) return chosen;
+  const mine = selectShard(chosen, parsed);
+  process.stderr.write(`shard ${parsed.index}/${parsed.count}: ${mine.length} of ${chosen.length} host(s)\n`);
+  return mine;
 }
 
 export function eventSink(flags: OpsFlags): EventSink {

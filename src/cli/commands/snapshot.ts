@@ -11,7 +11,7 @@ export async function snapshotCommand(hosts: string[], flags: SnapshotFlags): Pr
   const rt = await openRuntime(flags);
   const cancel = cancelOnSigint();
   try {
-    const selected = selectHosts(rt, hosts, flags.all);
+    const selected = selectHosts(rt, hosts, flags.all, flags.shard);
     const report = await snapshot(rt, { hosts: selected, signal: cancel.signal, onEvent: eventSink(flags), ...(flags.message ? { message: flags.message } : {}) });
     return exitFor(report, cancel);
   } finally {
