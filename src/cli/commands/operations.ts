@@ -193,6 +193,9 @@ export async function openConsole(ctx: CliContext, o: { parallel?: string; accep
   const paths = await where(ctx);
   const [{ loadFleet }, { deferredSession }] = await Promise.all([import('../../core/fleet/fleet.js'), import('../../console/deferredSession.js')]);
   const fleet = await loadFleet(paths.repo);
+  // The console keeps a connection to every host it checked.
+  const { descriptorsNeeded, ensureOpenFiles } = await import('../../core/util/openFiles.js');
+  ensureOpenFiles(descriptorsNeeded(fleet.hosts.length, concurrency ?? 16), `the console over ${fleet.hosts.length} host(s)`);
   const session = deferredSession(fleet.root, fleet.hosts, async () => {
     const [{ openRuntime }, { openFleetSession }] = await Promise.all([import('./opsCommon.js'), import('../../core/ops/fleetSession.js')]);
     const rt = await openRuntime({ ...o, ...(parallel !== undefined ? { parallel } : {}), ...paths });

@@ -2,6 +2,7 @@
 import { ConfigError } from '../../core/errors.js';
 import { OpsRuntime } from '../../core/ops/runtime.js';
 import { parseShard, selectShard } from '../../core/fleet/shard.js';
+import { descriptorsNeeded, ensureOpenFiles } from '../../core/util/openFiles.js';
 import type { OperationReport } from '../../core/ops/runOperation.js';
 import { isFailure } from '../../core/ops/runOperation.js';
 import type { EventSink } from '../../core/ops/events.js';
@@ -53,9 +54,13 @@ export function selectHosts(rt: OpsRuntime, hosts: string[], all: boolean | unde
     }
     chosen = [...new Set(hosts)];
   }
-  if (!parsed) return chosen;
-  const mine = selectShard(chosen, parsed);
-  process.stderr.write(`shard ${parsed.index}/${parsed.count}: ${mine.length} of ${chosen.length} host(s)\n`);
+  let mine = chosen;
+  if (parsed) {
+    mine = selectShard(chosen, parsed);
+    process.stderr.write(`shard ${parsed.index}/${parsed.count}: ${mine.length} of ${chosen.length} host(s)\n`);
+  }
+  // One connection per host stays open for the run: enough descriptors, or stop here.
+  ensureOpenFiles(descriptorsNeeded(mine.length, rt.concurrency), `a run over ${mine.length} host(s)`);
   return mine;
 }
 
