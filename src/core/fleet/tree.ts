@@ -4,6 +4,7 @@
  * itself an entry (deployed as a symlink), so no file is ever read from, or written
  * through, a symlinked folder. Folders are not entries; they are created as needed.
  */
+import type { Dirent } from 'node:fs';
 import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
@@ -45,17 +46,23 @@ export async function readTree(repoRoot: string): Promise<TreeEntry[]> {
   };
 
   const walk = async (relDir: string, logicalDir: string): Promise<void> => {
-    let names: string[];
+    let dirents: Dirent[];
     try {
-      names = await readdir(path.join(repoRoot, relDir));
+      dirents = await readdir(path.join(repoRoot, relDir), { withFileTypes: true });
     } catch (err) {
       throw new ConfigError(`cannot read folder: ${(err as Error).message}`, relDir);
     }
-    for (const name of names.sort(compareBytes)) {
+    dirents.sort((a, b) => compareBytes(a.name, b.name));
+    for (const dirent of dirents) {
+      const name = dirent.name;
       const source = `${relDir}/${name}`;
-      const info = await lstat(path.join(repoRoot, source)).catch((err: Error) => {
-        throw new ConfigError(`cannot read: ${err.message}`, source);
-      });
+      // The folder listing tells the type on common filesystems: no lstat per file.
+      const known = dirent.isFile() || dirent.isDirectory() || dirent.isSymbolicLink();
+      const info = known
+        ? dirent
+        : await lstat(path.join(repoRoot, source)).catch((err: Error) => {
+            throw new ConfigError(`cannot read: ${err.message}`, source);
+          });
       const isTemplate = info.isFile() && name.endsWith(TEMPLATE_SUFFIX);
       const targetName = isTemplate ? templateTargetName(name) : name;
       if (targetName === '') throw new ConfigError('a template needs a name before `.tmpl`', source);

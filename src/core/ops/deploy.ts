@@ -54,7 +54,7 @@ export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<Op
     const confirmWithin = confirmWithinFor(plan, options.confirmWithin);
     const remote = await rt.remote(host, options.signal);
     emitter.emit({ type: 'log', host, phase: 'read', level: 'debug', text: 'reading live state' });
-    const first = await readAndDiff(remote, plan, rt.reveal, options.signal);
+    const first = await readAndDiff(remote, plan, rt.reveal, options.signal, 'hash');
     const pending = changedPaths(first.diff);
     if (pending.length === 0 && !first.lock && !first.journal) return { outcome: 'unchanged', text: 'in sync' };
     if (options.dryRun) {

@@ -46,7 +46,7 @@ export async function diffFleet(rt: OpsRuntime, hosts: string[], options: { sign
       if (!plan) throw new Error(`no plan for ${host}`);
       try {
         const remote = await rt.remote(host, options.signal);
-        const read = await readAndDiff(remote, plan, rt.reveal, options.signal);
+        const read = await readAndDiff(remote, plan, rt.reveal, options.signal, 'hash');
         const diff = withDrift(read.diff, await effectiveRecord(rt.stateDir, host, read.record));
         diffs.set(host, diff);
         hostState.set(host, { ...(read.lock ? { lock: read.lock } : {}), journal: read.journal });

@@ -50,17 +50,27 @@ export function diffPlan(plan: HostPlan, live: LiveEntry[], reveal: boolean): Ho
   return diffHost(plan.host, desiredFromPlan(plan), relevant, { excluded: plan.excluded, secrets: secretValues(plan), reveal });
 }
 
-/** One read of the host (one round trip): the managed paths, and the host lock, journal and deployed record beside them. */
-export async function readAndDiff(remote: RemoteHost, plan: HostPlan, reveal: boolean, signal?: AbortSignal): Promise<PlanDiff> {
+/**
+ * One read of the host (one round trip): the managed paths, and the host lock, journal and
+ * deployed record beside them, diffed against the plan. `large: 'hash'` when the live
+ * content of large files will not be needed (a diff only); the default keeps it (spooled to
+ * disk) for a snapshot. The deployed record is always read whole.
+ */
+export async function readAndDiff(remote: RemoteHost, plan: HostPlan, reveal: boolean, signal?: AbortSignal, large: 'spool' | 'hash' = 'spool'): Promise<PlanDiff> {
   const paths = managedPaths(plan);
   const extra = [LOCK_PATH, JOURNAL_PATH, RECORD_PATH].filter((p) => !paths.includes(p));
-  const all = await remote.readState([...paths, ...extra], { signal });
+  const all = await remote.readState([...paths, ...extra], { signal, large });
   const byPath = new Map(all.map((e) => [e.path, e]));
   const live = all.slice(0, paths.length);
   const lockEntry = byPath.get(LOCK_PATH);
   const journalEntry = byPath.get(JOURNAL_PATH);
-  const lock = lockEntry?.state === 'file' ? parseLock(lockEntry.content.toString('utf8')) : undefined;
-  const record = parseRecord(byPath.get(RECORD_PATH));
+  const lock = lockEntry?.state === 'file' && lockEntry.content !== undefined ? parseLock(lockEntry.content.toString('utf8')) : undefined;
+  let recordEntry = byPath.get(RECORD_PATH);
+  // A record over the large-file size read with 'hash' came without its bytes: read it alone, kept.
+  if (recordEntry?.state === 'file' && recordEntry.content === undefined && recordEntry.spool === undefined) {
+    recordEntry = (await remote.readState([RECORD_PATH], { signal, large: 'spool' }))[0];
+  }
+  const record = parseRecord(recordEntry);
   return { live, diff: diffPlan(plan, live, reveal), ...(lock ? { lock } : {}), journal: journalEntry !== undefined && journalEntry.state === 'file', ...(record ? { record } : {}) };
 }
 

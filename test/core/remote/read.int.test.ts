@@ -98,7 +98,7 @@ function expectMatchesDisk(root: string, e: LiveEntry): void {
     if (e.state === 'file') {
       const disk = readFileSync(full);
       expect(e.size, e.path).toBe(disk.length);
-      expect(e.content.equals(disk), e.path).toBe(true);
+      expect(e.content?.equals(disk), e.path).toBe(true);
       expect(e.sha256).toBe(createHash('sha256').update(disk).digest('hex'));
     }
   } else {
@@ -158,7 +158,7 @@ describe('RemoteHost.readState over real sshd', () => {
     expect(entries).toHaveLength(5000);
     entries.forEach((e, i) => {
       expect(e.path).toBe(paths[i]);
-      if (i % 2 === 0) expect(e.state === 'file' && e.content.toString(), e.path).toBe(`file ${i}\n`);
+      if (i % 2 === 0) expect(e.state === 'file' && e.content?.toString(), e.path).toBe(`file ${i}\n`);
       else expect(e, e.path).toEqual({ path: paths[i], state: 'missing' });
     });
   });
