@@ -1,7 +1,6 @@
 /** `konf diff [HOST…|--all]`: exit 0 nothing pending, 1 changes pending, 2 config error, 3 a host failed. */
 import { writeFile } from 'node:fs/promises';
 import type { FileChange, HostDiff } from '../../core/diff/types.js';
-import { renderHtmlReport } from '../../core/diff/report.js';
 import { groupIdentical } from '../../core/diff/group.js';
 import { diffFleet } from '../../core/ops/diffFleet.js';
 import { paletteFor, type Palette } from '../color.js';
@@ -72,6 +71,7 @@ export async function diffCommand(hosts: string[], flags: DiffFlags): Promise<nu
     const refused = checks.some((c) => !c.ok);
     if (flags.drift) result.diffs = result.diffs.map(driftOnly);
     if (flags.html) {
+      const { renderHtmlReport } = await import('../../core/diff/report.js');
       const html = renderHtmlReport(result.diffs, { title: `konf diff: ${selected.length} host(s)`, generatedAt: new Date().toISOString(), reveal: rt.reveal, failures: result.failures });
       await writeFile(flags.html, html);
     }

@@ -33,7 +33,17 @@ export interface FleetDiff {
 }
 
 export async function diffFleet(rt: OpsRuntime, hosts: string[], options: { signal?: AbortSignal; onEvent?: EventSink; validate?: boolean } = {}): Promise<FleetDiff> {
-  const plans = await rt.freshPlans(hosts);
+  const planning = rt.freshPlans(hosts);
+  // The first hosts connect while the plans render: their handshakes overlap the planning.
+  // Nothing runs on a host before every plan is ready; a broken template still stops the
+  // run (exit 2) before any command, these connections then just close.
+  const early = new Map<string, Promise<unknown>>();
+  for (const host of hosts.slice(0, rt.concurrency)) {
+    const attempt = rt.pool.get(host, options.signal);
+    attempt.catch(() => undefined); // reported when the host's turn comes
+    early.set(host, attempt);
+  }
+  const plans = await planning;
   const op = newOperationId();
   const checks = new Map<string, StagedCheck[]>();
   const diffs = new Map<string, HostDiff>();
@@ -45,6 +55,8 @@ export async function diffFleet(rt: OpsRuntime, hosts: string[], options: { sign
       const plan = plans.get(host);
       if (!plan) throw new Error(`no plan for ${host}`);
       try {
+        // An early attempt that failed is this host's failure (not retried at once).
+        await early.get(host);
         const remote = await rt.remote(host, options.signal);
         const read = await readAndDiff(remote, plan, rt.reveal, options.signal, 'hash');
         const diff = withDrift(read.diff, await effectiveRecord(rt.stateDir, host, read.record));

@@ -12,7 +12,7 @@
 export interface ConnectWindowOptions {
   /** The most handshakes at once (the pool's concurrency). */
   max: number;
-  /** Handshakes at once to begin with (default min(max, 4)). */
+  /** Handshakes at once to begin with (default min(max, 8)). */
   initial?: number;
   /** No second halving within this many ms of the last (default 1000). */
   calmMs?: number;
@@ -33,7 +33,7 @@ export class ConnectWindow {
 
   constructor(private readonly options: ConnectWindowOptions) {
     this.max = Math.max(1, Math.floor(options.max));
-    this.window = Math.min(this.max, Math.max(1, options.initial ?? 4));
+    this.window = Math.min(this.max, Math.max(1, options.initial ?? 8));
     this.threshold = this.max;
     this.calmMs = options.calmMs ?? 1000;
     this.now = options.now ?? Date.now;

@@ -27,7 +27,7 @@ export interface SshPoolOptions {
    * up, and backs off when servers refuse handshakes (see ConnectWindow).
    */
   concurrency?: number;
-  /** Handshakes at once to begin with (default 4). */
+  /** Handshakes at once to begin with (default 8). */
   initialConnects?: number;
   /** Shorthand for strictHostKeyChecking 'accept-new' (when true). */
   acceptNew?: boolean;

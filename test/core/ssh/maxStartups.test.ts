@@ -9,10 +9,12 @@ describe('connect window (ramp-up and back-off of handshakes)', () => {
   it('starts small, doubles per round while nothing is refused, halves once per calm period on refusals', () => {
     let t = 0;
     const changes: number[] = [];
-    const w = new ConnectWindow({ max: 32, now: () => t, onChange: (n) => changes.push(n) });
+    const w = new ConnectWindow({ max: 32, initial: 4, now: () => t, onChange: (n) => changes.push(n) });
     expect(w.size).toBe(4);
     for (let i = 0; i < 4; i++) w.opened();
     expect(w.size).toBe(8);
+    expect(new ConnectWindow({ max: 32 }).size).toBe(8);
+    expect(new ConnectWindow({ max: 5 }).size).toBe(5);
     for (let i = 0; i < 30; i++) w.opened();
     expect(w.size).toBe(32);
     w.refused();
