@@ -10,9 +10,12 @@
  *  3. A big file: a changed 200 MB file: peak RSS of `konf diff` and `konf deploy`
  *     against the file's size.
  *
+ *  4. Key exchange: handshake cost per key exchange with OpenSSH's sshd (kex.mjs).
+ *
  *     node test/bench/scale.mjs [--sizes 100,300,1000] [--hosts-per-sshd 16] [--files 10]
  *                               [--changed 2] [--parallel 16] [--many 5000] [--big-mb 200]
- *                               [--only sizes,files,big] [--reps 1] [--no-build] [--md FILE]
+ *                               [--only sizes,files,big,kex] [--reps 1] [--kex-rounds 30]
+ *                               [--no-build] [--md FILE]
  *
  * Every konf result is verified outside the timed part (the diff lists exactly the drifted
  * files; after a deploy every file equals the plan).
@@ -24,6 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { aptInstall, ensureBuilt, fmtMb, fmtMs, fmtRatio, GNU_TIME, KONF_MAIN, log, machineLine, median, PROJECT, table, timed, which } from './common.mjs';
 import { existsSync } from 'node:fs';
+import { kexBench } from './kex.mjs';
 
 const args = process.argv.slice(2);
 function opt(name, dflt) {
@@ -40,7 +44,7 @@ const PARALLEL = Number(opt('parallel', '16'));
 const MANY = Number(opt('many', '5000'));
 const BIG_MB = Number(opt('big-mb', '200'));
 const REPS = Number(opt('reps', '1'));
-const ONLY = new Set(opt('only', 'sizes,files,big').split(','));
+const ONLY = new Set(opt('only', 'sizes,files,big,kex').split(','));
 
 ensureBuilt({ skip: flag('no-build') });
 const dist = (p) => path.join(PROJECT, 'dist/src', p);
@@ -335,6 +339,7 @@ async function bigFileRun() {
 if (ONLY.has('sizes')) for (const size of SIZES) results.sizes.push(await sizeRun(size));
 if (ONLY.has('files')) results.files = await manyFilesRun();
 if (ONLY.has('big')) results.big = await bigFileRun();
+if (ONLY.has('kex')) results.kex = await kexBench(Number(opt('kex-rounds', '30')));
 
 const lines = [];
 lines.push('### Scale benchmark');
@@ -402,6 +407,10 @@ if (results.big) {
       ],
     ),
   );
+}
+if (results.kex) {
+  lines.push('');
+  lines.push(results.kex);
 }
 const text = lines.join('\n');
 console.log(text);
