@@ -50,14 +50,16 @@ export function diffPlan(plan: HostPlan, live: LiveEntry[], reveal: boolean): Ho
   return diffHost(plan.host, desiredFromPlan(plan), relevant, { excluded: plan.excluded, secrets: secretValues(plan), reveal });
 }
 
+/** What one read of a host found: the paths asked for, the host lock and whether a journal is there. */
+export type HostRead = Omit<PlanDiff, 'diff'>;
+
 /**
- * One read of the host (one round trip): the managed paths, and the host lock, journal and
- * deployed record beside them, diffed against the plan. `large: 'hash'` when the live
- * content of large files will not be needed (a diff only); the default keeps it (spooled to
- * disk) for a snapshot. The deployed record is always read whole.
+ * One read of the host (one round trip): the given paths (entries in their order), and the
+ * host lock, journal and deployed record beside them. `large: 'hash'` when the live content
+ * of large files will not be needed (a diff only); the default keeps it (spooled to disk)
+ * for a snapshot. The deployed record is always read whole.
  */
-export async function readAndDiff(remote: RemoteHost, plan: HostPlan, reveal: boolean, signal?: AbortSignal, large: 'spool' | 'hash' = 'spool'): Promise<PlanDiff> {
-  const paths = managedPaths(plan);
+export async function readHost(remote: RemoteHost, paths: string[], signal?: AbortSignal, large: 'spool' | 'hash' = 'spool'): Promise<HostRead> {
   const extra = [LOCK_PATH, JOURNAL_PATH, RECORD_PATH].filter((p) => !paths.includes(p));
   const all = await remote.readState([...paths, ...extra], { signal, large });
   const byPath = new Map(all.map((e) => [e.path, e]));
@@ -71,7 +73,13 @@ export async function readAndDiff(remote: RemoteHost, plan: HostPlan, reveal: bo
     recordEntry = (await remote.readState([RECORD_PATH], { signal, large: 'spool' }))[0];
   }
   const record = parseRecord(recordEntry);
-  return { live, diff: diffPlan(plan, live, reveal), ...(lock ? { lock } : {}), journal: journalEntry !== undefined && journalEntry.state === 'file', ...(record ? { record } : {}) };
+  return { live, ...(lock ? { lock } : {}), journal: journalEntry !== undefined && journalEntry.state === 'file', ...(record ? { record } : {}) };
+}
+
+/** One read of the host's managed paths, lock, journal and deployed record (one round trip), diffed against the plan. */
+export async function readAndDiff(remote: RemoteHost, plan: HostPlan, reveal: boolean, signal?: AbortSignal, large: 'spool' | 'hash' = 'spool'): Promise<PlanDiff> {
+  const read = await readHost(remote, managedPaths(plan), signal, large);
+  return { ...read, diff: diffPlan(plan, read.live, reveal) };
 }
 
 /** Entries of `live` for the given paths (snapshot content). */
