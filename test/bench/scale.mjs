@@ -416,3 +416,11 @@ const text = lines.join('\n');
 console.log(text);
 const md = opt('md', '');
 if (md) writeFileSync(md, `${text}\n`);
+// The latest full results, with the command and commit that produced them.
+const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PROJECT, encoding: 'utf8' }).stdout.trim();
+const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no', 'src'], { cwd: PROJECT, encoding: 'utf8' }).stdout.trim() ? ' + uncommitted changes in src/' : '';
+writeFileSync(
+  path.join(PROJECT, 'test/bench/RESULTS-scale.md'),
+  `## Scale benchmark results\n\nProduced by \`npm run bench:scale${args.length ? ` -- ${args.join(' ')}` : ''}\` on ${new Date().toISOString()} at commit ${commit || '?'}${dirty}.\n\n${text}\n`,
+);
+log('bench: results written to test/bench/RESULTS-scale.md');
