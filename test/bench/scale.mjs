@@ -14,7 +14,7 @@
  *
  *     node test/bench/scale.mjs [--sizes 100,300,1000] [--hosts-per-sshd 16] [--files 10]
  *                               [--changed 2] [--parallel 16] [--many 5000] [--big-mb 200]
- *                               [--only sizes,files,big,kex] [--reps 1] [--kex-rounds 30]
+ *                               [--only sizes,files,big,kex] [--reps 1] [--files-reps 5] [--kex-rounds 30]
  *                               [--no-build] [--md FILE]
  *
  * Every konf result is verified outside the timed part (the diff lists exactly the drifted
@@ -44,6 +44,7 @@ const PARALLEL = Number(opt('parallel', '16'));
 const MANY = Number(opt('many', '5000'));
 const BIG_MB = Number(opt('big-mb', '200'));
 const REPS = Number(opt('reps', '1'));
+const FILES_REPS = Number(opt('files-reps', '5'));
 const ONLY = new Set(opt('only', 'sizes,files,big,kex').split(','));
 
 ensureBuilt({ skip: flag('no-build') });
@@ -220,17 +221,31 @@ async function manyFilesRun() {
     const state = path.join(tmp, 'state');
     const cfg = fleet.sshConfig;
     const out = { files: MANY };
-    out.tar = await run(`ssh many 'tar cf - etc/many' (${MANY} files)`, ['sh', '-c', `ssh -F ${q(cfg)} many ${q(`cd ${root} && tar cf - etc/many`)} > ${q(path.join(tmp, 'many.tar'))}`], (r) => {
-      if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
-      const n = spawnSync('tar', ['tf', path.join(tmp, 'many.tar')], { encoding: 'utf8', maxBuffer: 1 << 26 }).stdout.split('\n').filter((l) => /\.conf$/.test(l)).length;
-      if (n !== MANY) throw new Error(`tar holds ${n} files`);
-      return `${n} files in the archive`;
-    });
-    out.diff = await run(`konf diff many (${MANY} files, in sync)`, konfArgv(repo, state, 'diff', 'many'), (r) => {
-      if (r.code !== 0) throw new Error(`exit ${r.code} (expected 0, in sync): ${r.stderr.slice(0, 300)}${r.stdout.slice(0, 300)}`);
-      if (!/^many: in sync$/m.test(r.stdout)) throw new Error('not reported in sync');
-      return 'in sync';
-    });
+    // The floor and konf's diff, interleaved (one run is at the mercy of a shared machine's
+    // load): medians of FILES_REPS pairs.
+    const tarRuns = [];
+    const diffRuns = [];
+    for (let i = 0; i < FILES_REPS; i++) {
+      tarRuns.push(
+        await run(`ssh many 'tar cf - etc/many' (${MANY} files, pair ${i + 1}/${FILES_REPS})`, ['sh', '-c', `ssh -F ${q(cfg)} many ${q(`cd ${root} && tar cf - etc/many`)} > ${q(path.join(tmp, 'many.tar'))}`], (r) => {
+          if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
+          const n = spawnSync('tar', ['tf', path.join(tmp, 'many.tar')], { encoding: 'utf8', maxBuffer: 1 << 26 }).stdout.split('\n').filter((l) => /\.conf$/.test(l)).length;
+          if (n !== MANY) throw new Error(`tar holds ${n} files`);
+          return `${n} files in the archive`;
+        }),
+      );
+      diffRuns.push(
+        await run(`konf diff many (${MANY} files, in sync, pair ${i + 1}/${FILES_REPS})`, konfArgv(repo, state, 'diff', 'many'), (r) => {
+          if (r.code !== 0) throw new Error(`exit ${r.code} (expected 0, in sync): ${r.stderr.slice(0, 300)}${r.stdout.slice(0, 300)}`);
+          if (!/^many: in sync$/m.test(r.stdout)) throw new Error('not reported in sync');
+          return 'in sync';
+        }),
+      );
+    }
+    const med = (runs) => ({ wallMs: median(runs.map((r) => r.wallMs)), cpuMs: median(runs.map((r) => r.cpuMs)), rssKb: median(runs.map((r) => r.rssKb)) });
+    out.tar = med(tarRuns);
+    out.diff = med(diffRuns);
+    out.ratios = diffRuns.map((d, i) => d.wallMs / tarRuns[i].wallMs);
     const one = plan.files[MANY >> 1];
     out.redeploy = await run(
       `konf deploy many --yes (1 of ${MANY} files changed)`,
@@ -377,7 +392,7 @@ if (results.sizes.length) {
 if (results.files) {
   const f = results.files;
   lines.push('');
-  lines.push(`Many files: one host, ${f.files} managed files of ~150 bytes in 50 folders.`);
+  lines.push(`Many files: one host, ${f.files} managed files of ~150 bytes in 50 folders; ssh+tar and konf diff interleaved, medians of ${FILES_REPS} pairs (each pair's ratio: ${f.ratios.map((x) => fmtRatio(x)).join(', ')}).`);
   lines.push('');
   lines.push(
     table(
@@ -416,11 +431,12 @@ const text = lines.join('\n');
 console.log(text);
 const md = opt('md', '');
 if (md) writeFileSync(md, `${text}\n`);
-// The latest full results, with the command and commit that produced them.
+// The latest full results (every part), with the command and commit that produced them.
+const full = ['sizes', 'files', 'big', 'kex'].every((part) => ONLY.has(part));
 const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: PROJECT, encoding: 'utf8' }).stdout.trim();
 const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no', 'src'], { cwd: PROJECT, encoding: 'utf8' }).stdout.trim() ? ' + uncommitted changes in src/' : '';
-writeFileSync(
+if (full) writeFileSync(
   path.join(PROJECT, 'test/bench/RESULTS-scale.md'),
   `## Scale benchmark results\n\nProduced by \`npm run bench:scale${args.length ? ` -- ${args.join(' ')}` : ''}\` on ${new Date().toISOString()} at commit ${commit || '?'}${dirty}.\n\n${text}\n`,
 );
-log('bench: results written to test/bench/RESULTS-scale.md');
+if (full) log('bench: results written to test/bench/RESULTS-scale.md');

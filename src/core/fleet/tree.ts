@@ -18,12 +18,32 @@ export type TreeEntry =
   | { kind: 'file'; path: string; source: string; template: boolean }
   | { kind: 'symlink'; path: string; source: string; target: string };
 
+/** Walks in progress, by repository: callers at the same moment share one walk. */
+const walking = new Map<string, Promise<TreeEntry[]>>();
+
 /**
  * Lists the tree's entries, sorted by logical path. Throws ConfigError (naming the source)
  * for anything that cannot be deployed safely: special files, names with control
  * characters, two sources for one path, relative symlinks that climb out of the root.
+ * Callers while a walk of the same repository is in progress get that walk's result (a
+ * diff lists the tree to start reading hosts while the plans list it too); a later call
+ * walks afresh.
  */
-export async function readTree(repoRoot: string): Promise<TreeEntry[]> {
+export function readTree(repoRoot: string): Promise<TreeEntry[]> {
+  const key = path.resolve(repoRoot);
+  let walk = walking.get(key);
+  if (!walk) {
+    walk = walkTree(repoRoot);
+    walking.set(key, walk);
+    const done = () => {
+      if (walking.get(key) === walk) walking.delete(key);
+    };
+    walk.then(done, done);
+  }
+  return walk;
+}
+
+async function walkTree(repoRoot: string): Promise<TreeEntry[]> {
   const top = path.join(repoRoot, FILES_DIR);
   // The tree's own folder (and `etc`) must be the repository's: below it, nothing is followed.
   if ((await resolveInRepo(repoRoot, FILES_DIR)) === undefined) return [];
