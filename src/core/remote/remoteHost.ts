@@ -255,11 +255,26 @@ export class RemoteHost {
     const marker = newMarker();
     // The archive is parsed as it streams in: large files are hashed (or spooled), never held.
     const reader = new TarReader({ largeBytes: LARGE_FILE_BYTES, large: opts.large ?? 'spool' });
+    // tar's message for each path it could not read (`tar: ./etc/x: Cannot open: Permission
+    // denied`), every one of them: runScript keeps only the last 200 stderr lines.
+    const prefixes = new Map(unique.map((t) => [`tar: ${t.rel === '.' ? '.' : `./${t.rel}`}: `, t.logical]));
+    const tarErrors = new Map<string, string>();
     const out = await this.runScript({
       marker,
       script: readScript(marker, this.root, unique.map((t) => t.rel)),
       stdout: 'raw',
       onData: (chunk) => reader.push(chunk),
+      onStderrLine: (line) => {
+        if (!line.startsWith('tar: ./') && !line.startsWith('tar: .:')) return;
+        // The path itself may hold ': ': try each cut.
+        for (let k = line.indexOf(': ', 5); k >= 0; k = line.indexOf(': ', k + 1)) {
+          const logical = prefixes.get(line.slice(0, k + 2));
+          if (logical !== undefined && !tarErrors.has(logical)) {
+            tarErrors.set(logical, line.slice(k + 2));
+            return;
+          }
+        }
+      },
       signal: opts.signal,
       timeoutMs: opts.timeoutMs,
       what: 'reading files',
@@ -285,19 +300,17 @@ export class RemoteHost {
     }
     const byName = new Map(items.map((i) => [i.name, i]));
     const byPath = new Map<string, LiveEntry>();
-    unique.forEach((t, i) => byPath.set(t.logical, this.entryFor(t, classified.get(i), byName.get(t.rel === '.' ? '' : t.rel), out.errLines)));
+    unique.forEach((t, i) => byPath.set(t.logical, this.entryFor(t, classified.get(i), byName.get(t.rel === '.' ? '' : t.rel), tarErrors.get(t.logical))));
     return targets.map((t) => ({ ...(byPath.get(t.logical) as LiveEntry) }));
   }
 
-  private entryFor(t: TargetPath, cls: string | undefined, item: TarItem | undefined, errLines: string[]): LiveEntry {
+  private entryFor(t: TargetPath, cls: string | undefined, item: TarItem | undefined, tarError: string | undefined): LiveEntry {
     const path = t.logical;
     if (cls === 'missing') return { path, state: 'missing' };
     if (cls === 'denied') return { path, state: 'unreadable', error: 'Permission denied (a parent folder cannot be searched)' };
     if (cls === 'outside') return { path, state: 'unreadable', error: `refused: its folder resolves outside konf_root (a symlinked parent); not read` };
     if (!item) {
-      const prefix = `tar: ${t.rel === '.' ? '.' : `./${t.rel}`}: `;
-      const line = errLines.find((l) => l.startsWith(prefix));
-      const msg = line ? line.slice(prefix.length) : 'could not be read';
+      const msg = tarError ?? 'could not be read';
       if (/No such file or directory/.test(msg)) return { path, state: 'missing' };
       return { path, state: 'unreadable', error: msg };
     }

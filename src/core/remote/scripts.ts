@@ -10,7 +10,7 @@
  * Every script is one function definition followed by its call, so a script cut short in
  * transit fails to parse and runs nothing.
  *
- * Remote requirements: POSIX sh, GNU coreutils (head, wc, realpath, chmod/chown
+ * Remote requirements: POSIX sh, GNU coreutils (head, wc, sort -z, realpath, chmod/chown
  * --reference, mv -T, sync FILE ≥ 8.24, mktemp), GNU findutils (find -newermt), GNU tar,
  * util-linux setsid (optional, for killing a hook's process group).
  */
@@ -128,7 +128,9 @@ export function readScript(marker: string, root: string, rels: string[]): string
       `    printf '%s %s %s\\n' "$M" "$konf_c" "$i" >&2`,
       '  fi',
       '  i=$((i+1))',
-      'done | tar -cf - -H gnu --no-recursion --hard-dereference --null -T -',
+      // sort is a barrier: tar starts only once the loop has written every status line, so
+      // tar's error messages (written in pieces) and the status lines never interleave on stderr.
+      'done | LC_ALL=C sort -z | tar -cf - -H gnu --no-recursion --hard-dereference --null -T -',
     ],
   );
 }
