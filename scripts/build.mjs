@@ -35,6 +35,7 @@ export const ENTRIES = [
   'src/testfleet/seed.ts',
   'src/core/fleet/fleet.ts',
   'src/core/diff/compare.ts',
+  'src/core/util/openFiles.ts',
 ];
 
 function newest(dir) {

@@ -35,7 +35,10 @@ function verdictText(f: FileChange, c: Palette): string {
     case 'modified':
       return c.yellow(`modified   ${f.path}`) + c.dim(` +${f.added} -${f.removed}`) + (meta ? c.dim(` (${meta})`) : '');
     case 'binary':
-      return c.yellow(`binary     ${f.path}`) + c.dim(` ${f.binary?.fromSize ?? 0} → ${f.binary?.toSize ?? 0} bytes, sha256 ${(f.binary?.fromSha ?? '-').slice(0, 12)} → ${(f.binary?.toSha ?? '').slice(0, 12)}`);
+      return (
+        c.yellow(`binary     ${f.path}`) +
+        c.dim(` ${f.binary?.fromSize ?? 0} → ${f.binary?.toSize ?? 0} bytes, sha256 ${(f.binary?.fromSha ?? '-').slice(0, 12)} → ${(f.binary?.toSha ?? '').slice(0, 12)}${f.note ? ` (${f.note})` : ''}`)
+      );
     case 'metadata':
       return c.cyan(`metadata   ${f.path}`) + c.dim(` (${meta})`);
     case 'link-changed':

@@ -82,7 +82,7 @@ export function noteRows(change: FileChange): DiffRow[] {
       break;
     case 'binary': {
       const b = change.binary;
-      note('binary file differs (contents not shown)', 'warn');
+      note(change.note ? `file differs (${change.note})` : 'binary file differs (contents not shown)', 'warn');
       if (b) {
         note(`  live:    ${b.fromSize === undefined ? 'absent' : `${formatSize(b.fromSize)}  sha256 ${(b.fromSha ?? '').slice(0, 16)}`}`, 'remove');
         note(`  desired: ${b.toSize === undefined ? 'absent' : `${formatSize(b.toSize)}  sha256 ${(b.toSha ?? '').slice(0, 16)}`}`, 'add');

@@ -50,7 +50,13 @@ export function opensshChannel(sshConfigPath: string, host: string, options: Ope
         o.signal?.addEventListener('abort', onAbort, { once: true });
         const timer = o.timeoutMs !== undefined ? setTimeout(() => kill('timeout'), o.timeoutMs) : undefined;
 
-        child.stdout.on('data', (d: Buffer) => o.onStdout?.(d));
+        child.stdout.on('data', (d: Buffer) => {
+          const wait = o.onStdout?.(d);
+          if (wait instanceof Promise) {
+            child.stdout.pause();
+            void wait.finally(() => child.stdout.resume());
+          }
+        });
         child.stderr.on('data', (d: Buffer) => {
           errTail = (errTail + d.toString('utf8')).slice(-2000);
           o.onStderr?.(d);
@@ -76,7 +82,7 @@ export function opensshChannel(sshConfigPath: string, host: string, options: Ope
           }
           finish(() => resolve(signal ? { code: null, signal } : { code }));
         });
-        const input = typeof o.stdin === 'string' ? Buffer.from(o.stdin) : (o.stdin ?? Buffer.alloc(0));
+        const input = typeof o.stdin === 'string' ? Buffer.from(o.stdin) : Array.isArray(o.stdin) ? Buffer.concat(o.stdin as readonly Buffer[]) : ((o.stdin as Buffer | undefined) ?? Buffer.alloc(0));
         if (options.stdinBytesPerSecond) feedSlowly(child.stdin, input, options.stdinBytesPerSecond, () => settled);
         else child.stdin.end(input);
       });

@@ -1,11 +1,18 @@
 /**
- * A fleet of real OpenSSH servers on 127.0.0.1, one `sshd` per host, each with its own
- * host key, config, pid file and target root. Used by the tests, the benchmarks and the
- * demo. It never touches ~/.ssh: the client key, known_hosts and ssh_config it generates
+ * A fleet of real OpenSSH servers on 127.0.0.1, by default one `sshd` per host, each with
+ * its own host key, config, pid file and target root. Used by the tests, the benchmarks and
+ * the demo. It never touches ~/.ssh: the client key, known_hosts and ssh_config it generates
  * live in its own folder, and it stops every sshd it started, by pid.
+ *
+ * Many hosts on fewer sshd (`hostsPerSshd`): one sshd then listens on up to 16 ports
+ * (sshd's limit of listening sockets), each host gets its own port (beyond 16 hosts per
+ * sshd, hosts share ports), its own known_hosts line and its own target root; the hosts of
+ * one sshd share its host key (sshd presents one key per type whatever the port). That is
+ * how 1,000 hosts fit on a 2-core machine: 63 listening sshd instead of 1,000. Every
+ * connection still gets its own sshd session process, as on a real host.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -39,6 +46,15 @@ export interface TestFleetOptions {
   /** Called as each host comes up (for progress display). */
   onProgress?: (text: string) => void;
   /**
+   * Hosts served by one sshd (default 1: an sshd per host). See the file comment; more than
+   * 16 hosts per sshd share ports.
+   */
+  hostsPerSshd?: number;
+  /** sshd's MaxStartups: a value, or 'default' for sshd's own (10:30:100). Default 200:30:400. */
+  maxStartups?: string;
+  /** sshd's LogLevel (default ERROR; VERBOSE logs every connection and MaxStartups drop). */
+  logLevel?: 'ERROR' | 'INFO' | 'VERBOSE' | 'DEBUG';
+  /**
    * The account the client logs in as on every host (default: the current user). Another
    * user needs the tests to run as root: the fleet folder is then made traversable
    * (0711) and authorized_keys world-readable, since sshd reads it as that user.
@@ -55,6 +71,8 @@ export interface TestHost {
   hostKey: string;
   hostKeyFile: string;
   sshdConfig: string;
+  /** The log of the sshd serving this host (`-E`). */
+  sshdLog: string;
   /** Pid of the listening sshd, undefined for an unreachable host. */
   pid: number | undefined;
 }
@@ -70,17 +88,19 @@ export interface TestFleet {
   host(name: string): TestHost;
   /** Runs `ssh -F sshConfig host command` with the OpenSSH client. */
   ssh(host: string, command: string, options?: { input?: Buffer | string; timeoutMs?: number }): Promise<{ code: number; stdout: Buffer; stderr: string }>;
-  /** Stops one host's sshd (and its session children) by pid. */
+  /** Stops one host's sshd (and its session children) by pid; with shared sshd, the other hosts on it too. */
   stopHost(name: string): Promise<void>;
   /**
    * Cuts every open connection to the host like a network failure seen from the host:
    * SIGKILLs its sshd session processes (by pid) but not the commands they started, which
    * go on running with their output pipes closed. The listener stays up. Returns the
-   * number of session processes killed.
+   * number of session processes killed. With shared sshd, the other hosts on it lose theirs too.
    */
   cutConnections(name: string): number;
-  /** Starts a stopped host again on the same port and key. */
+  /** Starts a stopped host (its sshd) again on the same port(s) and key. */
   startHost(name: string): Promise<void>;
+  /** Pids of the listening sshd processes (one per sshd, not per host). */
+  sshdPids(): number[];
   /** Stops every sshd; removes the folder unless keep is set. Safe to call twice. */
   stop(options?: { keep?: boolean }): Promise<void>;
 }
@@ -206,20 +226,22 @@ async function keygen(file: string, comment: string): Promise<void> {
 }
 
 function sshdConfigText(o: {
-  port: number;
+  ports: number[];
   hostKeyFile: string;
   pidFile: string;
   authorizedKeys: string;
   user: string;
   lean: boolean;
   bashEnv: string | undefined;
+  maxStartups: string;
+  logLevel: string;
   extra: string[];
   env: Record<string, string>;
 }): string {
   // sshd honours only its first SetEnv line: every variable goes on this one.
   const setEnv = [o.lean ? 'SHLVL=1' : '', o.bashEnv ? `BASH_ENV=${o.bashEnv}` : '', ...Object.entries(o.env).map(([k, v]) => `${k}=${v}`)].filter(Boolean).join(' ');
   return [
-    `Port ${o.port}`,
+    ...o.ports.map((p) => `Port ${p}`),
     'ListenAddress 127.0.0.1',
     `HostKey ${o.hostKeyFile}`,
     `PidFile ${o.pidFile}`,
@@ -234,14 +256,52 @@ function sshdConfigText(o: {
     'PrintMotd no',
     'PrintLastLog no',
     'UseDNS no',
-    'MaxStartups 200:30:400',
+    ...(o.maxStartups === 'default' ? [] : [`MaxStartups ${o.maxStartups}`]),
     'MaxSessions 64',
-    'LogLevel ERROR',
+    `LogLevel ${o.logLevel}`,
     'Subsystem sftp internal-sftp',
     ...(setEnv ? [`SetEnv ${setEnv}`] : []),
     ...o.extra,
     '',
   ].join('\n');
+}
+
+/** sshd listens on at most this many sockets (MAX_LISTEN_SOCKS in OpenSSH). */
+export const SSHD_MAX_PORTS = 16;
+
+/** One sshd process and the hosts it serves. */
+interface Server {
+  dir: string;
+  hosts: TestHost[];
+  hostKeyFile: string;
+  hostKey: string;
+  sshdConfig: string;
+  log: string;
+  child: ChildProcess | undefined;
+}
+
+/** Local ports on 127.0.0.1 that process pid listens on (Linux /proc), or undefined when unknown. */
+function listeningPorts(pid: number): Set<number> | undefined {
+  try {
+    const inodes = new Set<string>();
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m?.[1]) inodes.add(m[1]);
+      } catch {
+        // closed meanwhile
+      }
+    }
+    const ports = new Set<number>();
+    for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[3] !== '0A' || !f[1] || !f[9] || !inodes.has(f[9])) continue;
+      ports.add(parseInt(f[1].split(':')[1] ?? '0', 16));
+    }
+    return ports;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function startTestFleet(options: TestFleetOptions): Promise<TestFleet> {
@@ -256,6 +316,8 @@ export async function startTestFleet(options: TestFleetOptions): Promise<TestFle
   const user = options.user ?? self;
   const otherUser = user !== self;
   const lean = options.lean ?? true;
+  const perSshd = Math.max(1, Math.floor(options.hostsPerSshd ?? 1));
+  const shared = perSshd > 1;
   if (process.getuid?.() === 0 && !existsSync('/run/sshd')) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
 
   const clientKey = path.join(dir, 'client_key');
@@ -270,35 +332,65 @@ export async function startTestFleet(options: TestFleetOptions): Promise<TestFle
   }
 
   const hosts: TestHost[] = [];
-  const children = new Map<string, ChildProcess>();
+  const servers: Server[] = [];
+  const serverOf = new Map<string, Server>();
   let stopped = false;
 
-  const launch = async (h: TestHost): Promise<void> => {
+  /** The distinct ports of a server's hosts. */
+  const portsOf = (srv: Server) => [...new Set(srv.hosts.map((h) => h.port))];
+
+  /** Gives every host of the server a new free port (hosts beyond 16 share them). */
+  const assignPorts = async (srv: Server): Promise<void> => {
+    const ports: number[] = [];
+    for (let i = 0; i < Math.min(SSHD_MAX_PORTS, srv.hosts.length); i++) ports.push(await freePort());
+    srv.hosts.forEach((h, i) => (h.port = ports[i % ports.length] as number));
+  };
+
+  const launch = async (srv: Server): Promise<void> => {
     for (let attempt = 0; attempt < 5; attempt++) {
-      if (attempt > 0) h.port = await freePort();
+      if (attempt > 0) await assignPorts(srv);
+      const ports = portsOf(srv);
       await writeFile(
-        h.sshdConfig,
-        sshdConfigText({ port: h.port, hostKeyFile: h.hostKeyFile, pidFile: path.join(path.dirname(h.sshdConfig), 'sshd.pid'), authorizedKeys, user, lean, bashEnv, extra: options.extraSshdConfig ?? [], env: options.env ?? {} }),
+        srv.sshdConfig,
+        sshdConfigText({
+          ports,
+          hostKeyFile: srv.hostKeyFile,
+          pidFile: path.join(srv.dir, 'sshd.pid'),
+          authorizedKeys,
+          user,
+          lean,
+          bashEnv,
+          maxStartups: options.maxStartups ?? '200:30:400',
+          logLevel: options.logLevel ?? 'ERROR',
+          extra: options.extraSshdConfig ?? [],
+          env: options.env ?? {},
+        }),
       );
-      const child = spawn(sshd, ['-D', '-f', h.sshdConfig, '-E', path.join(path.dirname(h.sshdConfig), 'sshd.log')], { stdio: 'ignore' });
-      if (child.pid === undefined) throw new Error(`could not start sshd for ${h.name}`);
+      const child = spawn(sshd, ['-D', '-f', srv.sshdConfig, '-E', srv.log], { stdio: 'ignore' });
+      if (child.pid === undefined) throw new Error(`could not start sshd for ${srv.hosts[0]?.name}`);
       live.add(child.pid);
       child.once('exit', () => live.delete(child.pid as number));
-      if (await waitForBanner(h.port, child, 10_000)) {
-        h.pid = child.pid;
-        children.set(h.name, child);
+      let up = await waitForBanner(ports[0] as number, child, 10_000);
+      if (up && ports.length > 1) {
+        // sshd binds every port before it accepts; one it could not bind is only logged.
+        const listening = listeningPorts(child.pid);
+        if (listening) up = ports.every((p) => listening.has(p));
+        else for (const p of ports.slice(1)) up = up && (await waitForBanner(p, child, 10_000));
+      }
+      if (up) {
+        srv.child = child;
+        for (const h of srv.hosts) h.pid = child.pid;
         return;
       }
       killTree(child.pid, 'SIGKILL');
     }
-    const log = await readFile(path.join(path.dirname(h.sshdConfig), 'sshd.log'), 'utf8').catch(() => '');
-    throw new Error(`sshd for ${h.name} did not come up: ${log.trim().split('\n').slice(-3).join(' | ')}`);
+    const log = await readFile(srv.log, 'utf8').catch(() => '');
+    throw new Error(`sshd for ${srv.hosts.map((h) => h.name).join(', ')} did not come up: ${log.trim().split('\n').slice(-3).join(' | ')}`);
   };
 
-  const stopHost = async (name: string): Promise<void> => {
-    const child = children.get(name);
-    const h = hosts.find((x) => x.name === name);
-    if (!child || child.pid === undefined || !h) return;
+  const stopServer = async (srv: Server): Promise<void> => {
+    const child = srv.child;
+    if (!child || child.pid === undefined) return;
     const pid = child.pid;
     const exited = new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) resolve();
@@ -310,29 +402,54 @@ export async function startTestFleet(options: TestFleetOptions): Promise<TestFle
     clearTimeout(timer);
     // session children that outlived the listener
     for (const c of childPids(pid)) killTree(c, 'SIGKILL');
-    children.delete(name);
-    h.pid = undefined;
+    srv.child = undefined;
+    for (const h of srv.hosts) h.pid = undefined;
+  };
+
+  const stopHost = async (name: string): Promise<void> => {
+    const srv = serverOf.get(name);
+    if (srv) await stopServer(srv);
   };
 
   try {
     const hostBase = path.join(dir, 'hosts');
+    const reachable = names.filter((n) => !unreachable.has(n));
+    for (let i = 0; i < reachable.length; i += perSshd) {
+      const group = reachable.slice(i, i + perSshd);
+      const sdir = shared ? path.join(dir, 'servers', `sshd${servers.length + 1}`) : path.join(hostBase, group[0] as string);
+      await mkdir(sdir, { recursive: true });
+      const hostKeyFile = path.join(sdir, 'ssh_host_ed25519_key');
+      await keygen(hostKeyFile, shared ? `konf-test-sshd${servers.length + 1}` : `konf-test-${group[0]}`);
+      const hostKey = (await readFile(`${hostKeyFile}.pub`, 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
+      servers.push({ dir: sdir, hosts: [], hostKeyFile, hostKey, sshdConfig: path.join(sdir, 'sshd_config'), log: path.join(sdir, 'sshd.log'), child: undefined });
+    }
+    let next = 0;
     for (const name of names) {
       const hdir = path.join(hostBase, name);
       const root = path.join(hdir, 'root');
       await mkdir(root, { recursive: true });
-      const hostKeyFile = path.join(hdir, 'ssh_host_ed25519_key');
-      await keygen(hostKeyFile, `konf-test-${name}`);
-      const pub = (await readFile(`${hostKeyFile}.pub`, 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
-      hosts.push({ name, port: await freePort(), root, hostKey: pub, hostKeyFile, sshdConfig: path.join(hdir, 'sshd_config'), pid: undefined });
+      if (unreachable.has(name)) {
+        // Its own key, never served: the known_hosts line of a host that is down.
+        const hostKeyFile = path.join(hdir, 'ssh_host_ed25519_key');
+        await keygen(hostKeyFile, `konf-test-${name}`);
+        const pub = (await readFile(`${hostKeyFile}.pub`, 'utf8')).trim().split(/\s+/).slice(0, 2).join(' ');
+        hosts.push({ name, port: 0, root, hostKey: pub, hostKeyFile, sshdConfig: path.join(hdir, 'sshd_config'), sshdLog: path.join(hdir, 'sshd.log'), pid: undefined });
+        continue;
+      }
+      const srv = servers[Math.floor(next++ / perSshd)] as Server;
+      const h: TestHost = { name, port: 0, root, hostKey: srv.hostKey, hostKeyFile: srv.hostKeyFile, sshdConfig: srv.sshdConfig, sshdLog: srv.log, pid: undefined };
+      srv.hosts.push(h);
+      serverOf.set(name, srv);
+      hosts.push(h);
     }
+    for (const srv of servers) await assignPorts(srv);
     // Start in small parallel batches: fast, and kind to a 2-core machine.
-    const pending = hosts.filter((h) => !unreachable.has(h.name));
     const batch = 8;
-    for (let i = 0; i < pending.length; i += batch) {
+    for (let i = 0; i < servers.length; i += batch) {
       await Promise.all(
-        pending.slice(i, i + batch).map(async (h) => {
-          await launch(h);
-          options.onProgress?.(`sshd for ${h.name} listening on 127.0.0.1:${h.port}`);
+        servers.slice(i, i + batch).map(async (srv) => {
+          await launch(srv);
+          for (const h of srv.hosts) options.onProgress?.(`sshd for ${h.name} listening on 127.0.0.1:${h.port}`);
         }),
       );
     }
@@ -341,13 +458,14 @@ export async function startTestFleet(options: TestFleetOptions): Promise<TestFle
       h.port = await freePort();
     }
   } catch (err) {
-    for (const name of [...children.keys()]) await stopHost(name);
+    for (const srv of servers) await stopServer(srv);
     await rm(dir, { recursive: true, force: true });
     throw err;
   }
 
   const knownHosts = path.join(dir, 'known_hosts');
-  await writeFile(knownHosts, hosts.map((h) => `[127.0.0.1]:${h.port} ${h.hostKey}\n`).join(''));
+  const writeKnownHosts = () => writeFile(knownHosts, hosts.map((h) => `[127.0.0.1]:${h.port} ${h.hostKey}\n`).join(''));
+  await writeKnownHosts();
   const sshConfig = path.join(dir, 'ssh_config');
   const writeSshConfig = () =>
     writeFile(
@@ -417,19 +535,23 @@ export async function startTestFleet(options: TestFleetOptions): Promise<TestFle
     },
     async startHost(name) {
       if (stopped) throw new Error('fleet is stopped');
-      const h = fleet.host(name);
-      if (children.has(name)) return;
-      const port = h.port;
-      await launch(h);
-      if (h.port !== port) {
-        await writeFile(knownHosts, hosts.map((x) => `[127.0.0.1]:${x.port} ${x.hostKey}\n`).join(''));
+      fleet.host(name);
+      const srv = serverOf.get(name);
+      if (!srv || srv.child) return;
+      const before = srv.hosts.map((h) => h.port).join(',');
+      await launch(srv);
+      if (srv.hosts.map((h) => h.port).join(',') !== before) {
+        await writeKnownHosts();
         await writeSshConfig();
       }
+    },
+    sshdPids() {
+      return servers.flatMap((srv) => (srv.child?.pid !== undefined ? [srv.child.pid] : []));
     },
     async stop(opts = {}) {
       if (stopped) return;
       stopped = true;
-      await Promise.all([...children.keys()].map((n) => stopHost(n)));
+      await Promise.all(servers.map((srv) => stopServer(srv)));
       if (!opts.keep) await rm(dir, { recursive: true, force: true });
     },
   };

@@ -69,3 +69,49 @@ describe('test fleet options', () => {
     }
   });
 });
+
+describe('test fleet with many hosts on fewer sshd', () => {
+  it('serves 40 hosts from 3 sshd: own port (16 per sshd at most), known_hosts line and root per host', async () => {
+    const fleet = await startTestFleet({ hosts: 40, hostsPerSshd: 16 });
+    try {
+      const pids = fleet.sshdPids();
+      expect(pids).toHaveLength(3);
+      expect(new Set(fleet.hosts.map((h) => h.pid))).toEqual(new Set(pids));
+      expect(new Set(fleet.hosts.map((h) => h.port)).size).toBe(40);
+      expect(new Set(fleet.hosts.map((h) => h.root)).size).toBe(40);
+      // One host key per sshd, one known_hosts line per host.
+      expect(new Set(fleet.hosts.map((h) => h.hostKey)).size).toBe(3);
+      const known = (await readFile(fleet.knownHosts, 'utf8')).trim().split('\n');
+      expect(known.sort()).toEqual(fleet.hosts.map((h) => `[127.0.0.1]:${h.port} ${h.hostKey}`).sort());
+      // The OpenSSH client reaches every host on its own port, verifying its key.
+      const results = await Promise.all(fleet.hosts.map((h) => fleet.ssh(h.name, 'echo "${SSH_CONNECTION##* }"')));
+      results.forEach((r, i) => {
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout.toString().trim()).toBe(String(fleet.hosts[i]?.port));
+      });
+      // Stopping a host stops its sshd: the other hosts on it go down too, the others stay.
+      await fleet.stopHost('host1');
+      expect(isRunning(pids[0] as number)).toBe(false);
+      expect((await fleet.ssh('host2', 'true')).code).toBe(255);
+      expect((await fleet.ssh('host17', 'true')).code).toBe(0);
+      await fleet.startHost('host2');
+      expect((await fleet.ssh('host1', 'true')).code).toBe(0);
+    } finally {
+      const pids = fleet.sshdPids();
+      await fleet.stop();
+      for (const pid of pids) expect(isRunning(pid)).toBe(false);
+    }
+  });
+
+  it('more than 16 hosts on one sshd share its ports, each keeping its own root', async () => {
+    const fleet = await startTestFleet({ hosts: 20, hostsPerSshd: 20 });
+    try {
+      expect(fleet.sshdPids()).toHaveLength(1);
+      expect(new Set(fleet.hosts.map((h) => h.port)).size).toBe(16);
+      expect(new Set(fleet.hosts.map((h) => h.root)).size).toBe(20);
+      expect((await fleet.ssh('host20', 'true')).code).toBe(0);
+    } finally {
+      await fleet.stop();
+    }
+  });
+});

@@ -72,7 +72,7 @@ export async function deployCommand(hosts: string[], flags: DeployFlags, io: Cli
   const rt = await openRuntime(flags);
   const cancel = cancelOnSigint();
   try {
-    const selected = selectHosts(rt, hosts, flags.all);
+    const selected = selectHosts(rt, hosts, flags.all, flags.shard);
     const confirmWithin = confirmWithinFlag(flags.confirmWithin);
     const waves = await wavesFlag(rt, selected, flags);
     let confirmed: Record<string, Confirmed> | undefined;

@@ -2,7 +2,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileChange, HostDiff } from '../../core/diff/types.js';
-import { renderHtmlReport } from '../../core/diff/report.js';
 import { groupIdentical } from '../../core/diff/group.js';
 import { diffFleet } from '../../core/ops/diffFleet.js';
 import { paletteFor, type Palette } from '../color.js';
@@ -69,12 +68,13 @@ export async function diffCommand(hosts: string[], flags: DiffFlags, io: CliIO):
   const rt = await openRuntime(flags);
   const cancel = cancelOnSigint();
   try {
-    const selected = selectHosts(rt, hosts, flags.all || hosts.length === 0);
+    const selected = selectHosts(rt, hosts, flags.all || hosts.length === 0, flags.shard);
     const result = await diffFleet(rt, selected, { signal: cancel.signal, validate: flags.validate ?? false });
     const checks = [...result.checks].flatMap(([host, list]) => list.map((c) => ({ host, ...c })));
     const refused = checks.some((c) => !c.ok);
     if (flags.drift) result.diffs = result.diffs.map(driftOnly);
     if (flags.html) {
+      const { renderHtmlReport } = await import('../../core/diff/report.js');
       const html = renderHtmlReport(result.diffs, { title: `konf diff: ${count(selected.length, 'host')}`, generatedAt: new Date().toISOString(), reveal: rt.reveal, failures: result.failures });
       await writeFile(path.resolve(io.cwd, flags.html), html);
     }

@@ -12,7 +12,10 @@ interface Common {
   reveal?: boolean;
   json?: boolean;
   verbose?: boolean;
+  shard?: string;
 }
+
+const SHARD_HELP = 'only shard K of N: a stable 1/N of the hosts chosen by a hash of each name, so N runs cover the fleet once (K counts from 1; Kubernetes: $((JOB_COMPLETION_INDEX + 1))/N)';
 
 function connectionOptions(cmd: Command): Command {
   return cmd
@@ -36,6 +39,7 @@ export const diffCommandSpec: CliCommand = {
         )
         .argument('[hosts...]', 'hosts to compare (default: all)')
         .option('--all', 'every host of the inventory')
+        .option('--shard <K/N>', SHARD_HELP)
         .option('--stat', 'one line per file, no diff text')
         .option('--side-by-side', 'side-by-side diff instead of unified')
         .option('--width <columns>', 'columns for --side-by-side (default: $COLUMNS, else the terminal width, else 80)')
@@ -63,6 +67,7 @@ export const deployCommandSpec: CliCommand = {
         )
         .argument('[hosts...]', 'hosts to deploy')
         .option('--all', 'every host of the inventory')
+        .option('--shard <K/N>', SHARD_HELP)
         .option('-n, --dry-run', 'show what would be written, write nothing')
         .option('-y, --yes', 'do not ask')
         .option('--fail-fast', 'stop starting new hosts after the first failure')
@@ -100,6 +105,7 @@ export const snapshotCommandSpec: CliCommand = {
         .description('capture content and metadata of every managed (and watched) path of the hosts into the snapshot store. Exit 0 ok, 2 configuration error, 3 a host failed')
         .argument('[hosts...]', 'hosts to snapshot')
         .option('--all', 'every host of the inventory')
+        .option('--shard <K/N>', SHARD_HELP)
         .option('-m, --message <text>', 'a note stored with the snapshot')
         .option('--json', 'one JSON event per line'),
     ).action(
@@ -189,6 +195,9 @@ export async function openConsole(ctx: CliContext, o: { parallel?: string; accep
   // and planning load behind the first frame, with the runtime.
   const [{ readLayout }, { deferredSession }] = await Promise.all([import('../../core/fleet/layout.js'), import('../../console/deferredSession.js')]);
   const fleet = await readLayout(paths.repo);
+  // The console keeps a connection to every host it checked.
+  const { descriptorsNeeded, ensureOpenFiles } = await import('../../core/util/openFiles.js');
+  ensureOpenFiles(descriptorsNeeded(fleet.hosts.length, concurrency ?? 16), `the console over ${fleet.hosts.length} host(s)`);
   const session = deferredSession(fleet.root, fleet.hosts, async () => {
     const [{ openRuntime }, { openFleetSession }] = await Promise.all([import('./opsCommon.js'), import('../../core/ops/fleetSession.js')]);
     const rt = await openRuntime({ ...o, ...(parallel !== undefined ? { parallel } : {}), ...paths });

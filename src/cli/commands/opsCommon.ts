@@ -2,6 +2,8 @@
 import { ConfigError } from '../../core/errors.js';
 import { OpsRuntime } from '../../core/ops/runtime.js';
 import { assertKnownHost } from '../../core/fleet/inventory.js';
+import { parseShard, selectShard } from '../../core/fleet/shard.js';
+import { descriptorsNeeded, ensureOpenFiles } from '../../core/util/openFiles.js';
 import type { OperationReport } from '../../core/ops/runOperation.js';
 import { isFailure } from '../../core/ops/runOperation.js';
 import type { EventSink } from '../../core/ops/events.js';
@@ -22,6 +24,8 @@ export interface OpsFlags {
   reveal?: boolean;
   json?: boolean;
   verbose?: boolean;
+  /** `K/N`: only the hosts of shard K of N (by a hash of the host name). */
+  shard?: string;
 }
 
 export async function openRuntime(flags: OpsFlags): Promise<OpsRuntime> {
@@ -36,13 +40,28 @@ export async function openRuntime(flags: OpsFlags): Promise<OpsRuntime> {
   });
 }
 
-/** HOST… or --all, each name checked against the inventory. */
-export function selectHosts(rt: OpsRuntime, hosts: string[], all: boolean | undefined): string[] {
+/**
+ * HOST… or --all, each name checked against the inventory; with `shard` (`K/N`) only the
+ * hosts of that shard (a stable share chosen by a hash of each name). A shard may be empty.
+ */
+export function selectHosts(rt: OpsRuntime, hosts: string[], all: boolean | undefined, shard?: string): string[] {
+  const parsed = shard === undefined ? undefined : parseShard(shard);
   if (all && hosts.length > 0) throw new ConfigError('give host names or --all, not both');
-  if (all) return [...rt.fleet.hosts];
-  if (hosts.length === 0) throw new ConfigError('no hosts given: name hosts or use --all');
-  for (const h of hosts) assertKnownHost(h, rt.fleet.hosts);
-  return [...new Set(hosts)];
+  let chosen: string[];
+  if (all) chosen = [...rt.fleet.hosts];
+  else {
+    if (hosts.length === 0) throw new ConfigError('no hosts given: name hosts or use --all');
+    for (const h of hosts) assertKnownHost(h, rt.fleet.hosts);
+    chosen = [...new Set(hosts)];
+  }
+  let mine = chosen;
+  if (parsed) {
+    mine = selectShard(chosen, parsed);
+    process.stderr.write(`shard ${parsed.index}/${parsed.count}: ${mine.length} of ${chosen.length} host(s)\n`);
+  }
+  // One connection per host stays open for the run: enough descriptors, or stop here.
+  ensureOpenFiles(descriptorsNeeded(mine.length, rt.concurrency), `a run over ${mine.length} host(s)`);
+  return mine;
 }
 
 export function eventSink(flags: OpsFlags, io: CliIO): EventSink {

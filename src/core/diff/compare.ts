@@ -7,7 +7,7 @@ import { FILE_HEADERS_ONLY, formatPatch } from 'diff';
 import type { StructuredPatch, StructuredPatchHunk } from 'diff';
 import { linePatch } from './lineDiff.js';
 import type { ExcludedPath } from '../fleet/types.js';
-import type { LiveEntry } from '../remote/types.js';
+import { LARGE_FILE_BYTES, type LiveEntry } from '../remote/types.js';
 import { maskDiffLine, normaliseSecrets, secretLinePatterns } from './secrets.js';
 import type { ChangeKind, DesiredEntry, FileChange, HostDiff, MetaChange } from './types.js';
 
@@ -33,6 +33,7 @@ export const DEFAULT_CONTEXT = 3;
 /** About half a second, worst case, for two entirely different 20,000-line files. */
 export const MAX_EDIT_LENGTH = 2000;
 export const WHOLE_FILE_NOTE = 'too many changes: whole file replaced';
+export const LARGE_FILE_NOTE = `larger than ${LARGE_FILE_BYTES / 1024 / 1024} MiB: compared by size and SHA-256, contents not shown`;
 
 const NOT_PENDING: ReadonlySet<ChangeKind> = new Set<ChangeKind>(['unchanged', 'excluded', 'unreadable']);
 
@@ -46,8 +47,15 @@ export function formatMode(mode: number): string {
   return (mode & 0o7777).toString(8).padStart(4, '0');
 }
 
+const shaMemo = new WeakMap<Buffer, string>();
+
+/** SHA-256 (hex); remembered per buffer for large ones (a plan's content is hashed once a run). */
 export function sha256(buf: Buffer): string {
-  return createHash('sha256').update(buf).digest('hex');
+  const known = shaMemo.get(buf);
+  if (known !== undefined) return known;
+  const sha = createHash('sha256').update(buf).digest('hex');
+  if (buf.length > 64 * 1024) shaMemo.set(buf, sha);
+  return sha;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -128,7 +136,9 @@ function classify(path: string, d: DesiredEntry, l: Exclude<LiveEntry, { state: 
   }
   if (d.state === 'file' && l.state === 'file') {
     const meta = metaChanges(d, l);
-    if (d.content.equals(l.content)) return { ...base, meta, kind: meta.length > 0 ? 'metadata' : 'unchanged' };
+    // A large live file was hashed, not kept: compare by size, then hash.
+    const same = l.content !== undefined ? d.content.equals(l.content) : d.content.length === l.size && sha256(d.content) === l.sha256;
+    if (same) return { ...base, meta, kind: meta.length > 0 ? 'metadata' : 'unchanged' };
     const change = contentChange(path, l, d, text);
     return { ...base, meta, kind: change.binary ? 'binary' : 'modified', ...change };
   }
@@ -163,6 +173,20 @@ type ContentFields = Pick<FileChange, 'unified' | 'hunks' | 'added' | 'removed' 
 function contentChange(path: string, l: PresentLive | undefined, d: DesiredEntry | undefined, text: TextOptions): ContentFields {
   const from: Buffer | undefined = l?.state === 'file' ? l.content : undefined;
   const to: Buffer | undefined = d?.state === 'file' ? d.content : undefined;
+  // Files over the limit (either side) are compared by fingerprint: no line diff of 200 MB.
+  const large = (l?.state === 'file' && l.size > LARGE_FILE_BYTES) || (to !== undefined && to.length > LARGE_FILE_BYTES);
+  if (large) {
+    const binary: NonNullable<FileChange['binary']> = {};
+    if (l?.state === 'file') {
+      binary.fromSize = l.size;
+      binary.fromSha = l.sha256;
+    }
+    if (to) {
+      binary.toSize = to.length;
+      binary.toSha = sha256(to);
+    }
+    return { binary, added: 0, removed: 0, note: LARGE_FILE_NOTE };
+  }
   if ((from && isBinaryContent(from)) || (to && isBinaryContent(to))) {
     const binary: NonNullable<FileChange['binary']> = {};
     if (from) {

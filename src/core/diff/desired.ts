@@ -1,4 +1,5 @@
 /** Desired states: what a host should hold after a deploy (from a plan) or a rollback (from a snapshot). */
+import { readFileSync } from 'node:fs';
 import type { HostPlan } from '../fleet/types.js';
 import type { LiveEntry } from '../remote/types.js';
 import type { DesiredEntry } from './types.js';
@@ -35,9 +36,13 @@ export function desiredFromSnapshot(entries: LiveEntry[]): DesiredEntry[] {
   const out: DesiredEntry[] = [];
   for (const e of entries) {
     switch (e.state) {
-      case 'file':
-        out.push({ path: e.path, state: 'file', content: e.content, mode: e.mode, owner: e.owner, group: e.group });
+      case 'file': {
+        // A large file read for a snapshot waits in its spool file; read it back only now.
+        const content = e.content ?? (e.spool !== undefined ? readFileSync(e.spool) : undefined);
+        if (content === undefined) throw new Error(`the content of ${e.path} was not kept (a large file read without spooling): cannot restore it`);
+        out.push({ path: e.path, state: 'file', content, mode: e.mode, owner: e.owner, group: e.group });
         break;
+      }
       case 'symlink':
         out.push({ path: e.path, state: 'symlink', target: e.target, owner: e.owner, group: e.group });
         break;

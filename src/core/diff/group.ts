@@ -12,7 +12,7 @@ function liveKey(l: LiveEntry | undefined): string {
   if (!l) return 'none';
   switch (l.state) {
     case 'file':
-      return `file:${sha(l.content)}`;
+      return `file:${l.sha256}`;
     case 'symlink':
       return `symlink:${l.target}`;
     default:

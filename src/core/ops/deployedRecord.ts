@@ -20,6 +20,7 @@
  * next deploy or rollback from that jump host (then removed locally): migrated once.
  */
 import { readFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LOCK_DIR } from '../remote/scripts.js';
 import type { LiveEntry, WriteOp } from '../remote/types.js';
@@ -55,7 +56,10 @@ export function parseRecord(entry: LiveEntry | undefined): DeployedRecord | unde
   if (entry?.state !== 'file') return undefined;
   let doc: unknown;
   try {
-    doc = JSON.parse(entry.content.toString('utf8'));
+    // A record over the large-file size comes spooled to disk, not in memory.
+    const bytes = entry.content ?? (entry.spool !== undefined ? readFileSync(entry.spool) : undefined);
+    if (bytes === undefined) return undefined;
+    doc = JSON.parse(bytes.toString('utf8'));
   } catch {
     return undefined;
   }

@@ -24,7 +24,7 @@ function liveMatches(rec: DeployedFile, live: LiveEntry | undefined): boolean {
   if (rec.target !== undefined) return live.state === 'symlink' && live.target === rec.target;
   if (rec.sha256 === undefined) return true;
   if (live.state !== 'file') return false;
-  if ((live.sha256 ?? sha(live.content)) !== rec.sha256) return false;
+  if (live.sha256 !== rec.sha256) return false;
   return rec.mode === undefined || (live.mode & 0o7777) === rec.mode;
 }
 

@@ -121,7 +121,7 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
       }
       try {
         const remote = await rt.remote(host, signal);
-        const read = await readAndDiff(remote, plan, rt.reveal, signal);
+        const read = await readAndDiff(remote, plan, rt.reveal, signal, 'hash');
         const diff = withDrift(read.diff, await effectiveRecord(rt.stateDir, host, read.record));
         const status = hostStatusOf(diff, read.lock, read.journal, rt.jumpHost);
         return { host, status, diff, ...base, confirm: { plan: planFingerprint(plan), writes: writeSet(writeOpsFor(diff)) } };

@@ -52,26 +52,36 @@ export function diffPlan(plan: HostPlan, live: LiveEntry[], reveal: boolean): Ho
   return diffHost(plan.host, desiredFromPlan(plan), relevant, { excluded: plan.excluded, secrets: secretValues(plan), reveal });
 }
 
-/** One read of the host (one round trip): the managed paths, and the host lock, journal and deployed record beside them. */
-export async function readAndDiff(remote: RemoteHost, plan: HostPlan, reveal: boolean, signal?: AbortSignal): Promise<PlanDiff> {
-  const paths = managedPaths(plan);
+/** What one read of a host found: the paths asked for, the host lock and whether a journal is there. */
+export type HostRead = Omit<PlanDiff, 'diff'>;
+
+/**
+ * One read of the host (one round trip): the given paths (entries in their order), and the
+ * host lock, journal and deployed record beside them. `large: 'hash'` when the live content
+ * of large files will not be needed (a diff only); the default keeps it (spooled to disk)
+ * for a snapshot. The deployed record is always read whole.
+ */
+export async function readHost(remote: RemoteHost, paths: string[], signal?: AbortSignal, large: 'spool' | 'hash' = 'spool'): Promise<HostRead> {
   const extra = [LOCK_PATH, JOURNAL_PATH, RECORD_PATH].filter((p) => !paths.includes(p));
-  const all = await remote.readState([...paths, ...extra], { signal });
+  const all = await remote.readState([...paths, ...extra], { signal, large });
   const byPath = new Map(all.map((e) => [e.path, e]));
   const live = all.slice(0, paths.length);
   const lockEntry = byPath.get(LOCK_PATH);
   const journalEntry = byPath.get(JOURNAL_PATH);
-  const lock = lockEntry?.state === 'file' ? parseLock(lockEntry.content.toString('utf8')) : undefined;
-  const record = parseRecord(byPath.get(RECORD_PATH));
-  const recordEntry = byPath.get(RECORD_PATH);
-  return {
-    live,
-    diff: diffPlan(plan, live, reveal),
-    ...(lock ? { lock } : {}),
-    journal: journalEntry !== undefined && journalEntry.state === 'file',
-    ...(record ? { record } : {}),
-    ...(recordEntry ? { recordEntry } : {}),
-  };
+  const lock = lockEntry?.state === 'file' && lockEntry.content !== undefined ? parseLock(lockEntry.content.toString('utf8')) : undefined;
+  let recordEntry = byPath.get(RECORD_PATH);
+  // A record over the large-file size read with 'hash' came without its bytes: read it alone, kept.
+  if (recordEntry?.state === 'file' && recordEntry.content === undefined && recordEntry.spool === undefined) {
+    recordEntry = (await remote.readState([RECORD_PATH], { signal, large: 'spool' }))[0];
+  }
+  const record = parseRecord(recordEntry);
+  return { live, ...(lock ? { lock } : {}), journal: journalEntry !== undefined && journalEntry.state === 'file', ...(record ? { record } : {}), ...(recordEntry ? { recordEntry } : {}) };
+}
+
+/** One read of the host's managed paths, lock, journal and deployed record (one round trip), diffed against the plan. */
+export async function readAndDiff(remote: RemoteHost, plan: HostPlan, reveal: boolean, signal?: AbortSignal, large: 'spool' | 'hash' = 'spool'): Promise<PlanDiff> {
+  const read = await readHost(remote, managedPaths(plan), signal, large);
+  return { ...read, diff: diffPlan(plan, read.live, reveal) };
 }
 
 /** Entries of `live` for the given paths (snapshot content). */

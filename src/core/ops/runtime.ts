@@ -10,7 +10,7 @@ import { loadFleet, type Fleet } from '../fleet/fleet.js';
 import type { HostPlan } from '../fleet/types.js';
 import { SshPool } from '../ssh/pool.js';
 import { RemoteHost } from '../remote/remoteHost.js';
-import { SnapshotStore } from '../store/snapshotStore.js';
+import type { SnapshotStore } from '../store/snapshotStore.js';
 import { jumpHostId, StoreRemote } from '../store/storeRemote.js';
 import { readKonfConf, type KonfConf } from '../fleet/konfConf.js';
 import { secretValues, maskSecrets } from '../diff/secrets.js';
@@ -195,6 +195,8 @@ export class OpsRuntime {
     if (!this.storeInstance) {
       this.storeInstance = (async () => {
         await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
+        // Loaded on first use: a diff never opens the store.
+        const { SnapshotStore } = await import('../store/snapshotStore.js');
         return SnapshotStore.open(this.stateDir);
       })();
     }

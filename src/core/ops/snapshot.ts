@@ -52,7 +52,7 @@ export async function snapshot(rt: OpsRuntime, options: SnapshotOptions): Promis
       const read = await remote.readState([...paths, LOCK_PATH, JOURNAL_PATH], { signal: options.signal });
       let live = read.slice(0, paths.length);
       const lockEntry = read[paths.length];
-      const lock = lockEntry?.state === 'file' ? parseLock(lockEntry.content.toString('utf8')) : undefined;
+      const lock = lockEntry?.state === 'file' && lockEntry.content !== undefined ? parseLock(lockEntry.content.toString('utf8')) : undefined;
       const journal = read[paths.length + 1]?.state === 'file';
       if (lock && !isStaleLock(lock, rt.jumpHost)) {
         throw new LockedError(host, `locked by ${describeLock(lock)} (${ageOf(lock.since)}): its ${lock.operation} is not finished, and a snapshot now could record it half done; nothing was recorded (snapshot again once it is done)`, lock);

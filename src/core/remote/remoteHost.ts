@@ -4,7 +4,7 @@
  * host lock. Each call is ONE remote command (one round trip), whatever the number of
  * files; the scripts are in scripts.ts.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { HostError } from '../errors.js';
 import { LineSplitter, MarkerFilter, newMarker } from './framing.js';
 import { ancestor, normaliseRoot, onHost, targetPath, type TargetPath } from './paths.js';
@@ -30,7 +30,8 @@ import {
 import { parseJournal, type HostJournal, type JournalHeader } from './journal.js';
 import { CheckCollector, type CheckResult, type RemoteChecks } from './checks.js';
 import { SAFE_OP, armPayload, revertProgram, type ArmSpec } from './revert.js';
-import { parseTar, type TarItem } from './tar.js';
+import { TarReader, type TarItem } from './tar.js';
+import { LARGE_FILE_BYTES } from './types.js';
 import type { ExecChannel, ExecResult, LiveEntry, LiveMeta, LockInfo, LockRequest, RunOptions, RunResult, WriteOp, WriteResult, WrittenFile } from './types.js';
 
 export interface RemoteHostOptions {
@@ -45,6 +46,14 @@ export interface RemoteHostOptions {
 export interface CallOptions {
   signal?: AbortSignal;
   timeoutMs?: number;
+}
+
+export interface ReadOptions extends CallOptions {
+  /**
+   * Files over LARGE_FILE_BYTES: 'spool' (default) keeps their bytes in a spool file on the
+   * controller (a snapshot needs them); 'hash' only hashes them (a diff compares hashes).
+   */
+  large?: 'spool' | 'hash';
 }
 
 export interface WriteOptions extends CallOptions {
@@ -216,8 +225,10 @@ interface ScriptRun {
   marker: string;
   script: string;
   payload?: Buffer[];
-  /** raw: stdout after the marker is data (collected); lines: stdout is lines (status or onStdoutLine). */
+  /** raw: stdout after the marker is data (collected, or given to onData); lines: stdout is lines (status or onStdoutLine). */
   stdout: 'raw' | 'lines';
+  /** With stdout 'raw': each chunk of data as it comes (not collected); a returned promise pauses the output. */
+  onData?: (chunk: Buffer) => Promise<void> | undefined;
   onStatus?: (status: string) => void;
   onStdoutLine?: (line: string) => void;
   onStderrLine?: (line: string) => void;
@@ -258,12 +269,37 @@ export class RemoteHost {
    * The live state of each path, in input order, exactly one entry per input path (path
    * normalised). One remote command: a GNU tar stream of all existing paths.
    */
-  async readState(paths: string[], opts: CallOptions = {}): Promise<LiveEntry[]> {
+  async readState(paths: string[], opts: ReadOptions = {}): Promise<LiveEntry[]> {
     const targets = paths.map((p) => targetPath(this.host, p));
     const unique = [...new Map(targets.map((t) => [t.logical, t])).values()];
     if (unique.length === 0) return [];
     const marker = newMarker();
-    const out = await this.runScript({ marker, script: readScript(marker, this.root, unique.map((t) => t.rel)), stdout: 'raw', signal: opts.signal, timeoutMs: opts.timeoutMs, what: 'reading files' });
+    // The archive is parsed as it streams in: large files are hashed (or spooled), never held.
+    const reader = new TarReader({ largeBytes: LARGE_FILE_BYTES, large: opts.large ?? 'spool' });
+    // tar's message for each path it could not read (`tar: ./etc/x: Cannot open: Permission
+    // denied`), every one of them: runScript keeps only the last 200 stderr lines.
+    const prefixes = new Map(unique.map((t) => [`tar: ${t.rel === '.' ? '.' : `./${t.rel}`}: `, t.logical]));
+    const tarErrors = new Map<string, string>();
+    const out = await this.runScript({
+      marker,
+      script: readScript(marker, this.root, unique.map((t) => t.rel)),
+      stdout: 'raw',
+      onData: (chunk) => reader.push(chunk),
+      onStderrLine: (line) => {
+        if (!line.startsWith('tar: ./') && !line.startsWith('tar: .:')) return;
+        // The path itself may hold ': ': try each cut.
+        for (let k = line.indexOf(': ', 5); k >= 0; k = line.indexOf(': ', k + 1)) {
+          const logical = prefixes.get(line.slice(0, k + 2));
+          if (logical !== undefined && !tarErrors.has(logical)) {
+            tarErrors.set(logical, line.slice(k + 2));
+            return;
+          }
+        }
+      },
+      signal: opts.signal,
+      timeoutMs: opts.timeoutMs,
+      what: 'reading files',
+    });
     this.checkRoot(out);
     if (out.code !== 0 && out.code !== 1 && out.code !== 2) {
       throw new HostError(this.host, 'remote-failed', `reading files failed (exit ${out.code ?? out.signal ?? 'unknown'}): ${tail(out.errLines) || 'no message'} (konf needs GNU tar on the host)`);
@@ -275,7 +311,7 @@ export class RemoteHost {
     }
     let items: TarItem[];
     try {
-      items = await parseTar(out.data);
+      items = await reader.end();
     } catch (err) {
       throw new HostError(this.host, 'remote-failed', `reading files failed: the tar stream is damaged (${(err as Error).message})${out.errLines.length ? `: ${tail(out.errLines)}` : ''}`, { cause: err });
     }
@@ -285,19 +321,17 @@ export class RemoteHost {
     }
     const byName = new Map(items.map((i) => [i.name, i]));
     const byPath = new Map<string, LiveEntry>();
-    unique.forEach((t, i) => byPath.set(t.logical, this.entryFor(t, classified.get(i), byName.get(t.rel === '.' ? '' : t.rel), out.errLines)));
+    unique.forEach((t, i) => byPath.set(t.logical, this.entryFor(t, classified.get(i), byName.get(t.rel === '.' ? '' : t.rel), tarErrors.get(t.logical))));
     return targets.map((t) => ({ ...(byPath.get(t.logical) as LiveEntry) }));
   }
 
-  private entryFor(t: TargetPath, cls: string | undefined, item: TarItem | undefined, errLines: string[]): LiveEntry {
+  private entryFor(t: TargetPath, cls: string | undefined, item: TarItem | undefined, tarError: string | undefined): LiveEntry {
     const path = t.logical;
     if (cls === 'missing') return { path, state: 'missing' };
     if (cls === 'denied') return { path, state: 'unreadable', error: 'Permission denied (a parent folder cannot be searched)' };
     if (cls === 'outside') return { path, state: 'unreadable', error: `refused: its folder resolves outside konf_root (a symlinked parent); not read` };
     if (!item) {
-      const prefix = `tar: ${t.rel === '.' ? '.' : `./${t.rel}`}: `;
-      const line = errLines.find((l) => l.startsWith(prefix));
-      const msg = line ? line.slice(prefix.length) : 'could not be read';
+      const msg = tarError ?? 'could not be read';
       if (/No such file or directory/.test(msg)) return { path, state: 'missing' };
       return { path, state: 'unreadable', error: msg };
     }
@@ -308,7 +342,15 @@ export class RemoteHost {
     switch (h.type) {
       case 'file':
       case 'contiguous-file':
-        return { path, state: 'file', content: item.content, size: item.content.length, sha256: createHash('sha256').update(item.content).digest('hex'), ...meta };
+        return {
+          path,
+          state: 'file',
+          ...(item.content !== undefined ? { content: item.content } : {}),
+          size: item.size,
+          sha256: item.sha256,
+          ...(item.spool !== undefined ? { spool: item.spool } : {}),
+          ...meta,
+        };
       case 'symlink':
         return { path, state: 'symlink', target: h.linkname, ...meta };
       case 'directory':
@@ -799,7 +841,9 @@ export class RemoteHost {
   private async runScript(r: ScriptRun): Promise<ScriptOutput> {
     if (r.signal?.aborted) throw new HostError(this.host, 'cancelled', `${r.what}: cancelled`);
     const script = Buffer.from(r.script);
-    const stdin = r.payload?.length ? Buffer.concat([script, ...r.payload]) : script;
+    // A large payload (a 200 MB file) goes out in its parts, never joined into a copy.
+    const payloadBytes = r.payload?.reduce((n, b) => n + b.length, 0) ?? 0;
+    const stdin = !r.payload?.length ? script : payloadBytes > LARGE_FILE_BYTES ? [script, ...r.payload] : Buffer.concat([script, ...r.payload]);
     const command = commandFor(script.length, this.become);
     const statusPrefix = `${r.marker} `;
     const status: string[] = [];
@@ -846,9 +890,12 @@ export class RemoteHost {
           signal: ac.signal,
           onStdout: (chunk) => {
             const rest = outFilter.push(chunk);
-            if (!rest.length) return;
-            if (r.stdout === 'raw') data.push(rest);
-            else outLines.push(rest);
+            if (!rest.length) return undefined;
+            if (r.stdout === 'raw') {
+              if (r.onData) return r.onData(rest);
+              data.push(rest);
+            } else outLines.push(rest);
+            return undefined;
           },
           onStderr: (chunk) => {
             const rest = errFilter.push(chunk);

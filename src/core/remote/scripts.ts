@@ -10,7 +10,7 @@
  * Every script is one function definition followed by its call, so a script cut short in
  * transit fails to parse and runs nothing.
  *
- * Remote requirements: POSIX sh, GNU coreutils (head, wc, realpath, chmod/chown
+ * Remote requirements: POSIX sh, GNU coreutils (head, wc, sort -z, realpath, chmod/chown
  * --reference, mv -T, sync FILE ≥ 8.24, mktemp), GNU findutils (find -newermt), GNU tar,
  * util-linux setsid (optional, for killing a hook's process group).
  */
@@ -89,6 +89,11 @@ const FN_READ_IN_ROOT = `konf_rin() {
  * `<marker> denied I`; paths whose folder resolves outside the root (a symlinked parent)
  * as `<marker> outside I` and never read (I = index in rels). tar's own errors follow on
  * stderr.
+ *
+ * Linear in the number of paths: one pass of shell builtins classifies each path and
+ * hands the ones to archive to tar NUL-terminated through a pipe (`--null -T -`), never
+ * through a growing argument list (`set -- "$@" "$p"` copies the list each time: 5,000
+ * paths took 7.7 s in dash).
  */
 export function readScript(marker: string, root: string, rels: string[]): string {
   const cls = `konf_cls() {
@@ -112,22 +117,20 @@ export function readScript(marker: string, root: string, rels: string[]): string
       'R=$PWD',
       'konf_rd=',
       `set -- ${args}`,
-      'n=$#',
       'i=0',
       'for p do',
       '  if ! konf_rin "$p"; then',
       `    printf '%s outside %s\\n' "$M" "$i" >&2`,
       '  elif [ -e "$p" ] || [ -h "$p" ]; then',
-      '    set -- "$@" "$p"',
+      "    printf '%s\\0' \"$p\"",
       '  else',
       '    konf_cls "$p"',
       `    printf '%s %s %s\\n' "$M" "$konf_c" "$i" >&2`,
       '  fi',
       '  i=$((i+1))',
-      'done',
-      'shift "$n"',
-      'if [ "$#" -eq 0 ]; then exit 0; fi',
-      'exec tar -cf - -H gnu --no-recursion --hard-dereference -- "$@"',
+      // sort is a barrier: tar starts only once the loop has written every status line, so
+      // tar's error messages (written in pieces) and the status lines never interleave on stderr.
+      'done | LC_ALL=C sort -z | tar -cf - -H gnu --no-recursion --hard-dereference --null -T -',
     ],
   );
 }

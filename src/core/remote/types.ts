@@ -9,9 +9,25 @@ export interface LiveMeta {
   group: string;
 }
 
+/**
+ * Files larger than this are never held in memory whole: their live content is hashed as
+ * it streams in (diffs compare size and SHA-256) and, when the read keeps content (for a
+ * snapshot), written to a spool file on the controller.
+ */
+export const LARGE_FILE_BYTES = 8 * 1024 * 1024;
+
 export type LiveEntry =
   | { path: string; state: 'missing' }
-  | ({ path: string; state: 'file'; content: Buffer; size: number; sha256: string } & LiveMeta)
+  | ({
+      path: string;
+      state: 'file';
+      /** The bytes; absent for a file over LARGE_FILE_BYTES (see `spool`). */
+      content?: Buffer;
+      size: number;
+      sha256: string;
+      /** A large file's bytes in a temp file on the controller (reads with `large: 'spool'`). */
+      spool?: string;
+    } & LiveMeta)
   | ({ path: string; state: 'symlink'; target: string } & LiveMeta)
   | ({ path: string; state: 'dir' } & LiveMeta)
   | ({ path: string; state: 'other' } & LiveMeta)
@@ -57,9 +73,13 @@ export interface ExecChannel {
 }
 
 export interface ExecOptions {
-  /** Bytes for the command's stdin; stdin is closed after them (or at once if absent). */
-  stdin?: Buffer | string;
-  onStdout?: (chunk: Buffer) => void;
+  /**
+   * Bytes for the command's stdin; stdin is closed after them (or at once if absent). Parts
+   * (konf uses them for payloads over LARGE_FILE_BYTES) are written in order, never joined.
+   */
+  stdin?: Buffer | string | readonly Buffer[];
+  /** Each chunk of output; when it returns a promise, output pauses until it settles (backpressure). */
+  onStdout?: (chunk: Buffer) => unknown;
   onStderr?: (chunk: Buffer) => void;
   signal?: AbortSignal;
   timeoutMs?: number;

@@ -201,10 +201,19 @@ export class Connection implements ExecChannel {
           }
           channel = ch;
           // A throwing consumer fails its own command (the channel is closed), nothing else.
-          const deliver = (fn: ((chunk: Buffer) => void) | undefined, d: Buffer) => {
+          const deliver = (fn: ((chunk: Buffer) => unknown) | undefined, d: Buffer) => {
             if (!fn || settled) return;
             try {
-              fn(d);
+              const wait = fn(d);
+              // The consumer is busy (e.g. writing a large file to disk): hold the output
+              // until it is ready; the SSH window then stops the sender.
+              if (wait instanceof Promise) {
+                ch.pause();
+                wait.then(
+                  () => ch.resume(),
+                  (e: unknown) => stop(e),
+                );
+              }
             } catch (e) {
               stop(e);
             }
@@ -221,8 +230,14 @@ export class Connection implements ExecChannel {
             cleanup();
             resolve(exit ?? { code: null });
           });
-          if (stdin !== undefined && stdin.length > 0) ch.end(stdin);
-          else ch.end();
+          if (typeof stdin === 'string' || Buffer.isBuffer(stdin)) {
+            if (stdin.length > 0) ch.end(stdin);
+            else ch.end();
+          } else if (stdin !== undefined) {
+            // Each part as it is (a large file is not copied); ssh2 sends them as the window allows.
+            for (const part of stdin) if (part.length > 0) ch.write(part);
+            ch.end();
+          } else ch.end();
         });
       } catch (err) {
         stop(this.closedReason ? this.closedError() : new HostError(this.host, 'unreachable', `connection to ${this.resolved.hostName} port ${this.resolved.port} lost: ${(err as Error).message}`, { cause: err }));

@@ -5,6 +5,7 @@
  * host certificates) and reported in `notes`.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HostError, type HostErrorKind } from '../errors.js';
@@ -123,21 +124,70 @@ function lineMatchesName(l: KnownHostLine, name: string): boolean {
   return patternListMatch(l.patterns ?? [], name);
 }
 
+interface ParsedFile {
+  /** The text parsed: the file is read every time (cheap), parsed only when it changed. */
+  text: string;
+  notes: string[];
+  /** Lines whose names are plain (no wildcard, negation or hash), by lower-case name. */
+  exact: Map<string, KnownHostLine[]>;
+  /** Every other line (wildcards, negations, hashed names): matched one by one. */
+  other: KnownHostLine[];
+}
+
+/**
+ * known_hosts files parsed once per change, not once per connection: with 1,000 hosts a
+ * 1,000-line file would otherwise be parsed and scanned twice per host.
+ */
+const parsedFiles = new Map<string, ParsedFile>();
+
+async function loadFile(file: string): Promise<ParsedFile | undefined> {
+  let text: string;
+  try {
+    // Synchronously: a small file, read for every connection (no thread-pool round trips).
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return undefined; // missing or unreadable files are skipped, as OpenSSH does
+  }
+  const known = parsedFiles.get(file);
+  if (known?.text === text) return known;
+  const notes: string[] = [];
+  const exact = new Map<string, KnownHostLine[]>();
+  const other: KnownHostLine[] = [];
+  for (const l of parseKnownHosts(text, file, notes)) {
+    if (!l.patterns || l.patterns.some((p) => /[*?!]/.test(p))) {
+      other.push(l);
+      continue;
+    }
+    for (const name of new Set(l.patterns.map((p) => p.toLowerCase()))) {
+      const list = exact.get(name);
+      if (list) list.push(l);
+      else exact.set(name, [l]);
+    }
+  }
+  const parsed = { text, notes, exact, other };
+  parsedFiles.set(file, parsed);
+  return parsed;
+}
+
+/** The lines of the files that name `lookup` (lower case), in file and line order; parse notes go to notes. */
+async function linesFor(lookup: string, files: string[], notes?: string[]): Promise<KnownHostLine[]> {
+  const out: KnownHostLine[] = [];
+  for (const file of files) {
+    const pf = await loadFile(file);
+    if (!pf) continue;
+    notes?.push(...pf.notes);
+    const hits = [...(pf.exact.get(lookup) ?? []), ...pf.other.filter((l) => lineMatchesName(l, lookup))];
+    out.push(...hits.sort((a, b) => a.line - b.line));
+  }
+  return out;
+}
+
 /** Checks an offered host key (raw blob) for a known_hosts name against the given files in order. */
 export async function checkHostKey(name: string, key: Buffer, files: string[]): Promise<HostKeyCheck> {
   const notes: string[] = [];
   const lookup = name.toLowerCase();
   const offeredType = blobKeyType(key);
-  const lines: KnownHostLine[] = [];
-  for (const file of files) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      continue; // missing or unreadable files are skipped, as OpenSSH does
-    }
-    lines.push(...parseKnownHosts(text, file, notes));
-  }
+  const lines = await linesFor(lookup, files, notes);
   let match: KnownHostRef | undefined;
   const sameType: KnownHostRef[] = [];
   const otherTypes: KnownHostRef[] = [];
@@ -329,20 +379,11 @@ export async function verifyHostKey(ctx: HostKeyContext, key: Buffer): Promise<H
 
 /** Key types known for a name in the given files (to prefer them in the key exchange, as OpenSSH does). */
 export async function knownKeyTypes(name: string, files: string[]): Promise<string[]> {
-  const lookup = name.toLowerCase();
   const types: string[] = [];
-  for (const file of files) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const l of parseKnownHosts(text, file)) {
-      if (l.marker || !lineMatchesName(l, lookup)) continue;
-      const t = blobKeyType(l.blob);
-      if (!types.includes(t)) types.push(t);
-    }
+  for (const l of await linesFor(name.toLowerCase(), files)) {
+    if (l.marker) continue;
+    const t = blobKeyType(l.blob);
+    if (!types.includes(t)) types.push(t);
   }
   return types;
 }

@@ -3,8 +3,23 @@ export class Limiter {
   private active = 0;
   private readonly waiters: { grant: () => void }[] = [];
 
-  constructor(readonly limit: number) {
+  constructor(private current: number) {
+    if (!(current >= 1)) throw new RangeError(`limit must be at least 1, got ${current}`);
+  }
+
+  /** Holders allowed at once. */
+  get limit(): number {
+    return this.current;
+  }
+
+  /**
+   * Changes the limit: raising it admits waiters at once; lowering it lets current
+   * holders finish and admits no one until fewer than the new limit hold a slot.
+   */
+  setLimit(limit: number): void {
     if (!(limit >= 1)) throw new RangeError(`limit must be at least 1, got ${limit}`);
+    this.current = Math.floor(limit);
+    while (this.active < this.current && this.waiters.length > 0) this.waiters.shift()?.grant();
   }
 
   get running(): number {
@@ -26,11 +41,11 @@ export class Limiter {
         if (released) return;
         released = true;
         this.active--;
-        this.waiters.shift()?.grant();
+        if (this.active < this.current) this.waiters.shift()?.grant();
       };
     };
     if (signal?.aborted) return Promise.reject(onAbort ? onAbort() : signal.reason);
-    if (this.active < this.limit) {
+    if (this.active < this.current) {
       this.active++;
       return Promise.resolve(makeRelease());
     }

@@ -10,6 +10,7 @@ import { HostError } from '../errors.js';
 import type { ExecChannel, ExecOptions, ExecResult } from '../remote/types.js';
 import { IdentityCache, type PassphraseProvider } from './auth.js';
 import { connect, connectChain, DEFAULT_MAX_CHANNELS, type ConnectOptions } from './connect.js';
+import { ConnectWindow } from './connectWindow.js';
 import type { Connection } from './connection.js';
 import { Limiter } from './limiter.js';
 import { defaultConfigFiles, SshConfig, type ResolvedHost, type StrictHostKeyChecking } from './sshConfig.js';
@@ -21,8 +22,13 @@ export interface SshPoolOptions {
   configFiles?: string[];
   /** An already loaded config (instead of configFiles). */
   config?: SshConfig;
-  /** Hosts connecting at once (default 16). */
+  /**
+   * Hosts connecting at once at most (default 16). The pool starts with fewer and ramps
+   * up, and backs off when servers refuse handshakes (see ConnectWindow).
+   */
   concurrency?: number;
+  /** Handshakes at once to begin with (default 8). */
+  initialConnects?: number;
   /** Shorthand for strictHostKeyChecking 'accept-new' (when true). */
   acceptNew?: boolean;
   /** Overrides StrictHostKeyChecking from the config for every host. */
@@ -44,6 +50,8 @@ export interface SshPoolOptions {
 export class SshPool {
   readonly config: SshConfig;
   private readonly connecting: Limiter;
+  /** The adaptive number of handshakes at once (drives `connecting`). */
+  readonly window: ConnectWindow;
   private readonly identities = new IdentityCache();
   private readonly entries = new Map<string, Promise<Connection>>();
   private readonly live = new Set<Connection>();
@@ -53,7 +61,16 @@ export class SshPool {
 
   constructor(private readonly options: SshPoolOptions = {}) {
     this.config = options.config ?? SshConfig.fromFiles(options.configFiles ?? defaultConfigFiles());
-    this.connecting = new Limiter(Math.max(1, options.concurrency ?? DEFAULT_CONNECT_CONCURRENCY));
+    const max = Math.max(1, options.concurrency ?? DEFAULT_CONNECT_CONCURRENCY);
+    this.window = new ConnectWindow({
+      max,
+      ...(options.initialConnects !== undefined ? { initial: options.initialConnects } : {}),
+      onChange: (n) => {
+        this.connecting.setLimit(n);
+        options.logger?.(`pool: ${n} handshake(s) at once`);
+      },
+    });
+    this.connecting = new Limiter(this.window.size);
   }
 
   /** Hosts with a connection (or an attempt) in the pool. */
@@ -100,6 +117,7 @@ export class SshPool {
       signal,
       maxChannels: o.maxChannelsPerConnection ?? DEFAULT_MAX_CHANNELS,
       jumpVia: (jumps) => this.jumpConnection(jumps),
+      throttle: this.window,
       ...(strict ? { strictHostKeyChecking: strict } : {}),
       ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
       ...(o.agentSocket !== undefined ? { agentSocket: o.agentSocket } : {}),

@@ -130,15 +130,29 @@ interface Setting {
   where: ValueSource;
 }
 
-/** Case-insensitive glob (`*`, `?`) match of one pattern. */
+const globCache = new Map<string, RegExp | string>();
+
+/**
+ * OpenSSH glob (`*`, `?`), case-insensitive. Compiled once per pattern (a 1,000-host config
+ * is matched a million times); a pattern without wildcards is a plain comparison.
+ */
 export function globMatch(pattern: string, text: string): boolean {
-  let re = '^';
-  for (const ch of pattern) {
-    if (ch === '*') re += '.*';
-    else if (ch === '?') re += '.';
-    else re += ch.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
+  let m = globCache.get(pattern);
+  if (m === undefined) {
+    if (!/[*?]/.test(pattern)) m = pattern.toLowerCase();
+    else {
+      let re = '^';
+      for (const ch of pattern) {
+        if (ch === '*') re += '.*';
+        else if (ch === '?') re += '.';
+        else re += ch.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
+      }
+      m = new RegExp(`${re}$`, 'is');
+    }
+    if (globCache.size > 100_000) globCache.clear();
+    globCache.set(pattern, m);
   }
-  return new RegExp(`${re}$`, 'is').test(text);
+  return typeof m === 'string' ? m === text.toLowerCase() : m.test(text);
 }
 
 /** OpenSSH pattern-list match: any positive pattern matches and no negated one does. */
@@ -426,8 +440,9 @@ export class SshConfig {
         const key = node.param.toLowerCase();
         if (key === 'host') {
           active = patternListMatch(valueArgs(node), alias);
-          if ('config' in node) processLines(pf, node.config, baseDir, depth, active);
-          // Lines after a section belong to it in the file; the parser nests them.
+          // Lines after a section belong to it in the file; the parser nests them. A section
+          // that does not match is skipped whole (a 1,000-host config is walked per host).
+          if (active && 'config' in node) processLines(pf, node.config, baseDir, depth, active);
           continue;
         }
         if (key === 'match') {

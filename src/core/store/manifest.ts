@@ -35,8 +35,11 @@ export interface Manifest {
   entries: ManifestEntry[];
 }
 
-/** Snapshot-ready form of one live entry: its manifest line and, for files, the content. */
-export function toManifestEntry(entry: LiveEntry): { entry: ManifestEntry; content?: Buffer } {
+/**
+ * Snapshot-ready form of one live entry: its manifest line and, for files, the content (or,
+ * for a large file, the spool file holding it).
+ */
+export function toManifestEntry(entry: LiveEntry): { entry: ManifestEntry; content?: Buffer; spool?: string } {
   const path = entry.path;
   switch (entry.state) {
     case 'missing':
@@ -44,6 +47,10 @@ export function toManifestEntry(entry: LiveEntry): { entry: ManifestEntry; conte
     case 'unreadable':
       return { entry: { path, state: 'unreadable', error: entry.error } };
     case 'file': {
+      if (entry.content === undefined) {
+        if (entry.spool === undefined) throw new Error(`snapshot of ${path}: its content was not kept (a large file read without spooling)`);
+        return { entry: { path, state: 'file', ...meta(entry), size: entry.size, sha256: entry.sha256 }, spool: entry.spool };
+      }
       const sha256 = createHash('sha256').update(entry.content).digest('hex');
       return {
         entry: { path, state: 'file', ...meta(entry), size: entry.content.length, sha256 },

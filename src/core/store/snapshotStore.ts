@@ -102,10 +102,13 @@ export class SnapshotStore {
       if (seen.has(live.path)) throw new Error(`snapshot of ${host}: path ${live.path} given twice`);
       seen.add(live.path);
       const components = pathComponents(live.path).map(treeName);
-      const { entry, content } = toManifestEntry(live);
+      const { entry, content, spool } = toManifestEntry(live);
       manifest.push(entry);
       if (content !== undefined) {
         blobs.push(this.writer.write('blob', content).then((oid) => tree.add(['hosts', host, 'files', ...components], oid)));
+      } else if (spool !== undefined) {
+        // A large file: streamed from its spool file into the object store.
+        blobs.push(this.writer.writeBlobFile(spool).then((oid) => tree.add(['hosts', host, 'files', ...components], oid)));
       }
     }
     await Promise.all(blobs);

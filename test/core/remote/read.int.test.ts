@@ -98,7 +98,7 @@ function expectMatchesDisk(root: string, e: LiveEntry): void {
     if (e.state === 'file') {
       const disk = readFileSync(full);
       expect(e.size, e.path).toBe(disk.length);
-      expect(e.content.equals(disk), e.path).toBe(true);
+      expect(e.content?.equals(disk), e.path).toBe(true);
       expect(e.sha256).toBe(createHash('sha256').update(disk).digest('hex'));
     }
   } else {
@@ -141,6 +141,26 @@ describe('RemoteHost.readState over real sshd', () => {
     expect(byPath.get('/etc/app/hard2')).toMatchObject({ state: 'file', size: 11 });
     if (isRoot) expect(byPath.get('/etc/app/daemon-owned')).toMatchObject({ owner: 'daemon', group: 'daemon', uid: 1, gid: 1 });
     else console.log('skip: owner daemon check needs root to chown');
+  });
+
+  it('reads 5,000 paths in one round trip: present, missing and oddly named ones classified right', async () => {
+    const root = fleet.host('r1').root;
+    mkdirSync(path.join(root, 'srv/many'), { recursive: true });
+    const odd = ['a\nb', 'back\\slash', 'tab\there', 'é accent', 'colon: space', 'ctl\u0001x', "q\"u'o", 'dash -C x'];
+    const paths: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const name = `${odd[i % odd.length]}-${i}`;
+      const p = `/srv/many/${name}`;
+      if (i % 2 === 0) writeFileSync(path.join(root, p), `file ${i}\n`);
+      paths.push(p);
+    }
+    const entries = await remoteFor(fleet, 'r1').readState(paths);
+    expect(entries).toHaveLength(5000);
+    entries.forEach((e, i) => {
+      expect(e.path).toBe(paths[i]);
+      if (i % 2 === 0) expect(e.state === 'file' && e.content?.toString(), e.path).toBe(`file ${i}\n`);
+      else expect(e, e.path).toEqual({ path: paths[i], state: 'missing' });
+    });
   });
 
   it('normalises paths, keeps duplicates, and reads the root itself', async () => {

@@ -43,6 +43,22 @@ describe.skipIf(!users.ok)(`an unprivileged SSH user, with and without become=su
     expect(existsSync(path.join(root, 'etc/new.conf'))).toBe(false);
   });
 
+  it("tar's errors and konf's own status lines never mix: 400 root-only files among 400 missing paths, each classified right", async () => {
+    // The read script lists paths for tar while tar already reports the ones it cannot open,
+    // both on stderr; a status line written between the pieces of one of tar's messages
+    // would turn a missing path into 'could not be read' and lose a 'Permission denied'; and
+    // every one of tar's 400 messages counts, not only the last 200 lines of stderr.
+    mkdirSync(path.join(root, 'etc/mixed'), { recursive: true });
+    const paths: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      writeFileSync(path.join(root, `etc/mixed/locked-${i}.conf`), 'root only\n', { mode: 0o600 });
+      paths.push(`/etc/mixed/locked-${i}.conf`, `/etc/mixed/absent-${i}.conf`);
+    }
+    const entries = await remoteFor(fleet, 's1').readState(paths);
+    const wrong = entries.filter((e, i) => (i % 2 === 0 ? !(e.state === 'unreadable' && /Permission denied/.test(e.error)) : e.state !== 'missing'));
+    expect(wrong).toEqual([]);
+  });
+
   it('with become=sudo: reads a root-only 0600 file, writes root-owned files, runs hooks as root, takes the lock', async () => {
     const remote = remoteFor(fleet, 's1', { become: 'sudo' });
     const entries = await remote.readState(['/etc/shadow.conf', '/etc/private/inner.conf']);

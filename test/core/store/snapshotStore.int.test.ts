@@ -83,7 +83,7 @@ describe('SnapshotStore', () => {
     const snap = await store.load('web1', info.id);
     expect(byPath(snap.entries)).toEqual(byPath(entries));
     const bin = snap.entries.find((e) => e.path === '/etc/binary.bin');
-    expect(bin?.state === 'file' && bin.content.equals(Buffer.concat([allBytes(), allBytes().reverse()]))).toBe(true);
+    expect(bin?.state === 'file' && bin.content?.equals(Buffer.concat([allBytes(), allBytes().reverse()]))).toBe(true);
     expect(snap.info).toEqual(info);
     const fsck = await rawGit(store.gitDir, 'fsck', '--strict', '--no-dangling', '--no-progress');
     expect(fsck).toBe('');
@@ -275,7 +275,7 @@ describe('SnapshotStore', () => {
     expect((await fresh.history('web1')).map((h) => h.id)).toEqual([b.id, a.id]);
     expect(b.changed).toEqual(['/etc/a']);
     const loaded = await fresh.load('web1', a.id.slice(0, 8));
-    expect(loaded.entries[0]?.state === 'file' && loaded.entries[0].content.toString()).toBe('1');
+    expect(loaded.entries[0]?.state === 'file' && loaded.entries[0].content?.toString()).toBe('1');
     await fresh.maintain();
   });
 
@@ -340,7 +340,7 @@ describe('ref updates of snapshots recorded together', () => {
     const second = await Promise.all(hosts.map((h) => store.save(h, [file('/etc/x', `${h} two\n`)], meta({ op: `two-${h}` }))));
     // One git process per host before; now one transaction per batch: how many batches depends
     // on timing (saves that finish while a transaction runs join the next), never one per host.
-    expect(store.refs.processes).toBeLessThanOrEqual(hosts.length);
+    expect(store.refs.processes).toBeLessThanOrEqual(hosts.length / 2); // 100 saves: at least 4 a transaction on average
     for (const [i, h] of hosts.entries()) {
       const history = await store.history(h);
       expect(history.map((s) => s.id)).toEqual([second[i]?.id, first[i]?.id]);
