@@ -17,3 +17,15 @@ export async function confirm(question: string, options: { yes: boolean; what: s
     rl.close();
   }
 }
+
+/** Asks a question with one-letter answers on the terminal; returns the letter given (lower case), or `fallback`. */
+export async function choose(question: string, letters: readonly string[], fallback: string): Promise<string> {
+  if (!canAsk()) throw new ConfigError('this needs an answer: run it on a terminal');
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = (await new Promise<string>((resolve) => rl.question(`${question} `, resolve))).trim().toLowerCase();
+    return letters.includes(answer.slice(0, 1)) && answer !== '' ? answer.slice(0, 1) : fallback;
+  } finally {
+    rl.close();
+  }
+}

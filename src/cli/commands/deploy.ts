@@ -10,6 +10,7 @@ import { handEdits } from '../../core/ops/drift.js';
 import { planFingerprint, writeSet } from '../../core/ops/fingerprint.js';
 import { ageOf, isStaleLock } from '../../core/ops/localProcess.js';
 import type { Confirmed } from '../../core/ops/transaction.js';
+import { checkOnlyPaths, restrictDiff } from '../../core/ops/onlyPaths.js';
 import { writeOpsFor } from '../../core/diff/writeOps.js';
 import { describeLock } from '../../core/remote/remoteHost.js';
 import { paletteFor } from '../color.js';
@@ -35,6 +36,8 @@ export interface DeployFlags extends OpsFlags {
   rollbackOnStop?: boolean;
   /** The working folder relative --order paths are read from. */
   cwd?: string;
+  /** `--only PATH` (repeatable): only these planned files. */
+  only?: string[];
 }
 
 /** --confirm-within: whole seconds, 0 turns it off for every host. */
@@ -73,11 +76,14 @@ export async function deployCommand(hosts: string[], flags: DeployFlags): Promis
     const selected = selectHosts(rt, hosts, flags.all);
     const confirmWithin = confirmWithinFlag(flags.confirmWithin);
     const waves = await wavesFlag(rt, selected, flags);
+    // Bad --only paths are refused before any host is contacted.
+    const only = flags.only?.length ? checkOnlyPaths(await rt.freshPlans(selected), flags.only) : undefined;
     let confirmed: Record<string, Confirmed> | undefined;
     if (!flags.dryRun && !flags.yes) {
       // Show exactly what will be written where (planned from the repository as it is now), then ask.
       if (!canAsk()) throw new ConfigError('deploy needs confirmation: run it on a terminal, or pass --yes');
       const preview = await diffFleet(rt, selected, { signal: cancel.signal });
+      preview.diffs = preview.diffs.map((d) => restrictDiff(d, only));
       const c = paletteFor(process.stderr);
       writeErr(formatDiffs(preview.diffs, { stat: true, sideBySide: false, width: terminalWidth(process.stderr) }, c));
       for (const f of preview.failures) writeErr(`${c.red(f.message)}\n`);
@@ -129,6 +135,7 @@ export async function deployCommand(hosts: string[], flags: DeployFlags): Promis
       ...(confirmed ? { confirmed } : {}),
       ...(confirmWithin !== undefined ? { confirmWithin } : {}),
       ...(waves ? { waves } : {}),
+      ...(only ? { only } : {}),
     });
     return exitFor(report, cancel);
   } finally {

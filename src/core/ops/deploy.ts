@@ -21,6 +21,7 @@ import { runWaves, type WaveOptions } from './waves.js';
 import { OpEmitter } from './emitter.js';
 import type { HostResult } from './runOperation.js';
 import { fetchBefore, pushAfter } from './storeSync.js';
+import { checkOnlyPaths, restrictDiff } from './onlyPaths.js';
 
 export interface DeployOptions {
   hosts: string[];
@@ -37,11 +38,14 @@ export interface DeployOptions {
   confirmWithin?: number;
   /** Rollout in waves (hosts in wave order); without it every host runs at once (bounded by --parallel). */
   waves?: WaveOptions;
+  /** `--only PATH`: compare and write only these planned files (each must be planned on every host). */
+  only?: string[];
 }
 
 export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<OperationReport> {
   const stamp = await rt.repoStamp();
   const plans = await rt.freshPlans(options.hosts);
+  const only = options.only === undefined ? undefined : checkOnlyPaths(plans, options.only);
   const audit = options.dryRun ? undefined : await auditSinkFor(rt);
   const mask = rt.masker(plans.values());
   const perHost = async (host: string, emitter: OpEmitter): Promise<HostResult> => {
@@ -54,7 +58,8 @@ export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<Op
     const confirmWithin = confirmWithinFor(plan, options.confirmWithin);
     const remote = await rt.remote(host, options.signal);
     emitter.emit({ type: 'log', host, phase: 'read', level: 'debug', text: 'reading live state' });
-    const first = await readAndDiff(remote, plan, rt.reveal, options.signal);
+    const read = await readAndDiff(remote, plan, rt.reveal, options.signal);
+    const first = { ...read, diff: restrictDiff(read.diff, only) };
     const pending = changedPaths(first.diff);
     if (pending.length === 0 && !first.lock && !first.journal) return { outcome: 'unchanged', text: 'in sync' };
     if (options.dryRun) {
@@ -72,7 +77,10 @@ export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<Op
       {
         kind: 'deploy',
         plan,
-        diffLive: (r, signal) => readAndDiff(r, plan, true, signal),
+        diffLive: async (r, signal) => {
+          const now = await readAndDiff(r, plan, true, signal);
+          return { live: now.live, diff: restrictDiff(now.diff, only), ...(now.record ? { record: now.record } : {}) };
+        },
         snapshotReason: 'pre-deploy',
         preHook: 'pre-deploy',
         postHook: 'post-deploy',

@@ -13,7 +13,8 @@ import { createHash } from 'node:crypto';
 import type { DesiredEntry, DriftState, FileChange, HostDiff } from '../diff/types.js';
 import { isPending } from '../diff/compare.js';
 import type { LiveEntry } from '../remote/types.js';
-import type { DeployedFile, DeployedRecord } from './deployedRecord.js';
+import { readDeployed, writeDeployed, type DeployedFile, type DeployedRecord } from './deployedRecord.js';
+import type { OpsRuntime } from './runtime.js';
 
 function sha(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
@@ -67,4 +68,28 @@ export function withDrift(diff: HostDiff, record: DeployedRecord): HostDiff {
 /** Paths of the hand edits (drifted or both) a write of this diff would overwrite. */
 export function handEdits(diff: HostDiff): string[] {
   return diff.files.filter((f) => f.drift === 'drifted' || f.drift === 'both').map((f) => f.path);
+}
+
+/**
+ * The host's diff with each pending file marked pending / drifted / both, judged against
+ * what konf last wrote there. Operations ask here (not the record itself), so where that
+ * record lives can change in one place.
+ */
+export async function markDrift(rt: OpsRuntime, host: string, diff: HostDiff): Promise<HostDiff> {
+  return withDrift(diff, await readDeployed(rt.stateDir, host));
+}
+
+/**
+ * Takes live entries as konf's own version of those paths on the host (after `konf adopt`
+ * put them into the repository, the host holds what the repository wants): a later change
+ * of the repository is then "pending", not "both". Whether konf created the path is kept.
+ */
+export async function acceptLiveAsWritten(rt: OpsRuntime, host: string, entries: readonly LiveEntry[]): Promise<void> {
+  const record = await readDeployed(rt.stateDir, host);
+  for (const e of entries) {
+    const created = record[e.path]?.created ?? false;
+    if (e.state === 'file') record[e.path] = { sha256: e.sha256, mode: e.mode & 0o7777, created };
+    else if (e.state === 'symlink') record[e.path] = { target: e.target, created };
+  }
+  await writeDeployed(rt.stateDir, host, record);
 }
