@@ -123,16 +123,16 @@ export async function adoptCommand(host: string, paths: string[], flags: AdoptFl
       if (edited.length > 0) await showHostNow(rt, preview, c, width);
       return EXIT.ok;
     }
-    const what = `${preview.edits.length} file(s)${flags.commit ? ' and commit them' : ''}`;
-    if (interactive && !(await confirm(`Write ${what} to the fleet repository?`, { yes: false, what: 'adopt' }))) {
+    const question =
+      preview.edits.length === 0 ? `Commit ${edited.join(', ')} (edited in your editor) to the fleet repository?` : `Write ${preview.edits.length} file(s)${flags.commit ? ' and commit them' : ''} to the fleet repository?`;
+    if (interactive && !(await confirm(question, { yes: false, what: 'adopt' }))) {
       writeOut('nothing written\n');
       return EXIT.ok;
     }
     const result = await adopt(rt, preview, { commit: flags.commit ?? false, edited, signal: cancel.signal, onEvent: eventSink(flags) });
     const code = exitFor(result.report, cancel);
     if (code !== EXIT.ok) return code;
-    if (preview.edits.length === 0) writeOut('the repository was already as shown\n');
-    else writeOut(flags.commit ? '' : c.dim('The changes are in the working tree of the fleet repository: review and commit them (git diff, git commit), or run with --commit.\n'));
+    if (preview.edits.length > 0 && !flags.commit) writeOut(c.dim('The changes are in the working tree of the fleet repository: review and commit them (git diff, git commit), or run with --commit.\n'));
     await showHostNow(rt, preview, c, width, edited.length > 0);
     return code;
   } finally {
