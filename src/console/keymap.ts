@@ -17,9 +17,10 @@ export type Context =
   | 'log'
   | 'filter' // typing a filter (modal)
   | 'confirm' // a confirmation dialog (modal)
+  | 'choice' // a list of choices, e.g. how to answer a drifted file (modal)
   | 'help'; // the help overlay (modal)
 
-const MODALS = ['filter', 'confirm', 'help'] as const satisfies readonly Context[];
+const MODALS = ['filter', 'confirm', 'choice', 'help'] as const satisfies readonly Context[];
 export const MODAL_CONTEXTS: readonly Context[] = MODALS;
 
 export type CommandId =
@@ -53,6 +54,9 @@ export type CommandId =
   | 'snapshot'
   | 'history'
   | 'rollback'
+  | 'rebuild'
+  | 'answer'
+  | 'choose'
   | 'yes'
   | 'no'
   | 'choice-next'
@@ -82,7 +86,7 @@ export interface KeyBinding {
 }
 
 // Literal types (`as const`), so that CommandsIn below knows which commands each context binds.
-const LISTS = ['hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log', 'help', 'confirm'] as const satisfies readonly Context[];
+const LISTS = ['hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log', 'help', 'confirm', 'choice'] as const satisfies readonly Context[];
 const NON_MODAL = ['hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log'] as const satisfies readonly Context[];
 const DIFFS = ['diff', 'preview'] as const satisfies readonly Context[];
 const ALL = ['global', ...NON_MODAL, ...MODALS] as const satisfies readonly Context[];
@@ -100,7 +104,7 @@ const BINDINGS = [
   { command: 'prev-pane', keys: ['shift-tab'], description: 'Previous pane', contexts: ['global'] },
   { command: 'tab', keys: ['1', '2', '3', '4', '5'], description: 'Pick a tab: 1 Switches, 2 Excludes, 3 Files, 4 Diff, 5 History', contexts: ['global'], hint: 'tabs' },
   { command: 'open', keys: ['enter'], description: 'Open: the host\u2019s details; a file\u2019s diff; a snapshot\u2019s rollback preview', contexts: ['hosts', 'files', 'history'], hint: 'open' },
-  { command: 'back', keys: ['escape'], description: 'Back / close (clears marks and filter in the host list)', contexts: [...NON_MODAL, 'help'], hint: 'back' },
+  { command: 'back', keys: ['escape'], description: 'Back / close (clears marks and filter in the host list)', contexts: [...NON_MODAL, 'help', 'choice'], hint: 'back' },
   { command: 'filter', keys: ['/'], description: 'Filter hosts by name or switch=value', contexts: ['global'], hint: 'filter' },
   { command: 'filter-type', keys: ['char'], description: 'Type the filter (words: name part or switch=value)', contexts: ['filter'] },
   { command: 'filter-erase', keys: ['backspace'], description: 'Erase a character of the filter', contexts: ['filter'] },
@@ -118,6 +122,9 @@ const BINDINGS = [
   { command: 'snapshot', keys: ['S'], description: 'Snapshot the selected or marked hosts (asks first)', contexts: ['global'] },
   { command: 'history', keys: ['r'], description: 'Rollback picker: the host\u2019s snapshot history', contexts: ['hosts', 'switches', 'excludes', 'files', 'diff', 'log'] },
   { command: 'rollback', keys: ['r'], description: 'Roll back to the selected snapshot (asks first)', contexts: ['history', 'preview'], hint: 'rollback' },
+  { command: 'rebuild', keys: ['B'], description: 'Rebuild the host from the selected snapshot, watched files included, then its plan (asks first)', contexts: ['history', 'preview'], hint: 'rebuild' },
+  { command: 'answer', keys: ['a'], description: 'Answer the file\u2019s drift: adopt it for every host, keep it on this host, revert it, or edit its template (each previewed)', contexts: ['files', 'diff'], hint: 'answer' },
+  { command: 'choose', keys: ['enter'], description: 'Take the highlighted choice (its preview comes first)', contexts: ['choice'], hint: 'choose' },
   { command: 'yes', keys: ['y'], description: 'Confirm', contexts: ['confirm'], hint: 'yes' },
   { command: 'no', keys: ['n', 'escape'], description: 'Cancel', contexts: ['confirm'], hint: 'no' },
   { command: 'choice-next', keys: ['right', 'w'], description: 'Next choice of the dialog (deploy: all at once, or in waves)', contexts: ['confirm'], hint: 'rollout' },
@@ -316,6 +323,12 @@ export function keysLabel(binding: KeyBinding): string {
   return binding.keys.map(keyLabel).join(' ');
 }
 
+/** The keys of a command, as the help shows them (for text that names a key: it follows the table). */
+export function keysOf(command: CommandId): string {
+  const binding = KEYMAP.find((b) => b.command === command);
+  return binding ? keysLabel(binding) : '';
+}
+
 const CONTEXT_LABELS: Record<Context, string> = {
   global: 'anywhere',
   hosts: 'hosts',
@@ -328,6 +341,7 @@ const CONTEXT_LABELS: Record<Context, string> = {
   log: 'log',
   filter: 'filter',
   confirm: 'confirmation',
+  choice: 'choices',
   help: 'help',
 };
 

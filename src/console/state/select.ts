@@ -214,6 +214,7 @@ export function diffViewRows(state: AppState): number {
 /** Active key contexts, most specific first. Modal layers shut out everything else. */
 export function activeContexts(state: AppState): Context[] {
   if (state.confirm) return ['confirm'];
+  if (state.choice) return ['choice'];
   if (state.help.open) return ['help'];
   if (state.filter.editing) return ['filter'];
   if (state.focus === 'log' || state.logZoom) return ['log', 'global'];

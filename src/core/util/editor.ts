@@ -4,7 +4,7 @@
  * with the file as a separate argument (never pasted into the command text). The caller
  * owns the terminal while it runs (the console suspends itself first).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 export function editorOf(env: NodeJS.ProcessEnv = process.env): string {
   const pick = (v: string | undefined) => (v !== undefined && v.trim() !== '' ? v : undefined);
@@ -17,4 +17,18 @@ export function editFile(file: string, env: NodeJS.ProcessEnv = process.env): { 
   const r = spawnSync('/bin/sh', ['-c', `${editor} "$1"`, 'konf-editor', file], { stdio: 'inherit', env });
   if (r.error) return { code: 127, editor, error: r.error.message };
   return { code: r.status ?? 128, editor };
+}
+
+/**
+ * The same, without blocking the event loop (the console keeps its connections and
+ * operations alive meanwhile); the caller has stopped reading the terminal first, so
+ * every key goes to the editor.
+ */
+export function editFileAsync(file: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; editor: string; error?: string }> {
+  const editor = editorOf(env);
+  return new Promise((resolve) => {
+    const child = spawn('/bin/sh', ['-c', `${editor} "$1"`, 'konf-editor', file], { stdio: 'inherit', env });
+    child.once('error', (error) => resolve({ code: 127, editor, error: error.message }));
+    child.once('close', (code, signal) => resolve({ code: code ?? 128, editor, ...(signal ? { error: `the editor was stopped by ${signal}` } : {}) }));
+  });
 }

@@ -9,6 +9,7 @@ import { diffViewRows, shownDiffCursor, shownDiffEntries, targetHosts } from '..
 import type { AppState, DiffCursor } from '../types.js';
 import { back, focusHosts, motions, type ContextHandlers } from './handler.js';
 import { openHistoryTab } from './history.js';
+import { openChoices } from '../driftAnswers.js';
 
 /** Columns a horizontal scroll moves. */
 const HSCROLL = 8;
@@ -23,12 +24,13 @@ export const diffView = {
   'prev-hunk': (state) => jumpHunk(state, -1),
   'next-file': (state) => moveFile(state, 1),
   'prev-file': (state) => moveFile(state, -1),
-} satisfies Omit<ContextHandlers<'diff'>, 'back' | 'history'>;
+} satisfies Omit<ContextHandlers<'diff'>, 'back' | 'history' | 'answer'>;
 
 export const diff = {
   ...diffView,
   back: back(focusHosts),
   history: openHistoryTab,
+  answer: openChoices,
 } satisfies ContextHandlers<'diff'>;
 
 /** `d` (global): the diff of the selected or marked hosts, checked again first. */

@@ -9,12 +9,14 @@ import { busyHosts, pushEffects } from '../ops.js';
 import { listRows } from '../select.js';
 import type { AppState } from '../types.js';
 import { back, focusHosts, motions, type ContextHandlers } from './handler.js';
+import { askRebuild } from '../driftAnswers.js';
 
 export const history = {
   ...motions(moveHistoryCursor),
   open: openSelectedPreview,
   back: back(focusHosts),
   rollback: askRollback,
+  rebuild: askRebuild,
 } satisfies ContextHandlers<'history'>;
 
 /** `r` outside the History tab: open it (the host's snapshots load once). */

@@ -9,6 +9,7 @@ import { diffEntries, listRows } from '../select.js';
 import type { AppState } from '../types.js';
 import { back, focusHosts, motions, type ContextHandlers } from './handler.js';
 import { openHistoryTab } from './history.js';
+import { openChoices } from '../driftAnswers.js';
 
 type PlanTab = 'switches' | 'excludes' | 'files';
 
@@ -27,6 +28,7 @@ export const excludes = planList('excludes') satisfies ContextHandlers<'excludes
 export const files = {
   ...planList('files'),
   open: openFileDiff,
+  answer: openChoices,
 } satisfies ContextHandlers<'files'>;
 
 function planRows(state: AppState, tab: PlanTab): number {
