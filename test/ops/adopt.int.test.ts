@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestFleet, type TestFleet } from '../../src/testfleet/testFleet.js';
@@ -115,6 +116,14 @@ describe('konf adopt against a real fleet', { timeout: 180_000 }, () => {
     // The host's version is konf's own now: a later repository change is pending, not "both".
     await put(path.join(repo, 'etc/files/etc/motd'), 'welcome\n');
     expect(fileOf(await diffJson('web1'), 'web1', '/etc/motd')?.state).toBe('pending');
+    // The record that says so is on the host (written by the adoption, under the lock, journal closed):
+    // another jump host, with a state folder of its own, judges it the same way.
+    const hostRecord = JSON.parse(await readFile(onHost('web1', 'var/lib/konf/deployed.json'), 'utf8')) as { operator: string; files: Record<string, { sha256?: string; mode?: string; created: boolean }> };
+    expect(hostRecord.files['/etc/motd']).toEqual({ sha256: createHash('sha256').update('welcome to the fleet\nmaintenance on sundays\n').digest('hex'), mode: '0644', created: true });
+    expect(hostRecord.operator).toBe(OPERATOR);
+    expect((await readdir(onHost('web1', 'var/lib/konf'))).sort()).toEqual(['deployed.json']);
+    const elsewhere = await runKonf(['--repo', repo, '--state', path.join(tmp, 'state-other-jump'), 'diff', 'web1', '--json'], { env });
+    expect(fileOf(JSON.parse(elsewhere.stdout) as DiffDoc, 'web1', '/etc/motd')?.state).toBe('pending');
     await put(path.join(repo, 'etc/files/etc/motd'), 'welcome to the fleet\nmaintenance on sundays\n');
     git('commit', '-q', '-am', 'motd as on web1');
     const audit = (await konf(['log', '--host', 'web1', '--json'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; operator: string; results: Record<string, { text?: string }> });
@@ -228,7 +237,8 @@ describe('konf adopt against a real fleet', { timeout: 180_000 }, () => {
     expect(doc.hosts[0]?.pending).toBe(1);
     const hist = JSON.parse((await konf(['history', 'web2', '--json'])).stdout) as { reason: string; changed: string[] }[];
     expect(hist[0]?.reason).toBe('pre-deploy');
-    expect(await readdir(onHost('web2', 'var/lib/konf'))).toEqual([]);
+    // No lock, no journal left: only the host's deployed record (issue 15), which still says /etc/issue is drifted (above).
+    expect(await readdir(onHost('web2', 'var/lib/konf'))).toEqual(['deployed.json']);
     await konf(['deploy', 'web2', '--yes']);
   });
 

@@ -12,7 +12,7 @@ import { ConfigError } from '../../core/errors.js';
 import { adopt } from '../../core/ops/adopt.js';
 import { previewAdopt, diffPaths, type AdoptPreview, type AdoptRequest, type AdoptTo } from '../../core/ops/adoptPreview.js';
 import { diffFleet } from '../../core/ops/diffFleet.js';
-import { markDrift } from '../../core/ops/drift.js';
+import { markDrift, readWithRecord } from '../../core/ops/drift.js';
 import { checkCommittable } from '../../core/fleet/repoGit.js';
 import { unifiedDiff } from '../../core/diff/compare.js';
 import { editFile } from '../../core/util/editor.js';
@@ -147,8 +147,8 @@ async function showHostNow(rt: OpsRuntime, preview: AdoptPreview, c: Palette, wi
   const paths = preview.items.map((i) => i.path);
   rt.invalidate();
   const plan = await rt.plan(host);
-  const live = await (await rt.remote(host)).readState(paths);
-  const now = await markDrift(rt, host, diffPaths(plan, live, paths, rt.reveal));
+  const { live, record } = await readWithRecord(await rt.remote(host), paths);
+  const now = await markDrift(rt, host, diffPaths(plan, live, paths, rt.reveal), record);
   writeOut(now.pending === 0 ? c.green(`${host} now: in sync (${paths.join(', ')})\n`) : `${c.yellow(`${host} now:`)}\n${formatDiffs([now], { stat: false, sideBySide: false, width }, c)}`);
   // A template edit changes what every host renders: show them all (re-planned from disk).
   const templatePaths = preview.items.filter((i) => i.planned?.kind === 'file' && i.planned.template).map((i) => i.path);

@@ -28,7 +28,7 @@ export async function rebuildCommand(host: string, snapshotId: string | undefine
     const target = { host: selected, ...(flags.from !== undefined ? { from: flags.from } : {}), ...(snapshotId !== undefined ? { snapshotId } : {}) };
     const preview = await rebuildPreview(rt, target, cancel.signal);
     const { snapshot } = preview;
-    const diff = await markDrift(rt, selected, preview.diff);
+    const diff = await markDrift(rt, selected, preview.diff, preview.record);
     const out = flags.json ? process.stderr : process.stdout;
     const write = flags.json ? (s: string) => process.stderr.write(s) : writeOut;
     const c = paletteFor(out);

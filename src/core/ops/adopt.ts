@@ -3,8 +3,10 @@
  * as an operation of its own (event stream, audit log). The edits go in only if every
  * file still holds what the preview read; once written, the repository is planned again
  * from disk and must plan the adopted paths exactly as the preview said, for every host,
- * or the edits are undone. The adopted live versions become konf's own on the host (see
- * drift.ts), so the host is in sync and later repository changes count as pending.
+ * or the edits are undone. The adopted live versions become konf's own: the deployed
+ * record on the host says so (adoptRecord.ts: under the host lock, journaled, atomic), so
+ * later repository changes count as pending. A host that cannot take that record
+ * leaves the repository edits in place, with a warning.
  * `commit` makes one git commit of exactly those files.
  */
 import { HostError, errorMessage } from '../errors.js';
@@ -14,7 +16,7 @@ import type { EventSink } from './events.js';
 import type { OpsRuntime } from './runtime.js';
 import { runOperation, type OperationReport } from './runOperation.js';
 import { auditSinkFor } from './auditSink.js';
-import { acceptLiveAsWritten } from './drift.js';
+import { recordAdopted } from './adoptRecord.js';
 import { adoptedSignature, type AdoptItem, type AdoptPreview } from './adoptPreview.js';
 
 export interface AdoptOptions {
@@ -98,8 +100,17 @@ export async function adopt(rt: OpsRuntime, preview: AdoptPreview, options: Adop
         throw new HostError(host, 'changed', `the repository does not plan these paths as the preview showed for ${differ.join(', ')} (it changed meanwhile): the edits were undone; run it again`);
       }
       const taken = acted.filter((i) => i.kind === 'adopt' || i.kind === 'capture').map((i) => i.live);
-      if (taken.length > 0) await acceptLiveAsWritten(rt, host, taken);
-      const text = [...acted.map((i) => describeItem(host, i)), ...edited.map((f) => `${f} edited by ${rt.operator}`)].join('; ');
+      let text = [...acted.map((i) => describeItem(host, i)), ...edited.map((f) => `${f} edited by ${rt.operator}`)].join('; ');
+      if (taken.length > 0) {
+        try {
+          await recordAdopted(rt, host, taken, emitter, options.signal);
+          emitter.emit({ type: 'log', host, phase: 'write', level: 'info', text: `recorded ${taken.map((e) => e.path).join(', ')} as konf's own in ${host}'s deployed record` });
+        } catch (err) {
+          const warn = `${host}'s deployed record was not updated (${errorMessage(err)}): until konf next writes ${taken.map((e) => e.path).join(', ')} there, a repository change to them shows as drifted`;
+          emitter.emit({ type: 'log', host, phase: 'write', level: 'warn', text: warn });
+          text = `${text} (warning: ${warn})`;
+        }
+      }
       if (options.commit) {
         try {
           commit = await commitFiles(rt.fleet.root, [...files, ...edited], commitMessage(preview, rt.operator, edited), rt.operator);

@@ -28,7 +28,7 @@ import { checkCommittable } from '../fleet/repoGit.js';
 import type { HostPlan, Permission, PlannedFile } from '../fleet/types.js';
 import type { LiveEntry } from '../remote/types.js';
 import { mapLimit } from '../util/mapLimit.js';
-import { markDrift } from './drift.js';
+import { markDrift, readWithRecord } from './drift.js';
 import { readAndDiff } from './hostState.js';
 import type { OpsRuntime } from './runtime.js';
 
@@ -263,7 +263,7 @@ export async function previewAdopt(rt: OpsRuntime, req: AdoptRequest): Promise<A
 
   const remote = await rt.remote(host, signal);
   const read = await readAndDiff(remote, plan, rt.reveal, signal);
-  const hostDiff = await markDrift(rt, host, read.diff);
+  const hostDiff = await markDrift(rt, host, read.diff, read.record);
   const captures = checked.filter((p) => !plan.files.some((f) => f.path === p));
   const captured = captures.length > 0 ? await remote.readState(captures, { signal }) : [];
   const liveOf = new Map<string, LiveEntry>([...read.live, ...captured].map((e) => [e.path, e]));
@@ -388,8 +388,8 @@ export async function previewAdopt(rt: OpsRuntime, req: AdoptRequest): Promise<A
       }
       try {
         const r = await rt.remote(other, signal);
-        const live = await r.readState(changed, { signal });
-        others.push({ host: other, diff: await markDrift(rt, other, diffPaths(afterPlan, live, changed, rt.reveal)) });
+        const { live, record } = await readWithRecord(r, changed, signal);
+        others.push({ host: other, diff: await markDrift(rt, other, diffPaths(afterPlan, live, changed, rt.reveal), record) });
       } catch (err) {
         if (err instanceof ConfigError) throw err;
         others.push({ host: other, error: err instanceof HostError ? err.message : errorMessage(err) });

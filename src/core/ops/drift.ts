@@ -13,7 +13,8 @@ import { createHash } from 'node:crypto';
 import type { DesiredEntry, DriftState, FileChange, HostDiff } from '../diff/types.js';
 import { isPending } from '../diff/compare.js';
 import type { LiveEntry } from '../remote/types.js';
-import { readDeployed, writeDeployed, type DeployedFile, type DeployedRecord } from './deployedRecord.js';
+import { effectiveRecord, parseRecord, RECORD_PATH, type DeployedFile, type DeployedRecord } from './deployedRecord.js';
+import type { RemoteHost } from '../remote/remoteHost.js';
 import type { OpsRuntime } from './runtime.js';
 
 function sha(b: Buffer): string {
@@ -72,24 +73,17 @@ export function handEdits(diff: HostDiff): string[] {
 
 /**
  * The host's diff with each pending file marked pending / drifted / both, judged against
- * what konf last wrote there. Operations ask here (not the record itself), so where that
- * record lives can change in one place.
+ * the record the host holds (read with its files: `onHost`, undefined when it has none;
+ * then this jump host's old local record, see deployedRecord.ts).
  */
-export async function markDrift(rt: OpsRuntime, host: string, diff: HostDiff): Promise<HostDiff> {
-  return withDrift(diff, await readDeployed(rt.stateDir, host));
+export async function markDrift(rt: OpsRuntime, host: string, diff: HostDiff, onHost: DeployedRecord | undefined): Promise<HostDiff> {
+  return withDrift(diff, await effectiveRecord(rt.stateDir, host, onHost));
 }
 
-/**
- * Takes live entries as konf's own version of those paths on the host (after `konf adopt`
- * put them into the repository, the host holds what the repository wants): a later change
- * of the repository is then "pending", not "both". Whether konf created the path is kept.
- */
-export async function acceptLiveAsWritten(rt: OpsRuntime, host: string, entries: readonly LiveEntry[]): Promise<void> {
-  const record = await readDeployed(rt.stateDir, host);
-  for (const e of entries) {
-    const created = record[e.path]?.created ?? false;
-    if (e.state === 'file') record[e.path] = { sha256: e.sha256, mode: e.mode & 0o7777, created };
-    else if (e.state === 'symlink') record[e.path] = { target: e.target, created };
-  }
-  await writeDeployed(rt.stateDir, host, record);
+/** Reads `paths` on a host and, in the same round trip, the deployed record it holds. */
+export async function readWithRecord(remote: RemoteHost, paths: readonly string[], signal?: AbortSignal): Promise<{ live: LiveEntry[]; record?: DeployedRecord }> {
+  const want = paths.filter((p) => p !== RECORD_PATH);
+  const all = await remote.readState([...want, RECORD_PATH], { signal });
+  const record = parseRecord(all.find((e) => e.path === RECORD_PATH));
+  return { live: all.filter((e) => e.path !== RECORD_PATH), ...(record ? { record } : {}) };
 }

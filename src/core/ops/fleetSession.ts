@@ -192,7 +192,7 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
     },
     async rebuildPreview(host, snapshotId, signal): Promise<PreviewDiff> {
       const preview = await rebuildPreview(rt, { host, snapshotId }, signal);
-      const marked = await markDrift(rt, host, preview.diff);
+      const marked = await markDrift(rt, host, preview.diff, preview.record);
       return { ...marked, confirm: { plan: planFingerprint(preview.plan), writes: writeSet(writeOpsFor(preview.diff)) } };
     },
     async rebuild(host, snapshotId, options = {}) {

@@ -27,6 +27,8 @@ import { runOperation, type OperationReport } from './runOperation.js';
 import { runTransaction, type Confirmed } from './transaction.js';
 import { snapshotPaths } from './hostState.js';
 import { auditSinkFor } from './auditSink.js';
+import { readWithRecord } from './drift.js';
+import type { DeployedRecord } from './deployedRecord.js';
 
 /** Whether a snapshot holds anything to rebuild from (a file or symlink that was there). */
 export function recordsFiles(snap: Snapshot): boolean {
@@ -72,11 +74,12 @@ export function rebuildDesired(plan: HostPlan, snap: Snapshot): DesiredEntry[] {
   return [...byPath.values()];
 }
 
-export async function rebuildDiffLive(remote: RemoteHost, plan: HostPlan, snap: Snapshot, reveal: boolean, signal?: AbortSignal): Promise<{ live: LiveEntry[]; diff: HostDiff }> {
+/** What rebuilding writes, from the host as it is now, with the deployed record it holds (read in the same round trip). */
+export async function rebuildDiffLive(remote: RemoteHost, plan: HostPlan, snap: Snapshot, reveal: boolean, signal?: AbortSignal): Promise<{ live: LiveEntry[]; diff: HostDiff; record?: DeployedRecord }> {
   const desired = rebuildDesired(plan, snap);
   const paths = [...new Set([...desired.map((d) => d.path), ...snapshotPaths(plan)])].sort();
-  const live = await remote.readState(paths, { signal });
-  return { live, diff: diffHost(plan.host, desired, live, { secrets: secretValues(plan), reveal }) };
+  const { live, record } = await readWithRecord(remote, paths, signal);
+  return { live, diff: diffHost(plan.host, desired, live, { secrets: secretValues(plan), reveal }), ...(record ? { record } : {}) };
 }
 
 export interface RebuildTarget {
@@ -92,14 +95,14 @@ function checkTarget(rt: OpsRuntime, target: RebuildTarget): string {
 }
 
 /** What rebuilding would write (live vs snapshot + plan), without writing anything. */
-export async function rebuildPreview(rt: OpsRuntime, target: RebuildTarget, signal?: AbortSignal): Promise<{ snapshot: Snapshot; plan: HostPlan; diff: HostDiff }> {
+export async function rebuildPreview(rt: OpsRuntime, target: RebuildTarget, signal?: AbortSignal): Promise<{ snapshot: Snapshot; plan: HostPlan; diff: HostDiff; record?: DeployedRecord }> {
   const source = checkTarget(rt, target);
   const plan = (await rt.freshPlans([target.host])).get(target.host)!;
   const snapshot = await resolveRebuildSnapshot(rt, source, target.snapshotId);
   rebuildDesired(plan, snapshot); // refuses a snapshot with unsafe paths before any host is contacted
   const remote = await rt.remote(target.host, signal);
-  const { diff } = await rebuildDiffLive(remote, plan, snapshot, rt.reveal, signal);
-  return { snapshot, plan, diff };
+  const { diff, record } = await rebuildDiffLive(remote, plan, snapshot, rt.reveal, signal);
+  return { snapshot, plan, diff, ...(record ? { record } : {}) };
 }
 
 export interface RebuildOptions extends RebuildTarget {
