@@ -1,21 +1,12 @@
 /**
- * `konf adopt --commit`: one git commit (simple-git) in the fleet repository holding
- * exactly the files konf changed, with a message naming host, paths and operator. The
- * admin's own git setup applies (identity, hooks); when git knows no identity, the
+ * `konf adopt --commit`: one git commit in the fleet repository holding exactly the files
+ * konf changed, with a message naming host, paths and operator. git runs through konf's
+ * one git runner (store/git.ts `runGitIn`: allow-listed environment, C locale, no prompt);
+ * the admin's own git setup applies (identity, hooks); when git knows no identity, the
  * operator is used. Other staged or unstaged work in the repository is left as it is.
  */
-import { simpleGit, type SimpleGit } from 'simple-git';
 import { ConfigError } from '../errors.js';
-
-function gitAt(root: string, env?: Record<string, string>): SimpleGit {
-  const git = simpleGit({ baseDir: root });
-  if (env) {
-    const merged: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) merged[k] = v;
-    git.env({ ...merged, ...env });
-  }
-  return git;
-}
+import { gitTextIn, runGitIn } from '../store/git.js';
 
 /**
  * Checks a commit of `files` can be made: the repository is a git work tree and none of
@@ -23,16 +14,15 @@ function gitAt(root: string, env?: Record<string, string>): SimpleGit {
  * (exit 2, nothing written) otherwise.
  */
 export async function checkCommittable(root: string, files: readonly string[]): Promise<void> {
-  const git = gitAt(root);
   let inside = false;
   try {
-    inside = (await git.raw(['rev-parse', '--is-inside-work-tree'])).trim() === 'true';
+    inside = (await gitTextIn(root, ['rev-parse', '--is-inside-work-tree'])).trim() === 'true';
   } catch {
     inside = false;
   }
   if (!inside) throw new ConfigError(`--commit: the fleet repository ${root} is not a git work tree (run git init there, or leave out --commit)`);
   if (files.length === 0) return;
-  const status = await git.raw(['status', '--porcelain', '--untracked-files=all', '--', ...files]);
+  const status = await gitTextIn(root, ['status', '--porcelain', '--untracked-files=all', '--', ...files]);
   const dirty = status
     .split('\n')
     .filter((l) => l.trim() !== '')
@@ -44,17 +34,15 @@ export async function checkCommittable(root: string, files: readonly string[]): 
 
 /** Commits exactly `files` (as they are on disk now); returns the new commit's id. */
 export async function commitFiles(root: string, files: readonly string[], message: string, operator: string): Promise<string> {
-  let env: Record<string, string> | undefined;
-  try {
-    await gitAt(root).raw(['var', 'GIT_COMMITTER_IDENT']);
-    await gitAt(root).raw(['var', 'GIT_AUTHOR_IDENT']);
-  } catch {
+  const known = (await runGitIn(root, ['var', 'GIT_COMMITTER_IDENT'])).code === 0 && (await runGitIn(root, ['var', 'GIT_AUTHOR_IDENT'])).code === 0;
+  const config: string[] = [];
+  if (!known) {
     const name = operator.replace(/[<>\n]/g, '').trim() || 'konf';
     const email = `${name.replace(/[^A-Za-z0-9._+-]/g, '_')}@konf`;
-    env = { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email };
+    config.push(`user.name=${name}`, `user.email=${email}`);
   }
-  const git = gitAt(root, env);
-  await git.raw(['add', '--all', '--', ...files]);
-  await git.raw(['commit', '--quiet', '--only', '-m', message, '--', ...files]);
-  return (await git.revparse(['HEAD'])).trim();
+  await gitTextIn(root, ['add', '--all', '--', ...files]);
+  // The message goes through stdin: any length, and nothing in it is read as an option.
+  await gitTextIn(root, ['commit', '--quiet', '--only', '--file=-', '--', ...files], { input: message, config });
+  return (await gitTextIn(root, ['rev-parse', 'HEAD'])).trim();
 }
