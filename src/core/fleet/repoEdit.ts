@@ -11,6 +11,9 @@ import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { resolveInRepo } from './repoPath.js';
 
+/** The name prefix of konf's temporary files beside an edited repository file (renamed over it). */
+export const EDIT_TEMP_PREFIX = '.konf-edit-';
+
 /** What a repository path holds: a file, a symlink (etc/files may hold links), or nothing. */
 export type RepoContent = { kind: 'file'; content: Buffer } | { kind: 'symlink'; target: string } | { kind: 'absent' };
 
@@ -75,7 +78,7 @@ async function put(root: string, file: string, c: RepoContent): Promise<void> {
     return;
   }
   await mkdir(path.dirname(abs), { recursive: true });
-  const tmp = path.join(path.dirname(abs), `.konf-edit-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const tmp = path.join(path.dirname(abs), `${EDIT_TEMP_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     if (c.kind === 'symlink') await symlink(c.target, tmp);
     else {
