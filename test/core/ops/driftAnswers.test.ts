@@ -22,7 +22,7 @@ function plan(files: HostPlan['files'], extra: Partial<HostPlan> = {}): HostPlan
     files,
     excluded: [],
     skipped: [],
-    hooks: { 'pre-deploy': [], 'post-deploy': [], 'pre-rollback': [], 'post-rollback': [] },
+    hooks: { 'pre-deploy': [], 'post-deploy': [], 'pre-rollback': [], 'post-rollback': [], health: [] },
     warnings: [],
     ...extra,
   };
