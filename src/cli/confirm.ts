@@ -23,3 +23,10 @@ export async function confirm(io: CliIO, question: string, options: { yes: boole
   const answer = await io.ask(`${question} [y/N] `);
   return /^y(es)?$/i.test(answer.trim());
 }
+
+/** Asks a question with one-letter answers on the terminal; returns the letter given (lower case), or `fallback`. */
+export async function choose(io: CliIO, question: string, letters: readonly string[], fallback: string): Promise<string> {
+  if (!io.ask) throw new ConfigError('this needs an answer: run it on a terminal');
+  const answer = (await io.ask(`${question} `)).trim().toLowerCase();
+  return letters.includes(answer.slice(0, 1)) && answer !== '' ? answer.slice(0, 1) : fallback;
+}

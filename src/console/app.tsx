@@ -8,6 +8,7 @@ import { memo, useCallback, useEffect, useMemo, useReducer, useRef, useState } f
 import type { Level } from '../core/ops/events.js';
 import type { FleetSession } from '../core/ops/session.js';
 import { CommandPalette } from './components/CommandPalette.js';
+import { ChoiceList } from './components/ChoiceList.js';
 import { ConfirmDialog } from './components/ConfirmDialog.js';
 import { DetailPane } from './components/DetailPane.js';
 import { ErrorBoundary } from './components/ErrorBoundary.js';
@@ -53,6 +54,8 @@ export interface AppProps {
   messages?: MessageSource;
   /** Receives the effect controller (runConsole stops it on hangup and SIGTERM). */
   onController?: (controller: Controller) => void;
+  /** Opens a repository file in the admin's editor, the console suspended meanwhile (runConsole wires it). */
+  edit?: (file: string) => Promise<{ error?: string }>;
 }
 
 export interface MessageSource {
@@ -116,6 +119,29 @@ export function App(props: AppProps) {
   onExitRef.current = props.onExit ?? exit;
   const onRedrawRef = useRef(props.onRedraw);
   onRedrawRef.current = props.onRedraw;
+  // ---- $EDITOR: the keyboard is released (Ink stops reading) before the editor gets the terminal
+  const [editing, setEditing] = useState(false);
+  const released = useRef<(() => void) | undefined>(undefined);
+  useEffect(() => {
+    if (!editing) return;
+    released.current?.();
+    released.current = undefined;
+  }, [editing]);
+  const editRef = useRef(props.edit);
+  editRef.current = props.edit;
+  const edit = useCallback(async (file: string): Promise<{ error?: string }> => {
+    const open = editRef.current;
+    if (!open) return { error: 'no editor can be opened here' };
+    await new Promise<void>((resolve) => {
+      released.current = resolve;
+      setEditing(true);
+    });
+    try {
+      return await open(file);
+    } finally {
+      setEditing(false);
+    }
+  }, []);
   const controller = useMemo(
     () =>
       new Controller(props.session, dispatch, {
@@ -124,6 +150,7 @@ export function App(props: AppProps) {
         now: props.now,
         eventBatchMs: props.eventBatchMs,
         onRedraw: () => onRedrawRef.current?.(),
+        edit,
       }),
     // The session is fixed for the app's lifetime.
     [],
@@ -218,7 +245,7 @@ export function App(props: AppProps) {
     if (presses.length === 1) dispatch({ type: 'key', press: presses[0]! });
     else if (presses.length > 1) dispatch({ type: 'batch', actions: presses.map((press) => ({ type: 'key' as const, press })) });
   }, []);
-  useInput(onInput);
+  useInput(onInput, { isActive: !editing });
 
   // ---- confirm-or-revert countdowns (log pane, badges) tick once a second while a revert is armed
   const counting = countdowns(state.ops).length > 0;
@@ -301,6 +328,10 @@ function Screen({ state, now }: { state: AppState; now: number }) {
     </Box>
   ) : state.inspect ? (
     <InspectOverlay title={state.inspect.title} lines={inspectLines(state)} top={state.inspect.top} rows={inspectRows(state)} width={modalWidth} />
+  ) : state.choice ? (
+    <Box flexDirection="column" width={modalWidth} alignItems="center">
+      <ChoiceList choice={state.choice} rows={layout.showMain ? layout.mainHeight : layout.logHeight} width={modalWidth} />
+    </Box>
   ) : state.help.open ? (
     <HelpOverlay
       top={state.help.top}

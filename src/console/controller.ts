@@ -4,6 +4,7 @@
  * reducers never import anything themselves), and operations whose events are
  * batched into the state. Nothing here throws into the UI: every failure becomes an action.
  */
+import path from 'node:path';
 import type { OpEvent } from '../core/ops/events.js';
 import type { FleetSession, OperationResult } from '../core/ops/session.js';
 import { loadDiffEngine } from './diffRows.js';
@@ -18,6 +19,11 @@ export interface ControllerOptions {
   eventBatchMs?: number;
   /** Ctrl-L: repaint the terminal. */
   onRedraw?: () => void;
+  /**
+   * Opens a file in the admin's editor with the terminal handed over (runConsole suspends
+   * the screen meanwhile); resolves when the editor has closed, with why it failed if it did.
+   */
+  edit?: (file: string) => Promise<{ error?: string }>;
 }
 
 function message(error: unknown): string {
@@ -98,6 +104,34 @@ export class Controller {
         ).finally(() => this.previews.delete(key));
         return;
       }
+      case 'load-adopt': {
+        const preview = this.session.adoptPreview?.bind(this.session);
+        void this.guard(
+          () => (preview ? preview(effect.host, effect.path, effect.to) : Promise.reject(new Error('this session cannot adopt'))),
+          (result) => this.send({ type: 'adopt/preview', key: effect.key, preview: result }),
+          (error) => this.send({ type: 'waiting/error', key: effect.key, error, time: this.now() }),
+        );
+        return;
+      }
+      case 'load-rebuild': {
+        const preview = this.session.rebuildPreview?.bind(this.session);
+        void this.guard(
+          () => (preview ? preview(effect.host, effect.snapshot) : Promise.reject(new Error('this session cannot rebuild'))),
+          (diff) => this.send({ type: 'rebuild/preview', key: effect.key, host: effect.host, snapshot: effect.snapshot, diff }),
+          (error) => this.send({ type: 'waiting/error', key: effect.key, error, time: this.now() }),
+        );
+        return;
+      }
+      case 'edit': {
+        const edit = this.options.edit;
+        const file = path.join(this.session.repo, effect.source);
+        void this.guard(
+          () => (edit ? edit(file) : Promise.resolve({ error: 'no editor can be opened here' })),
+          (result) => this.send({ type: 'edit/done', host: effect.host, source: effect.source, ...(result.error ? { error: result.error } : {}), time: this.now() }),
+          (error) => this.send({ type: 'edit/done', host: effect.host, source: effect.source, error, time: this.now() }),
+        );
+        return;
+      }
       case 'run':
         this.startOperation(effect.local, effect.request);
         return;
@@ -111,7 +145,9 @@ export class Controller {
           () => reload(),
           (change) => {
             this.flush();
-            this.send({ type: 'repo/changed', change, recheck: effect.hosts, time: this.now() });
+            const affected = change.hosts === 'all' ? change.summaries.map((h) => h.name) : change.hosts;
+            const recheck = effect.andAffected ? [...new Set([...effect.hosts, ...affected])] : effect.hosts;
+            this.send({ type: 'repo/changed', change, recheck, time: this.now() });
           },
           (error) => this.send({ type: 'repo/error', error, time: this.now() }),
         );
@@ -245,7 +281,7 @@ export class Controller {
     const call = (): Promise<OperationResult> => {
       switch (request.kind) {
         case 'deploy':
-          return this.session.deploy(request.hosts, { ...options, ...(request.confirmed ? { confirmed: request.confirmed } : {}), ...(request.waves ? { waves: request.waves } : {}) });
+          return this.session.deploy(request.hosts, { ...options, ...(request.confirmed ? { confirmed: request.confirmed } : {}), ...(request.waves ? { waves: request.waves } : {}), ...(request.only ? { only: request.only } : {}) });
         case 'snapshot':
           return this.session.snapshot(request.hosts, options);
         case 'rollback':
@@ -253,6 +289,12 @@ export class Controller {
         case 'break-lock':
           if (!this.session.breakLock) return Promise.reject(new Error('this session cannot break locks'));
           return this.session.breakLock(request.host, request.opId, options);
+        case 'adopt':
+          if (!this.session.adopt) return Promise.reject(new Error('this session cannot adopt'));
+          return this.session.adopt(request.preview, options);
+        case 'rebuild':
+          if (!this.session.rebuild) return Promise.reject(new Error('this session cannot rebuild'));
+          return this.session.rebuild(request.host, request.snapshot, { ...options, ...(request.confirmed ? { confirmed: { [request.host]: request.confirmed } } : {}) });
       }
     };
     const done = (async () => {

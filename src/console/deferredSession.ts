@@ -31,6 +31,26 @@ export function deferredSession(repo: string, hosts: readonly string[], open: ()
       if (!session.breakLock) throw new Error('this session cannot break locks');
       return session.breakLock(host, opId, options);
     },
+    async adoptPreview(host, path, to, signal) {
+      const session = await real();
+      if (!session.adoptPreview) throw new Error('this session cannot adopt');
+      return session.adoptPreview(host, path, to, signal);
+    },
+    async adopt(preview, options) {
+      const session = await real();
+      if (!session.adopt) throw new Error('this session cannot adopt');
+      return session.adopt(preview, options);
+    },
+    async rebuildPreview(host, id, signal) {
+      const session = await real();
+      if (!session.rebuildPreview) throw new Error('this session cannot rebuild');
+      return session.rebuildPreview(host, id, signal);
+    },
+    async rebuild(host, id, options) {
+      const session = await real();
+      if (!session.rebuild) throw new Error('this session cannot rebuild');
+      return session.rebuild(host, id, options);
+    },
     async reload(paths) {
       const session = await real();
       if (!session.reload) throw new Error('this session cannot re-read the repository');

@@ -19,10 +19,11 @@ export type Context =
   | 'search' // typing a search in the diff or the log (modal)
   | 'confirm' // a confirmation dialog (modal)
   | 'inspect' // one row shown in full (modal)
+  | 'choice' // a list of choices, e.g. how to answer a drifted file (modal)
   | 'help' // the help overlay (modal)
   | 'palette'; // the `:` command palette (modal)
 
-const MODALS = ['filter', 'search', 'confirm', 'inspect', 'help', 'palette'] as const satisfies readonly Context[];
+const MODALS = ['filter', 'search', 'confirm', 'inspect', 'choice', 'help', 'palette'] as const satisfies readonly Context[];
 export const MODAL_CONTEXTS: readonly Context[] = MODALS;
 
 export type CommandId =
@@ -74,6 +75,9 @@ export type CommandId =
   | 'snapshot'
   | 'history'
   | 'rollback'
+  | 'rebuild'
+  | 'answer'
+  | 'choose'
   | 'yes'
   | 'no'
   | 'choice-next'
@@ -105,7 +109,7 @@ export interface KeyBinding {
 }
 
 // Literal types (`as const`), so that CommandsIn below knows which commands each context binds.
-const LISTS = ['hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log', 'help', 'confirm', 'inspect'] as const satisfies readonly Context[];
+const LISTS = ['hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log', 'help', 'confirm', 'inspect', 'choice'] as const satisfies readonly Context[];
 const NON_MODAL = ['hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log'] as const satisfies readonly Context[];
 const DIFFS = ['diff', 'preview'] as const satisfies readonly Context[];
 const ALL = ['global', ...NON_MODAL, ...MODALS] as const satisfies readonly Context[];
@@ -123,7 +127,7 @@ const BINDINGS = [
   { command: 'prev-pane', keys: ['shift-tab'], description: 'Previous pane', contexts: ['global'] },
   { command: 'tab', keys: ['1', '2', '3', '4', '5'], description: 'Pick a tab: 1 Switches, 2 Excludes, 3 Files, 4 Diff, 5 History', contexts: ['global'], hint: 'tabs' },
   { command: 'open', keys: ['enter'], description: 'Open: host details; a file\u2019s diff; a snapshot\u2019s preview; a switch or log line whole', contexts: ['hosts', 'switches', 'files', 'history', 'log'], hint: 'open', keep: 2 },
-  { command: 'back', keys: ['escape'], description: 'Back / close (clears marks and filter in the host list)', contexts: [...NON_MODAL, 'help', 'inspect'], hint: 'back', keep: 2 },
+  { command: 'back', keys: ['escape'], description: 'Back / close (clears marks and filter in the host list)', contexts: [...NON_MODAL, 'help', 'inspect', 'choice'], hint: 'back', keep: 2 },
   { command: 'search', keys: ['/'], description: 'Search the diff or the log (log: host=NAME and level=warn filter its lines)', contexts: [...DIFFS, 'log'], hint: 'search', keep: 1 },
   { command: 'filter', keys: ['/'], description: 'Filter hosts: name, status (pending, status=drifted), switch=value; help: search', contexts: ['hosts', 'switches', 'excludes', 'files', 'history', 'help'], hint: 'filter', keep: 1 },
   { command: 'filter-type', keys: ['char'], description: 'Type the filter (words: name part or switch=value)', contexts: ['filter'] },
@@ -152,6 +156,9 @@ const BINDINGS = [
   { command: 'history', keys: ['r'], description: 'Rollback picker: the host\u2019s snapshot history', contexts: ['hosts', 'switches', 'excludes', 'files', 'diff', 'log'] },
   { command: 'rollback', keys: ['r'], description: 'Roll back to the selected snapshot (asks first)', contexts: ['history', 'preview'], hint: 'rollback' },
   { command: 'undo', keys: ['u'], description: 'Undo the host\u2019s last konf operation: roll back to the snapshot before it (asks)', contexts: ['global'] },
+  { command: 'rebuild', keys: ['B'], description: 'Rebuild the host from the selected snapshot, then its plan (asks first)', contexts: ['history', 'preview'], hint: 'rebuild' },
+  { command: 'answer', keys: ['a'], description: 'Answer a drifted file: adopt it for all hosts, keep it here, revert, edit its template', contexts: ['files', 'diff'], hint: 'answer' },
+  { command: 'choose', keys: ['enter'], description: 'Take the highlighted choice (its preview comes first)', contexts: ['choice'], hint: 'choose' },
   { command: 'yes', keys: ['y'], description: 'Confirm', contexts: ['confirm'], hint: 'yes', keep: 1 },
   { command: 'no', keys: ['n', 'escape'], description: 'Cancel', contexts: ['confirm'], hint: 'no', keep: 1 },
   { command: 'choice-next', keys: ['right', 'w'], description: 'Next choice of the dialog (deploy: all at once, or in waves)', contexts: ['confirm'], hint: 'rollout' },
@@ -359,6 +366,12 @@ export function keysLabel(binding: KeyBinding): string {
   return binding.keys.map(keyLabel).join(' ');
 }
 
+/** The keys of a command, as the help shows them (for text that names a key: it follows the table). */
+export function keysOf(command: CommandId): string {
+  const binding = KEYMAP.find((b) => b.command === command);
+  return binding ? keysLabel(binding) : '';
+}
+
 const CONTEXT_LABELS: Record<Context, string> = {
   global: 'anywhere',
   hosts: 'hosts',
@@ -373,6 +386,7 @@ const CONTEXT_LABELS: Record<Context, string> = {
   search: 'search',
   confirm: 'confirmation',
   inspect: 'full view',
+  choice: 'choices',
   help: 'help',
   palette: 'palette',
 };

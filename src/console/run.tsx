@@ -32,6 +32,7 @@ import type { Controller } from './controller.js';
 import type { PrefsStore } from './prefs.js';
 import { HIDE_CURSOR, ScreenWriter, SHOW_CURSOR } from './screen.js';
 import { SIGNAL_EXIT_CODES } from '../core/exitCodes.js';
+import { editFileAsync } from '../core/util/editor.js';
 
 export interface ConsoleOptions {
   stdin?: NodeJS.ReadStream;
@@ -270,6 +271,8 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
   };
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
   const onSignal = (signal: NodeJS.Signals) => {
+    // Ctrl-C in the editor (a cooked terminal) is the editor's, as with git.
+    if (signal === 'SIGINT' && editing) return;
     if (signal === 'SIGHUP') hangup();
     else terminate(SIGNAL_CODES[signal] ?? 143, signal);
   };
@@ -293,6 +296,38 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
   stdin.on('error', onInputEnd);
   stdin.on('end', onInputEnd);
 
+  /**
+   * $EDITOR on a repository file, lazygit-style: the App has released the keyboard (its
+   * input is inactive), frames wait, the terminal leaves the alternate screen and stops
+   * being read; the editor gets the terminal; then the console takes it back and redraws.
+   */
+  let editing = false;
+  const edit = async (file: string): Promise<{ error?: string }> => {
+    if (terminalGone || stopping || editing) return { error: 'the terminal is not free' };
+    editing = true;
+    screen.suspend();
+    try {
+      write(stdout, SHOW_CURSOR + LEAVE_ALT_SCREEN);
+      await drained(stdout, 2000);
+      stdin.pause();
+      try {
+        stdin.setRawMode(false);
+      } catch {
+        // the terminal is gone
+      }
+      const run = await editFileAsync(file);
+      if (run.error !== undefined) return { error: `${run.editor}: ${run.error}` };
+      if (run.code !== 0) return { error: `${run.editor} exited with status ${run.code}` };
+      return {};
+    } finally {
+      editing = false;
+      if (!terminalGone && !stopping) {
+        write(stdout, ENTER_ALT_SCREEN + HIDE_CURSOR);
+        screen.resume();
+      }
+    }
+  };
+
   try {
     instance = render(
       createElement(App, {
@@ -306,6 +341,7 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
         onController: (c: Controller) => {
           controller = c;
         },
+        edit,
       }),
       {
         stdin,

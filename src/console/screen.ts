@@ -34,6 +34,8 @@ export class ScreenWriter extends EventEmitter {
   private waitingForDrain = false;
   /** The next flush clears the screen first (repaint). */
   private clearFirst = false;
+  /** Another program (the editor) has the terminal: frames wait. */
+  private suspended = false;
   private readonly onDrain = () => {
     this.waitingForDrain = false;
     if (this.pending !== undefined) this.flush();
@@ -93,7 +95,7 @@ export class ScreenWriter extends EventEmitter {
       this.flush();
       return true;
     }
-    if (this.timer || this.waitingForDrain) return true;
+    if (this.timer || this.waitingForDrain || this.suspended) return true;
     const wait = this.minInterval - (Date.now() - this.lastFlush);
     this.timer = wait > 0 ? setTimeout(() => this.flush(), wait) : setImmediate(() => this.flush());
     return true;
@@ -106,7 +108,7 @@ export class ScreenWriter extends EventEmitter {
       clearImmediate(this.timer as NodeJS.Immediate);
     }
     this.timer = undefined;
-    if (this.waitingForDrain) return;
+    if (this.waitingForDrain || this.suspended) return;
     const frame = this.pending;
     this.pending = undefined;
     if (frame === undefined || this.closed) return;
@@ -115,6 +117,23 @@ export class ScreenWriter extends EventEmitter {
     this.clearFirst = false;
     this.send(clear + screenDiff(this.shown, frame.split('\n'), this.rows, this.columns));
     this.shown = frame.split('\n').slice(0, this.rows);
+  }
+
+  /** Frames are kept, not written, until resume() (the terminal belongs to an editor meanwhile). */
+  suspend(): void {
+    if (this.timer) {
+      clearTimeout(this.timer as NodeJS.Timeout);
+      clearImmediate(this.timer as NodeJS.Immediate);
+    }
+    this.timer = undefined;
+    this.suspended = true;
+  }
+
+  /** The terminal is the console's again: the newest frame is drawn in full. */
+  resume(): void {
+    if (!this.suspended) return;
+    this.suspended = false;
+    this.repaint();
   }
 
   /** Clears the screen and draws the last frame again in full (resize, Ctrl-L). */

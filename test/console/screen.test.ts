@@ -147,3 +147,27 @@ describe('ScreenWriter', () => {
     writer.close();
   });
 });
+
+describe('ScreenWriter while an editor has the terminal', () => {
+  it('writes nothing between suspend() and resume(), then draws the newest frame whole on a cleared screen', async () => {
+    const out = new FakeTerminal();
+    const writer = new ScreenWriter(out as unknown as NodeJS.WriteStream, { minIntervalMs: 0 });
+    writer.write(consoleFrame(0, 0).join('\n'));
+    writer.flush();
+    writer.suspend();
+    out.data = '';
+    writer.write(consoleFrame(0, 1).join('\n'));
+    writer.write(consoleFrame(0, 2).join('\n'));
+    writer.flush();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(out.data).toBe('');
+    writer.resume();
+    // The editor left the screen in any state: the frame comes back whole, from a cleared screen.
+    expect(out.data.startsWith('\x1b[2J')).toBe(true);
+    const model = terminalModel(COLS, ROWS);
+    await model.write('garbage an editor left behind\r\n' + out.data);
+    expect(model.cells()).toEqual(await frameCells(consoleFrame(0, 2).join('\n'), COLS, ROWS));
+    model.dispose();
+    writer.close();
+  });
+});

@@ -9,7 +9,7 @@ import { createTwoFilesPatch } from 'diff';
 import type { FileChange, HostDiff } from '../../src/core/diff/types.js';
 import type { ExcludeRule, HostPlan, PlannedFile, Switch } from '../../src/core/fleet/types.js';
 import type { HostOutcome, OpEvent, OperationKind } from '../../src/core/ops/events.js';
-import type { FleetSession, HostCheck, HostStatus, HostSummary, OperationOptions, OperationResult, PreviewDiff, RepoChange, ValidateResult } from '../../src/core/ops/session.js';
+import type { AdoptPreview, AdoptTo, FleetSession, HostCheck, HostStatus, HostSummary, OperationOptions, OperationResult, PreviewDiff, RepoChange, ValidateResult } from '../../src/core/ops/session.js';
 import { parseWaves, planWaves } from '../../src/core/ops/waveSizes.js';
 import type { SnapshotInfo, SnapshotReason } from '../../src/core/store/types.js';
 
@@ -39,6 +39,11 @@ export interface FakeOptions {
   holdConfirm?: boolean;
   /** Opened lazily: hosts() lists names only (`loading`) until summaries() resolves (after `releaseSummaries()`). */
   lazySummaries?: boolean;
+  /**
+   * Drift to answer: a plain file /etc/sysctl.conf hand-edited on web1 (in sync on web2
+   * and cache1), and a host fresh1 whose files are all missing (a wiped machine).
+   */
+  drift?: boolean;
 }
 
 interface FakeFile {
@@ -251,6 +256,13 @@ export class FakeSession implements FleetSession {
       files: common('web'),
       status: { kind: 'locked', by: 'bob@jump2', since: this.ago(5), holder: { operator: 'bob', jumpHost: 'jump2', pid: 4242, operation: 'deploy', opId: 'op-bob' } },
     });
+    if (this.options.drift) {
+      const sysctl = (swappiness: string): FakeFile => ({ path: '/etc/sysctl.conf', source: 'etc/files/etc/sysctl.conf', live: SYSCTL('10'), desired: SYSCTL('10'), ...(swappiness !== '10' ? { live: SYSCTL(swappiness), handEdit: true } : {}) });
+      this.host('web1').files.push(sysctl('60'));
+      this.host('web2').files.push(sysctl('10'));
+      this.host('cache1').files.push(sysctl('10'));
+      this.add({ name: 'fresh1', values: { env: 'prod', role: 'web' }, overrides: [], excludes: [], files: common('web').map((f) => ({ ...f, live: undefined })), historyCount: 2 });
+    }
     if (this.options.bigDiff) {
       const big = Array.from({ length: 20_000 }, (_, i) => `row ${i + 1};value ${(i * 7919) % 10007}`).join('\n') + '\n';
       this.add({
@@ -294,13 +306,31 @@ export class FakeSession implements FleetSession {
     return host.excludes.map((pattern, i) => ({ pattern, file: `etc/serverconfig/exclude/${host.name}`, line: i + 1 }));
   }
 
+  private plannedOf(file: FakeFile): PlannedFile {
+    return {
+      kind: 'file',
+      path: file.path,
+      source: file.source,
+      content: Buffer.from(file.desired),
+      template: file.template !== undefined,
+      switchesUsed: file.template ?? [],
+      ...(file.mode ? { mode: file.mode[1], permissionRule: { glob: file.path, mode: file.mode[1], file: 'etc/permissions', line: 4 } } : {}),
+    };
+  }
+
   private fileChange(file: FakeFile): FileChange {
     const meta = file.mode && file.mode[0] !== file.mode[1] ? [{ field: 'mode' as const, from: `0${file.mode[0].toString(8)}`, to: `0${file.mode[1].toString(8)}` }] : [];
-    if (file.live === file.desired) return { path: file.path, kind: meta.length > 0 ? 'metadata' : 'unchanged', meta, added: 0, removed: 0 };
+    const sides = this.options.drift
+      ? {
+          desired: { path: file.path, state: 'file' as const, content: Buffer.from(file.desired), planned: this.plannedOf(file) },
+          live: file.live === undefined ? { path: file.path, state: 'missing' as const } : { path: file.path, state: 'file' as const, content: Buffer.from(file.live), size: file.live.length, sha256: sha256(file.live), mode: file.mode?.[0] ?? 0o644, uid: 0, gid: 0, owner: 'root', group: 'root' },
+        }
+      : {};
+    if (file.live === file.desired) return { path: file.path, kind: meta.length > 0 ? 'metadata' : 'unchanged', meta, added: 0, removed: 0, ...sides };
     const unified = createTwoFilesPatch(file.live === undefined ? '/dev/null' : `a${file.path}`, `b${file.path}`, file.live ?? '', file.desired, undefined, undefined, { context: 3 }).replace(/^=+\n/m, '').replace(/^Index:.*\n/m, '');
     const added = unified.split('\n').filter((l) => l.startsWith('+') && !l.startsWith('+++')).length;
     const removed = unified.split('\n').filter((l) => l.startsWith('-') && !l.startsWith('---')).length;
-    return { path: file.path, kind: file.live === undefined ? 'new' : 'modified', meta, unified, added, removed, drift: file.handEdit ? 'drifted' : 'pending' };
+    return { path: file.path, kind: file.live === undefined ? 'new' : 'modified', meta, unified, added, removed, drift: file.handEdit ? 'drifted' : 'pending', ...sides };
   }
 
   /** What the host's plan is now (the fake's stand-in for a plan fingerprint). */
@@ -369,15 +399,7 @@ export class FakeSession implements FleetSession {
     const host = this.host(name);
     if (host.error) throw new Error(host.error);
     const rules = this.excludeRules(host);
-    const files: PlannedFile[] = host.files.map((f) => ({
-      kind: 'file',
-      path: f.path,
-      source: f.source,
-      content: Buffer.from(f.desired),
-      template: f.template !== undefined,
-      switchesUsed: f.template ?? [],
-      ...(f.mode ? { mode: f.mode[1], permissionRule: { glob: f.path, mode: f.mode[1], file: 'etc/permissions', line: 4 } } : {}),
-    }));
+    const files: PlannedFile[] = host.files.map((f) => this.plannedOf(f));
     return {
       host: name,
       settings: { root: host.root ?? '/', become: host.become ?? '', watch: [] },
@@ -547,8 +569,9 @@ export class FakeSession implements FleetSession {
   }
 
   async deploy(hosts: string[], options: OperationOptions = {}): Promise<OperationResult> {
-    this.calls.push({ method: 'deploy', args: [hosts, { dryRun: options.dryRun, ...(options.confirmed ? { confirmed: options.confirmed } : {}), ...(options.waves ? { waves: options.waves } : {}) }] });
+    this.calls.push({ method: 'deploy', args: [hosts, { dryRun: options.dryRun, ...(options.confirmed ? { confirmed: options.confirmed } : {}), ...(options.waves ? { waves: options.waves } : {}), ...(options.only ? { only: options.only } : {}) }] });
     const waves = options.waves ? planWaves(hosts, parseWaves(options.waves)) : undefined;
+    const only = options.only;
     return this.operation('deploy', waves ? waves.flat() : hosts, options, async (name, emit) => {
       const host = this.host(name);
       const confirmed = options.confirmed?.[name];
@@ -561,7 +584,7 @@ export class FakeSession implements FleetSession {
       const snap = this.recordSnapshot(name, 'pre-deploy');
       await emit({ type: 'log', host: name, phase: 'snapshot', level: 'info', text: `snapshot ${snap.id.slice(0, 7)}` });
       await emit({ type: 'hook-output', host: name, phase: 'pre-deploy', hook: '10-check-disk', stream: 'stdout', level: 'info', text: 'disk ok: 42% used' });
-      const changed = host.files.filter((f) => f.live !== f.desired || (f.mode && f.mode[0] !== f.mode[1]));
+      const changed = host.files.filter((f) => (f.live !== f.desired || (f.mode && f.mode[0] !== f.mode[1])) && (!only || only.includes(f.path)));
       let done = 0;
       for (const file of changed) {
         await emit({ type: 'file', host: name, phase: 'write', file: file.path, action: 'write', level: 'info', text: `wrote ${file.path}` });
@@ -579,12 +602,13 @@ export class FakeSession implements FleetSession {
         if (this.confirmGate) await Promise.race([this.confirmGate.promise, abortPromise(options.signal)]);
         await emit({ type: 'log', host: name, phase: 'confirm', level: 'info', text: 'access confirmed over a new SSH connection (0.1 s): the revert is disarmed' });
       }
-      for (const file of host.files) {
+      for (const file of only ? changed : host.files) {
         file.live = file.desired;
+        file.handEdit = false;
         if (file.mode) file.mode = [file.mode[1], file.mode[1]];
       }
-      host.extra = [];
-      if (host.status?.kind === 'drifted') delete host.status;
+      if (!only) host.extra = [];
+      if (host.status?.kind === 'drifted' && host.files.every((f) => !f.handEdit)) delete host.status;
       await emit({ type: 'log', host: name, phase: 'unlock', level: 'info', text: 'unlocked' });
       return { outcome: changed.length > 0 ? 'ok' : 'unchanged', snapshot: snap.id, changed: changed.map((f) => f.path) };
     }, waves);
@@ -655,6 +679,102 @@ export class FakeSession implements FleetSession {
     });
   }
 
+  // ---------------------------------------------------------------- answering drift (konf adopt, konf rebuild)
+
+  /** What `konf adopt HOST PATH --to …` would write: the fake's repository edit, the host after, the other hosts' diffs. */
+  async adoptPreview(name: string, path: string, to: AdoptTo): Promise<AdoptPreview> {
+    this.calls.push({ method: 'adoptPreview', args: [name, path, to] });
+    await Promise.resolve();
+    const host = this.host(name);
+    const file = host.files.find((f) => f.path === path);
+    if (!file || file.live === undefined) throw new Error(`${path} is not on ${name}`);
+    const live = file.live;
+    const item = { path, to, kind: to === 'exclude' ? ('exclude' as const) : file.template ? ('template' as const) : ('adopt' as const), live: { path, state: 'file' as const, content: Buffer.from(live), size: live.length, sha256: sha256(live), mode: 0o644, uid: 0, gid: 0, owner: 'root', group: 'root' } };
+    const base = { host: name, items: [item], expected: {}, commit: false };
+    if (to === 'exclude') {
+      const exclude = `etc/serverconfig/exclude/${name}`;
+      const after = `# kept on this host only (konf adopt): ${path}, by tester on ${this.now.toISOString()}\n${path}\n`;
+      return {
+        ...base,
+        edits: [{ file: exclude, before: { kind: 'absent' }, after: { kind: 'file', content: Buffer.from(after) }, why: `keep ${path} on ${name} only` }],
+        views: [{ file: exclude, why: `keep ${path} on ${name} only`, created: true, unified: createTwoFilesPatch('/dev/null', `b/${exclude}`, '', after) }],
+        hostAfter: { host: name, files: [{ path, kind: 'excluded', meta: [], added: 0, removed: 0 }], pending: 0 },
+        others: [],
+        unaffected: [...this.fleet.keys()].filter((h) => h !== name),
+      };
+    }
+    const others = [...this.fleet.values()].filter((h) => h.name !== name && h.files.some((f) => f.source === file.source));
+    return {
+      ...base,
+      edits: [{ file: file.source, before: { kind: 'file', content: Buffer.from(file.desired) }, after: { kind: 'file', content: Buffer.from(live) }, why: `the live ${path} of ${name}` }],
+      views: [{ file: file.source, why: `the live ${path} of ${name}`, created: false, unified: createTwoFilesPatch(`a/${file.source}`, `b/${file.source}`, file.desired, live) }],
+      hostAfter: { host: name, files: [{ path, kind: 'unchanged', meta: [], added: 0, removed: 0 }], pending: 0 },
+      others: others.map((h) => {
+        const theirs = h.files.find((f) => f.source === file.source)!;
+        const change = this.fileChange({ ...theirs, desired: live, handEdit: false });
+        return { host: h.name, diff: { host: h.name, files: [change], pending: change.kind === 'unchanged' ? 0 : 1 } };
+      }),
+      unaffected: [...this.fleet.keys()].filter((h) => h !== name && !others.some((o) => o.name === h)),
+    };
+  }
+
+  /** Writes the previewed edit into the fake repository; the watchers hear of it as of a file edit. */
+  async adopt(preview: AdoptPreview, options: OperationOptions = {}): Promise<OperationResult> {
+    this.calls.push({ method: 'adopt', args: [preview.host, preview.items.map((i) => [i.path, i.to])] });
+    const item = preview.items[0]!;
+    const source = this.host(preview.host).files.find((f) => f.path === item.path)?.source ?? '';
+    const touched: string[] = [];
+    const result = await this.operation('adopt', [preview.host], options, async (name, emit) => {
+      const host = this.host(name);
+      if (item.to === 'exclude') {
+        host.excludes.push(item.path);
+        host.files = host.files.filter((f) => f.path !== item.path);
+        touched.push(name);
+      } else {
+        const live = host.files.find((f) => f.path === item.path)!.live!;
+        for (const h of this.fleet.values()) {
+          for (const f of h.files) {
+            if (f.source !== source) continue;
+            f.desired = live;
+            if (h.name === name) f.handEdit = false;
+            touched.push(h.name);
+          }
+        }
+      }
+      if (host.status?.kind === 'drifted') delete host.status;
+      for (const edit of preview.edits) await emit({ type: 'log', host: name, phase: 'write', level: 'info', text: `wrote ${edit.file} (left in the working tree)` });
+      return { outcome: 'ok', changed: preview.edits.map((e) => e.file) };
+    });
+    const change: RepoChange = { paths: preview.edits.map((e) => e.file), hosts: touched, summaries: this.fullSummaries() };
+    for (const listener of this.watchers) listener(change);
+    return result;
+  }
+
+  /** A rebuild writes every file the snapshot recorded: here, every planned file the host lacks or differs in. */
+  async rebuildPreview(name: string, snapshotId: string): Promise<PreviewDiff> {
+    this.calls.push({ method: 'rebuildPreview', args: [name, snapshotId] });
+    await Promise.resolve();
+    const host = this.host(name);
+    if (!host.history.some((s) => s.id === snapshotId)) throw new Error(`no snapshot ${snapshotId} for ${name}`);
+    const files = host.files.map((f) => this.fileChange(f));
+    return { host: name, files, pending: files.filter((f) => f.kind !== 'unchanged').length, confirm: { plan: this.planPrint(name), writes: this.writesOf(name) } };
+  }
+
+  async rebuild(name: string, snapshotId: string, options: OperationOptions = {}): Promise<OperationResult> {
+    this.calls.push({ method: 'rebuild', args: [name, snapshotId, options.confirmed?.[name]] });
+    return this.operation('rebuild', [name], options, async (h, emit) => {
+      const host = this.host(h);
+      const snap = this.recordSnapshot(h, 'pre-rollback');
+      await emit({ type: 'log', host: h, phase: 'snapshot', level: 'info', text: `snapshot ${snap.id.slice(0, 7)}` });
+      const changed = host.files.filter((f) => f.live !== f.desired);
+      for (const file of changed) {
+        file.live = file.desired;
+        await emit({ type: 'file', host: h, phase: 'write', file: file.path, action: 'write', level: 'info', text: `restored ${file.path}` });
+      }
+      return { outcome: 'ok', snapshot: snap.id, changed: changed.map((f) => f.path) };
+    });
+  }
+
   async close(): Promise<void> {
     this.calls.push({ method: 'close', args: [] });
     this.closed = true;
@@ -670,6 +790,8 @@ export class FakeSession implements FleetSession {
 }
 
 const motdOld = 'Welcome\n';
+
+const SYSCTL = (swappiness: string) => `# kernel settings\nvm.swappiness = ${swappiness}\nnet.core.somaxconn = 1024\n`;
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 

@@ -10,6 +10,7 @@ import { handEdits } from '../../core/ops/drift.js';
 import { planFingerprint, writeSet } from '../../core/ops/fingerprint.js';
 import { ageOf, isStaleLock } from '../../core/ops/localProcess.js';
 import type { Confirmed } from '../../core/ops/transaction.js';
+import { checkOnlyPaths, restrictDiff } from '../../core/ops/onlyPaths.js';
 import { writeOpsFor } from '../../core/diff/writeOps.js';
 import { describeLock } from '../../core/remote/remoteHost.js';
 import { paletteFor } from '../color.js';
@@ -36,6 +37,8 @@ export interface DeployFlags extends OpsFlags {
   rollbackOnStop?: boolean;
   /** The working folder relative --order paths are read from. */
   cwd?: string;
+  /** `--only PATH` (repeatable): only these planned files. */
+  only?: string[];
 }
 
 /** --confirm-within: whole seconds, 0 turns it off for every host. */
@@ -75,11 +78,14 @@ export async function deployCommand(hosts: string[], flags: DeployFlags, io: Cli
     const selected = selectHosts(rt, hosts, flags.all, flags.shard);
     const confirmWithin = confirmWithinFlag(flags.confirmWithin);
     const waves = await wavesFlag(rt, selected, flags);
+    // Bad --only paths are refused before any host is contacted.
+    const only = flags.only?.length ? checkOnlyPaths(await rt.freshPlans(selected), flags.only) : undefined;
     let confirmed: Record<string, Confirmed> | undefined;
     if (!flags.dryRun && !flags.yes) {
       // Show exactly what will be written where (planned from the repository as it is now), then ask.
       if (!canAsk(io)) throw new ConfigError('deploy needs confirmation: run it on a terminal, or pass --yes');
       const preview = await diffFleet(rt, selected, { signal: cancel.signal });
+      preview.diffs = preview.diffs.map((d) => restrictDiff(d, only));
       const c = paletteFor(io.stderrTerminal, io.env);
       writeErr(formatDiffs(preview.diffs, { stat: true, sideBySide: false, width: terminalWidth(io.stderrTerminal, undefined, io.env) }, c));
       for (const f of preview.failures) writeErr(`${c.red(f.message)}\n`);
@@ -131,6 +137,7 @@ export async function deployCommand(hosts: string[], flags: DeployFlags, io: Cli
       ...(confirmed ? { confirmed } : {}),
       ...(confirmWithin !== undefined ? { confirmWithin } : {}),
       ...(waves ? { waves } : {}),
+      ...(only ? { only } : {}),
     });
     return exitFor(report, cancel);
   } finally {

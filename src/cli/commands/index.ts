@@ -12,6 +12,7 @@ import {
   rollbackCommandSpec,
   snapshotCommandSpec,
 } from './operations.js';
+import { adoptCommandSpec, rebuildCommandSpec } from './driftCommands.js';
 
 export type { CliCommand } from './command.js';
 
@@ -23,6 +24,8 @@ export const COMMANDS: readonly CliCommand[] = [
   snapshotCommandSpec,
   historyCommandSpec,
   rollbackCommandSpec,
+  adoptCommandSpec,
+  rebuildCommandSpec,
   logCommandSpec,
   consoleCommandSpec,
   initCommand,

@@ -17,14 +17,14 @@ interface Common {
 
 const SHARD_HELP = 'only shard K of N: a stable 1/N of the hosts chosen by a hash of each name, so N runs cover the fleet once (K counts from 1; Kubernetes: $((JOB_COMPLETION_INDEX + 1))/N)';
 
-function connectionOptions(cmd: Command): Command {
+export function connectionOptions(cmd: Command): Command {
   return cmd
     .option('--parallel <n>', 'hosts worked on at once (default 16)')
     .option('--accept-new', 'accept and record the host key of hosts not yet in known_hosts (like StrictHostKeyChecking accept-new)')
     .option('--reveal', 'show secret values instead of ********');
 }
 
-async function where(ctx: CliContext): Promise<{ repo: string; state: string }> {
+export async function where(ctx: CliContext): Promise<{ repo: string; state: string }> {
   return { repo: await ctx.repo(), state: await ctx.stateDir() };
 }
 
@@ -80,13 +80,14 @@ export const deployCommandSpec: CliCommand = {
         .option('--max-failures <n>', 'with --waves: failures a wave may have before the rollout stops, N or P% of the wave (default 0)')
         .option('--order <file>', 'with --waves: the hosts in rollout order, one a line (default: the inventory order)')
         .option('--rollback-on-stop', 'with --waves: when the rollout stops, also roll back the hosts of earlier waves')
+        .option('--only <path>', 'deploy only this planned file (repeatable): e.g. revert a hand edit', (v: string, prev: string[] = []) => [...prev, v])
         .option('--json', 'one JSON event per line')
         .option('-v, --verbose', 'more detail'),
     ).action(
       ctx.action(
         async (
           hosts: string[],
-          o: Common & { all?: boolean; dryRun?: boolean; yes?: boolean; failFast?: boolean; breakLock?: boolean; confirmWithin?: string; waves?: string; maxFailures?: string; order?: string; rollbackOnStop?: boolean },
+          o: Common & { all?: boolean; dryRun?: boolean; yes?: boolean; failFast?: boolean; breakLock?: boolean; confirmWithin?: string; waves?: string; maxFailures?: string; order?: string; rollbackOnStop?: boolean; only?: string[] },
         ) => {
           const { deployCommand } = await import('./deploy.js');
           return deployCommand(hosts, { ...o, cwd: ctx.io.cwd, ...(await where(ctx)) }, ctx.io);

@@ -8,6 +8,8 @@ import { useTone } from '../theme.js';
 import { DiffView } from './DiffView.js';
 import { ExcludesTab, FilesTab, HistoryTab, LoadState, SwitchesTab } from './Tabs.js';
 import { shortId } from '../state/confirm.js';
+import { missingText } from '../state/driftAnswers.js';
+import { keysOf } from '../keymap.js';
 
 const LONG: Record<Tab, string> = { switches: 'Switches', excludes: 'Excludes', files: 'Files', diff: 'Diff', history: 'History' };
 const SHORT: Record<Tab, string> = { switches: 'Switch', excludes: 'Excl', files: 'Files', diff: 'Diff', history: 'Hist' };
@@ -118,7 +120,8 @@ function TabBody(props: { state: AppState; now: number; width: number; focused: 
         const entries = previewEntries(state);
         const excluded = shownExcluded(state);
         const layout = paneLayout(state, entries.length + excluded.length);
-        const title = `Rollback preview: ${host} \u2192 ${shortId(preview.snapshot.id)} (${shortTime(preview.snapshot.time)}, ${preview.snapshot.reason}) \u00b7 r rolls back \u00b7 Esc closes`;
+        const rebuild = missingText(state.checks[host]) ? ` \u00b7 ${keysOf('rebuild')} rebuilds` : '';
+        const title = `Rollback preview: ${host} \u2192 ${shortId(preview.snapshot.id)} (${shortTime(preview.snapshot.time)}, ${preview.snapshot.reason}) \u00b7 ${keysOf('rollback')} rolls back${rebuild} \u00b7 ${keysOf('back')} closes`;
         return (
           <Box flexDirection="column">
             <Text wrap="truncate" bold color={tone('magenta')}>
@@ -150,7 +153,7 @@ function TabBody(props: { state: AppState; now: number; width: number; focused: 
       }
       return (
         <LoadState value={state.histories[host]} what="history">
-          {(snapshots) => <HistoryTab snapshots={snapshots} cursor={state.lists.history} rows={listRows(state, 'history')} width={width} focused={focused} now={props.now} />}
+          {(snapshots) => <HistoryTab snapshots={snapshots} cursor={state.lists.history} rows={listRows(state, 'history')} width={width} focused={focused} now={props.now} missing={missingText(state.checks[host])} />}
         </LoadState>
       );
     }

@@ -13,6 +13,7 @@ import { wrapText } from '../state/select.js';
 import { excludeRows, fileRows } from '../state/rows.js';
 import type { ListCursor, Loadable } from '../state/types.js';
 import { useTone } from '../theme.js';
+import { keysOf } from '../keymap.js';
 import { shortId } from '../state/confirm.js';
 
 /** The visible window of a list with a cursor, clamped for the current size. */
@@ -329,15 +330,27 @@ const SnapshotRow = memo(function SnapshotRow(props: { snapshot: SnapshotInfo; c
   );
 });
 
-export function HistoryTab(props: { snapshots: SnapshotInfo[]; cursor: ListCursor; rows: number; width: number; focused: boolean; now: number }) {
+/**
+ * The History tab. `missing`: most of the host's planned files are missing (a fresh or
+ * wiped machine), so its header offers a rebuild from the selected snapshot instead.
+ */
+export function HistoryTab(props: { snapshots: SnapshotInfo[]; cursor: ListCursor; rows: number; width: number; focused: boolean; now: number; missing?: string }) {
+  const tone = useTone();
   const win = cursorWindow(props.cursor, props.rows, props.snapshots.length);
   const cols = historyColumns(props.snapshots, props.width);
   const undo = undoTarget(props.snapshots);
+  const keys = `${keysOf('open')} previews \u00b7 ${keysOf('rollback')} rolls back`;
   return (
     <Box flexDirection="column" width={props.width}>
-      <Text wrap="truncate" dimColor>
-        {fit(`  ${plural(props.snapshots.length, 'snapshot')}, newest first \u00b7 Enter previews \u00b7 r rolls back`, props.width)}
-      </Text>
+      {props.missing && props.snapshots.length > 0 ? (
+        <Text wrap="truncate" color={tone('yellow')}>
+          {fit(`  ${props.missing} \u00b7 ${keysOf('rebuild')} rebuilds from the selected snapshot \u00b7 ${keys}`, props.width)}
+        </Text>
+      ) : (
+        <Text wrap="truncate" dimColor>
+          {fit(`  ${plural(props.snapshots.length, 'snapshot')}, newest first \u00b7 ${keys}`, props.width)}
+        </Text>
+      )}
       <Text wrap="truncate" dimColor={!undo}>
         {fit(
           undo

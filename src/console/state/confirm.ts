@@ -11,7 +11,7 @@ export function writtenFiles(files: readonly FileChange[]): FileChange[] {
   return reviewFiles(files).filter((f) => f.kind !== 'excluded' && f.kind !== 'unreadable');
 }
 
-function fileLine(change: FileChange): string {
+export function fileLine(change: FileChange): string {
   const parts: string[] = [];
   if (change.kind === 'modified' || ((change.kind === 'new' || change.kind === 'removed') && change.unified)) parts.push(`+${change.added} -${change.removed}`);
   if (change.kind === 'binary' && change.binary) parts.push(`binary, ${change.binary.toSize} bytes`);
@@ -23,7 +23,7 @@ function fileLine(change: FileChange): string {
 }
 
 /** Changed on the host since konf wrote it (drifted, or drifted and pending). */
-function isHandEdit(change: FileChange): boolean {
+export function isHandEdit(change: FileChange): boolean {
   return change.drift === 'drifted' || change.drift === 'both';
 }
 

@@ -7,12 +7,12 @@ import type { AppState, Effect, HostProgress, OpRequest, RunningOp } from './typ
 const KEEP_FINISHED = 10;
 
 export function requestHosts(request: OpRequest): string[] {
-  return request.kind === 'rollback' || request.kind === 'break-lock' ? [request.host] : request.hosts;
+  return request.kind === 'deploy' || request.kind === 'snapshot' ? request.hosts : [request.host];
 }
 
-/** Operations after which a host's files (and so its diff and badge) may have changed. */
+/** Operations after which a host's files or plan (and so its diff and badge) may have changed. */
 function changesFiles(kind: RunningOp['kind']): boolean {
-  return kind === 'deploy' || kind === 'rollback' || kind === 'break-lock';
+  return kind === 'deploy' || kind === 'rollback' || kind === 'break-lock' || kind === 'rebuild' || kind === 'adopt';
 }
 
 export function pushEffects(state: AppState, effects: readonly Effect[]): AppState {

@@ -22,6 +22,7 @@
  */
 import { KEYMAP, resolveKey, type CommandId, type Context, type KeyPress } from '../keymap.js';
 import { checkFailed, checkResult, checkStarted, hostsLoaded, reduceBatch } from './checks.js';
+import { choice } from './keys/choice.js';
 import { confirm } from './keys/confirm.js';
 import { diff } from './keys/diff.js';
 import { filter } from './keys/filter.js';
@@ -36,6 +37,7 @@ import { excludes, files, switches } from './keys/planTabs.js';
 import { palette } from './keys/palette.js';
 import { preview } from './keys/preview.js';
 import { search } from './keys/search.js';
+import { onAdoptPreview, onEditDone, onRebuildPreview, onWaitingError } from './driftAnswers.js';
 import { diffEngineFailed, diffEngineLoaded, historyFailed, historyLoaded, planFailed, planLoaded, previewLoaded } from './loads.js';
 import { consoleLines } from './log.js';
 import { applyEvents, effectsTaken, endOp } from './ops.js';
@@ -62,6 +64,7 @@ const HANDLERS: { readonly global: GlobalHandlers } & { readonly [C in PaneConte
   search,
   confirm,
   inspect,
+  choice,
   help,
   palette: { ...palette, 'palette-run': runPaletteChoice },
 };
@@ -98,6 +101,14 @@ export function reducer(state: AppState, action: Action): AppState {
       return diffEngineLoaded(state);
     case 'diff-engine/error':
       return diffEngineFailed(state, action.error, action.time);
+    case 'adopt/preview':
+      return onAdoptPreview(state, action.key, action.preview);
+    case 'rebuild/preview':
+      return onRebuildPreview(state, action.key, action.host, action.snapshot, action.diff);
+    case 'waiting/error':
+      return onWaitingError(state, action.key, action.error, action.time);
+    case 'edit/done':
+      return onEditDone(state, action.host, action.source, action.error, action.time);
     case 'op/events':
       return applyEvents(state, action.items);
     case 'op/end':

@@ -342,6 +342,7 @@ export function diffViewWidth(state: AppState): number {
 export function activeContexts(state: AppState): Context[] {
   if (state.confirm) return ['confirm'];
   if (state.inspect) return ['inspect'];
+  if (state.choice) return ['choice'];
   if (state.help.open) return state.help.searching ? ['filter'] : ['help'];
   if (state.palette) return ['palette'];
   if (state.filter.editing) return ['filter'];

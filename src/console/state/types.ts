@@ -1,7 +1,7 @@
 /** The console's state and actions: plain data, changed only by the pure reducers here. */
 import type { HostPlan } from '../../core/fleet/types.js';
 import type { OperationKind, OpEvent, Level, Phase, HostOutcome } from '../../core/ops/events.js';
-import type { Confirmed, HostCheck, HostDetails, HostStatus, HostSummary, OperationResult, PreviewDiff, RepoChange, ValidateResult } from '../../core/ops/session.js';
+import type { AdoptPreview, AdoptTo, Confirmed, HostCheck, HostDetails, HostStatus, HostSummary, OperationResult, PreviewDiff, RepoChange, ValidateResult } from '../../core/ops/session.js';
 import type { SnapshotInfo } from '../../core/store/types.js';
 import type { KeyPress } from '../keymap.js';
 
@@ -58,10 +58,40 @@ export interface LogState {
 
 /** What a writing (or store-writing) operation does, as the user asked for it. */
 export type OpRequest =
-  | { kind: 'deploy'; hosts: string[]; confirmed?: Record<string, Confirmed>; waves?: string }
+  | { kind: 'deploy'; hosts: string[]; confirmed?: Record<string, Confirmed>; waves?: string; only?: string[] }
   | { kind: 'snapshot'; hosts: string[] }
   | { kind: 'rollback'; host: string; snapshot: string; confirmed?: Confirmed }
-  | { kind: 'break-lock'; host: string; opId?: string };
+  | { kind: 'break-lock'; host: string; opId?: string }
+  | { kind: 'adopt'; host: string; preview: AdoptPreview }
+  | { kind: 'rebuild'; host: string; snapshot: string; confirmed?: Confirmed };
+
+/** What a choice does once taken: each opens its preview (a confirmation) before anything is written. */
+export type ChoiceAction =
+  | { type: 'adopt'; host: string; path: string; to: AdoptTo }
+  | { type: 'revert'; host: string; path: string }
+  | { type: 'edit-template'; host: string; path: string; source: string };
+
+export interface ChoiceItem {
+  label: string;
+  /** One line under the list about the highlighted item: what happens. */
+  detail: string;
+  action: ChoiceAction;
+}
+
+/** A modal list of choices (the console's choice widget): what it is about, the items, the highlighted one. */
+export interface ChoiceState {
+  title: string;
+  lines: string[];
+  items: ChoiceItem[];
+  index: number;
+}
+
+/** A preview being computed (adopt, rebuild): its dialog opens when it arrives, unless Esc dropped it. */
+export interface Waiting {
+  key: string;
+  host: string;
+  what: string;
+}
 
 export interface HostProgress {
   phase: Phase;
@@ -124,9 +154,13 @@ export type Effect =
   | { type: 'load-plan'; host: string }
   | { type: 'load-history'; host: string }
   | { type: 'load-preview'; host: string; snapshot: string }
+  | { type: 'load-adopt'; key: string; host: string; path: string; to: AdoptTo }
+  | { type: 'load-rebuild'; key: string; host: string; snapshot: string }
+  /** Open a repository file (a template) in $EDITOR, the console suspended meanwhile. */
+  | { type: 'edit'; host: string; source: string }
   | { type: 'run'; local: string; request: OpRequest }
-  /** Read the repository again (R); then re-check these hosts. */
-  | { type: 'reload'; hosts: string[] }
+  /** Read the repository again (R); then re-check these hosts (and, with `andAffected`, every host whose plan it changed). */
+  | { type: 'reload'; hosts: string[]; andAffected?: boolean }
   | { type: 'quit'; cancel: boolean }
   | { type: 'redraw' }
   /** Read the hosts' addresses and last deploys (inventory columns, sort by last change). */
@@ -202,6 +236,10 @@ export interface AppState {
   confirm: ConfirmDialog | undefined;
   /** A row shown whole (Enter on a switch or a log line): its lines, wrapped to the screen, and their scroll. */
   inspect?: { title: string; lines: string[]; top: number };
+  /** The choice list on top (e.g. how to answer a drifted file). */
+  choice?: ChoiceState;
+  /** A preview being computed whose confirmation opens when it arrives. */
+  waiting?: Waiting;
   /** The `?` overlay: its scroll, and the search typed after `/` in it (rows that do not match are hidden). */
   help: { open: boolean; top: number; query?: string; searching?: boolean };
   ops: readonly RunningOp[];
@@ -233,6 +271,12 @@ export type Action =
   | { type: 'history/error'; host: string; error: string }
   | { type: 'preview/result'; host: string; snapshot: string; diff: PreviewDiff }
   | { type: 'preview/error'; host: string; snapshot: string; error: string }
+  | { type: 'adopt/preview'; key: string; preview: AdoptPreview }
+  | { type: 'rebuild/preview'; key: string; host: string; snapshot: string; diff: PreviewDiff }
+  /** A preview (adopt, rebuild) could not be made: why. */
+  | { type: 'waiting/error'; key: string; error: string; time: string }
+  /** The editor closed (the repository watcher re-plans what it changed). */
+  | { type: 'edit/done'; host: string; source: string; error?: string; time: string }
   | { type: 'op/events'; items: { local: string; event: OpEvent }[] }
   | { type: 'op/end'; local: string; result?: OperationResult; error?: string; time: string }
   /** The repository changed on disk (watcher) or was read again (R): re-plan and re-check. `recheck` overrides which hosts. */

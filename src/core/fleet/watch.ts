@@ -1,11 +1,14 @@
 /**
  * Notices edits to a fleet repository: `etc/` and `hooks/` are watched (recursively, with
  * inotify on Linux) and changes reported once they settle (debounced), as paths relative
- * to the repository. A folder created later (no `hooks/` at start) is picked up.
+ * to the repository. A folder created later (no `hooks/` at start) is picked up. konf's
+ * own temporary files (`.konf-edit-*`, renamed over a file it edits) are not reported:
+ * the rename reports the file itself.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { EXCLUDE_DIR, SERVERCONFIG_DIR, DEFAULT_SWITCH_FILE } from './inventory.js';
+import { EDIT_TEMP_PREFIX } from './repoEdit.js';
 
 export const WATCHED = ['etc', 'hooks'] as const;
 
@@ -21,7 +24,7 @@ export function watchRepo(root: string, onChange: (paths: string[]) => void, opt
   let closed = false;
 
   const report = (rel: string) => {
-    if (closed) return;
+    if (closed || path.basename(rel).startsWith(EDIT_TEMP_PREFIX)) return;
     pending.add(rel);
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {

@@ -28,6 +28,7 @@ import { count } from '../util/count.js';
 function hasContent(e: LiveEntry): boolean {
   return e.state !== 'file' || e.content !== undefined || e.spool !== undefined;
 }
+import { checkOnlyPaths, restrictDiff } from './onlyPaths.js';
 
 export interface DeployOptions {
   hosts: string[];
@@ -44,11 +45,14 @@ export interface DeployOptions {
   confirmWithin?: number;
   /** Rollout in waves (hosts in wave order); without it every host runs at once (bounded by --parallel). */
   waves?: WaveOptions;
+  /** `--only PATH`: compare and write only these planned files (each must be planned on every host). */
+  only?: string[];
 }
 
 export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<OperationReport> {
   const stamp = await rt.repoStamp();
   const plans = await rt.freshPlans(options.hosts);
+  const only = options.only === undefined ? undefined : checkOnlyPaths(plans, options.only);
   const audit = options.dryRun ? undefined : await auditSinkFor(rt);
   const mask = rt.masker(plans.values());
   const perHost = async (host: string, emitter: OpEmitter): Promise<HostResult> => {
@@ -61,7 +65,8 @@ export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<Op
     const confirmWithin = confirmWithinFor(plan, options.confirmWithin);
     const remote = await rt.remote(host, options.signal);
     emitter.emit({ type: 'log', host, phase: 'read', level: 'debug', text: 'reading live state' });
-    const first = await readAndDiff(remote, plan, rt.reveal, options.signal, 'hash');
+    const read = await readAndDiff(remote, plan, rt.reveal, options.signal, 'hash');
+    const first = { ...read, diff: restrictDiff(read.diff, only) };
     const pending = changedPaths(first.diff);
     if (pending.length === 0 && !first.lock && !first.journal) return { outcome: 'unchanged', text: 'in sync' };
     if (options.dryRun) {
@@ -79,9 +84,14 @@ export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<Op
       {
         kind: 'deploy',
         plan,
-        diffLive: (r, signal) => readAndDiff(r, plan, true, signal),
+        diffLive: async (r, signal) => {
+          const now = await readAndDiff(r, plan, true, signal);
+          return { live: now.live, diff: restrictDiff(now.diff, only), ...(now.record ? { record: now.record } : {}) };
+        },
         // What was just read (diffed again with secrets revealed: the writes need the real content).
-        ...(!first.lock && !first.journal && first.live.every(hasContent) ? { preRead: { live: first.live, diff: rt.reveal ? first.diff : diffPlan(plan, first.live, true), ...(first.record ? { record: first.record } : {}), ...(first.recordEntry ? { recordEntry: first.recordEntry } : {}) } } : {}),
+        ...(!first.lock && !first.journal && first.live.every(hasContent)
+          ? { preRead: { live: first.live, diff: rt.reveal ? first.diff : restrictDiff(diffPlan(plan, first.live, true), only), ...(first.record ? { record: first.record } : {}), ...(first.recordEntry ? { recordEntry: first.recordEntry } : {}) } }
+          : {}),
         snapshotReason: 'pre-deploy',
         preHook: 'pre-deploy',
         postHook: 'post-deploy',

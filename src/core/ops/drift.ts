@@ -13,7 +13,9 @@ import { createHash } from 'node:crypto';
 import type { DesiredEntry, DriftState, FileChange, HostDiff } from '../diff/types.js';
 import { isPending } from '../diff/compare.js';
 import type { LiveEntry } from '../remote/types.js';
-import type { DeployedFile, DeployedRecord } from './deployedRecord.js';
+import { effectiveRecord, parseRecord, RECORD_PATH, type DeployedFile, type DeployedRecord } from './deployedRecord.js';
+import type { RemoteHost } from '../remote/remoteHost.js';
+import type { OpsRuntime } from './runtime.js';
 
 function sha(b: Buffer): string {
   return createHash('sha256').update(b).digest('hex');
@@ -67,4 +69,21 @@ export function withDrift(diff: HostDiff, record: DeployedRecord): HostDiff {
 /** Paths of the hand edits (drifted or both) a write of this diff would overwrite. */
 export function handEdits(diff: HostDiff): string[] {
   return diff.files.filter((f) => f.drift === 'drifted' || f.drift === 'both').map((f) => f.path);
+}
+
+/**
+ * The host's diff with each pending file marked pending / drifted / both, judged against
+ * the record the host holds (read with its files: `onHost`, undefined when it has none;
+ * then this jump host's old local record, see deployedRecord.ts).
+ */
+export async function markDrift(rt: OpsRuntime, host: string, diff: HostDiff, onHost: DeployedRecord | undefined): Promise<HostDiff> {
+  return withDrift(diff, await effectiveRecord(rt.stateDir, host, onHost));
+}
+
+/** Reads `paths` on a host and, in the same round trip, the deployed record it holds. */
+export async function readWithRecord(remote: RemoteHost, paths: readonly string[], signal?: AbortSignal): Promise<{ live: LiveEntry[]; record?: DeployedRecord }> {
+  const want = paths.filter((p) => p !== RECORD_PATH);
+  const all = await remote.readState([...want, RECORD_PATH], { signal });
+  const record = parseRecord(all.find((e) => e.path === RECORD_PATH));
+  return { live: all.filter((e) => e.path !== RECORD_PATH), ...(record ? { record } : {}) };
 }

@@ -4,7 +4,7 @@
  * audit log all consume the same stream.
  */
 
-export type OperationKind = 'diff' | 'deploy' | 'snapshot' | 'rollback' | 'check' | 'break-lock';
+export type OperationKind = 'diff' | 'deploy' | 'snapshot' | 'rollback' | 'check' | 'break-lock' | 'adopt' | 'rebuild';
 
 export type Phase =
   | 'start'

@@ -10,7 +10,7 @@ import type { OperationReport } from './runOperation.js';
 import type { OpsRuntime } from './runtime.js';
 import { readAndDiff } from './hostState.js';
 import { effectiveRecord } from './deployedRecord.js';
-import { withDrift } from './drift.js';
+import { markDrift, withDrift } from './drift.js';
 import { planFingerprint, writeSet } from './fingerprint.js';
 import { isStaleLock } from './localProcess.js';
 import { deploy } from './deploy.js';
@@ -22,6 +22,9 @@ import { diffFleet } from './diffFleet.js';
 import { parseWaves, planWaves } from './waves.js';
 import { readAudit } from './audit.js';
 import { withOperations } from './snapshotOperations.js';
+import { previewAdopt } from './adoptPreview.js';
+import { adopt } from './adopt.js';
+import { rebuild, rebuildPreview } from './rebuild.js';
 
 function toResult(report: OperationReport): OperationResult {
   const outcomes: Record<string, HostOutcome> = {};
@@ -141,6 +144,7 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
           onEvent: options.onEvent,
           ...(options.confirmed ? { confirmed: options.confirmed } : {}),
           ...(options.waves ? { waves: { waves: planWaves(rt.fleet.hosts.filter((h) => hosts.includes(h)), parseWaves(options.waves)), maxFailures: { count: 0 }, rollbackOnStop: false } } : {}),
+          ...(options.only ? { only: options.only } : {}),
           breakHint: (h) => `U in the console (or konf deploy ${h} --break-lock)`,
         }),
       );
@@ -186,6 +190,28 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
         output: k.output,
       }));
       return { host, pending: result.diffs.find((d) => d.host === host)?.pending ?? 0, checks };
+    },
+    adoptPreview: (host, path, to, signal) => previewAdopt(rt, { host, paths: [{ path, to }], ...(signal ? { signal } : {}) }),
+    async adopt(preview, options = {}) {
+      return toResult((await adopt(rt, preview, { signal: options.signal, onEvent: options.onEvent })).report);
+    },
+    async rebuildPreview(host, snapshotId, signal): Promise<PreviewDiff> {
+      const preview = await rebuildPreview(rt, { host, snapshotId }, signal);
+      const marked = await markDrift(rt, host, preview.diff, preview.record);
+      return { ...marked, confirm: { plan: planFingerprint(preview.plan), writes: writeSet(writeOpsFor(preview.diff)) } };
+    },
+    async rebuild(host, snapshotId, options = {}) {
+      const confirmed = options.confirmed?.[host];
+      return toResult(
+        await rebuild(rt, {
+          host,
+          snapshotId,
+          signal: options.signal,
+          onEvent: options.onEvent,
+          ...(confirmed ? { confirmed } : {}),
+          breakHint: `U in the console (or konf rebuild ${host} ${snapshotId.slice(0, 10)} --break-lock)`,
+        }),
+      );
     },
     async breakLock(host, opId, options = {}) {
       return toResult(await breakLock(rt, { host, ...(opId !== undefined ? { opId } : {}), signal: options.signal, onEvent: options.onEvent }));

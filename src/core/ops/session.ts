@@ -9,8 +9,10 @@ import type { HostPlan } from '../fleet/types.js';
 import type { SnapshotInfo } from '../store/types.js';
 import type { EventSink, HostOutcome } from './events.js';
 import type { Confirmed } from './transaction.js';
+import type { AdoptPreview, AdoptTo } from './adoptPreview.js';
 
 export type { Confirmed } from './transaction.js';
+export type { AdoptPreview, AdoptTo } from './adoptPreview.js';
 
 /** A host's inventory line (core/fleet/summary.ts) plus what the session learns about it. */
 export interface HostSummary extends HostInventory {
@@ -88,6 +90,8 @@ export interface OperationOptions {
   confirmed?: Record<string, Confirmed>;
   /** deploy: roll out in waves of these sizes (`1,10%,100%`, like `konf deploy --waves`), hosts in inventory order; a wave with a failure stops the rollout. */
   waves?: string;
+  /** Deploy only: write only these planned files (`konf deploy --only`). */
+  only?: string[];
 }
 
 /** One etc/validate file check run on a staged copy (`konf diff --validate`). */
@@ -138,6 +142,13 @@ export interface FleetSession {
   rollback(host: string, snapshotId: string, options?: OperationOptions): Promise<OperationResult>;
   /** Runs the etc/validate file checks on staged copies of the host's pending writes; nothing is renamed (`konf diff --validate`). */
   validate?(host: string, signal?: AbortSignal): Promise<ValidateResult>;
+  /** What `konf adopt HOST PATH --to …` would write to the repository and change on every host (nothing written). */
+  adoptPreview?(host: string, path: string, to: AdoptTo, signal?: AbortSignal): Promise<AdoptPreview>;
+  /** Writes what the preview showed into the repository (an operation of its own: events, audit log). */
+  adopt?(preview: AdoptPreview, options?: OperationOptions): Promise<OperationResult>;
+  /** What rebuilding the host from this snapshot (of `from`, default the host) and then its plan would write. */
+  rebuildPreview?(host: string, snapshotId: string, signal?: AbortSignal): Promise<PreviewDiff>;
+  rebuild?(host: string, snapshotId: string, options?: OperationOptions): Promise<OperationResult>;
   /** Breaks the host's lock (only operation `opId`'s, when given), recovering an unfinished journal first. */
   breakLock?(host: string, opId: string | undefined, options?: OperationOptions): Promise<OperationResult>;
   /** Per host: resolved address and last deploy (from ssh_config and the audit log), for the console's columns. */

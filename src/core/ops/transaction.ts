@@ -43,7 +43,7 @@ export interface Confirmed {
 }
 
 export interface TransactionSpec {
-  kind: 'deploy' | 'rollback';
+  kind: 'deploy' | 'rollback' | 'rebuild';
   plan: HostPlan;
   /**
    * Computes the diff to apply from what is live now (called again under the lock), with
@@ -78,6 +78,8 @@ class NotConfirmed extends Error {
     super(result.kind === 'lost' ? `access was lost after the change (no new SSH connection got in: ${result.error})` : `access was not confirmed within ${seconds} s (the host took the decision first)`);
   }
 }
+
+const PAST = { deploy: 'deployed', rollback: 'rolled back', rebuild: 'rebuilt' } as const;
 
 const PENDING_KINDS = new Set(['new', 'modified', 'binary', 'metadata', 'link-changed', 'type-changed', 'removed']);
 
@@ -235,13 +237,13 @@ async function checkRepository(rt: OpsRuntime, spec: TransactionSpec): Promise<v
   try {
     now = await rt.fleet.plan(host);
   } catch (err) {
-    throw new HostError(host, 'changed', `the repository changed ${confirmedPlan !== undefined ? 'after you confirmed' : 'while this deploy ran'} and no longer plans: ${errorMessage(err)}; nothing was written`);
+    throw new HostError(host, 'changed', `the repository changed ${confirmedPlan !== undefined ? 'after you confirmed' : `while this ${spec.kind} ran`} and no longer plans: ${errorMessage(err)}; nothing was written`);
   }
   if (planFingerprint(now) !== planFingerprint(spec.plan)) {
     throw new HostError(
       host,
       'changed',
-      confirmedPlan !== undefined ? 'the repository changed after you confirmed; nothing was written (review and confirm again)' : 'the repository changed while this deploy ran; nothing was written (run it again)',
+      confirmedPlan !== undefined ? 'the repository changed after you confirmed; nothing was written (review and confirm again)' : `the repository changed while this ${spec.kind} ran; nothing was written (run it again)`,
     );
   }
 }
@@ -315,14 +317,14 @@ async function transact(rt: OpsRuntime, spec: TransactionSpec, emitter: OpEmitte
     await runHooks(remote, oneTrip ? oneTrip.hooks : await hooksNow(rt, plan), spec.preHook, emitter, hookInfo, signal);
 
     // Right before the first write: is it still exactly what was shown and confirmed?
-    if (spec.kind === 'deploy') await checkRepository(rt, spec);
+    if (spec.kind !== 'rollback') await checkRepository(rt, spec);
     if (spec.confirmed?.writes) {
       const differ = writeSetDifference(spec.confirmed.writes, writeSet(ops));
       if (differ.length > 0 && recovered) {
         // The confirmation was made on the half-written host; putting it back changed what is written (as it said it would).
         emitter.emit({ type: 'log', host, phase: 'write', level: 'warn', text: `the host was put back first, so these writes differ from the preview: ${differ.join(', ')}` });
       } else if (differ.length > 0) {
-        throw new HostError(host, 'changed', `${spec.kind === 'deploy' ? 'the host or the repository' : 'the host'} changed after you confirmed: ${differ.join(', ')} would be written differently; nothing was written (review and confirm again)`);
+        throw new HostError(host, 'changed', `${spec.kind !== 'rollback' ? 'the host or the repository' : 'the host'} changed after you confirmed: ${differ.join(', ')} would be written differently; nothing was written (review and confirm again)`);
       }
     }
     if (signal?.aborted) throw new HostError(host, 'cancelled', 'cancelled before anything was written');
@@ -386,7 +388,7 @@ async function transact(rt: OpsRuntime, spec: TransactionSpec, emitter: OpEmitte
     }
     // The host holds the record now: a record this jump host kept for it is migrated.
     if (onHost === undefined) await retireLegacyRecord(rt.stateDir, host).catch(() => undefined);
-    return withResult({ outcome: 'ok', text: `${spec.kind === 'deploy' ? 'deployed' : 'rolled back'} ${changed.length} file(s)${confirmedNote}`, snapshot: info.id, changed });
+    return withResult({ outcome: 'ok', text: `${PAST[spec.kind]} ${changed.length} file(s)${confirmedNote}`, snapshot: info.id, changed });
   } catch (err) {
     if (err instanceof CheckFailedError && err.stage === 'file') {
       // A file check refused a staged copy: nothing was renamed, the host is as it was.

@@ -1,11 +1,14 @@
 /**
- * The one way the snapshot store runs git: `runGit` spawns `git ARGS` on the store with
+ * The one way konf runs git: `runGit` spawns `git ARGS` on the store with
  * optional stdin, collects binary stdout, and can be bounded by a timeout or an
  * AbortSignal (network commands: fetch, push). Every git command konf runs goes through
  * it (init, log, for-each-ref, cat-file --batch, update-ref, fetch, push, gc); objects are
  * written by gitObjects.ts without a process. Why not simple-git: see the README's
  * library table (it cannot feed stdin or return several binary objects from one process,
  * so a snapshot cost 4.7× and a load 13× as much, scripts/bench-git-ways.ts).
+ *
+ * `runGitIn` runs git the same way in a work tree the admin owns (the fleet repository:
+ * `konf adopt --commit`), where their identity and hooks apply (see workTreeEnv).
  *
  * Isolated from whatever the machine's git setup is: the repository is named explicitly
  * (GIT_DIR), system and global config are ignored (a fresh jump host has none, and a
@@ -56,10 +59,48 @@ export interface GitOptions {
 
 /** Runs `git ARGS` on the store; binary-safe stdout. Never throws on exit code (only when git cannot start). */
 export function runGit(gitDir: string, args: string[], options: GitOptions = {}): Promise<GitRun> {
+  return spawnGit([`safe.directory=${gitDir}`, ...(options.config ?? [])], args, gitEnv(gitDir, options.network ?? false), undefined, options);
+}
+
+/** The admin's own identity, passed to commands in a work tree (it is theirs to set). */
+const IDENTITY = ['GIT_AUTHOR_NAME', 'GIT_AUTHOR_EMAIL', 'GIT_COMMITTER_NAME', 'GIT_COMMITTER_EMAIL', 'EMAIL', 'XDG_CONFIG_HOME', 'USER', 'LOGNAME', 'GNUPGHOME', 'GPG_TTY', 'SSH_AUTH_SOCK'];
+
+/**
+ * The environment for git in a work tree the admin owns (the fleet repository): git finds
+ * the repository from the folder, and the admin's own git setup applies (system and
+ * global config: identity, hooks, signing), which a store command ignores. The rest of
+ * the isolation holds: a short allow-list (no inherited GIT_DIR, GIT_INDEX_FILE or the
+ * like from a hook, no EDITOR or PAGER), C locale, never a prompt.
+ */
+export function workTreeEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of [...PASSED, ...IDENTITY]) {
+    const value = process.env[key];
+    if (value !== undefined) env[key] = value;
+  }
+  env.GIT_TERMINAL_PROMPT = '0';
+  env.LC_ALL = 'C';
+  return env;
+}
+
+/** Runs `git ARGS` in a work tree (the fleet repository), as runGit does on the store. */
+export function runGitIn(workTree: string, args: string[], options: Omit<GitOptions, 'network'> = {}): Promise<GitRun> {
+  return spawnGit(options.config ?? [], args, workTreeEnv(), workTree, options);
+}
+
+/** `git ARGS` in a work tree whose output is text; a non-zero exit throws git's own message. */
+export async function gitTextIn(workTree: string, args: string[], options: Omit<GitOptions, 'network'> = {}): Promise<string> {
+  const run = await runGitIn(workTree, args, options);
+  if (run.code !== 0) throw new Error(run.stderr || `git ${args[0] ?? ''} failed (exit ${run.code})`);
+  return run.stdout.toString('utf8');
+}
+
+function spawnGit(settings: string[], args: string[], env: Record<string, string>, cwd: string | undefined, options: GitOptions): Promise<GitRun> {
   return new Promise((resolve, reject) => {
-    const config = [`safe.directory=${gitDir}`, ...(options.config ?? [])].flatMap((c) => ['-c', c]);
+    const config = settings.flatMap((c) => ['-c', c]);
     const child = spawn('git', [...config, ...args], {
-      env: gitEnv(gitDir, options.network ?? false),
+      env,
+      ...(cwd !== undefined ? { cwd } : {}),
       stdio: ['pipe', 'pipe', 'pipe'],
       // Its own process group: a network command's ssh is stopped with it.
       detached: options.timeoutMs !== undefined || options.signal !== undefined,

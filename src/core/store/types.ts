@@ -1,7 +1,7 @@
 /** The snapshot store: one git commit per snapshot of one host. */
 import type { LiveEntry } from '../remote/types.js';
 
-export type SnapshotReason = 'manual' | 'pre-deploy' | 'pre-rollback' | 'post-deploy' | 'initial';
+export type SnapshotReason = 'manual' | 'pre-deploy' | 'pre-rollback' | 'pre-rebuild' | 'post-deploy' | 'initial';
 
 export interface SnapshotMeta {
   reason: SnapshotReason;

@@ -40,10 +40,12 @@ function inContext(context: Context): AppState {
       return keys(init(), '4', '/');
     case 'palette':
       return keys(init(), ':');
+    case 'choice':
+      return { ...init(), choice: { title: 'what to do', lines: [], items: [{ label: 'revert', detail: 'deploy it', action: { type: 'revert', host: 'web1', path: '/etc/motd' } }], index: 0 } };
   }
 }
 
-const CONTEXTS: Context[] = ['global', 'hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log', 'filter', 'search', 'confirm', 'inspect', 'help', 'palette'];
+const CONTEXTS: Context[] = ['global', 'hosts', 'switches', 'excludes', 'files', 'diff', 'history', 'preview', 'log', 'filter', 'search', 'confirm', 'inspect', 'choice', 'help', 'palette'];
 
 describe('key handler table', () => {
   it('has a handler for every command in every context the keymap binds it, and each runs there', () => {

@@ -11,6 +11,7 @@ import type { AppState, DiffCursor } from '../types.js';
 import { back, focusHosts, motions, type ContextHandlers } from './handler.js';
 import { openHistoryTab } from './history.js';
 import { findInDiff, startDiffSearch } from './search.js';
+import { openChoices } from '../driftAnswers.js';
 
 /** Columns a horizontal scroll moves. */
 const HSCROLL = 8;
@@ -29,12 +30,13 @@ export const diffView = {
   'prev-file': (state) => moveFile(state, -1),
   wrap: toggleWrap,
   'show-excluded': toggleExcluded,
-} satisfies Omit<ContextHandlers<'diff'>, 'back' | 'history'>;
+} satisfies Omit<ContextHandlers<'diff'>, 'back' | 'history' | 'answer'>;
 
 export const diff = {
   ...diffView,
   back: back(focusHosts),
   history: openHistoryTab,
+  answer: openChoices,
 } satisfies ContextHandlers<'diff'>;
 
 /** `d` (global): the diff of the selected or marked hosts, checked again first. */

@@ -36,9 +36,16 @@ export function motions(move: (state: AppState, motion: Motion) => AppState): Re
   };
 }
 
-/** Esc: a deploy waiting for its hosts' checks is cancelled first, wherever the user is; otherwise the context's own `back`. */
+/**
+ * Esc: a deploy waiting for its hosts' checks is cancelled first, wherever the user is, and
+ * a preview being computed (adopt, rebuild) is dropped; otherwise the context's own `back`.
+ */
 export function back(handler: (state: AppState) => AppState): CommandHandler {
-  return (state) => (state.pendingDeploy ? { ...state, pendingDeploy: undefined, notice: 'deploy cancelled', noticeHosts: undefined } : handler(state));
+  return (state) => {
+    if (state.pendingDeploy) return { ...state, pendingDeploy: undefined, notice: 'deploy cancelled', noticeHosts: undefined };
+    if (state.waiting) return { ...state, waiting: undefined, notice: `dropped: ${state.waiting.what}` };
+    return handler(state);
+  };
 }
 
 /** Esc in a detail tab: back to the host list. */

@@ -10,6 +10,7 @@ import { listRows } from '../select.js';
 import type { AppState } from '../types.js';
 import { startFilter } from './filter.js';
 import { back, focusHosts, motions, type ContextHandlers } from './handler.js';
+import { askRebuild } from '../driftAnswers.js';
 
 export const history = {
   ...motions(moveHistoryCursor),
@@ -17,6 +18,7 @@ export const history = {
   back: back(focusHosts),
   rollback: askRollback,
   filter: startFilter,
+  rebuild: askRebuild,
 } satisfies ContextHandlers<'history'>;
 
 /** `r` outside the History tab: open it (the host's snapshots load once). */

@@ -11,6 +11,7 @@ import { back, focusHosts, motions, type ContextHandlers } from './handler.js';
 import { startFilter } from './filter.js';
 import { openHistoryTab } from './history.js';
 import { inspectSwitch } from './inspect.js';
+import { openChoices } from '../driftAnswers.js';
 
 type PlanTab = 'switches' | 'excludes' | 'files';
 
@@ -30,6 +31,7 @@ export const excludes = planList('excludes') satisfies ContextHandlers<'excludes
 export const files = {
   ...planList('files'),
   open: openFileDiff,
+  answer: openChoices,
 } satisfies ContextHandlers<'files'>;
 
 function planRows(state: AppState, tab: PlanTab): number {

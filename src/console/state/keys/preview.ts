@@ -5,9 +5,11 @@
 import { back, type ContextHandlers } from './handler.js';
 import { diffView } from './diff.js';
 import { askRollback } from './history.js';
+import { askRebuild } from '../driftAnswers.js';
 
 export const preview = {
   ...diffView,
   back: back((state) => ({ ...state, preview: undefined })),
   rollback: askRollback,
+  rebuild: askRebuild,
 } satisfies ContextHandlers<'preview'>;
