@@ -43,7 +43,7 @@ export const EXIT_CODE_DOCS: readonly { codes: readonly ExitCode[]; meaning: str
     codes: [EXIT_CODES.hostFailed],
     short: 'a host failed (nothing written, or restored and verified)',
     meaning:
-      'a host failed and is as it was: nothing written (unreachable, host key, lock held, hook failed, the repository changed after you confirmed), or restored and verified; or the snapshot store is damaged',
+      "a host failed and is as it was: nothing written (unreachable, host key, lock held, hook failed, refused by an `etc/validate` check, the repository changed after you confirmed), or restored and verified, or reverted by itself because konf lost access (confirm-or-revert); a rollout in waves stopped; or the snapshot store is damaged; for `adopt`: a repository file changed after the preview (nothing written), or `--commit`'s git commit failed (the edits are in the working tree)",
   },
   {
     codes: [EXIT_CODES.notConsistent],

@@ -82,10 +82,13 @@ export function hostHeading(heading: string, width: number, badgeWidth: number):
   return fit(left, width);
 }
 
-/** The heading with the sort order after the count, when that still leaves the column labels room (else without it). */
+/**
+ * The heading with the sort order after the count. Sorted by status or change it is always
+ * named (the column labels give way); the default order by name only while the labels fit.
+ */
 export function headingWithOrder(heading: string, order: string, width: number, badgeWidth: number): string {
   const full = hostHeading(`${heading} \u00b7 ${order}`, width, badgeWidth);
-  return full.includes('status') ? full : hostHeading(heading, width, badgeWidth);
+  return order !== 'by name' || full.includes('status') ? full : hostHeading(heading, width, badgeWidth);
 }
 
 export interface HostListProps {
