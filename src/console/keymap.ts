@@ -141,7 +141,7 @@ const BINDINGS = [
   { command: 'next-match', keys: ['n'], description: 'Next match of the search', contexts: ['log'] },
   { command: 'prev-match', keys: ['N'], description: 'Previous match of the search', contexts: ['log'] },
   { command: 'sort', keys: ['s'], description: 'Sort the hosts: by name, status, last change (cycles)', contexts: ['hosts'], hint: 'sort' },
-  { command: 'mark', keys: ['space'], description: 'Mark / unmark the host for batch work', contexts: ['hosts'], hint: 'mark' },
+  { command: 'mark', keys: ['space'], description: 'Mark / unmark the host for batch work', contexts: ['hosts'], hint: 'mark', keep: 2 },
   { command: 'mark-all', keys: ['a'], description: 'Mark all shown hosts (again: unmark all)', contexts: ['hosts'] },
   { command: 'diff', keys: ['d'], description: 'Diff of the selected or marked hosts', contexts: ['global'], hint: 'diff', keep: 1 },
   { command: 'layout', keys: ['v'], description: 'Toggle unified / side-by-side diff', contexts: DIFFS, hint: 'layout' },

@@ -147,8 +147,8 @@ describe.skipIf(!tmuxAvailable())('konf adopt asks on a terminal', { timeout: 18
       const screen = await tmux.waitForText('[y/N]');
       expect(screen).toMatch(/modified +\/etc\/motd .*\[drifted/);
       expect(screen).not.toContain('/etc/issue');
-      expect(screen).toMatch(/This overwrites 1 hand edit\(s\) made on the hosts since konf wrote them: web2:\/etc\/motd\n/);
-      expect(screen).toContain('Deploy 1 file(s) to 1 host(s)? [y/N]');
+      expect(screen).toMatch(/This overwrites 1 hand edit made on the hosts since konf wrote them: web2:\/etc\/motd\n/);
+      expect(screen).toContain('Deploy 1 file to 1 host? [y/N]');
       await tmux.type('y');
       await tmux.sendKeys('Enter');
       await tmux.waitForText('exit=0', 60_000);
