@@ -141,6 +141,21 @@ describe('two jump hosts sharing one snapshot store', { timeout: 240_000 }, () =
     expect((await history(B, 'web1'))[0]?.id).toBe(idOf(a.stdout));
   });
 
+  it("B rebuilds a host from a snapshot A took (only the shared store has it) and shares its pre-rebuild snapshot", async () => {
+    const a = await A(['snapshot', 'db1', '--json']);
+    expect(a.code, a.stdout + a.stderr).toBe(0);
+    const idOf = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; snapshot?: string }).find((e) => e.type === 'host-result')?.snapshot as string;
+    const id = idOf(a.stdout);
+    const b = await B(['rebuild', 'db1', id.slice(0, 12), '--yes', '--json']);
+    expect(b.code, b.stdout + b.stderr).toBe(0);
+    expect(b.stdout).toContain(`rebuilding from snapshot ${id.slice(0, 10)}`);
+    // The rebuild's own pre-rebuild snapshot is on the shared remote, on top of A's.
+    const pre = idOf(b.stdout);
+    expect(pre).toBeDefined();
+    expect(remoteRef('refs/konf/hosts/db1')).toBe(pre);
+    expect((await history(A, 'db1')).map((s) => s.id).slice(0, 2)).toEqual([pre, id]);
+  });
+
   it('the git server is down: operations work with a warning; the next run catches up', async () => {
     await git.stopHost('gitserver');
     let offlineSnapshot: string;

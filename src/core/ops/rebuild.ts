@@ -24,6 +24,8 @@ import type { Snapshot } from '../store/types.js';
 import type { EventSink } from './events.js';
 import type { OpsRuntime } from './runtime.js';
 import { runOperation, type OperationReport } from './runOperation.js';
+import { fetchShared, pushAfter } from './storeSync.js';
+import { OpEmitter } from './emitter.js';
 import { runTransaction, type Confirmed } from './transaction.js';
 import { snapshotPaths } from './hostState.js';
 import { auditSinkFor } from './auditSink.js';
@@ -40,8 +42,10 @@ export function recordsFiles(snap: Snapshot): boolean {
  * recorded at least one file (a snapshot of the wiped host itself records only absent
  * paths and is passed over).
  */
-export async function resolveRebuildSnapshot(rt: OpsRuntime, source: string, id?: string): Promise<Snapshot> {
+export async function resolveRebuildSnapshot(rt: OpsRuntime, source: string, id?: string, onWarning?: (text: string) => void): Promise<Snapshot> {
   const store = await rt.store();
+  // The host's ref as every jump host left it (shared store: a bounded fetch; offline: a warning).
+  for (const warning of await fetchShared(rt)) onWarning?.(warning);
   if (id !== undefined) return store.load(source, id);
   const history = await store.history(source);
   if (history.length === 0) throw new ConfigError(`no snapshots of ${source} in the snapshot store ${store.gitDir} (see: konf history ${source})`);
@@ -119,11 +123,24 @@ export async function rebuild(rt: OpsRuntime, options: RebuildOptions): Promise<
   const source = checkTarget(rt, options);
   const stamp = await rt.repoStamp();
   const plan = (await rt.freshPlans([options.host])).get(options.host)!;
-  const snap = await resolveRebuildSnapshot(rt, source, options.snapshotId);
+  const warnings: string[] = [];
+  const snap = await resolveRebuildSnapshot(rt, source, options.snapshotId, (w) => warnings.push(w));
   rebuildDesired(plan, snap);
   const audit = await auditSinkFor(rt);
+  const mask = rt.masker([plan]);
   const report = await runOperation(
-    { kind: 'rebuild', hosts: [options.host], operator: rt.operator, concurrency: 1, signal: options.signal, sinks: [options.onEvent, audit], mask: rt.masker([plan]) },
+    {
+      kind: 'rebuild',
+      hosts: [options.host],
+      operator: rt.operator,
+      concurrency: 1,
+      signal: options.signal,
+      sinks: [options.onEvent, audit],
+      mask,
+      prepare: async (emitter) => {
+        for (const text of warnings) emitter.emit({ type: 'log', phase: 'sync', level: 'warn', text });
+      },
+    },
     async (host, emitter) => {
       const of = source === host ? '' : ` of ${source}`;
       emitter.emit({ type: 'log', host, phase: 'start', level: 'info', text: `rebuilding from snapshot ${snap.info.id.slice(0, 10)}${of} (${snap.info.reason}, ${snap.info.time}), the plan on top` });
@@ -147,5 +164,7 @@ export async function rebuild(rt: OpsRuntime, options: RebuildOptions): Promise<
     },
   );
   await audit.flush();
+  // Its pre-rebuild snapshot and audit record go to the shared store, as a rollback's do.
+  await pushAfter(rt, new OpEmitter(report.op, [options.onEvent], mask), options.signal);
   return report;
 }
