@@ -67,7 +67,12 @@ describe.skipIf(!ready)('the deploy confirmation offers waves, in tmux at 80×24
           expect(screen).not.toMatch(/\u276f all 2 hosts at once/);
           await tmux.sendKeys('y');
           screen = await tmux.waitForText(/deploy (done|failed)/, 90_000);
+          // The log zoomed (again if a key was still being read), so every wave line is on screen.
           await tmux.sendKeys('z');
+          screen = await tmux.waitFor((s) => s.includes(', zoomed)') || !s.includes('Log ('), 10_000, 'the log zoomed').catch(async () => {
+            await tmux.sendKeys('z');
+            return tmux.waitForText(', zoomed)');
+          });
           screen = await tmux.waitForText(/wave 2\/2: \d of 1 host\(s\) done/);
           const at = (re: RegExp) => screen.split('\n').findIndex((l) => re.test(l));
           expect(at(/wave 1\/2: 1 of 1 host\(s\) done/), screen).toBeGreaterThanOrEqual(0);
