@@ -24,7 +24,7 @@ import type { Snapshot } from '../store/types.js';
 import type { EventSink } from './events.js';
 import type { OpsRuntime } from './runtime.js';
 import { runOperation, type OperationReport } from './runOperation.js';
-import { fetchShared, pushAfter } from './storeSync.js';
+import { fetchShared, pushAfter, syncWarnings } from './storeSync.js';
 import { OpEmitter } from './emitter.js';
 import { runTransaction, type Confirmed } from './transaction.js';
 import { snapshotPaths } from './hostState.js';
@@ -137,9 +137,7 @@ export async function rebuild(rt: OpsRuntime, options: RebuildOptions): Promise<
       signal: options.signal,
       sinks: [options.onEvent, audit],
       mask,
-      prepare: async (emitter) => {
-        for (const text of warnings) emitter.emit({ type: 'log', phase: 'sync', level: 'warn', text });
-      },
+      prepare: syncWarnings(warnings),
     },
     async (host, emitter) => {
       const of = source === host ? '' : ` of ${source}`;

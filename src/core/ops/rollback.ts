@@ -19,7 +19,7 @@ import { runTransaction, type Confirmed } from './transaction.js';
 import { effectiveRecord, parseRecord, RECORD_PATH, type DeployedRecord } from './deployedRecord.js';
 import { auditSinkFor } from './auditSink.js';
 import { OpEmitter } from './emitter.js';
-import { fetchShared, pushAfter } from './storeSync.js';
+import { fetchShared, pushAfter, syncWarnings } from './storeSync.js';
 
 /**
  * The snapshot to roll back to: the given id, else the newest pre-deploy snapshot. With a
@@ -116,9 +116,7 @@ export async function rollback(rt: OpsRuntime, options: RollbackOptions): Promis
       signal: options.signal,
       sinks: [options.onEvent, audit],
       mask,
-      prepare: async (emitter) => {
-        for (const text of warnings) emitter.emit({ type: 'log', phase: 'sync', level: 'warn', text });
-      },
+      prepare: syncWarnings(warnings),
     },
     async (_host, emitter) => {
       emitter.emit({ type: 'log', host: plan.host, phase: 'start', level: 'info', text: `rolling back to snapshot ${snap.info.id.slice(0, 10)} (${snap.info.reason}, ${snap.info.time})` });

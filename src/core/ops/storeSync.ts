@@ -75,6 +75,13 @@ export async function pushShared(rt: OpsRuntime, signal?: AbortSignal): Promise<
 /** Per operation id: its fetch of the shared store, while it runs. */
 const fetching = new Map<string, Promise<void>>();
 
+/** A `prepare` that says, in the operation's own log, what the shared store's fetch warned about. */
+export function syncWarnings(warnings: readonly string[]): (emitter: OpEmitter) => Promise<void> {
+  return async (emitter) => {
+    for (const text of warnings) emitter.emit({ type: 'log', phase: 'sync', level: 'warn', text });
+  };
+}
+
 /**
  * fetchShared as an operation's first step, run beside the hosts' first steps (connect,
  * read, lock): each host waits for it (sharedStoreReady) only before it records a snapshot
