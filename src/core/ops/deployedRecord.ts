@@ -22,7 +22,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LOCK_DIR } from '../remote/scripts.js';
+import { LOCK_DIR } from '../remote/scripts/index.js';
 import type { LiveEntry, WriteOp } from '../remote/types.js';
 
 export interface DeployedFile {

@@ -5,7 +5,7 @@
 import type { HostPlan } from '../fleet/types.js';
 import type { LiveEntry, LockInfo } from '../remote/types.js';
 import { parseLock, type RemoteHost } from '../remote/remoteHost.js';
-import { LOCK_DIR, LOCK_PATH } from '../remote/scripts.js';
+import { LOCK_DIR, LOCK_PATH } from '../remote/scripts/index.js';
 import { JOURNAL_NAME } from '../remote/journal.js';
 import type { HostDiff } from '../diff/types.js';
 import { desiredFromPlan } from '../diff/desired.js';

@@ -10,7 +10,7 @@ import { snapshotPaths } from './hostState.js';
 import { auditSinkFor } from './auditSink.js';
 import { OpEmitter } from './emitter.js';
 import { fetchBefore, pushAfter, sharedStoreReady } from './storeSync.js';
-import { LOCK_DIR, LOCK_PATH } from '../remote/scripts.js';
+import { LOCK_DIR, LOCK_PATH } from '../remote/scripts/index.js';
 import { JOURNAL_NAME } from '../remote/journal.js';
 import { LockedError, describeLock, parseLock } from '../remote/remoteHost.js';
 import { ageOf, isStaleLock } from './localProcess.js';

@@ -2,19 +2,17 @@
  * Everything konf does on one host, over any ExecChannel: read the live state of a list
  * of paths, write a batch of files atomically, run hook scripts, take and release the
  * host lock. Each call is ONE remote command (one round trip), whatever the number of
- * files; the scripts are in scripts.ts.
+ * files; the scripts are in scripts/, how they run in scriptRunner.ts,
+ * what their answers mean in resultParsers.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { HostError } from '../errors.js';
-import { LineSplitter, MarkerFilter, newMarker } from './framing.js';
-import { ancestor, normaliseRoot, onHost, targetPath, type TargetPath } from './paths.js';
+import { newMarker } from './framing.js';
+import { normaliseRoot, onHost, targetPath } from './paths.js';
 import {
   LOCK_DIR,
   LOCK_PATH,
-  REVERT_WAIT_SEC,
-  TEMP_PREFIX,
   acquireLockScript,
-  commandFor,
   killScript,
   readLockScript,
   readScript,
@@ -23,230 +21,24 @@ import {
   runScript,
   verifyLines,
   writeScript,
-  type PreparedOp,
-  type ReadState,
   type VerifyLines,
-} from './scripts.js';
-import { parseJournal, type HostJournal, type JournalHeader } from './journal.js';
+} from './scripts/index.js';
+import { parseJournal, type HostJournal } from './journal.js';
 import { CheckCollector, type CheckResult, type RemoteChecks } from './checks.js';
-import { SAFE_OP, armPayload, revertProgram, type ArmSpec } from './revert.js';
+import { SAFE_OP, armPayload, revertProgram } from './revert.js';
 import { TarReader, type TarItem } from './tar.js';
 import { LARGE_FILE_BYTES } from './types.js';
-import type { ExecChannel, ExecResult, LiveEntry, LiveMeta, LockInfo, LockRequest, RunOptions, RunResult, WriteOp, WriteResult, WrittenFile } from './types.js';
+import type { ExecChannel, LiveEntry, LockInfo, LockRequest, RunResult, WriteOp, WriteResult } from './types.js';
+import { LockedError, NotTaken, describeLock, parseLock } from './remoteErrors.js';
+import type { Armed, CallOptions, HookRunOptions, JournalRecovery, ReadOptions, RemoteHostOptions, RevertDecision, WriteOptions } from './remoteOptions.js';
+import { STEP_TEXT, liveEntryFor, recoveryOutcome, writeOutcome, writeRefusal } from './resultParsers.js';
+import { checkRoot, runRemoteScript, tail, type ScriptOutput, type ScriptRun } from './scriptRunner.js';
+import { prepareBatch, readStatesOf } from './writeBatch.js';
 
-export interface RemoteHostOptions {
-  /** Host name used in errors (default: the channel's). */
-  host?: string;
-  /** konf_root: absolute folder on the host that logical paths are joined to. */
-  root: string;
-  /** '' = run as the SSH user; 'sudo' = everything through `sudo -n`. */
-  become: '' | 'sudo';
-}
-
-export interface CallOptions {
-  signal?: AbortSignal;
-  timeoutMs?: number;
-}
-
-export interface ReadOptions extends CallOptions {
-  /**
-   * Files over LARGE_FILE_BYTES: 'spool' (default) keeps their bytes in a spool file on the
-   * controller (a snapshot needs them); 'hash' only hashes them (a diff compares hashes).
-   */
-  large?: 'spool' | 'hash';
-}
-
-export interface WriteOptions extends CallOptions {
-  /** When set, the batch only runs if the host lock is held by this operation id. */
-  opId?: string;
-  /**
-   * Write a host-side journal (needs opId): old versions are kept beside their targets
-   * until the journal is closed (releaseLock closeJournal) or recovered (recoverJournal).
-   */
-  journal?: Omit<JournalHeader, 'op'>;
-  /** Called as each op takes effect (renamed into place / removed). */
-  onFile?: (file: WrittenFile) => void;
-  /** etc/validate checks to run on the host (journaled writes): file checks before the commit, set checks after the swap. */
-  checks?: RemoteChecks;
-  /** Called as each check finishes. */
-  onCheck?: (result: CheckResult) => void;
-  /** Confirm-or-revert (journaled writes): arm a revert on the host before the first rename. */
-  arm?: ArmSpec;
-  /** Called once the revert is armed: how (a systemd unit or a detached process) and when it fires (this machine's clock). */
-  onArmed?: (armed: Armed) => void;
-  /**
-   * One round trip for a whole deploy (see writeScript): take the lock in the script
-   * (as this request), check the host still holds `unchangedSince` (what konf read before,
-   * logical paths), write, then close the journal and release the lock. A lock held by
-   * someone, an unfinished journal or a changed host throws NotTaken before anything is
-   * written: the caller goes the long way (lock, read, write, unlock).
-   */
-  oneTrip?: { lock: LockRequest; unchangedSince: LiveEntry[] };
-}
-
-/** A one-trip write that did nothing: the host was locked, had a journal, or changed since it was read. */
-export class NotTaken extends Error {
-  constructor(
-    readonly host: string,
-    readonly why: 'held' | 'busy' | 'changed' | 'unverifiable',
-  ) {
-    super(`${host}: the one-trip write was not taken (${why})`);
-  }
-}
-
-/** A revert armed on the host. */
-export interface Armed {
-  seconds: number;
-  how: 'systemd' | 'process';
-  /** When the host reverts, on this machine's clock (the host counts on its own monotonic clock). */
-  deadline: Date;
-}
-
-/** What konf_disarm decided (see revert.ts). */
-export type RevertDecision = 'disarmed' | 'reverted' | 'reverting' | 'crashed' | 'unarmed';
-
-export interface HookRunOptions extends RunOptions {
-  /** Shown in errors (`hook 10-reload timed out…`). */
-  name?: string;
-}
-
-/** A write batch that failed; `applied` lists the logical paths already changed (commit phase). */
-export class WriteError extends HostError {
-  constructor(
-    host: string,
-    kind: 'remote-failed' | 'root-escape' | 'check-failed',
-    message: string,
-    readonly path: string | undefined,
-    readonly applied: string[],
-    /** The script stopped before its commit phase: the host is exactly as before. */
-    readonly nothingChanged = false,
-  ) {
-    super(host, kind, message);
-  }
-}
-
-/**
- * A batch whose journal was written (some renames may have happened) and that did not
- * complete: `hostRestored` says whether the host put every file back by itself.
- */
-export class JournaledWriteError extends WriteError {
-  constructor(
-    host: string,
-    message: string,
-    path: string | undefined,
-    applied: string[],
-    readonly hostRestored: boolean,
-  ) {
-    super(host, 'remote-failed', message, path, applied);
-  }
-}
-
-/**
- * An etc/validate check refused the write. stage `file`: a file check failed on a staged
- * temp, nothing was renamed (nothingChanged). stage `set`: a set check failed after the
- * swap and the host put every file back from its journal (hostRestored says whether all).
- */
-export class CheckFailedError extends WriteError {
-  constructor(
-    host: string,
-    message: string,
-    readonly stage: 'file' | 'set',
-    readonly results: CheckResult[],
-    readonly hostRestored: boolean,
-  ) {
-    super(host, 'check-failed', message, undefined, [], stage === 'file');
-  }
-}
-
-/** The host lock is held by someone else; `holder` says who. */
-export class LockedError extends HostError {
-  constructor(
-    host: string,
-    message: string,
-    readonly holder: LockInfo,
-  ) {
-    super(host, 'locked', message);
-  }
-}
-
-/** `alice@jump1 (pid 4242, deploy) since 2026-01-02T03:04:05.000Z` */
-export function describeLock(info: LockInfo): string {
-  return `${info.operator}@${info.jumpHost} (pid ${info.pid}, ${info.operation}) since ${info.since}`;
-}
-
-/** What recoverJournal found and did. */
-export interface JournalRecovery {
-  /** The journal that was on the host (undefined: there was none). */
-  journal?: HostJournal;
-  /** Logical paths put back (backup renamed over the target, or a created file removed). */
-  restored: string[];
-  /** Logical paths that could not be put back, with the step that failed. */
-  failed: { path: string; step: string }[];
-  /** Every entry is back (the journal is marked restored). */
-  complete: boolean;
-  /** The journal's writer was still running on the host and was waited for or stopped. */
-  writer?: 'waited' | 'stopped';
-  /** A revert the operation had armed (confirm-or-revert): what became of it, and its log. */
-  revert?: { decision: RevertDecision; log: string[] };
-}
-
-/** Lock file content → LockInfo; unknown fields become '?' so a damaged lock still shows. */
-export function parseLock(text: string): LockInfo {
-  let v: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed && typeof parsed === 'object') v = parsed as Record<string, unknown>;
-  } catch {
-    // a damaged lock file: shown with placeholders
-  }
-  const s = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : '?');
-  const info: LockInfo = { operator: s('operator'), jumpHost: s('jumpHost'), pid: typeof v.pid === 'number' ? v.pid : 0, operation: s('operation'), opId: s('opId'), since: s('since') };
-  if (typeof v.pidStart === 'string') info.pidStart = v.pidStart;
-  return info;
-}
+export * from './remoteErrors.js';
+export type * from './remoteOptions.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const STEP_TEXT: Record<string, string> = {
-  mkdir: 'creating its folder',
-  isdir: 'a directory is in the way',
-  write: 'writing the temp file',
-  short: 'the upload was cut short',
-  chown: 'setting owner/group',
-  chmod: 'setting the mode',
-  symlink: 'creating the symlink',
-  rename: 'renaming it into place',
-  remove: 'removing it',
-  backup: 'keeping the old version',
-  journal: 'writing the journal',
-  arm: 'arming the revert (confirm-or-revert)',
-};
-
-interface ScriptRun {
-  marker: string;
-  script: string;
-  payload?: Buffer[];
-  /** raw: stdout after the marker is data (collected, or given to onData); lines: stdout is lines (status or onStdoutLine). */
-  stdout: 'raw' | 'lines';
-  /** With stdout 'raw': each chunk of data as it comes (not collected); a returned promise pauses the output. */
-  onData?: (chunk: Buffer) => Promise<void> | undefined;
-  onStatus?: (status: string) => void;
-  onStdoutLine?: (line: string) => void;
-  onStderrLine?: (line: string) => void;
-  signal?: AbortSignal;
-  timeoutMs?: number;
-  /** What the call does, for messages: `reading files`. */
-  what: string;
-}
-
-interface ScriptOutput {
-  code: number | null;
-  signal?: string;
-  data: Buffer;
-  /** `<marker> …` lines of both streams, marker stripped. */
-  status: string[];
-  /** stderr lines after the marker that are not status lines. */
-  errLines: string[];
-}
 
 export class RemoteHost {
   readonly host: string;
@@ -321,43 +113,8 @@ export class RemoteHost {
     }
     const byName = new Map(items.map((i) => [i.name, i]));
     const byPath = new Map<string, LiveEntry>();
-    unique.forEach((t, i) => byPath.set(t.logical, this.entryFor(t, classified.get(i), byName.get(t.rel === '.' ? '' : t.rel), tarErrors.get(t.logical))));
+    unique.forEach((t, i) => byPath.set(t.logical, liveEntryFor(t, classified.get(i), byName.get(t.rel === '.' ? '' : t.rel), tarErrors.get(t.logical))));
     return targets.map((t) => ({ ...(byPath.get(t.logical) as LiveEntry) }));
-  }
-
-  private entryFor(t: TargetPath, cls: string | undefined, item: TarItem | undefined, tarError: string | undefined): LiveEntry {
-    const path = t.logical;
-    if (cls === 'missing') return { path, state: 'missing' };
-    if (cls === 'denied') return { path, state: 'unreadable', error: 'Permission denied (a parent folder cannot be searched)' };
-    if (cls === 'outside') return { path, state: 'unreadable', error: `refused: its folder resolves outside konf_root (a symlinked parent); not read` };
-    if (!item) {
-      const msg = tarError ?? 'could not be read';
-      if (/No such file or directory/.test(msg)) return { path, state: 'missing' };
-      return { path, state: 'unreadable', error: msg };
-    }
-    const h = item.header;
-    const uid = h.uid;
-    const gid = h.gid;
-    const meta: LiveMeta = { mode: h.mode & 0o7777, uid, gid, owner: h.uname || String(uid), group: h.gname || String(gid) };
-    switch (h.type) {
-      case 'file':
-      case 'contiguous-file':
-        return {
-          path,
-          state: 'file',
-          ...(item.content !== undefined ? { content: item.content } : {}),
-          size: item.size,
-          sha256: item.sha256,
-          ...(item.spool !== undefined ? { spool: item.spool } : {}),
-          ...meta,
-        };
-      case 'symlink':
-        return { path, state: 'symlink', target: h.linkname, ...meta };
-      case 'directory':
-        return { path, state: 'dir', ...meta };
-      default:
-        return { path, state: 'other', ...meta };
-    }
   }
 
   // -------------------------------------------------------------------------------------
@@ -371,7 +128,7 @@ export class RemoteHost {
    */
   async write(ops: WriteOp[], opts: WriteOptions = {}): Promise<WriteResult> {
     if (ops.length === 0) return { files: [], createdDirs: [], staleTempsRemoved: 0 };
-    const { run, targets, prepared, payload } = this.prepare(ops);
+    const { run, targets, prepared, payload } = prepareBatch(this.host, this.root, ops);
     const lock = opts.opId === undefined ? undefined : { path: onHost(this.root, LOCK_PATH), needle: `"opId":${JSON.stringify(opts.opId)}` };
     if (opts.journal && opts.opId === undefined) throw new Error('a journaled write needs the operation id of the lock holder');
     const journal = opts.journal && opts.opId !== undefined ? { lockDir: onHost(this.root, LOCK_DIR), header: { ...opts.journal, op: opts.opId } } : undefined;
@@ -387,7 +144,7 @@ export class RemoteHost {
     let oneTrip: { acquire: { json: string }; verify: VerifyLines; finish: { needle: string } } | undefined;
     if (opts.oneTrip) {
       if (!journal || arm) throw new Error('a one-trip write is journaled and has no confirm-or-revert');
-      const states = this.readStates(opts.oneTrip.unchangedSince);
+      const states = readStatesOf(this.host, this.root, opts.oneTrip.unchangedSince);
       if (!states) throw new NotTaken(this.host, 'unverifiable');
       const held: LockInfo = { ...opts.oneTrip.lock, since: new Date().toISOString() };
       oneTrip = { acquire: { json: JSON.stringify(held) }, verify: verifyLines(states), finish: { needle: `"opId":${JSON.stringify(opts.oneTrip.lock.opId)}` } };
@@ -431,40 +188,11 @@ export class RemoteHost {
       what: 'writing files',
     });
     this.checkRoot(out);
-    if (oneTrip && !out.status.includes('acquired')) {
-      if (out.status.some((s) => s.startsWith('held'))) throw new NotTaken(this.host, 'held');
-      if (out.status.includes('busy')) throw new NotTaken(this.host, 'busy');
-      if (out.status.includes('escape')) throw new HostError(this.host, 'root-escape', `refusing the lock folder ${LOCK_DIR}: it resolves outside konf_root ${this.root}`);
-      const fail = out.status.find((s) => s.startsWith('fail ') && !/^fail \d/.test(s));
-      if (fail) throw new HostError(this.host, 'remote-failed', `lock: ${fail.slice(5)} failed: ${tail(out.errLines) || 'no message'}`);
-    }
-    if (oneTrip && out.status.includes('changed')) throw new NotTaken(this.host, 'changed');
+    writeRefusal(this.host, this.root, out, oneTrip !== undefined, journal !== undefined, checks);
     const appliedPaths = applied.map((i) => targets[i]?.logical as string);
     const journaled = out.status.includes('journal');
-    if (journal && out.status.includes('journal') && !out.status.includes('commit')) {
-      throw new HostError(this.host, 'remote-failed', `an unfinished operation's journal is on the host (${LOCK_DIR}/journal): it must be recovered first; nothing was written`);
-    }
-    if (out.status.includes('refused')) {
-      const stage = out.status.includes('commit') ? 'set' : 'file';
-      const restored = stage === 'set' && out.status.includes('restored');
-      const where = stage === 'file' ? 'nothing was renamed' : restored ? 'every file was swapped back from the journal' : 'the host could not swap every file back: its journal is kept';
-      throw new CheckFailedError(this.host, `refused by ${checks.failed.length} check(s) of etc/validate; ${where}`, stage, checks.results, restored);
-    }
-    const result = this.finishWrite(ops, targets, out, appliedPaths, journaled);
+    const result = writeOutcome(this.host, this.root, ops, targets, out, appliedPaths, journaled);
     return oneTrip ? { ...result, released: out.status.includes('released') && out.status.includes('closed') } : result;
-  }
-
-  /** What the entries read hold, as the write script verifies them (undefined: a state it cannot verify). */
-  private readStates(entries: LiveEntry[]): ReadState[] | undefined {
-    const states: ReadState[] = [];
-    for (const e of entries) {
-      const path = onHost(this.root, targetPath(this.host, e.path).logical);
-      if (e.state === 'missing') states.push({ path, state: 'missing' });
-      else if (e.state === 'file') states.push({ path, state: 'file', mode: e.mode, uid: e.uid, gid: e.gid, sha256: e.sha256 });
-      else if (e.state === 'symlink') states.push({ path, state: 'symlink', target: e.target, uid: e.uid, gid: e.gid });
-      else return undefined;
-    }
-    return states;
   }
 
   /**
@@ -474,7 +202,7 @@ export class RemoteHost {
    */
   async stageAndCheck(ops: WriteOp[], checks: RemoteChecks, opts: CallOptions & { onCheck?: (r: CheckResult) => void } = {}): Promise<CheckResult[]> {
     if (ops.length === 0 || checks.files.length === 0) return [];
-    const { run, targets, prepared, payload } = this.prepare(ops);
+    const { run, targets, prepared, payload } = prepareBatch(this.host, this.root, ops);
     const collector = new CheckCollector(opts.onCheck);
     const marker = newMarker();
     const out = await this.runScript({
@@ -496,106 +224,6 @@ export class RemoteHost {
       throw new HostError(this.host, 'remote-failed', `${what}${out.errLines.length ? `: ${tail(out.errLines)}` : ''}; nothing was changed`);
     }
     return collector.results;
-  }
-
-  /** Paths, temps and payload of a batch (checked: nothing leaves the root, no path twice). */
-  private prepare(ops: WriteOp[]): { run: string; targets: TargetPath[]; prepared: PreparedOp[]; payload: Buffer[] } {
-    const run = `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
-    const targets: TargetPath[] = [];
-    const prepared: PreparedOp[] = [];
-    const payload: Buffer[] = [];
-    const seen = new Set<string>();
-    ops.forEach((op, i) => {
-      const t = targetPath(this.host, op.path);
-      if (t.parent === undefined) throw new HostError(this.host, 'root-escape', `refusing to ${op.action === 'remove' ? 'remove' : 'write'} the root folder itself`);
-      if (seen.has(t.logical)) throw new Error(`write batch for ${this.host} names ${t.logical} twice`);
-      seen.add(t.logical);
-      targets.push(t);
-      const dir = onHost(this.root, t.parent);
-      const path = onHost(this.root, t.logical);
-      const temp = `${dir === '/' ? '' : dir}/${TEMP_PREFIX}${run}-${i}-${tempLabel(t.name)}`;
-      if (op.action === 'remove') {
-        prepared.push({ kind: 'remove', path, dir });
-        return;
-      }
-      const owner = checkName(op.owner, 'owner', t.logical);
-      const group = checkName(op.group, 'group', t.logical);
-      if (op.action === 'file') {
-        if (op.mode !== undefined && (!Number.isInteger(op.mode) || op.mode < 0 || op.mode > 0o7777)) throw new Error(`invalid mode ${op.mode} for ${t.logical}`);
-        const mode = op.mode === undefined ? '' : op.mode.toString(8).padStart(4, '0');
-        prepared.push({ kind: 'file', path, dir, temp, size: op.content.length, mode, owner, group });
-        payload.push(op.content);
-      } else {
-        if (op.target === '' || op.target.includes('\0')) throw new Error(`invalid symlink target for ${t.logical}`);
-        prepared.push({ kind: 'symlink', path, dir, temp, target: op.target, owner, group });
-      }
-    });
-    return { run, targets, prepared, payload };
-  }
-
-  /** Reads a write script's outcome: its errors as WriteErrors, else what it did. */
-  private finishWrite(ops: WriteOp[], targets: TargetPath[], out: ScriptOutput, appliedPaths: string[], journaled: boolean): WriteResult {
-    const hostRestored = out.status.includes('restored');
-    const restoredNote = hostRestored ? '; the host put every file back from its journal' : out.status.includes('unrestored') ? '; the host could not put every file back: its journal is kept' : '';
-    for (const s of out.status) {
-      if (s.startsWith('notours')) {
-        const held = s.slice('notours'.length).trim();
-        throw new HostError(
-          this.host,
-          'locked',
-          held ? `the host lock is no longer held by this operation: locked by ${describeLock(parseLock(held))}; nothing was written` : 'the host lock is no longer held by this operation (it was removed); nothing was written',
-        );
-      }
-      const esc = /^escape (\d+)$/.exec(s);
-      if (esc) {
-        const t = targets[Number(esc[1])];
-        throw new WriteError(this.host, 'root-escape', `refusing to write ${t?.logical}: its folder resolves outside konf_root ${this.root} (a symlinked parent); nothing was written`, t?.logical, appliedPaths, true);
-      }
-      const fail = /^fail (\d+) (\S+)$/.exec(s);
-      if (fail) {
-        const t = targets[Number(fail[1])];
-        const step = STEP_TEXT[fail[2] as string] ?? (fail[2] as string);
-        const committed = out.status.includes('commit');
-        const what = committed ? (appliedPaths.length ? `; ${appliedPaths.length} of ${ops.length} changes were already applied` : '; nothing was changed') : '; nothing was changed';
-        const message = `cannot write ${t?.logical} (${step})${out.errLines.length ? `: ${tail(out.errLines)}` : ''}${journaled ? restoredNote || what : what}`;
-        if (journaled) throw new JournaledWriteError(this.host, message, t?.logical, appliedPaths, hostRestored);
-        throw new WriteError(this.host, 'remote-failed', message, t?.logical, appliedPaths, !committed);
-      }
-    }
-    if (!out.status.includes('done')) {
-      const how = out.code === null ? 'the connection closed' : `exit ${out.code}`;
-      if (journaled) {
-        throw new JournaledWriteError(
-          this.host,
-          `the write did not complete (${how})${out.errLines.length ? `: ${tail(out.errLines)}` : ''}; ${appliedPaths.length} of ${ops.length} changes were applied${restoredNote}`,
-          undefined,
-          appliedPaths,
-          hostRestored,
-        );
-      }
-      throw new WriteError(
-        this.host,
-        'remote-failed',
-        `the write did not complete (${how})${out.errLines.length ? `: ${tail(out.errLines)}` : ''}; ${appliedPaths.length} of ${ops.length} changes were applied`,
-        undefined,
-        appliedPaths,
-      );
-    }
-    const createdDirs: string[] = [];
-    let staleTempsRemoved = 0;
-    for (const s of out.status) {
-      const d = /^dirs (\d+) (\d+)$/.exec(s);
-      const parent = d ? targets[Number(d[1])]?.parent : undefined;
-      if (d && parent) {
-        for (let k = Number(d[2]) - 1; k >= 0; k--) {
-          const dir = ancestor(parent, k);
-          if (!createdDirs.includes(dir)) createdDirs.push(dir);
-        }
-      }
-      const st = /^stale \d+ (\d+)$/.exec(s);
-      if (st) staleTempsRemoved += Number(st[1]);
-    }
-    return { files: targets.map((t, i) => ({ path: t.logical, action: (ops[i] as WriteOp).action })), createdDirs, staleTempsRemoved };
   }
 
   // -------------------------------------------------------------------------------------
@@ -793,35 +421,7 @@ export class RemoteHost {
     const script = recoverScript({ marker, root: this.root, lockDir: onHost(this.root, LOCK_DIR), ...(opts.expectOp !== undefined ? { expectOp: opts.expectOp } : {}) });
     const out = await this.runScript({ marker, script, stdout: 'lines', signal: opts.signal, timeoutMs: opts.timeoutMs, what: 'recovering the journal' });
     this.checkLockScript(out);
-    if (out.status.includes('none') || out.status.includes('other')) return { restored: [], failed: [], complete: true };
-    const text = out.status.find((s) => s.startsWith('journal '));
-    if (text === undefined) throw new HostError(this.host, 'remote-failed', `recovering the journal failed (exit ${out.code ?? 'unknown'}): ${tail(out.errLines) || 'no message'}`);
-    const journal = parseJournal(this.host, Buffer.from(text.slice(8), 'base64').toString('utf8'), this.root);
-    const byIndex = new Map(journal.entries.map((e) => [e.index, e]));
-    const restored: string[] = [];
-    const failed: { path: string; step: string }[] = [];
-    let writer: JournalRecovery['writer'];
-    for (const s of out.status) {
-      const undo = /^undo (\d+) (back|gone|same|none)$/.exec(s);
-      const entry = undo ? byIndex.get(Number(undo[1])) : undefined;
-      if (undo && entry && (undo[2] === 'back' || undo[2] === 'gone')) restored.push(entry.path);
-      const fail = /^ufail (\d+) (\S+)$/.exec(s);
-      const failedEntry = fail ? byIndex.get(Number(fail[1])) : undefined;
-      if (fail && failedEntry) failed.push({ path: failedEntry.path, step: fail[2] as string });
-      if (s.startsWith('waited ')) writer = 'waited';
-      if (s.startsWith('stopping ')) writer = 'stopped';
-    }
-    const decision = out.status.map((s) => /^revert (disarmed|reverted|reverting|crashed)$/.exec(s)).find((m) => m)?.[1] as RevertDecision | undefined;
-    const rlog = out.status.find((s) => s.startsWith('rlog '));
-    const revert = decision ? { decision, log: rlog ? Buffer.from(rlog.slice(5), 'base64').toString('utf8').split('\n').filter((l) => l !== '') : [] } : undefined;
-    if (decision === 'reverting') {
-      throw new HostError(this.host, 'remote-failed', `the host is still putting itself back (its confirm-or-revert revert has run for ${REVERT_WAIT_SEC} s): its journal stays; run konf again once it is done`);
-    }
-    const complete = out.status.includes('restored');
-    if (!complete && failed.length === 0) {
-      throw new HostError(this.host, 'remote-failed', `recovering the journal did not finish (exit ${out.code ?? 'unknown'}): ${tail(out.errLines) || 'no message'}`);
-    }
-    return { journal, restored, failed, complete, ...(writer ? { writer } : {}), ...(revert ? { revert } : {}) };
+    return recoveryOutcome(this.host, this.root, out);
   }
 
   private checkLockScript(out: ScriptOutput): void {
@@ -832,125 +432,18 @@ export class RemoteHost {
   }
 
   // -------------------------------------------------------------------------------------
-  // The one way konf runs anything on the host
+  // -------------------------------------------------------------------------------------
+  // The one way konf runs anything on the host (scriptRunner.ts)
 
   private checkRoot(out: ScriptOutput): void {
-    if (out.status.includes('noroot')) throw new HostError(this.host, 'remote-failed', `konf_root ${this.root} does not exist on the host (or cannot be entered)`);
+    checkRoot(this.host, this.root, out);
   }
 
-  private async runScript(r: ScriptRun): Promise<ScriptOutput> {
-    if (r.signal?.aborted) throw new HostError(this.host, 'cancelled', `${r.what}: cancelled`);
-    const script = Buffer.from(r.script);
-    // A large payload (a 200 MB file) goes out in its parts, never joined into a copy.
-    const payloadBytes = r.payload?.reduce((n, b) => n + b.length, 0) ?? 0;
-    const stdin = !r.payload?.length ? script : payloadBytes > LARGE_FILE_BYTES ? [script, ...r.payload] : Buffer.concat([script, ...r.payload]);
-    const command = commandFor(script.length, this.become);
-    const statusPrefix = `${r.marker} `;
-    const status: string[] = [];
-    const errLines: string[] = [];
-    const data: Buffer[] = [];
-    const outFilter = new MarkerFilter(r.marker);
-    const errFilter = new MarkerFilter(r.marker);
-    const statusOr = (other: (line: string) => void) => (line: string) => {
-      if (line.startsWith(statusPrefix)) {
-        const s = line.slice(statusPrefix.length);
-        status.push(s);
-        r.onStatus?.(s);
-      } else other(line);
-    };
-    const outLines = new LineSplitter(statusOr((line) => r.onStdoutLine?.(line)));
-    const errSplit = new LineSplitter(
-      statusOr((line) => {
-        errLines.push(line);
-        if (errLines.length > 200) errLines.shift();
-        r.onStderrLine?.(line);
-      }),
-    );
-
-    const ac = new AbortController();
-    let reason: 'timeout' | 'cancelled' | undefined;
-    const stop = (why: 'timeout' | 'cancelled') => {
-      if (reason) return;
-      reason = why;
-      ac.abort();
-    };
-    const onAbort = () => stop('cancelled');
-    r.signal?.addEventListener('abort', onAbort, { once: true });
-    const timer = r.timeoutMs !== undefined ? setTimeout(() => stop('timeout'), r.timeoutMs) : undefined;
-    const aborted = new Promise<never>((_, reject) => {
-      ac.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
-    });
-    aborted.catch(() => undefined);
-
-    let result: ExecResult;
-    try {
-      result = await Promise.race([
-        this.channel.exec(command, {
-          stdin,
-          signal: ac.signal,
-          onStdout: (chunk) => {
-            const rest = outFilter.push(chunk);
-            if (!rest.length) return undefined;
-            if (r.stdout === 'raw') {
-              if (r.onData) return r.onData(rest);
-              data.push(rest);
-            } else outLines.push(rest);
-            return undefined;
-          },
-          onStderr: (chunk) => {
-            const rest = errFilter.push(chunk);
-            if (rest.length) errSplit.push(rest);
-          },
-        }),
-        aborted,
-      ]);
-    } catch (err) {
-      if (reason === 'timeout') throw new HostError(this.host, 'timeout', `${r.what}: timed out after ${r.timeoutMs} ms`, { cause: err });
-      if (reason === 'cancelled') throw new HostError(this.host, 'cancelled', `${r.what}: cancelled`, { cause: err });
-      if (err instanceof HostError) throw err;
-      throw new HostError(this.host, 'unreachable', `${r.what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    } finally {
-      if (timer) clearTimeout(timer);
-      r.signal?.removeEventListener('abort', onAbort);
-    }
-    if (r.stdout === 'lines') outLines.end();
-    errSplit.end();
-
-    if (!outFilter.seen) {
-      const said = `${errFilter.unmarked()}\n${outFilter.unmarked()}`.trim();
-      const sudoLine = said.split('\n').find((l) => l.startsWith('sudo:'));
-      if (this.become === 'sudo' && sudoLine) {
-        throw new HostError(
-          this.host,
-          'sudo-failed',
-          `sudo -n failed (${sudoLine.replace(/^sudo:\s*/, '')}): konf_become=sudo needs passwordless sudo (NOPASSWD) for the SSH user; nothing was done`,
-        );
-      }
-      const how = result.code === null ? (result.signal ? `killed by ${result.signal}` : 'the connection closed') : `exit ${result.code}`;
-      throw new HostError(this.host, 'remote-failed', `${r.what}: the remote shell did not run konf's script (${how})${said ? `: ${lastLines(said)}` : ''}`);
-    }
-    return { code: result.code, ...(result.signal ? { signal: result.signal } : {}), data: Buffer.concat(data), status, errLines };
+  private runScript(r: ScriptRun): Promise<ScriptOutput> {
+    return runRemoteScript(this.channel, this.host, this.become, r);
   }
-}
-
-function tail(lines: string[]): string {
-  return lines.filter((l) => l.trim() !== '').slice(-3).join(' | ');
-}
-
-function lastLines(text: string): string {
-  return tail(text.split('\n'));
 }
 
 function capped(acc: string, line: string): string {
   return acc.length > 4_000_000 ? acc : `${acc}${line}\n`;
-}
-
-function tempLabel(name: string): string {
-  return name.replace(/[^A-Za-z0-9._+-]/g, '_').slice(0, 80);
-}
-
-function checkName(v: string | undefined, what: string, path: string): string {
-  if (v === undefined) return '';
-  if (v === '' || /[:\s\0]/.test(v)) throw new Error(`invalid ${what} ${JSON.stringify(v)} for ${path}`);
-  return v;
 }

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/core/errors.js';
 import { loadFleet } from '../../../src/core/fleet/fleet.js';
 import { RESERVED_HOST_DIR, RESERVED_NAME_PREFIX, reservedPathProblem } from '../../../src/core/fleet/paths.js';
-import { LOCK_DIR, LOCK_PATH, TEMP_PREFIX } from '../../../src/core/remote/scripts.js';
+import { LOCK_DIR, LOCK_PATH, TEMP_PREFIX } from '../../../src/core/remote/scripts/index.js';
 import { makeRepo, type Fixture, type FixtureEntry } from './repoFixture.js';
 
 let fixture: Fixture | undefined;

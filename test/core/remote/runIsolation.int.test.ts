@@ -16,7 +16,7 @@ import { startTestFleet, type TestFleet } from '../../../src/testfleet/testFleet
 import { RemoteHost } from '../../../src/core/remote/remoteHost.js';
 import type { ExecChannel, ExecOptions, ExecResult } from '../../../src/core/remote/types.js';
 import { opensshChannel } from '../../../src/testfleet/opensshExec.js';
-import { commandFor, HOOK_TAG_VAR, killScript } from '../../../src/core/remote/scripts.js';
+import { commandFor, HOOK_TAG_VAR, killScript } from '../../../src/core/remote/scripts/index.js';
 import { newMarker } from '../../../src/core/remote/framing.js';
 import { remoteFor } from '../../helpers/channel.js';
 

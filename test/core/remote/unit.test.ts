@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LineSplitter, MarkerFilter, newMarker } from '../../../src/core/remote/framing.js';
 import { ancestor, normaliseRoot, onHost, targetPath } from '../../../src/core/remote/paths.js';
-import { commandFor } from '../../../src/core/remote/scripts.js';
+import { commandFor } from '../../../src/core/remote/scripts/index.js';
 import { describeLock, parseLock } from '../../../src/core/remote/remoteHost.js';
 
 describe('target paths', () => {
