@@ -1,6 +1,6 @@
 /** The audit recorder every writing operation feeds (one JSON line per operation). */
 import { mkdir } from 'node:fs/promises';
-import { auditRecorder, type AuditRecorder } from './audit.js';
+import { auditRecorder, type AuditRecorder } from './auditRecorder.js';
 import type { OpsRuntime } from './runtime.js';
 
 export async function auditSinkFor(rt: OpsRuntime): Promise<AuditRecorder> {

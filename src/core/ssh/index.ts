@@ -3,17 +3,9 @@ export { SshPool, DEFAULT_CONNECT_CONCURRENCY, type SshPoolOptions } from './poo
 export { Connection } from './connection.js';
 export { connect, connectChain, DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_CHANNELS, type ConnectOptions } from './connect.js';
 export { IdentityCache, type PassphraseProvider } from './auth.js';
-export {
-  SshConfig,
-  defaultConfigFiles,
-  localEnv,
-  parseProxyJump,
-  type JumpSpec,
-  type LocalEnv,
-  type ResolvedHost,
-  type ResolveOverrides,
-  type StrictHostKeyChecking,
-} from './sshConfig.js';
+export { SshConfig, type ResolvedHost, type ResolveOverrides, type StrictHostKeyChecking } from './sshConfig.js';
+export { defaultConfigFiles, localEnv, type LocalEnv } from './sshTokens.js';
+export { parseProxyJump, type JumpSpec } from './proxyJump.js';
 export {
   HostKeyError,
   appendKnownHost,

@@ -10,7 +10,8 @@ import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HostError, type HostErrorKind } from '../errors.js';
 import { shellQuote } from '../remote/shell.js';
-import { patternListMatch, type StrictHostKeyChecking } from './sshConfig.js';
+import type { StrictHostKeyChecking } from './sshConfig.js';
+import { patternListMatch } from './sshPatterns.js';
 
 /** Where an expected key lives. */
 export interface KnownHostRef {

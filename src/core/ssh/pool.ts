@@ -13,7 +13,8 @@ import { connect, connectChain, DEFAULT_MAX_CHANNELS, type ConnectOptions } from
 import { ConnectWindow } from './connectWindow.js';
 import type { Connection } from './connection.js';
 import { Limiter } from './limiter.js';
-import { defaultConfigFiles, SshConfig, type ResolvedHost, type StrictHostKeyChecking } from './sshConfig.js';
+import { SshConfig, type ResolvedHost, type StrictHostKeyChecking } from './sshConfig.js';
+import { defaultConfigFiles } from './sshTokens.js';
 
 export const DEFAULT_CONNECT_CONCURRENCY = 16;
 

@@ -14,21 +14,17 @@
  * - `ProxyCommand` other than `none` is a ConfigError (use ProxyJump).
  * - Canonicalisation (`CanonicalizeHostname`), certificates, `KnownHostsCommand`.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import SSHConfigParser, { LineType, type Line } from 'ssh-config';
+import { LineType, type Line } from 'ssh-config';
 import { ConfigError } from '../errors.js';
+import { formatJump, parseProxyJump, type JumpSpec } from './proxyJump.js';
+import { parseText, valueArgs, type ParsedFile } from './sshConfigParse.js';
+import { globMatch, patternListMatch } from './sshPatterns.js';
+import { expandPath, expandTokens, localEnv, type LocalEnv, type TokenValues } from './sshTokens.js';
+import { cfgError, parsePort, parseSeconds, parseYesNo } from './sshValues.js';
 
 export type StrictHostKeyChecking = 'yes' | 'accept-new' | 'no';
-
-/** One hop of a ProxyJump list: `[user@]host[:port]`. */
-export interface JumpSpec {
-  host: string;
-  user?: string;
-  port?: number;
-}
 
 /** Where a value came from: `file:line`, or `default`/`override`. */
 export type ValueSource = string;
@@ -67,15 +63,6 @@ export interface ResolvedHost {
   sources: Record<string, ValueSource>;
 }
 
-/** The local facts that tokens and defaults depend on (overridable for tests). */
-export interface LocalEnv {
-  home: string;
-  localUser: string;
-  localHostname: string;
-  uid: number;
-  env: Record<string, string | undefined>;
-}
-
 export interface ResolveOverrides {
   /** Like `ssh -l user` / `user@` in ProxyJump: beats the config. */
   user?: string;
@@ -92,260 +79,9 @@ export const DEFAULT_SERVER_ALIVE_INTERVAL_MS = 15_000;
 const MAX_INCLUDE_DEPTH = 16;
 const MAX_JUMP_DEPTH = 8;
 
-export function localEnv(overrides: Partial<LocalEnv> = {}): LocalEnv {
-  let user = process.env.USER ?? process.env.LOGNAME ?? '';
-  let home = process.env.HOME ?? '';
-  try {
-    const info = os.userInfo();
-    user = info.username || user;
-    home = home || info.homedir;
-  } catch {
-    // no passwd entry: keep the environment's idea
-  }
-  return {
-    home: overrides.home ?? home,
-    localUser: overrides.localUser ?? user,
-    localHostname: overrides.localHostname ?? os.hostname(),
-    uid: overrides.uid ?? process.getuid?.() ?? 0,
-    env: overrides.env ?? process.env,
-  };
-}
-
-/**
- * The config files `ssh <host>` would read, with the fleet's file first:
- * `[fleetConfig, ~/.ssh/config, /etc/ssh/ssh_config]`. Missing files are skipped at load.
- */
-export function defaultConfigFiles(fleetConfig?: string, env: LocalEnv = localEnv()): string[] {
-  return [...(fleetConfig ? [fleetConfig] : []), path.join(env.home, '.ssh', 'config'), '/etc/ssh/ssh_config'];
-}
-
-interface ParsedFile {
-  file: string;
-  lines: Line[];
-  lineNo: WeakMap<object, number>;
-}
-
 interface Setting {
   args: string[];
   where: ValueSource;
-}
-
-const globCache = new Map<string, RegExp | string>();
-
-/**
- * OpenSSH glob (`*`, `?`), case-insensitive. Compiled once per pattern (a 1,000-host config
- * is matched a million times); a pattern without wildcards is a plain comparison.
- */
-export function globMatch(pattern: string, text: string): boolean {
-  let m = globCache.get(pattern);
-  if (m === undefined) {
-    if (!/[*?]/.test(pattern)) m = pattern.toLowerCase();
-    else {
-      let re = '^';
-      for (const ch of pattern) {
-        if (ch === '*') re += '.*';
-        else if (ch === '?') re += '.';
-        else re += ch.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
-      }
-      m = new RegExp(`${re}$`, 'is');
-    }
-    if (globCache.size > 100_000) globCache.clear();
-    globCache.set(pattern, m);
-  }
-  return typeof m === 'string' ? m === text.toLowerCase() : m.test(text);
-}
-
-/** OpenSSH pattern-list match: any positive pattern matches and no negated one does. */
-export function patternListMatch(patterns: string[], text: string): boolean {
-  let matched = false;
-  for (const p of patterns) {
-    if (p.startsWith('!')) {
-      if (globMatch(p.slice(1), text)) return false;
-    } else if (globMatch(p, text)) {
-      matched = true;
-    }
-  }
-  return matched;
-}
-
-/** A ConfigError from a `file:line` place (or a bare file, or nothing). */
-export function cfgError(message: string, where?: string): ConfigError {
-  const m = where === undefined ? null : /^(.*):(\d+)$/.exec(where);
-  if (m) return new ConfigError(message, m[1], Number(m[2]));
-  return new ConfigError(message, where === 'override' ? undefined : where);
-}
-
-function countNewlines(s: string): number {
-  let n = 0;
-  for (const ch of s) if (ch === '\n') n++;
-  return n;
-}
-
-function parseText(file: string, text: string): ParsedFile {
-  let lines: Line[];
-  try {
-    lines = SSHConfigParser.parse(text);
-  } catch (err) {
-    throw new ConfigError(`cannot parse ssh config: ${err instanceof Error ? err.message : String(err)}`, file);
-  }
-  // The parser keeps all whitespace in before/after; counting newlines in document
-  // order gives every directive its line number.
-  const lineNo = new WeakMap<object, number>();
-  let nl = 0;
-  const walk = (list: Line[]) => {
-    for (const node of list) {
-      nl += countNewlines(node.before);
-      lineNo.set(node, nl + 1);
-      nl += countNewlines(node.after);
-      if (node.type === LineType.DIRECTIVE && 'config' in node) walk(node.config);
-    }
-  };
-  walk(lines);
-  return { file, lines, lineNo };
-}
-
-function valueArgs(node: Line): string[] {
-  if (node.type !== LineType.DIRECTIVE) return [];
-  const v = node.value;
-  if (typeof v === 'string') return v === '' ? [] : [v];
-  return v.map((x) => x.val);
-}
-
-/** Parses a ProxyJump value: `none`, or comma-separated `[ssh://][user@]host[:port]`. */
-export function parseProxyJump(value: string, where?: string): JumpSpec[] {
-  const v = value.trim();
-  if (v.toLowerCase() === 'none') return [];
-  const bad = (why: string) => cfgError(`invalid ProxyJump "${value}": ${why}`, where);
-  return v.split(',').map((raw) => {
-    let s = raw.trim();
-    if (!s) throw bad('empty hop');
-    if (s.startsWith('ssh://')) s = s.slice('ssh://'.length).replace(/\/$/, '');
-    const spec: JumpSpec = { host: '' };
-    const at = s.lastIndexOf('@');
-    if (at >= 0) {
-      spec.user = s.slice(0, at);
-      s = s.slice(at + 1);
-      if (!spec.user) throw bad(`empty user in "${raw.trim()}"`);
-    }
-    let portText: string | undefined;
-    if (s.startsWith('[')) {
-      const close = s.indexOf(']');
-      if (close < 0) throw bad(`unclosed [ in "${raw.trim()}"`);
-      const rest = s.slice(close + 1);
-      spec.host = s.slice(1, close);
-      if (rest) {
-        if (!rest.startsWith(':')) throw bad(`unexpected "${rest}" in "${raw.trim()}"`);
-        portText = rest.slice(1);
-      }
-    } else {
-      const colon = s.indexOf(':');
-      if (colon >= 0 && s.indexOf(':', colon + 1) < 0) {
-        spec.host = s.slice(0, colon);
-        portText = s.slice(colon + 1);
-      } else {
-        spec.host = s;
-      }
-    }
-    if (!spec.host) throw bad(`empty host in "${raw.trim()}"`);
-    if (portText !== undefined) spec.port = parsePort(portText, where, 'ProxyJump');
-    return spec;
-  });
-}
-
-function parsePort(text: string, where: string | undefined, option: string): number {
-  if (!/^\d+$/.test(text)) throw cfgError(`invalid ${option} port "${text}"`, where);
-  const n = Number(text);
-  if (n < 1 || n > 65535) throw cfgError(`invalid ${option} port "${text}"`, where);
-  return n;
-}
-
-/** `~` → home and `${VAR}` → environment, as OpenSSH does for file options. */
-export function expandPath(value: string, env: LocalEnv, where?: string): string {
-  let v = value;
-  if (v === '~') v = env.home;
-  else if (v.startsWith('~/')) v = path.join(env.home, v.slice(2));
-  v = v.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
-    const val = env.env[name];
-    if (val === undefined) throw cfgError(`environment variable \${${name}} is not set`, where);
-    return val;
-  });
-  return v;
-}
-
-export interface TokenValues {
-  h?: string;
-  p?: string;
-  r?: string;
-  n?: string;
-  k?: string;
-}
-
-/**
- * Expands OpenSSH `%` tokens: `%%`, `%d` home, `%u` local user, `%i` uid, `%l`/`%L`
- * local host name (full/short), `%h` remote host, `%p` port, `%r` remote user, `%n`
- * original alias, `%k` host key alias, `%C` hash of `%l%h%p%r`. An unknown or unavailable
- * token is an error naming the option and place.
- */
-export function expandTokens(value: string, tokens: TokenValues, env: LocalEnv, option: string, where?: string): string {
-  let out = '';
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i];
-    if (ch !== '%') {
-      out += ch;
-      continue;
-    }
-    const t = value[++i];
-    let rep: string | undefined;
-    switch (t) {
-      case '%':
-        rep = '%';
-        break;
-      case 'd':
-        rep = env.home;
-        break;
-      case 'u':
-        rep = env.localUser;
-        break;
-      case 'i':
-        rep = String(env.uid);
-        break;
-      case 'L':
-        rep = env.localHostname.split('.')[0];
-        break;
-      case 'l':
-        rep = env.localHostname;
-        break;
-      case 'h':
-      case 'p':
-      case 'r':
-      case 'n':
-      case 'k':
-        rep = tokens[t];
-        break;
-      case 'C':
-        if (tokens.h !== undefined && tokens.p !== undefined && tokens.r !== undefined)
-          rep = createHash('sha1').update(`${env.localHostname}${tokens.h}${tokens.p}${tokens.r}`).digest('hex');
-        break;
-      default:
-        break;
-    }
-    if (rep === undefined) throw cfgError(`${option}: unknown or unavailable token %${t ?? ''} in "${value}"`, where);
-    out += rep;
-  }
-  return out;
-}
-
-function parseYesNo(args: string[], option: string, where: string): boolean {
-  const v = (args[0] ?? '').toLowerCase();
-  if (v === 'yes' || v === 'true') return true;
-  if (v === 'no' || v === 'false') return false;
-  throw cfgError(`invalid ${option} value "${args[0] ?? ''}" (expected yes or no)`, where);
-}
-
-function parseSeconds(args: string[], option: string, where: string): number {
-  const v = args[0] ?? '';
-  if (!/^\d+$/.test(v)) throw cfgError(`invalid ${option} value "${v}" (expected seconds)`, where);
-  return Number(v);
 }
 
 /** A set of parsed ssh config files, resolving hosts as OpenSSH would. */
@@ -614,9 +350,4 @@ export class SshConfig {
     };
     return chainOf(this.resolve(alias, overrides), 0);
   }
-}
-
-export function formatJump(j: JumpSpec): string {
-  const host = j.host.includes(':') ? `[${j.host}]` : j.host;
-  return `${j.user !== undefined ? `${j.user}@` : ''}${host}${j.port !== undefined ? `:${j.port}` : ''}`;
 }

@@ -2,7 +2,9 @@ import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/prom
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuditLog, auditLogPath, auditRecorder, readAudit, summarizeArgv, type AuditRecord } from '../../../src/core/ops/audit.js';
+import { AuditLog, auditLogPath, readAudit, type AuditRecord } from '../../../src/core/ops/audit.js';
+import { summarizeArgv } from '../../../src/core/ops/auditArgv.js';
+import { auditRecorder } from '../../../src/core/ops/auditRecorder.js';
 import type { OpEvent } from '../../../src/core/ops/events.js';
 import { operator } from '../../../src/core/ops/operator.js';
 

@@ -3,7 +3,9 @@ import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../../src/core/errors.js';
-import { localEnv, parseProxyJump, SshConfig, defaultConfigFiles } from '../../../src/core/ssh/sshConfig.js';
+import { parseProxyJump } from '../../../src/core/ssh/proxyJump.js';
+import { SshConfig } from '../../../src/core/ssh/sshConfig.js';
+import { defaultConfigFiles, localEnv } from '../../../src/core/ssh/sshTokens.js';
 
 const env = localEnv({ home: '/home/ada', localUser: 'ada', localHostname: 'jump.example.com', uid: 1000, env: { KEYS: '/srv/keys' } });
 
