@@ -11,16 +11,16 @@
  * how 1,000 hosts fit on a 2-core machine: 63 listening sshd instead of 1,000. Every
  * connection still gets its own sshd session process, as on a real host.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { shellQuote } from '../core/remote/shell.js';
+import { alive, childPids, killTree, listeningPorts, sessionPids } from './processTree.js';
+import { findSshd, freePort, keygen, SSHD_MAX_PORTS, SSHD_MISSING_MESSAGE, sshdConfigText, waitForBanner } from './sshd.js';
 
-const execFileAsync = promisify(execFile);
+export { findSshd, SSHD_MAX_PORTS, SSHD_MISSING_MESSAGE } from './sshd.js';
 
 export interface TestFleetOptions {
   /** Host names, or a count (hosts are then called host1, host2, …). */
@@ -105,15 +105,6 @@ export interface TestFleet {
   stop(options?: { keep?: boolean }): Promise<void>;
 }
 
-const SSHD_CANDIDATES = ['/usr/sbin/sshd', '/usr/local/sbin/sshd', '/opt/homebrew/sbin/sshd', '/usr/bin/sshd'];
-
-export function findSshd(): string | undefined {
-  return SSHD_CANDIDATES.find((p) => existsSync(p));
-}
-
-export const SSHD_MISSING_MESSAGE =
-  'sshd not found: install OpenSSH server (Debian/Ubuntu: apt-get install openssh-server; macOS: it ships with the system, or brew install openssh)';
-
 const live = new Set<number>();
 let exitHookInstalled = false;
 
@@ -125,150 +116,6 @@ function installExitHook(): void {
   });
 }
 
-/** Pids of the direct children of pid (sshd session processes call setsid, so groups don't help). */
-function childPids(pid: number): number[] {
-  const out: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return out;
-  }
-  for (const e of entries) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(e));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  return out;
-}
-
-function commOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '';
-  }
-}
-
-/** The sshd processes below a listener (its sessions), not the commands they run. */
-function sessionPids(listener: number): number[] {
-  const out: number[] = [];
-  const walk = (pid: number) => {
-    for (const c of childPids(pid)) {
-      if (!commOf(c).startsWith('sshd')) continue;
-      out.push(c);
-      walk(c);
-    }
-  };
-  walk(listener);
-  return out;
-}
-
-function killTree(pid: number, signal: NodeJS.Signals): void {
-  const children = childPids(pid);
-  for (const c of children) killTree(c, signal);
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Waits until the port answers with an SSH banner, or the process exits, or time runs out. */
-async function waitForBanner(port: number, child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) return false;
-    const ok = await new Promise<boolean>((resolve) => {
-      const sock = net.connect({ host: '127.0.0.1', port });
-      const done = (v: boolean) => {
-        sock.destroy();
-        resolve(v);
-      };
-      sock.setTimeout(1000, () => done(false));
-      sock.once('data', (d) => done(d.toString('latin1').startsWith('SSH-')));
-      sock.once('error', () => done(false));
-    });
-    if (ok) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return false;
-}
-
-async function keygen(file: string, comment: string): Promise<void> {
-  await execFileAsync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file]);
-}
-
-function sshdConfigText(o: {
-  ports: number[];
-  hostKeyFile: string;
-  pidFile: string;
-  authorizedKeys: string;
-  user: string;
-  lean: boolean;
-  bashEnv: string | undefined;
-  maxStartups: string;
-  logLevel: string;
-  extra: string[];
-  env: Record<string, string>;
-}): string {
-  // sshd honours only its first SetEnv line: every variable goes on this one.
-  const setEnv = [o.lean ? 'SHLVL=1' : '', o.bashEnv ? `BASH_ENV=${o.bashEnv}` : '', ...Object.entries(o.env).map(([k, v]) => `${k}=${v}`)].filter(Boolean).join(' ');
-  return [
-    ...o.ports.map((p) => `Port ${p}`),
-    'ListenAddress 127.0.0.1',
-    `HostKey ${o.hostKeyFile}`,
-    `PidFile ${o.pidFile}`,
-    `AuthorizedKeysFile ${o.authorizedKeys}`,
-    `AllowUsers ${o.user}`,
-    'PermitRootLogin prohibit-password',
-    'PubkeyAuthentication yes',
-    'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no',
-    'UsePAM no',
-    'StrictModes no',
-    'PrintMotd no',
-    'PrintLastLog no',
-    'UseDNS no',
-    ...(o.maxStartups === 'default' ? [] : [`MaxStartups ${o.maxStartups}`]),
-    'MaxSessions 64',
-    `LogLevel ${o.logLevel}`,
-    'Subsystem sftp internal-sftp',
-    ...(setEnv ? [`SetEnv ${setEnv}`] : []),
-    ...o.extra,
-    '',
-  ].join('\n');
-}
-
-/** sshd listens on at most this many sockets (MAX_LISTEN_SOCKS in OpenSSH). */
-export const SSHD_MAX_PORTS = 16;
-
 /** One sshd process and the hosts it serves. */
 interface Server {
   dir: string;
@@ -278,30 +125,6 @@ interface Server {
   sshdConfig: string;
   log: string;
   child: ChildProcess | undefined;
-}
-
-/** Local ports on 127.0.0.1 that process pid listens on (Linux /proc), or undefined when unknown. */
-function listeningPorts(pid: number): Set<number> | undefined {
-  try {
-    const inodes = new Set<string>();
-    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-      try {
-        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-        if (m?.[1]) inodes.add(m[1]);
-      } catch {
-        // closed meanwhile
-      }
-    }
-    const ports = new Set<number>();
-    for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f[3] !== '0A' || !f[1] || !f[9] || !inodes.has(f[9])) continue;
-      ports.add(parseInt(f[1].split(':')[1] ?? '0', 16));
-    }
-    return ports;
-  } catch {
-    return undefined;
-  }
 }
 
 export async function startTestFleet(options: TestFleetOptions): Promise<TestFleet> {

@@ -17,7 +17,8 @@ import type { OpsRuntime } from './runtime.js';
 import { runOperation, type OperationReport } from './runOperation.js';
 import { auditSinkFor } from './auditSink.js';
 import { recordAdopted } from './adoptRecord.js';
-import { adoptedSignature, type AdoptItem, type AdoptPreview } from './adoptPreview.js';
+import { adoptedSignature } from './adoptPaths.js';
+import type { AdoptItem, AdoptPreview } from './adoptPreview.js';
 
 export interface AdoptOptions {
   commit?: boolean;

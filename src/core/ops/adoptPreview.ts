@@ -13,21 +13,21 @@
  * host, a live path outside the root, a folder.
  */
 import { ConfigError, HostError, errorMessage } from '../errors.js';
-import type { FileChange, HostDiff, DesiredEntry } from '../diff/types.js';
-import { diffHost, unifiedDiff, isBinaryContent, sha256 } from '../diff/compare.js';
-import { desiredFromPlan } from '../diff/desired.js';
+import type { FileChange, HostDiff } from '../diff/types.js';
 import { maskSecrets, secretValues } from '../diff/secrets.js';
 import { withExcludeLine, withPermissionLine } from '../fleet/editLines.js';
 import { EXCLUDE_DIR } from '../fleet/inventory.js';
 import { excludeMatcher } from '../fleet/excludes.js';
-import { logicalPathProblem, reservedPathProblem, stripTrailingSlash } from '../fleet/paths.js';
+import { stripTrailingSlash } from '../fleet/paths.js';
 import { PERMISSIONS_FILE, parsePermissions, permissionMatcher } from '../fleet/permissions.js';
 import { plansAfterEdits, sourceOfLogicalPath, treePathProblem } from '../fleet/planAfterEdits.js';
-import { contentText, readRepoContent, sameContent, type RepoContent, type RepoEdit } from '../fleet/repoEdit.js';
+import type { RepoEdit } from '../fleet/repoEdit.js';
 import { checkCommittable } from '../fleet/repoGit.js';
-import type { HostPlan, Permission, PlannedFile } from '../fleet/types.js';
+import type { HostPlan, PlannedFile } from '../fleet/types.js';
 import type { LiveEntry } from '../remote/types.js';
 import { mapLimit } from '../util/mapLimit.js';
+import { EditSet, liveContent, liveProblem, permissionFor, viewOf } from './adoptEdits.js';
+import { adoptedSignature as signatureOf, checkAdoptPaths, diffPaths, plannedSignature } from './adoptPaths.js';
 import { markDrift, readWithRecord } from './drift.js';
 import { readAndDiff } from './hostState.js';
 import type { OpsRuntime } from './runtime.js';
@@ -103,138 +103,6 @@ export interface AdoptPreview {
   /** Per host, a signature of the adopted paths as planned after the edit: checked once written. */
   expected: Record<string, string>;
   commit: boolean;
-}
-
-const GLOB_CHARS = /[*?[\]{}]/;
-
-/** Checks and normalises the paths given on the command line. */
-export function checkAdoptPaths(host: string, paths: readonly string[]): string[] {
-  if (paths.length === 0) throw new ConfigError('no paths given: name the files of the host to adopt (absolute paths, as on the host)');
-  const out: string[] = [];
-  for (const raw of paths) {
-    const p = stripTrailingSlash(raw);
-    const problem = logicalPathProblem(p);
-    if (problem !== undefined) throw new ConfigError(`${JSON.stringify(raw)} ${problem}; give the path as it is on ${host}, inside its konf_root`);
-    if (p === '/') throw new ConfigError('/ is a folder, not a file');
-    const reserved = reservedPathProblem(p);
-    if (reserved !== undefined) throw new ConfigError(`${p} ${reserved}: it cannot be adopted`);
-    if (GLOB_CHARS.test(p)) throw new ConfigError(`${p}: give file paths, not glob patterns`);
-    if (!out.includes(p)) out.push(p);
-  }
-  return out;
-}
-
-/** A signature of how a plan treats one path (content, metadata, excluded, skipped, absent). */
-export function plannedSignature(plan: HostPlan, path: string): string {
-  const f = plan.files.find((x) => x.path === path);
-  if (f) {
-    const meta = `${f.mode ?? '-'} ${f.owner ?? '-'} ${f.group ?? '-'}`;
-    return f.kind === 'symlink' ? `L ${f.target} ${meta}` : `F ${sha256(f.content)} ${meta}`;
-  }
-  if (plan.excluded.some((x) => x.path === path)) return 'excluded';
-  if (plan.skipped.some((x) => x.path === path)) return 'skipped';
-  return 'absent';
-}
-
-function signatureOf(plan: HostPlan, paths: readonly string[]): string {
-  return paths.map((p) => `${p}\t${plannedSignature(plan, p)}`).join('\n');
-}
-
-/** The host's diff restricted to some paths (desired and excluded entries of the plan). */
-export function diffPaths(plan: HostPlan, live: readonly LiveEntry[], paths: readonly string[], reveal: boolean): HostDiff {
-  const want = new Set(paths);
-  const desired: DesiredEntry[] = desiredFromPlan(plan).filter((d) => want.has(d.path));
-  const excluded = plan.excluded.filter((x) => want.has(x.path));
-  return diffHost(plan.host, desired, live.filter((e) => want.has(e.path)), { excluded, secrets: secretValues(plan), reveal });
-}
-
-function liveContent(e: LiveEntry): RepoContent {
-  if (e.state === 'file') {
-    // A file over the large-file size is read by hash only: its bytes are not held to adopt.
-    if (e.content === undefined) throw new ConfigError(`${e.path} is larger than konf reads into memory (${e.size} bytes): copy it into the fleet repository by hand`);
-    return { kind: 'file', content: e.content };
-  }
-  if (e.state === 'symlink') return { kind: 'symlink', target: e.target };
-  return { kind: 'absent' };
-}
-
-/** What a live entry is, for messages. */
-function liveProblem(host: string, e: LiveEntry): string | undefined {
-  switch (e.state) {
-    case 'file':
-    case 'symlink':
-      return undefined;
-    case 'missing':
-      return `${e.path} does not exist on ${host}`;
-    case 'dir':
-      return `${e.path} is a folder on ${host}: only files and symlinks can be adopted`;
-    case 'other':
-      return `${e.path} is not a regular file or symlink on ${host}`;
-    case 'unreadable':
-      return `${e.path} cannot be read on ${host}: ${e.error}`;
-  }
-}
-
-/** The metadata a permissions line must give `path` so that the plan keeps the live metadata; undefined when the rules agree already. */
-function permissionFor(live: LiveEntry, rule: Permission | undefined, capture: boolean): Permission | undefined {
-  if (live.state !== 'file' && live.state !== 'symlink') return undefined;
-  const liveMode = live.state === 'file' ? live.mode & 0o7777 : undefined;
-  if (rule === undefined) {
-    // A managed file without a rule keeps its live metadata on every host: nothing to say.
-    // A captured file gets its line, so every host gets it with the same metadata.
-    if (!capture || live.state === 'symlink') return undefined;
-    return { mode: liveMode, owner: live.owner, group: live.group };
-  }
-  const differs = (rule.mode !== undefined && liveMode !== undefined && rule.mode !== liveMode) || (rule.owner !== undefined && rule.owner !== live.owner) || (rule.group !== undefined && rule.group !== live.group);
-  if (!differs) return undefined;
-  // The new line replaces the rule for this path whole: the fields it declared, with the live values.
-  const p: Permission = {};
-  if (rule.mode !== undefined && liveMode !== undefined) p.mode = liveMode;
-  if (rule.owner !== undefined) p.owner = live.owner;
-  if (rule.group !== undefined) p.group = live.group;
-  return p;
-}
-
-/** Accumulates text edits of one repository file (several lines added to one exclude or permissions file). */
-class EditSet {
-  private readonly files = new Map<string, { before: RepoContent; after: RepoContent; why: string[] }>();
-  constructor(private readonly root: string) {}
-
-  async current(file: string): Promise<RepoContent> {
-    const known = this.files.get(file);
-    if (known) return known.after;
-    return readRepoContent(this.root, file);
-  }
-
-  async set(file: string, after: RepoContent, why: string): Promise<void> {
-    const known = this.files.get(file);
-    if (known) {
-      known.after = after;
-      known.why.push(why);
-    } else this.files.set(file, { before: await readRepoContent(this.root, file), after, why: [why] });
-  }
-
-  async text(file: string): Promise<string> {
-    const c = await this.current(file);
-    if (c.kind === 'symlink') throw new ConfigError('is a symlink: konf does not edit it through the link', file);
-    return c.kind === 'file' ? c.content.toString('utf8') : '';
-  }
-
-  edits(): RepoEdit[] {
-    return [...this.files.entries()].filter(([, e]) => !sameContent(e.before, e.after)).map(([file, e]) => ({ file, before: e.before, after: e.after, why: e.why.join('; ') }));
-  }
-}
-
-function viewOf(e: RepoEdit, secrets: string[], reveal: boolean): RepoEditView {
-  const created = e.before.kind === 'absent';
-  const base = { file: e.file, why: e.why, created };
-  const binary = (c: RepoContent) => c.kind === 'file' && isBinaryContent(c.content);
-  if (binary(e.before) || binary(e.after)) {
-    const size = (c: RepoContent) => (c.kind === 'file' ? `${c.content.length} bytes, sha256 ${sha256(c.content).slice(0, 12)}` : c.kind);
-    return { ...base, note: `binary: ${size(e.before)} → ${size(e.after)}` };
-  }
-  const d = unifiedDiff(e.file, contentText(e.before), contentText(e.after), { secrets: reveal ? [] : secrets });
-  return d.unified !== undefined ? { ...base, unified: d.unified } : { ...base, note: 'no change in content' };
 }
 
 export async function previewAdopt(rt: OpsRuntime, req: AdoptRequest): Promise<AdoptPreview> {
@@ -408,5 +276,3 @@ export async function previewAdopt(rt: OpsRuntime, req: AdoptRequest): Promise<A
   for (const v of views) v.why = maskSecrets(v.why, secrets, { reveal: rt.reveal });
   return { host, items, edits, views, hostAfter, others, unaffected, expected, commit: req.commit ?? false };
 }
-
-export { signatureOf as adoptedSignature };

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../src/core/errors.js';
-import { checkAdoptPaths, plannedSignature } from '../../../src/core/ops/adoptPreview.js';
+import { checkAdoptPaths, plannedSignature } from '../../../src/core/ops/adoptPaths.js';
 import { checkOnlyPaths, restrictDiff } from '../../../src/core/ops/onlyPaths.js';
 import { rebuildDesired, recordsFiles } from '../../../src/core/ops/rebuild.js';
 import type { HostPlan } from '../../../src/core/fleet/types.js';
