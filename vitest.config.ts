@@ -19,7 +19,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     // sshd fleets are real processes: keep parallel files bounded on 2-core machines.
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    // Only the unit project runs in threads; vitest reads pool sizes from here, not from a project.
+    poolOptions: { forks: { maxForks: 2, minForks: 1 }, threads: { maxThreads: 2, minThreads: 1, isolate: false } },
     reporters: ['default'],
     projects: [
       {
@@ -29,6 +30,8 @@ export default defineConfig({
           include: ['test/**/*.test.{ts,tsx}'],
           exclude: [INT, E2E],
           setupFiles: ['test/setup/unitGuard.ts'],
+          pool: 'threads',
+          isolate: false,
         },
       },
       {

@@ -1,7 +1,17 @@
 /** The diff engine (diff2html) is loaded after the first frame: until then a text diff shows a placeholder. */
-import { describe, expect, it } from 'vitest';
-import { diffEngineLoaded, fileDoc, loadDiffEngine } from '../../src/console/diffRows.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import type * as DiffRows from '../../src/console/diffRows.js';
 import type { FileChange } from '../../src/core/diff/types.js';
+
+// The unit project shares one module registry between files (vitest.config.ts,
+// `isolate: false`), and other files load the engine: import a fresh copy of the console.
+let diffEngineLoaded: typeof DiffRows.diffEngineLoaded;
+let fileDoc: typeof DiffRows.fileDoc;
+let loadDiffEngine: typeof DiffRows.loadDiffEngine;
+beforeAll(async () => {
+  vi.resetModules();
+  ({ diffEngineLoaded, fileDoc, loadDiffEngine } = await import('../../src/console/diffRows.js'));
+});
 
 const change: FileChange = {
   path: '/etc/app.conf',

@@ -4,12 +4,26 @@
  * No helper here preloads the engine (test/helpers/consoleTesting.tsx does).
  */
 import { cleanup, render } from 'ink-testing-library';
-import { afterEach, describe, expect, it } from 'vitest';
-import { App } from '../../src/console/app.js';
-import { diffEngineLoaded } from '../../src/console/diffRows.js';
-import { memoryPrefs } from '../../src/console/prefs.js';
-import { FakeSession } from '../helpers/fakeSession.js';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type * as AppModule from '../../src/console/app.js';
+import type * as DiffRows from '../../src/console/diffRows.js';
+import type * as Prefs from '../../src/console/prefs.js';
+import type * as FakeSessionModule from '../helpers/fakeSession.js';
 import { eventually } from '../helpers/wait.js';
+
+// The unit project shares one module registry between files (vitest.config.ts,
+// `isolate: false`), and other files load the engine: import a fresh copy of the console.
+let App: typeof AppModule.App;
+let diffEngineLoaded: typeof DiffRows.diffEngineLoaded;
+let memoryPrefs: typeof Prefs.memoryPrefs;
+let FakeSession: typeof FakeSessionModule.FakeSession;
+beforeAll(async () => {
+  vi.resetModules();
+  ({ App } = await import('../../src/console/app.js'));
+  ({ diffEngineLoaded } = await import('../../src/console/diffRows.js'));
+  ({ memoryPrefs } = await import('../../src/console/prefs.js'));
+  ({ FakeSession } = await import('../helpers/fakeSession.js'));
+});
 
 afterEach(() => cleanup());
 
