@@ -57,6 +57,7 @@ export function memberKey(name: string): string {
  * the path it sent, whatever the name holds.
  */
 export function tarQuoted(name: string): string {
+  if (PLAIN.test(name)) return name;
   let out = '';
   for (const b of Buffer.from(name, 'utf8')) {
     const letter = TAR_ESCAPES[b];
@@ -66,6 +67,7 @@ export function tarQuoted(name: string): string {
   }
   return out;
 }
+const PLAIN = /^[\x20-\x39\x3b-\x5b\x5d-\x7e]*$/;
 const TAR_ESCAPES: Record<number, string> = { 7: 'a', 8: 'b', 9: 't', 10: 'n', 11: 'v', 12: 'f', 13: 'r', 0x5c: '\\', 0x3a: ':' };
 
 export interface TarReaderOptions {
