@@ -15,6 +15,7 @@ import {
   acquireLockScript,
   killScript,
   readLockScript,
+  readFolders,
   readScript,
   recoverScript,
   releaseLockScript,
@@ -26,7 +27,7 @@ import {
 import { parseJournal, type HostJournal } from './journal.js';
 import { CheckCollector, type CheckResult, type RemoteChecks } from './checks.js';
 import { SAFE_OP, armPayload, revertProgram } from './revert.js';
-import { TarReader, type TarItem } from './tar.js';
+import { TarReader, tarQuoted, type TarItem } from './tar.js';
 import { LARGE_FILE_BYTES } from './types.js';
 import type { ExecChannel, LiveEntry, LockInfo, LockRequest, RunResult, WriteOp, WriteResult } from './types.js';
 import { LockedError, NotTaken, describeLock, parseLock } from './remoteErrors.js';
@@ -70,11 +71,12 @@ export class RemoteHost {
     const reader = new TarReader({ largeBytes: LARGE_FILE_BYTES, large: opts.large ?? 'spool' });
     // tar's message for each path it could not read (`tar: ./etc/x: Cannot open: Permission
     // denied`), every one of them: runScript keeps only the last 200 stderr lines.
-    const prefixes = new Map(unique.map((t) => [`tar: ${t.rel === '.' ? '.' : `./${t.rel}`}: `, t.logical]));
+    const prefixes = new Map(unique.map((t) => [`tar: ${t.rel === '.' ? '.' : `./${tarQuoted(t.rel)}`}: `, t.logical]));
     const tarErrors = new Map<string, string>();
+    const rels = unique.map((t) => t.rel);
     const out = await this.runScript({
       marker,
-      script: readScript(marker, this.root, unique.map((t) => t.rel)),
+      script: readScript(marker, this.root, rels),
       stdout: 'raw',
       onData: (chunk) => reader.push(chunk),
       onStderrLine: (line) => {
@@ -97,9 +99,10 @@ export class RemoteHost {
       throw new HostError(this.host, 'remote-failed', `reading files failed (exit ${out.code ?? out.signal ?? 'unknown'}): ${tail(out.errLines) || 'no message'} (konf needs GNU tar on the host)`);
     }
     const classified = new Map<number, string>();
+    const folders = readFolders(rels);
     for (const s of out.status) {
-      const m = /^(missing|denied|outside) (\d+)$/.exec(s);
-      if (m) classified.set(Number(m[2]), m[1] as string);
+      const m = /^outside (\d+)$/.exec(s);
+      for (const i of m ? (folders[Number(m[1])] ?? []) : []) classified.set(i, 'outside');
     }
     let items: TarItem[];
     try {

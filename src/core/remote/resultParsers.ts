@@ -26,14 +26,16 @@ export const STEP_TEXT: Record<string, string> = {
 };
 
 
-/** One read path's live entry: its class from the read script, else its tar item (or tar's error). */
+/** One read path's live entry: refused by the read script (outside), else its tar item (or tar's error). */
 export function liveEntryFor(t: TargetPath, cls: string | undefined, item: TarItem | undefined, tarError: string | undefined): LiveEntry {
   const path = t.logical;
-  if (cls === 'missing') return { path, state: 'missing' };
-  if (cls === 'denied') return { path, state: 'unreadable', error: 'Permission denied (a parent folder cannot be searched)' };
   if (cls === 'outside') return { path, state: 'unreadable', error: `refused: its folder resolves outside konf_root (a symlinked parent); not read` };
   if (!item) {
     const msg = tarError ?? 'could not be read';
+    // stat(2) failing: nothing there (or a file where a folder would be, or a symlink loop
+    // above it), or a parent folder that cannot be searched.
+    if (/^Cannot stat: (No such file or directory|Not a directory|Too many levels of symbolic links)$/.test(msg)) return { path, state: 'missing' };
+    if (/^Cannot stat: Permission denied$/.test(msg)) return { path, state: 'unreadable', error: 'Permission denied (a parent folder cannot be searched)' };
     if (/No such file or directory/.test(msg)) return { path, state: 'missing' };
     return { path, state: 'unreadable', error: msg };
   }

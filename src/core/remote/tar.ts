@@ -49,6 +49,27 @@ export function memberKey(name: string): string {
   return n === '.' ? '' : n;
 }
 
+/**
+ * A name as GNU tar writes it in its messages under LC_ALL=C (its default `escape` quoting
+ * style, plus `:` escaped as quotearg_colon does): `\\` for a backslash, `\n`, `\t` and
+ * the other C escapes, `\:` for a colon, `\ooo` for every other byte that is not printable
+ * ASCII (each byte of a UTF-8 character). Lets konf match `tar: NAME: Cannot stat: …` to
+ * the path it sent, whatever the name holds.
+ */
+export function tarQuoted(name: string): string {
+  if (PLAIN.test(name)) return name;
+  let out = '';
+  for (const b of Buffer.from(name, 'utf8')) {
+    const letter = TAR_ESCAPES[b];
+    if (letter !== undefined) out += `\\${letter}`;
+    else if (b >= 0x20 && b < 0x7f) out += String.fromCharCode(b);
+    else out += `\\${b.toString(8).padStart(3, '0')}`;
+  }
+  return out;
+}
+const PLAIN = /^[\x20-\x39\x3b-\x5b\x5d-\x7e]*$/;
+const TAR_ESCAPES: Record<number, string> = { 7: 'a', 8: 'b', 9: 't', 10: 'n', 11: 'v', 12: 'f', 13: 'r', 0x5c: '\\', 0x3a: ':' };
+
 export interface TarReaderOptions {
   /** Members bigger than this are not kept in memory. */
   largeBytes: number;

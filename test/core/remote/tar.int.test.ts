@@ -5,7 +5,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, wr
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseTar, TarReader, type TarItem } from '../../../src/core/remote/tar.js';
+import { parseTar, TarReader, tarQuoted, type TarItem } from '../../../src/core/remote/tar.js';
+import { spawnSync } from 'node:child_process';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -78,5 +79,15 @@ describe('TarReader on GNU tar archives', () => {
     await expect(parseTar(damaged)).rejects.toThrow(/checksum/);
     await expect(parseTar(archive.subarray(0, 1500))).rejects.toThrow(/ends in the middle/);
     expect(await parseTar(Buffer.alloc(0))).toEqual([]);
+  });
+});
+
+describe("tarQuoted: names as GNU tar's messages write them", () => {
+  it("matches tar's own message for every kind of odd name (so a missing file is found by its message)", () => {
+    const odd = ['a\nb', 'back\\slash', 'tab\there', 'é accent', 'colon: space', 'colon:x', 'ctl\u0001x', 'del\u007fx', "q\"u'o", '-lead', 'dash -C x', 'bell\u0007 cr\r v\u000b f\u000c b\u0008 esc\u001b', 'ques??=x', '日本'];
+    const names = odd.map((n) => `./no-such-dir-konf/${n}`);
+    const r = spawnSync('tar', ['-cf', '/dev/null', '--no-recursion', '--null', '-T', '-'], { input: names.map((n) => `${n}\0`).join(''), env: { ...process.env, LC_ALL: 'C' }, encoding: 'utf8' });
+    const lines = r.stderr.split('\n').filter((l) => l.endsWith(': Cannot stat: No such file or directory'));
+    expect(lines).toEqual(names.map((n) => `tar: ${tarQuoted(n)}: Cannot stat: No such file or directory`));
   });
 });

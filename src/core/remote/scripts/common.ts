@@ -11,7 +11,7 @@
  * transit fails to parse and runs nothing.
  *
  * One module per remote action (read, write, verify, recover, hook, lock); this one holds
- * what they share. Remote requirements: POSIX sh, GNU coreutils (head, wc, sort -z, realpath, chmod/chown
+ * what they share. Remote requirements: POSIX sh, GNU coreutils (head, wc, realpath, chmod/chown
  * --reference, mv -T, sync FILE ≥ 8.24, mktemp), GNU findutils (find -newermt), GNU tar,
  * util-linux setsid (optional, for killing a hook's process group).
  */
