@@ -49,6 +49,13 @@ export function hostStatusOf(diff: HostDiff, lock: LockInfo | undefined, journal
   return (diff.drifted ?? 0) > 0 ? { kind: 'drifted', count: diff.pending } : { kind: 'pending', count: diff.pending };
 }
 
+/** The badge of a host whose connect or read failed: unreachable (refused, timed out, auth, host key) or failed. */
+function unreachableOrFailed(err: unknown): HostStatus {
+  const error = errorMessage(err);
+  const unreachable = err instanceof HostError && ['unreachable', 'timeout', 'auth-failed', 'host-key-mismatch', 'host-key-unknown', 'host-key-revoked'].includes(err.kind);
+  return unreachable ? { kind: 'unreachable', error } : { kind: 'failed', error };
+}
+
 export interface FleetSessionOptions {
   /**
    * Return at once with the host names only (`loading` summaries) and render the plans when
@@ -116,6 +123,15 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
         // a store problem must not hide the host's status
       }
       const base = lastSnapshot ? { lastSnapshot } : {};
+      // Connect first, plan once connected: a host that refuses or cannot be reached costs
+      // one failed connect, no rendering, and no plan kept in memory.
+      let conn;
+      try {
+        conn = await rt.connection(host, signal);
+      } catch (err) {
+        if (err instanceof ConfigError) return { host, status: { kind: 'config-error', error: err.format() }, ...base };
+        return { host, status: unreachableOrFailed(err), ...base };
+      }
       let plan;
       try {
         plan = await rt.plan(host);
@@ -123,16 +139,14 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
         return { host, status: { kind: 'config-error', error: errorMessage(err) }, ...base };
       }
       try {
-        const remote = await rt.remote(host, signal);
+        const remote = rt.remoteOver(conn, plan);
         const read = await readAndDiff(remote, plan, rt.reveal, signal, 'hash');
         const diff = withDrift(read.diff, await effectiveRecord(rt.stateDir, host, read.record));
         const status = hostStatusOf(diff, read.lock, read.journal, rt.jumpHost);
         return { host, status, diff, ...base, confirm: { plan: planFingerprint(plan), writes: writeSet(writeOpsFor(diff)) } };
       } catch (err) {
         if (err instanceof ConfigError) return { host, status: { kind: 'config-error', error: err.format() }, ...base };
-        const error = errorMessage(err);
-        const unreachable = err instanceof HostError && ['unreachable', 'timeout', 'auth-failed', 'host-key-mismatch', 'host-key-unknown', 'host-key-revoked'].includes(err.kind);
-        return { host, status: unreachable ? { kind: 'unreachable', error } : { kind: 'failed', error }, ...base };
+        return { host, status: unreachableOrFailed(err), ...base };
       }
     },
     async deploy(hosts, options: OperationOptions = {}) {

@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { loadFleet, type Fleet } from '../fleet/fleet.js';
 import type { HostPlan } from '../fleet/types.js';
 import { SshPool } from '../ssh/pool.js';
+import type { Connection } from '../ssh/connection.js';
 import { RemoteHost } from '../remote/remoteHost.js';
 import type { SnapshotStore } from '../store/snapshotStore.js';
 import { jumpHostId, StoreRemote } from '../store/storeRemote.js';
@@ -173,7 +174,17 @@ export class OpsRuntime {
   async remote(host: string, signal?: AbortSignal): Promise<RemoteHost> {
     const plan = await this.plan(host);
     const conn = await this.pool.get(host, signal);
-    return new RemoteHost(conn, { host, root: plan.settings.root, become: plan.settings.become });
+    return this.remoteOver(conn, plan);
+  }
+
+  /** The host's pooled connection, without planning it (a check connects first and plans once connected). */
+  connection(host: string, signal?: AbortSignal): Promise<Connection> {
+    return this.pool.get(host, signal);
+  }
+
+  /** A remote over an open connection, with the plan's konf_root and konf_become. */
+  remoteOver(conn: Connection, plan: HostPlan): RemoteHost {
+    return new RemoteHost(conn, { host: plan.host, root: plan.settings.root, become: plan.settings.become });
   }
 
   /**

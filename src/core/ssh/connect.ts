@@ -228,6 +228,9 @@ async function connectHop(hop: ResolvedHost, sock: Duplex | undefined, ctx: HopC
     let hostKeyError: HostKeyError | undefined;
     let methodsLeft: string[] | null = null;
     let handshook = false;
+    // The TCP connect (or the jump channel) succeeded: only then can sshd turn us away before
+    // its banner. A refused or failed TCP connect is final at once: no retry, no backoff.
+    let tcpConnected = false;
     // ssh2 records the server's version line here; none means sshd never sent its banner.
     const sawBanner = () => handshook || (client as unknown as { _remoteVer?: string })._remoteVer !== undefined;
     const refused = () =>
@@ -257,9 +260,17 @@ async function connectHop(hop: ResolvedHost, sock: Duplex | undefined, ctx: HopC
       hlog(`authenticated to ${hop.hostName} port ${hop.port} as ${hop.user}`);
       resolve(client);
     };
-    const onClose = () => fail(sawBanner() ? new HostError(target, 'unreachable', `${hopLabel(hop, target)}Connection closed by ${hop.hostName} port ${hop.port}`) : refused());
+    const onClose = () =>
+      fail(
+        !tcpConnected
+          ? new HostError(target, 'unreachable', `${hopLabel(hop, target)}ssh: connect to host ${hop.hostName} port ${hop.port}: Connection failed`)
+          : sawBanner()
+            ? new HostError(target, 'unreachable', `${hopLabel(hop, target)}Connection closed by ${hop.hostName} port ${hop.port}`)
+            : refused(),
+      );
     const onAbort = () => fail(cancelled(target));
 
+    client.on('connect', () => (tcpConnected = true));
     client.on('ready', onReady);
     client.on('close', onClose);
     client.on('error', (err: SshError) => {
@@ -270,7 +281,7 @@ async function connectHop(hop: ResolvedHost, sock: Duplex | undefined, ctx: HopC
       if (settled) return;
       if (hostKeyError) return fail(hostKeyError);
       // Closed or reset before the SSH banner came: sshd turned the connection away.
-      if (!sawBanner() && (err.message === 'Connection lost before handshake' || err.code === 'ECONNRESET' || err.code === 'EPIPE')) return fail(refused());
+      if (tcpConnected && !sawBanner() && (err.message === 'Connection lost before handshake' || err.code === 'ECONNRESET' || err.code === 'EPIPE')) return fail(refused());
       fail(mapConnectError(err, hop, target, { timeoutMs, methods: methodsLeft, hints: plan.hints }));
     });
     client.on('handshake', (negotiated: NegotiatedAlgorithms) => {
