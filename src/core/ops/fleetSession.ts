@@ -56,6 +56,42 @@ function unreachableOrFailed(err: unknown): HostStatus {
   return unreachable ? { kind: 'unreachable', error } : { kind: 'failed', error };
 }
 
+/** Hosts whose plans the background summary renders at a time (then it lets waiting checks connect). */
+const SUMMARY_CHUNK = 20;
+/** The longest a summary chunk waits for connects in progress to settle. */
+const SUMMARY_WAIT_MS = 1000;
+
+/** Counts the checks connecting now; `idle()` resolves once none is (or after `maxMs`). */
+class ChecksGate {
+  private running = 0;
+  private waiters: (() => void)[] = [];
+
+  enter(): () => void {
+    this.running++;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      this.running--;
+      if (this.running === 0) for (const wake of this.waiters.splice(0)) wake();
+    };
+  }
+
+  idle(maxMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.running === 0) {
+        setImmediate(resolve);
+        return;
+      }
+      const timer = setTimeout(() => resolve(), maxMs);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+}
+
 export interface FleetSessionOptions {
   /**
    * Return at once with the host names only (`loading` summaries) and render the plans when
@@ -66,18 +102,28 @@ export interface FleetSessionOptions {
 
 export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOptions = {}): Promise<FleetSession> {
   let summaries: HostSummary[] = rt.fleet.hosts.map((name) => ({ name, switches: 0, excludes: 0, values: {}, loading: true }));
+  /** Hosts whose last connect failed: their plans are not kept (memory stays flat with a fleet that is down). */
+  const unreachable = new Set<string>();
+  /** Checks running now: rendering summaries waits for them (a check's connect comes first). */
+  const checksRunning = new ChecksGate();
   const summarizeNow = async (): Promise<HostSummary[]> => {
     const list: HostSummary[] = [];
-    rt.preparePlans(rt.fleet.hosts);
-    for (const host of rt.fleet.hosts) {
-      try {
-        const plan = await rt.plan(host);
-        const values: Record<string, string> = {};
-        for (const s of plan.switches) values[s.name] = s.secret ? '' : s.value;
-        list.push({ name: host, switches: plan.switches.length, excludes: plan.excludeRules.length, files: plan.files.length, values, root: plan.settings.root, become: plan.settings.become });
-      } catch (err) {
-        list.push({ name: host, switches: 0, excludes: 0, values: {}, error: errorMessage(err) });
+    const hosts = rt.fleet.hosts;
+    for (let i = 0; i < hosts.length; i += SUMMARY_CHUNK) {
+      if (i > 0) await checksRunning.idle(SUMMARY_WAIT_MS);
+      const chunk = hosts.slice(i, i + SUMMARY_CHUNK);
+      rt.preparePlans(chunk);
+      for (const host of chunk) {
+        try {
+          const plan = await rt.plan(host);
+          const values: Record<string, string> = {};
+          for (const s of plan.switches) values[s.name] = s.secret ? '' : s.value;
+          list.push({ name: host, switches: plan.switches.length, excludes: plan.excludeRules.length, files: plan.files.length, values, root: plan.settings.root, become: plan.settings.become });
+        } catch (err) {
+          list.push({ name: host, switches: 0, excludes: 0, values: {}, error: errorMessage(err) });
+        }
       }
+      rt.invalidate(chunk.filter((h) => unreachable.has(h)));
     }
     summaries = list;
     return list;
@@ -126,12 +172,18 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
       // Connect first, plan once connected: a host that refuses or cannot be reached costs
       // one failed connect, no rendering, and no plan kept in memory.
       let conn;
+      const leave = checksRunning.enter();
       try {
         conn = await rt.connection(host, signal);
       } catch (err) {
+        unreachable.add(host);
+        rt.invalidate([host]);
         if (err instanceof ConfigError) return { host, status: { kind: 'config-error', error: err.format() }, ...base };
         return { host, status: unreachableOrFailed(err), ...base };
+      } finally {
+        leave();
       }
+      unreachable.delete(host);
       let plan;
       try {
         plan = await rt.plan(host);
