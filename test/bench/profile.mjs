@@ -102,6 +102,15 @@ export function cpuSummary(dir, top = 12, window = undefined) {
     return c;
   };
   const self = new Map();
+  // Node's fs time charged to the first frame of konf's bundle (or a package) that called it.
+  const fsCallers = new Map();
+  const callerOf = (id) => {
+    for (let n = byId.get(id); n; n = byId.get(parent.get(n.id))) {
+      const url = n.callFrame?.url ?? '';
+      if (url && !url.startsWith('node:')) return `${n.callFrame.functionName || '(anonymous)'} ${path.basename(url)}:${n.callFrame.lineNumber + 1}`;
+    }
+    return '(Node itself)';
+  };
   let at = 0; // ms since the profile started
   for (let i = 0; i < prof.samples.length; i++) {
     const dt = (prof.timeDeltas[i] ?? 0) / 1000;
@@ -109,6 +118,10 @@ export function cpuSummary(dir, top = 12, window = undefined) {
     if (window && (at < window[0] || at > window[1])) continue;
     const c = catOf(prof.samples[i]);
     self.set(c, (self.get(c) ?? 0) + dt);
+    if (c === 'Node: fs') {
+      const k = callerOf(prof.samples[i]);
+      fsCallers.set(k, (fsCallers.get(k) ?? 0) + dt);
+    }
   }
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const busy = total - (self.get('idle (waiting for I/O)') ?? 0);
@@ -116,5 +129,10 @@ export function cpuSummary(dir, top = 12, window = undefined) {
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
     .map(([k, v]) => [k, fmtMs(v), k.startsWith('idle') ? '' : `${((100 * v) / busy).toFixed(0)}%`]);
-  return { text: table(['CPU by area (V8 sampling profile; native code charged to its JS caller)', 'ms', '% of busy'], rows), busy };
+  const fsRows = [...fsCallers.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([k, v]) => [k, fmtMs(v)]);
+  const fsText = fsRows.length ? `\n\n${table(["Node: fs by its caller (the first frame outside Node's own code)", 'ms'], fsRows)}` : '';
+  return { text: table(['CPU by area (V8 sampling profile; native code charged to its JS caller)', 'ms', '% of busy'], rows) + fsText, busy };
 }
