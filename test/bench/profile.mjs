@@ -36,11 +36,35 @@ export function traceSummary(file) {
     ['  per connection: authentication (median / p95)', `${fmtMs(median(auth))} / ${fmtMs(percentile(auth, 95))}`, ''],
     ['remote commands (exec open → close, median / p95)', `${fmtMs(median(execDur))} / ${fmtMs(percentile(execDur, 95))}`, `${execs.length} execs, ${perHost.toFixed(1)} per host, ${(execs.reduce((n, e) => n + e.bytes, 0) / 1024).toFixed(0)} KiB read`],
     ['  last authenticated → last exec closed', fmtMs(lastExec - lastReady), ''],
+    ...hostTimeline(t),
     ['git processes (sum of durations)', fmtMs(gitDur.reduce((a, b) => a + b, 0)), `${git.length} spawns: ${Object.entries(gitKinds).map(([k, v]) => `${v}× ${k}`).join(', ') || 'none'}`],
     ['last exec closed → process exit (output, closing connections)', fmtMs(t.exit - lastExec), ''],
     ['total (process start → exit)', fmtMs(t.exit), ''],
   ];
   return { text: table(['phase (wall clock)', 'time', 'detail'], rows), exit: r(t.exit) };
+}
+
+/**
+ * One host's life, median over hosts (konf's traces name the host of each connection and
+ * command): connecting, then each round trip and the controller's time before it (after
+ * the previous one: diffing, snapshot, hooks read, waiting for a slot).
+ */
+function hostTimeline(t) {
+  const byHost = new Map();
+  for (const c of t.conns) if (c.host && c.ready !== undefined && !byHost.has(c.host)) byHost.set(c.host, { conn: c, execs: [] });
+  for (const e of t.execs) if (e.host && e.end !== undefined) byHost.get(e.host)?.execs.push(e);
+  const hosts = [...byHost.values()];
+  if (!hosts.length) return [];
+  const trips = Math.max(...hosts.map((h) => h.execs.length));
+  const rows = [['per host (median over hosts): connect → authenticated', fmtMs(median(hosts.map((h) => h.conn.ready - h.conn.start))), `${hosts.length} hosts`]];
+  for (let i = 0; i < trips; i++) {
+    const with_ = hosts.filter((h) => h.execs[i]);
+    const gap = with_.map((h) => h.execs[i].start - (i === 0 ? h.conn.ready : h.execs[i - 1].end));
+    const wait = with_.map((h) => (h.execs[i].open ?? h.execs[i].start) - h.execs[i].start);
+    const dur = with_.map((h) => h.execs[i].end - h.execs[i].start);
+    rows.push([`  round trip ${i + 1}: controller before it / channel open / open → closed`, `${fmtMs(median(gap))} / ${fmtMs(median(wait))} / ${fmtMs(median(dur) - median(wait))}`, `${with_.length} hosts`]);
+  }
+  return rows;
 }
 
 let chunkMap;

@@ -41,7 +41,7 @@ dc.subscribe('konf:ssh', (e) => {
   viaChannel = true;
   const t = now();
   if (e.kind === 'connect') {
-    const rec = { port: e.port, start: t, handshake: undefined, ready: undefined, end: undefined };
+    const rec = { host: e.host, port: e.port, start: t, handshake: undefined, ready: undefined, end: undefined };
     byConn.set(e.conn, rec);
     trace.conns.push(rec);
   } else if (e.kind === 'handshake' || e.kind === 'ready') {
@@ -51,7 +51,7 @@ dc.subscribe('konf:ssh', (e) => {
     const rec = byConn.get(e.conn);
     if (rec) rec.end = t;
   } else if (e.kind === 'exec') {
-    const rec = { bytes: 0, start: t, open: undefined, end: undefined };
+    const rec = { host: e.host, bytes: 0, start: t, open: undefined, end: undefined };
     byExec.set(e.exec, rec);
     trace.execs.push(rec);
   } else if (e.kind === 'exec-open') {

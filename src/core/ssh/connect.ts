@@ -227,7 +227,7 @@ async function connectHop(hop: ResolvedHost, sock: Duplex | undefined, ctx: HopC
     const client = new Client();
     const conn = traceId();
     if (conn) {
-      trace({ kind: 'connect', conn, port: hop.port });
+      trace({ kind: 'connect', conn, host: target, port: hop.port });
       client.once('handshake', () => trace({ kind: 'handshake', conn }));
       client.once('ready', () => trace({ kind: 'ready', conn }));
       client.once('close', () => trace({ kind: 'close', conn }));

@@ -188,7 +188,7 @@ export class Connection implements ExecChannel {
       if (settled) return;
 
       const traced = traceId();
-      if (traced) trace({ kind: 'exec', exec: traced });
+      if (traced) trace({ kind: 'exec', exec: traced, host: this.host });
       try {
         this.client.exec(command, (err, ch) => {
           if (traced) {

@@ -6,9 +6,9 @@
 import { channel } from 'node:diagnostics_channel';
 
 export type SshTraceEvent =
-  | { kind: 'connect'; conn: number; port: number }
+  | { kind: 'connect'; conn: number; host: string; port: number }
   | { kind: 'handshake' | 'ready' | 'close'; conn: number }
-  | { kind: 'exec'; exec: number }
+  | { kind: 'exec'; exec: number; host: string }
   | { kind: 'exec-open'; exec: number }
   | { kind: 'exec-close'; exec: number; bytes: number };
 

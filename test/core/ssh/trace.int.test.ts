@@ -29,7 +29,8 @@ describe('the konf:ssh diagnostics channel', () => {
     await ch.exec('true', {});
     await pool.closeAll();
     const conn = events.find((e) => e.kind === 'connect');
-    expect(conn).toEqual({ kind: 'connect', conn: expect.any(Number), port: fleet.host('host1').port });
+    expect(conn).toEqual({ kind: 'connect', conn: expect.any(Number), host: 'host1', port: fleet.host('host1').port });
+    expect(events.filter((e) => e.kind === 'exec')).toEqual([expect.objectContaining({ host: 'host1' }), expect.objectContaining({ host: 'host1' })]);
     const id = (conn as { conn: number }).conn;
     expect(events.filter((e) => 'conn' in e && e.conn === id).map((e) => e.kind)).toEqual(['connect', 'handshake', 'ready', 'close']);
     const execs = events.filter((e) => e.kind === 'exec').map((e) => (e as { exec: number }).exec);
