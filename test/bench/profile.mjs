@@ -36,11 +36,35 @@ export function traceSummary(file) {
     ['  per connection: authentication (median / p95)', `${fmtMs(median(auth))} / ${fmtMs(percentile(auth, 95))}`, ''],
     ['remote commands (exec open → close, median / p95)', `${fmtMs(median(execDur))} / ${fmtMs(percentile(execDur, 95))}`, `${execs.length} execs, ${perHost.toFixed(1)} per host, ${(execs.reduce((n, e) => n + e.bytes, 0) / 1024).toFixed(0)} KiB read`],
     ['  last authenticated → last exec closed', fmtMs(lastExec - lastReady), ''],
+    ...hostTimeline(t),
     ['git processes (sum of durations)', fmtMs(gitDur.reduce((a, b) => a + b, 0)), `${git.length} spawns: ${Object.entries(gitKinds).map(([k, v]) => `${v}× ${k}`).join(', ') || 'none'}`],
     ['last exec closed → process exit (output, closing connections)', fmtMs(t.exit - lastExec), ''],
     ['total (process start → exit)', fmtMs(t.exit), ''],
   ];
   return { text: table(['phase (wall clock)', 'time', 'detail'], rows), exit: r(t.exit) };
+}
+
+/**
+ * One host's life, median over hosts (konf's traces name the host of each connection and
+ * command): connecting, then each round trip and the controller's time before it (after
+ * the previous one: diffing, snapshot, hooks read, waiting for a slot).
+ */
+function hostTimeline(t) {
+  const byHost = new Map();
+  for (const c of t.conns) if (c.host && c.ready !== undefined && !byHost.has(c.host)) byHost.set(c.host, { conn: c, execs: [] });
+  for (const e of t.execs) if (e.host && e.end !== undefined) byHost.get(e.host)?.execs.push(e);
+  const hosts = [...byHost.values()];
+  if (!hosts.length) return [];
+  const trips = Math.max(...hosts.map((h) => h.execs.length));
+  const rows = [['per host (median over hosts): connect → authenticated', fmtMs(median(hosts.map((h) => h.conn.ready - h.conn.start))), `${hosts.length} hosts`]];
+  for (let i = 0; i < trips; i++) {
+    const with_ = hosts.filter((h) => h.execs[i]);
+    const gap = with_.map((h) => h.execs[i].start - (i === 0 ? h.conn.ready : h.execs[i - 1].end));
+    const wait = with_.map((h) => (h.execs[i].open ?? h.execs[i].start) - h.execs[i].start);
+    const dur = with_.map((h) => h.execs[i].end - h.execs[i].start);
+    rows.push([`  round trip ${i + 1}: controller before it / channel open / open → closed`, `${fmtMs(median(gap))} / ${fmtMs(median(wait))} / ${fmtMs(median(dur) - median(wait))}`, `${with_.length} hosts`]);
+  }
+  return rows;
 }
 
 let chunkMap;
@@ -102,6 +126,15 @@ export function cpuSummary(dir, top = 12, window = undefined) {
     return c;
   };
   const self = new Map();
+  // Node's fs time charged to the first frame of konf's bundle (or a package) that called it.
+  const fsCallers = new Map();
+  const callerOf = (id) => {
+    for (let n = byId.get(id); n; n = byId.get(parent.get(n.id))) {
+      const url = n.callFrame?.url ?? '';
+      if (url && !url.startsWith('node:')) return `${n.callFrame.functionName || '(anonymous)'} ${path.basename(url)}:${n.callFrame.lineNumber + 1}`;
+    }
+    return '(Node itself)';
+  };
   let at = 0; // ms since the profile started
   for (let i = 0; i < prof.samples.length; i++) {
     const dt = (prof.timeDeltas[i] ?? 0) / 1000;
@@ -109,6 +142,10 @@ export function cpuSummary(dir, top = 12, window = undefined) {
     if (window && (at < window[0] || at > window[1])) continue;
     const c = catOf(prof.samples[i]);
     self.set(c, (self.get(c) ?? 0) + dt);
+    if (c === 'Node: fs') {
+      const k = callerOf(prof.samples[i]);
+      fsCallers.set(k, (fsCallers.get(k) ?? 0) + dt);
+    }
   }
   const total = [...self.values()].reduce((a, b) => a + b, 0);
   const busy = total - (self.get('idle (waiting for I/O)') ?? 0);
@@ -116,5 +153,10 @@ export function cpuSummary(dir, top = 12, window = undefined) {
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
     .map(([k, v]) => [k, fmtMs(v), k.startsWith('idle') ? '' : `${((100 * v) / busy).toFixed(0)}%`]);
-  return { text: table(['CPU by area (V8 sampling profile; native code charged to its JS caller)', 'ms', '% of busy'], rows), busy };
+  const fsRows = [...fsCallers.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([k, v]) => [k, fmtMs(v)]);
+  const fsText = fsRows.length ? `\n\n${table(["Node: fs by its caller (the first frame outside Node's own code)", 'ms'], fsRows)}` : '';
+  return { text: table(['CPU by area (V8 sampling profile; native code charged to its JS caller)', 'ms', '% of busy'], rows) + fsText, busy };
 }

@@ -4,7 +4,7 @@
  *     KONF_BENCH_TRACE=/tmp/trace.json node --require ./test/bench/trace.cjs dist/src/cli/main.js …
  *
  * Records (performance.now() ms since process start): when this preload ran (Node's own
- * boot), every ssh2 connection's connect /
+ * boot), every ssh2 connection's connect (from konf's `konf:ssh` diagnostics channel) /
  * key exchange done / authenticated, every exec channel's open and close, every child
  * process (git) spawned and its exit, and the process exit. Written as JSON at exit.
  */
@@ -31,11 +31,47 @@ cp.spawn = function (cmd, args, ...rest) {
 };
 Module.syncBuiltinESMExports();
 
+// konf's SSH layer publishes its connections and commands on the diagnostics channel
+// `konf:ssh` (src/core/ssh/trace.ts): the bundle hides ssh2 from the require hook below.
+const dc = require('node:diagnostics_channel');
+const byConn = new Map();
+const byExec = new Map();
+let viaChannel = false;
+dc.subscribe('konf:ssh', (e) => {
+  viaChannel = true;
+  const t = now();
+  if (e.kind === 'connect') {
+    const rec = { host: e.host, port: e.port, start: t, handshake: undefined, ready: undefined, end: undefined };
+    byConn.set(e.conn, rec);
+    trace.conns.push(rec);
+  } else if (e.kind === 'handshake' || e.kind === 'ready') {
+    const rec = byConn.get(e.conn);
+    if (rec) rec[e.kind] = t;
+  } else if (e.kind === 'close') {
+    const rec = byConn.get(e.conn);
+    if (rec) rec.end = t;
+  } else if (e.kind === 'exec') {
+    const rec = { host: e.host, bytes: 0, start: t, open: undefined, end: undefined };
+    byExec.set(e.exec, rec);
+    trace.execs.push(rec);
+  } else if (e.kind === 'exec-open') {
+    const rec = byExec.get(e.exec);
+    if (rec) rec.open = t;
+  } else if (e.kind === 'exec-close') {
+    const rec = byExec.get(e.exec);
+    if (rec) {
+      rec.end = t;
+      rec.bytes = e.bytes;
+    }
+  }
+});
+
 try {
   const ssh2 = require(require.resolve('ssh2', { paths: [project] }));
   const proto = ssh2.Client.prototype;
   const origConnect = proto.connect;
   proto.connect = function (cfg) {
+    if (viaChannel) return origConnect.call(this, cfg);
     const rec = { port: cfg && cfg.port, start: now(), handshake: undefined, ready: undefined, end: undefined };
     trace.conns.push(rec);
     this.once('handshake', () => (rec.handshake = now()));
@@ -45,6 +81,7 @@ try {
   };
   const origExec = proto.exec;
   proto.exec = function (cmd, opts, cb) {
+    if (viaChannel) return origExec.call(this, cmd, opts, cb);
     const rec = { bytes: 0, start: now(), open: undefined, end: undefined };
     trace.execs.push(rec);
     const wrap = (fn) =>

@@ -17,6 +17,7 @@ import { readKonfConf, type KonfConf } from '../fleet/konfConf.js';
 import { secretValues, maskSecrets } from '../diff/secrets.js';
 import { operator } from './operator.js';
 import { repoStamp } from '../fleet/stamp.js';
+import { freshShared } from '../util/freshShared.js';
 import { processStart } from './localProcess.js';
 
 export interface RuntimeOptions {
@@ -86,10 +87,15 @@ export class OpsRuntime {
     else for (const h of hosts) this.plans.delete(h);
   }
 
-  /** A stamp of the repository files as they are now (see fleet/stamp.ts). */
+  /**
+   * A stamp of the repository files as they are now (see fleet/stamp.ts): from a walk that
+   * began after this call (hosts checking at once share one, see util/freshShared.ts).
+   */
   repoStamp(): Promise<string> {
-    return repoStamp(this.fleet.root);
+    return this.stamp();
   }
+
+  private readonly stamp = freshShared(() => repoStamp(this.fleet.root));
 
   /**
    * Plans rendered from the repository as it is on disk now (one batch; they replace the

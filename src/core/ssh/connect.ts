@@ -11,6 +11,7 @@ import { HostError } from '../errors.js';
 import { IdentityCache, planAuth, type PassphraseProvider } from './auth.js';
 import { Connection } from './connection.js';
 import { HostKeyError, knownHostName, knownKeyTypes, verifyHostKey } from './knownHosts.js';
+import { trace, traceId } from './trace.js';
 import type { ResolvedHost, SshConfig, StrictHostKeyChecking } from './sshConfig.js';
 
 const { Client } = ssh2;
@@ -224,6 +225,13 @@ async function connectHop(hop: ResolvedHost, sock: Duplex | undefined, ctx: HopC
 
   return new Promise<ClientType>((resolve, reject) => {
     const client = new Client();
+    const conn = traceId();
+    if (conn) {
+      trace({ kind: 'connect', conn, host: target, port: hop.port });
+      client.once('handshake', () => trace({ kind: 'handshake', conn }));
+      client.once('ready', () => trace({ kind: 'ready', conn }));
+      client.once('close', () => trace({ kind: 'close', conn }));
+    }
     let settled = false;
     let hostKeyError: HostKeyError | undefined;
     let methodsLeft: string[] | null = null;

@@ -8,6 +8,7 @@ import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import { HostError } from '../errors.js';
 import type { ExecChannel, ExecOptions, ExecResult } from '../remote/types.js';
 import { Limiter } from './limiter.js';
+import { trace, traceId } from './trace.js';
 import type { ResolvedHost } from './sshConfig.js';
 
 export interface ConnectionOptions {
@@ -186,8 +187,16 @@ export class Connection implements ExecChannel {
       }
       if (settled) return;
 
+      const traced = traceId();
+      if (traced) trace({ kind: 'exec', exec: traced, host: this.host });
       try {
         this.client.exec(command, (err, ch) => {
+          if (traced) {
+            trace({ kind: 'exec-open', exec: traced });
+            let bytes = 0;
+            ch?.on('data', (d: Buffer) => (bytes += d.length));
+            ch?.once('close', () => trace({ kind: 'exec-close', exec: traced, bytes }));
+          }
           if (settled) {
             ch?.close();
             return;

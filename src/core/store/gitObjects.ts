@@ -47,6 +47,12 @@ export class ObjectWriter {
   private readonly fresh = new Map<string, number>();
   /** Objects being written right now: parallel snapshots of equal files write once. */
   private readonly writing = new Map<string, Promise<string>>();
+  /**
+   * Fan-out folders (objects/xx) this writer made or wrote into: no mkdir for each object
+   * (a snapshot writes hundreds). `git gc` may remove an emptied one meanwhile: a write
+   * that finds its folder gone makes it again.
+   */
+  private readonly dirs = new Set<string>();
 
   constructor(private readonly gitDir: string) {}
 
@@ -84,10 +90,18 @@ export class ObjectWriter {
     }
     const raw = Buffer.concat([Buffer.from(`${type} ${content.length}\0`), content]);
     const data = raw.length <= SYNC_DEFLATE_MAX ? deflateSync(raw) : await deflateAsync(raw);
-    await fs.mkdir(dir, { recursive: true });
+    if (!this.dirs.has(dir)) await fs.mkdir(dir, { recursive: true });
     const tmp = path.join(dir, `tmp_obj_${process.pid}_${randomBytes(6).toString('hex')}`);
     try {
-      await fs.writeFile(tmp, data, { mode: 0o444, flag: 'wx' });
+      try {
+        await fs.writeFile(tmp, data, { mode: 0o444, flag: 'wx' });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !this.dirs.has(dir)) throw err;
+        this.dirs.delete(dir);
+        await fs.mkdir(dir, { recursive: true });
+        await fs.writeFile(tmp, data, { mode: 0o444, flag: 'wx' });
+      }
+      this.dirs.add(dir);
       await fs.rename(tmp, file);
     } catch (err) {
       await fs.rm(tmp, { force: true });

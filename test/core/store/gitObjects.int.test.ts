@@ -89,3 +89,23 @@ describe('git objects written by konf are the ones git writes', () => {
     for (const m of mapped) expect(m.toLowerCase().replace(/[\u200c-\u200f]/g, '').startsWith('.git')).toBe(false);
   });
 });
+
+describe('the object writer remembers the fan-out folders it made', () => {
+  it('writes into a folder git gc removed meanwhile (it makes it again), and git reads the object', async () => {
+    const { rm } = await import('node:fs/promises');
+    const pathMod = await import('node:path');
+    const writer = new ObjectWriter(dir);
+    const first = await writer.write('blob', Buffer.from('first\n'));
+    // Another content whose object lands in the same fan-out folder.
+    let other: Buffer | undefined;
+    for (let i = 0; other === undefined; i++) {
+      const b = Buffer.from(`other ${i}\n`);
+      if (hashObject('blob', b).slice(0, 2) === first.slice(0, 2)) other = b;
+    }
+    // What git gc does to a folder whose loose objects it packed.
+    await rm(pathMod.join(dir, 'objects', first.slice(0, 2)), { recursive: true });
+    const second = await writer.write('blob', other);
+    expect(await git(['cat-file', '-p', second], '')).toBe(other.toString().trim());
+  });
+});
+
