@@ -16,7 +16,8 @@ import { FilterBar } from './components/FilterBar.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { HintBar } from './components/HintBar.js';
 import { InspectOverlay } from './components/InspectOverlay.js';
-import { HostList } from './components/HostList.js';
+import { HostList, type HostListProps } from './components/HostList.js';
+import { inventoryTable, type InventoryTable } from './state/inventoryColumns.js';
 import { LogPane } from './components/LogPane.js';
 import { TitleBar } from './components/TitleBar.js';
 import { Controller } from './controller.js';
@@ -106,6 +107,7 @@ export function App(props: AppProps) {
       layout: initialPrefs.diffLayout,
       logHeight: initialPrefs.logHeight,
       lastHost: initialPrefs.lastHost,
+      columns: initialPrefs.columns,
     });
     if (props.warnings && props.warnings.length > 0) {
       s = reducer(s, { type: 'log/append', time: new Date().toISOString(), lines: props.warnings.map((text) => ({ level: 'warn', text })) });
@@ -264,6 +266,15 @@ export function App(props: AppProps) {
   );
 }
 
+/** The inventory columns the host list shows (the same object while nothing changed: its rows stay memoized). */
+let lastInventory: { table: InventoryTable; shown: readonly number[]; props: NonNullable<HostListProps['inventory']> } | undefined;
+function inventoryProps(state: AppState, shown: readonly number[]): HostListProps['inventory'] {
+  const table = inventoryTable(state);
+  if (shown.length === 0) return undefined;
+  if (lastInventory?.table !== table || lastInventory.shown.join() !== shown.join()) lastInventory = { table, shown, props: { columns: table.columns, cells: table.cells, shown } };
+  return lastInventory.props;
+}
+
 function HostPane({ state, now }: { state: AppState; now: number }) {
   const layout = paneLayout(state);
   const shown = visibleHosts(state);
@@ -284,6 +295,7 @@ function HostPane({ state, now }: { state: AppState; now: number }) {
         now={now}
         countdowns={countdownsByHost(state.ops)}
         sort={state.sort}
+        inventory={inventoryProps(state, layout.inventoryShown)}
       />
       <Box flexGrow={1} />
       {layout.filterBar ? <FilterBar text={state.filter.text} editing={state.filter.editing} matches={shown.length} width={layout.hostWidth} /> : null}

@@ -176,7 +176,7 @@ export class Controller {
         const inventory = this.session.inventory?.bind(this.session);
         if (!inventory) return;
         void this.guard(
-          () => inventory(effect.hosts),
+          () => inventory(effect.hosts, { onWarning: (warning) => this.send({ type: 'log/append', time: this.now(), lines: [{ level: 'warn', text: warning }] }) }),
           (result) => this.send({ type: 'inventory/result', inventory: result }),
           (error) => this.send({ type: 'log/append', time: this.now(), lines: [{ level: 'warn', text: `cannot read the hosts' addresses and last deploys: ${error}` }] }),
         );

@@ -51,6 +51,10 @@ export function deferredSession(repo: string, hosts: readonly string[], open: ()
       if (!session.rebuild) throw new Error('this session cannot rebuild');
       return session.rebuild(host, id, options);
     },
+    async inventory(hosts, options) {
+      const session = await real();
+      return session.inventory ? session.inventory(hosts, options) : {};
+    },
     async reload(paths) {
       const session = await real();
       if (!session.reload) throw new Error('this session cannot re-read the repository');

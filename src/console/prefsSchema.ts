@@ -13,17 +13,26 @@ export interface Prefs {
   /** Background status checks running at once. */
   concurrency: number;
   lastHost?: string;
+  /**
+   * The host list's inventory columns, most wanted first (the last ones drop when the list
+   * is narrow): `address` (the resolved HostName), `deployed` (last deploy: when, who), or
+   * the name of a switch whose value to show (e.g. `role`). No schema default (conf would
+   * write it into every file): DEFAULT_PREFS has it.
+   */
+  columns: string[];
 }
 
-export const DEFAULT_PREFS: Readonly<Prefs> = Object.freeze({ diffLayout: 'unified', logHeight: 6, concurrency: 8 });
+export const DEFAULT_PREFS: Readonly<Prefs> = Object.freeze({ diffLayout: 'unified', logHeight: 6, concurrency: 8, columns: ['address', 'deployed'] });
 
 /** The JSON-schema keywords PREFS_SCHEMA uses. */
 interface Rule {
   enum?: unknown[];
-  type?: 'integer' | 'string';
+  type?: 'integer' | 'string' | 'array';
   minimum?: number;
   maximum?: number;
   minLength?: number;
+  maxItems?: number;
+  items?: { type: 'string'; minLength: number; maxLength: number };
   default?: unknown;
 }
 
@@ -33,6 +42,7 @@ export const PREFS_SCHEMA = {
   logHeight: { type: 'integer', minimum: 0, maximum: 200, default: DEFAULT_PREFS.logHeight },
   concurrency: { type: 'integer', minimum: 1, maximum: 64, default: DEFAULT_PREFS.concurrency },
   lastHost: { type: 'string', minLength: 1 },
+  columns: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 64 }, maxItems: 16 },
 } satisfies Schema<Prefs> & Record<keyof Prefs, Rule>;
 
 /** Whether value passes the key's rule; keys the schema does not name pass (conf keeps them). */
@@ -42,6 +52,11 @@ export function fitsSchema(key: string, value: unknown): boolean {
   if (rule.enum && !rule.enum.includes(value)) return false;
   if (rule.type === 'integer' && !Number.isInteger(value)) return false;
   if (rule.type === 'string' && typeof value !== 'string') return false;
+  if (rule.type === 'array') {
+    if (!Array.isArray(value) || value.length > (rule.maxItems ?? Infinity)) return false;
+    const items = rule.items;
+    return value.every((item) => !items || (typeof item === 'string' && item.length >= items.minLength && item.length <= items.maxLength));
+  }
   if (typeof value === 'number' && (value < (rule.minimum ?? -Infinity) || value > (rule.maximum ?? Infinity))) return false;
   return typeof value !== 'string' || value.length >= (rule.minLength ?? 0);
 }

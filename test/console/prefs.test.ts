@@ -64,6 +64,7 @@ describe('preferences', () => {
       logHeight: [0, 6, 200, 201, -1, 2.5, '6', null],
       concurrency: [1, 64, 0, 65, 8.5, '8', null],
       lastHost: ['web1', 'a.b-c_1', '', 3, null, ['web1']],
+      columns: [['role'], [], ['address', 'deployed', 'role'], [''], ['x'.repeat(65)], [1], 'role', null, Array.from({ length: 17 }, (_, i) => `s${i}`)],
     };
     const dir = tempDir();
     const file = path.join(dir, 'config.json');

@@ -140,7 +140,8 @@ describe('log ring', () => {
 describe('diff engine', () => {
   it('is loaded by the effect runner after the first checks, never by a reducer', () => {
     const s = init();
-    expect(effects(s).map((e) => e.type)).toEqual(['check', 'load-diff-engine']);
+    // The inventory columns (addresses, last deploys) load beside them.
+    expect(effects(s).map((e) => e.type)).toEqual(['check', 'load-diff-engine', 'load-inventory']);
     expect(s.diffEngine).toBe('loading');
     // Moving through a diff queues nothing new: the reducers only read the engine.
     const moved = keys(drained(s), 'd', 'j', 'n', 'v', ']');

@@ -44,7 +44,16 @@ export function DetailPane(props: { state: AppState; now: number }) {
   const status = state.status[host] ?? { kind: 'unknown' as const };
   const summary = state.hosts.find((h) => h.name === host);
   const check = state.checks[host];
-  const info = [statusLine(status, host), check?.lastSnapshot ? `snapshot ${age(check.lastSnapshot, new Date(props.now))} ago` : undefined, summary && !summary.loading ? `${plural(summary.switches, 'switch')}` : undefined]
+  // The inventory columns whole (the host list drops what does not fit): address, last deploy.
+  const details = state.inventory?.[host];
+  const last = details?.lastDeploy;
+  const info = [
+    statusLine(status, host),
+    details?.address,
+    last ? `deployed ${age(last.time, new Date(props.now))} ago by ${last.operator}${last.ok ? '' : ' (failed)'}` : undefined,
+    check?.lastSnapshot ? `snapshot ${age(check.lastSnapshot, new Date(props.now))} ago` : undefined,
+    summary && !summary.loading ? `${plural(summary.switches, 'switch')}` : undefined,
+  ]
     .filter(Boolean)
     .join(' \u00b7 ');
   const statusTone = status.kind === 'in-sync' ? 'green' : status.kind === 'pending' ? 'yellow' : ['failed', 'unreachable', 'config-error'].includes(status.kind) ? 'red' : undefined;

@@ -7,6 +7,7 @@ import type { HostCheck } from '../../core/ops/session.js';
 import { windowOf } from '../state/cursor.js';
 import { secondsLeft, type ArmedRevert } from '../state/ops.js';
 import type { HostSort } from '../state/types.js';
+import type { InventoryCell, InventoryColumn } from '../state/inventoryColumns.js';
 import { useTone } from '../theme.js';
 
 const AGE_WIDTH = 3;
@@ -23,6 +24,22 @@ interface RowProps {
   now: number;
   /** Confirm-or-revert: the badge counts down (`confirm 23s`) while the host's revert is armed. */
   countdown?: ArmedRevert | undefined;
+  /** Inventory columns shown (after the badge) and this host's cells (the same array until its values change). */
+  columns?: readonly InventoryColumn[];
+  cells?: readonly InventoryCell[] | undefined;
+  shownColumns?: readonly number[];
+}
+
+/** Total width of the inventory columns shown (each with a space before it). */
+function inventoryWidth(props: Pick<RowProps, 'columns' | 'shownColumns'>): number {
+  return (props.shownColumns ?? []).reduce((n, i) => n + 1 + (props.columns?.[i]?.width ?? 0), 0);
+}
+
+/** One cell at its column's width: a last deploy is its age then who (`2h alice`). */
+function cellText(cell: InventoryCell | undefined, width: number, now: number): string {
+  if (!cell) return ' '.repeat(width);
+  const text = cell.time ? `${age(cell.time, new Date(now)).padStart(AGE_WIDTH)} ${cell.text}` : cell.text;
+  return fit(text, width);
 }
 
 function rowBadge(props: RowProps) {
@@ -40,6 +57,10 @@ function sameRow(a: RowProps, b: RowProps): boolean {
     a.width === b.width &&
     a.badgeWidth === b.badgeWidth &&
     a.countdown === b.countdown &&
+    a.cells === b.cells &&
+    a.columns === b.columns &&
+    a.shownColumns === b.shownColumns &&
+    (a.cells?.every((c) => !c.time || age(c.time, new Date(a.now)) === age(c.time, new Date(b.now))) ?? true) &&
     (a.countdown === undefined || rowBadge(a).text === rowBadge(b).text) &&
     // Ages are shown in minutes at best: a new minute only matters when the text changes.
     age(a.lastSnapshot, new Date(a.now)) === age(b.lastSnapshot, new Date(b.now))
@@ -50,7 +71,7 @@ export const HostRow = memo(function HostRow(props: RowProps) {
   const tone = useTone();
   const b = rowBadge(props);
   const badgeCols = props.badgeWidth;
-  const nameWidth = Math.max(1, props.width - 2 - 1 - badgeCols - 1 - AGE_WIDTH);
+  const nameWidth = Math.max(1, props.width - 2 - 1 - badgeCols - 1 - AGE_WIDTH - inventoryWidth(props));
   const mark = props.marked ? '*' : ' ';
   const pointer = props.selected ? '>' : ' ';
   const when = age(props.lastSnapshot, new Date(props.now));
@@ -62,7 +83,16 @@ export const HostRow = memo(function HostRow(props: RowProps) {
         {mark}
       </Text>
       {fit(props.name, nameWidth)}{' '}
-      <Text color={highlight ? undefined : tone(b.tone)}>{fit(b.text, badgeCols)}</Text>{' '}
+      <Text color={highlight ? undefined : tone(b.tone)}>{fit(b.text, badgeCols)}</Text>
+      {(props.shownColumns ?? []).map((i) => {
+        const cell = props.cells?.[i];
+        return (
+          <Text key={i} color={highlight || !cell?.failed ? undefined : tone('red')}>
+            {' '}
+            {cellText(cell, props.columns?.[i]?.width ?? 0, props.now)}
+          </Text>
+        );
+      })}{' '}
       <Text dimColor={!highlight}>{when.padStart(AGE_WIDTH).slice(-AGE_WIDTH)}</Text>
     </Text>
   );
@@ -72,10 +102,11 @@ export const HostRow = memo(function HostRow(props: RowProps) {
  * The heading names the columns over them: the count over the names, `status` over the
  * badges, `snap` (the age of the last snapshot) right-aligned over the ages.
  */
-export function hostHeading(heading: string, width: number, badgeWidth: number): string {
-  const nameWidth = Math.max(1, width - 2 - 1 - badgeWidth - 1 - AGE_WIDTH);
+export function hostHeading(heading: string, width: number, badgeWidth: number, inventory: readonly InventoryColumn[] = []): string {
+  const labels = inventory.map((c) => ` ${fit(c.label, c.width)}`).join('');
+  const nameWidth = Math.max(1, width - 2 - 1 - badgeWidth - 1 - AGE_WIDTH - columns(labels));
   const left = ` ${heading}`;
-  const snap = 'snap'.padStart(1 + AGE_WIDTH);
+  const snap = labels + 'snap'.padStart(1 + AGE_WIDTH);
   // The count never gives way: the `status` label does (then `snap`) when the count is long.
   if (columns(left) <= 2 + nameWidth) return fit(fit(left, 2 + nameWidth) + ' ' + fit('status', badgeWidth) + snap, width);
   if (columns(left) + 1 + snap.length <= width) return fit(left, width - snap.length) + snap;
@@ -86,9 +117,9 @@ export function hostHeading(heading: string, width: number, badgeWidth: number):
  * The heading with the sort order after the count. Sorted by status or change it is always
  * named (the column labels give way); the default order by name only while the labels fit.
  */
-export function headingWithOrder(heading: string, order: string, width: number, badgeWidth: number): string {
-  const full = hostHeading(`${heading} \u00b7 ${order}`, width, badgeWidth);
-  return order !== 'by name' || full.includes('status') ? full : hostHeading(heading, width, badgeWidth);
+export function headingWithOrder(heading: string, order: string, width: number, badgeWidth: number, inventory: readonly InventoryColumn[] = []): string {
+  const full = hostHeading(`${heading} \u00b7 ${order}`, width, badgeWidth, inventory);
+  return order !== 'by name' || full.includes('status') ? full : hostHeading(heading, width, badgeWidth, inventory);
 }
 
 export interface HostListProps {
@@ -107,6 +138,8 @@ export interface HostListProps {
   /** Running confirm-or-revert countdowns by host. */
   countdowns?: Record<string, ArmedRevert>;
   sort?: HostSort;
+  /** Inventory columns (state/inventoryColumns.ts): all of them, the cells per host, and which fit. */
+  inventory?: { columns: readonly InventoryColumn[]; cells: ReadonlyMap<string, readonly InventoryCell[]>; shown: readonly number[] };
 }
 
 const SORT_LABELS: Record<HostSort, string> = { name: 'name', status: 'status', change: 'change' };
@@ -121,7 +154,13 @@ export function HostList(props: HostListProps) {
   return (
     <Box flexDirection="column" width={props.width}>
       <Text wrap="truncate" bold inverse={props.focused}>
-        {headingWithOrder(heading, order.trim(), props.width, props.badgeWidth)}
+        {headingWithOrder(
+          heading,
+          order.trim(),
+          props.width,
+          props.badgeWidth,
+          (props.inventory?.shown ?? []).map((i) => props.inventory!.columns[i]!),
+        )}
       </Text>
       {shown.map((host) => (
         <HostRow
@@ -136,6 +175,9 @@ export function HostList(props: HostListProps) {
           badgeWidth={props.badgeWidth}
           now={props.now}
           countdown={props.countdowns?.[host.name]}
+          columns={props.inventory?.columns}
+          cells={props.inventory?.cells.get(host.name)}
+          shownColumns={props.inventory?.shown}
         />
       ))}
       {props.hosts.length === 0 ? <Text dimColor> no host matches the filter</Text> : null}

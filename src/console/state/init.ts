@@ -49,8 +49,11 @@ export function initialState(options: InitOptions): AppState {
     outboxSeq: 0,
     quitting: false,
     stale: {},
+    ...(options.columns ? { columns: options.columns } : {}),
   };
   // The diff engine is not needed for the first frame: the effect runner loads it after.
   const effects: Effect[] = order.length > 0 ? [{ type: 'check', hosts: order, priority: false }, { type: 'load-diff-engine' }] : [{ type: 'load-diff-engine' }];
+  // Addresses and last deploys (the inventory columns) load beside the checks.
+  if (options.hosts.length > 0) effects.push({ type: 'load-inventory', hosts: options.hosts.map((h) => h.name) });
   return keepHostVisible(pushEffects(state, effects));
 }

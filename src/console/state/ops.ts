@@ -1,6 +1,7 @@
 /** Running operations: start, event stream, end; badges and log lines follow them (pure). */
 import type { HostOutcome, OpEvent } from '../../core/ops/events.js';
 import type { HostStatus, OperationResult } from '../../core/ops/session.js';
+import { deployOutcome } from '../../core/ops/lastDeploys.js';
 import { appendLog, eventLines, type NewLogLine } from './log.js';
 import type { AppState, Effect, HostProgress, OpRequest, RunningOp } from './types.js';
 
@@ -94,6 +95,7 @@ export function applyEvents(state: AppState, items: readonly { local: string; ev
   const recheck: string[] = [];
   const historyHosts: string[] = [];
   const closePreviews: string[] = [];
+  let inventory: AppState['inventory'];
   for (const { local, event } of items) {
     lines.push(...eventLines(event));
     const index = ops.findIndex((op) => op.id === local);
@@ -101,7 +103,7 @@ export function applyEvents(state: AppState, items: readonly { local: string; ev
     let op = ops[index]!;
     switch (event.type) {
       case 'op-start':
-        op = { ...op, opId: event.op };
+        op = { ...op, opId: event.op, operator: event.operator, dryRun: event.dryRun };
         break;
       case 'op-end':
         op = { ...op, finished: true, ok: event.ok, summary: lines[lines.length - 1]?.text };
@@ -119,6 +121,12 @@ export function applyEvents(state: AppState, items: readonly { local: string; ev
         // The host's History shows the new snapshot at once; a rollback preview of it is stale now.
         if (event.snapshot || changesFiles(op.kind)) historyHosts.push(event.host);
         if (changesFiles(op.kind) && event.outcome !== 'skipped') closePreviews.push(event.host);
+        // The host's last deploy (inventory column) is this one, by the audit log's rule.
+        const deployed = op.operator !== undefined ? deployOutcome(op.kind, event.outcome, op.dryRun === true) : undefined;
+        if (deployed && op.operator !== undefined) {
+          inventory ??= { ...state.inventory };
+          inventory[event.host] = { ...inventory[event.host], lastDeploy: { time: event.time, operator: op.operator, ok: deployed.ok, kind: op.kind } };
+        }
         break;
       }
       case 'progress':
@@ -142,7 +150,7 @@ export function applyEvents(state: AppState, items: readonly { local: string; ev
     }
     if (op !== ops[index]) ops = ops.map((o, i) => (i === index ? op : o));
   }
-  let next: AppState = { ...state, ops: trimFinished([...ops]), status, checks, log: appendLog(state.log, lines) };
+  let next: AppState = { ...state, ops: trimFinished([...ops]), status, checks, log: appendLog(state.log, lines), ...(inventory ? { inventory } : {}) };
   if (recheck.length > 0) next = pushEffects(next, [{ type: 'check', hosts: recheck, priority: true }]);
   if (next.preview && closePreviews.includes(next.preview.host)) next = { ...next, preview: undefined };
   return reloadHistories(next, historyHosts);

@@ -47,6 +47,10 @@ export function repoChanged(state: AppState, change: RepoChange, recheckOverride
     marks,
     log: appendLog(state.log, [{ time, level: 'info', source: 'console', text: `${what}: re-checking ${recheck.length} host${recheck.length === 1 ? '' : 's'}` }]),
   };
+  // Addresses of hosts new to the list, or of every host when the ssh config changed (last deploys come along).
+  const sshConfigChanged = change.paths.some((p) => p === 'etc/ssh_config' || p.endsWith('/etc/ssh_config'));
+  const addressless = change.hosts === 'all' || sshConfigChanged ? names : names.filter((h) => !state.inventory?.[h]);
+  if (addressless.length > 0) next = pushEffects(next, [{ type: 'load-inventory', hosts: addressless }]);
   if (next.noticeHosts) next = { ...next, noticeHosts: next.noticeHosts.filter((h) => recheck.includes(h)) };
   if (next.noticeHosts?.length === 0) next = { ...next, notice: undefined, noticeHosts: undefined };
   if (next.pendingDeploy) {

@@ -6,6 +6,7 @@ import { CHANGE_MARKS, columns, takeColumns } from '../format.js';
 import { helpRows as keymapHelpRows, type Context, type HelpRow } from '../keymap.js';
 import type { AppState, DiffCursor, Size } from './types.js';
 import { clamp } from './cursor.js';
+import { fittingColumns, inventoryTable } from './inventoryColumns.js';
 
 // ---------------------------------------------------------------- filter
 
@@ -145,6 +146,9 @@ export interface PaneLayout {
   hostWidth: number;
   /** Badge column of the host list (the name column gets the rest). */
   badgeWidth: number;
+  /** The inventory columns that fit (indices into inventoryTable's columns, most wanted first kept) and their total width. */
+  inventoryShown: readonly number[];
+  inventoryWidth: number;
   detailWidth: number;
   /** Height of the host list + detail area. */
   mainHeight: number;
@@ -189,15 +193,20 @@ const HOST_ROW_FIXED = 2 + 1 + 1 + 3;
  * The host list as wide as its names and badges need (a diff gets the rest), at most
  * 3/8 of the terminal (26 to 44 columns).
  */
-export function hostColumns(longest: number, columns: number): { width: number; badge: number } {
-  const cap = clamp(Math.floor(columns * 0.375), 26, 44);
+export function hostColumns(longest: number, columns: number, extra = 0): { width: number; badge: number } {
+  // Inventory columns widen the list to half the terminal from 100 columns on; at 80 the diff keeps its room (they drop).
+  if (columns < 100) extra = 0;
+  const cap = extra > 0 ? clamp(Math.floor(columns * 0.5), 26, 44 + extra) : clamp(Math.floor(columns * 0.375), 26, 44);
   const name = Math.max(8, longest);
-  const width = clamp(name + 16 + HOST_ROW_FIXED, 26, cap);
-  return { width, badge: clamp(width - HOST_ROW_FIXED - name, 12, 18) };
+  const width = clamp(name + 16 + HOST_ROW_FIXED + extra, 26, cap);
+  return { width, badge: clamp(width - HOST_ROW_FIXED - name - extra, 12, 18) };
 }
 
+/** A host name up to this long is never cut for an inventory column. */
+const NAME_KEEPS = 24;
+
 export function paneLayout(
-  state: Pick<AppState, 'size' | 'logHeight' | 'logZoom' | 'filter'> & Partial<Pick<AppState, 'wide' | 'focus' | 'hosts' | 'log'>>,
+  state: Pick<AppState, 'size' | 'logHeight' | 'logZoom' | 'filter'> & Partial<Pick<AppState, 'wide' | 'focus' | 'hosts' | 'log' | 'inventory' | 'columns'>>,
   diffFileCount = 0,
 ): PaneLayout {
   const columns = Math.max(1, state.size.columns);
@@ -211,8 +220,12 @@ export function paneLayout(
   const mainHeight = state.logZoom ? 0 : Math.max(0, body - logHeight);
   // Wide: the detail pane takes the whole width while the host list does not have focus.
   const hideHosts = state.wide === true && state.focus !== undefined && state.focus !== 'hosts';
-  const hostCols = hostColumns(longestName(state.hosts), columns);
+  const table = state.hosts ? inventoryTable({ hosts: state.hosts, inventory: state.inventory, columns: state.columns }) : undefined;
+  const longest = longestName(state.hosts);
+  const hostCols = hostColumns(longest, columns, table?.wanted ?? 0);
   const hostWidth = hideHosts ? 0 : hostCols.width;
+  const inventoryShown = table ? fittingColumns(table.columns, hostCols.width - HOST_ROW_FIXED - hostCols.badge - Math.min(Math.max(8, longest), NAME_KEEPS)) : [];
+  const inventoryWidth = inventoryShown.reduce((n, i) => n + 1 + table!.columns[i]!.width, 0);
   const detailWidth = Math.max(0, columns - (hideHosts ? 0 : hostWidth + 1));
   const filterBar = state.filter.editing || state.filter.text !== '';
   const hostRows = Math.max(0, mainHeight - 1 - (filterBar ? 1 : 0));
@@ -227,6 +240,8 @@ export function paneLayout(
     showHosts: !hideHosts,
     hostWidth,
     badgeWidth: hostCols.badge,
+    inventoryShown,
+    inventoryWidth,
     detailWidth,
     mainHeight,
     hostRows,

@@ -108,6 +108,9 @@ export interface RunningOp {
   kind: OperationKind;
   hosts: string[];
   opId?: string;
+  /** Who runs it and whether it is a dry run (from op-start): a host it writes gets its last deploy from the events. */
+  operator?: string;
+  dryRun?: boolean;
   progress: Record<string, HostProgress>;
   /** A rollout in waves: the wave running (or the last one), from the `wave` events. */
   wave?: { index: number; total: number; hosts: string[] };
@@ -205,8 +208,10 @@ export interface AppState {
   palette?: { text: string; index: number; top: number };
   /** `/` searches in the diff and in the log (the log's also filter by host= and level=); `editing` while one is typed. */
   search: SearchState;
-  /** Per host: its address (the resolved HostName) and last deploy (audit log), loaded after the first frame. */
+  /** Per host: its address (the resolved HostName) and last deploy (audit log), loaded after the first frame; last deploys follow the operation events. */
   inventory?: Record<string, HostDetails>;
+  /** The host list's inventory columns, most wanted first (the `columns` preference): `address`, `deployed`, or a switch name. */
+  columns?: readonly string[];
   /** `u` pressed before the host's history had loaded: undo once it is in. */
   pendingUndo?: string;
   focus: Focus;
@@ -301,4 +306,6 @@ export interface InitOptions {
   logHeight?: number;
   lastHost?: string;
   logCapacity?: number;
+  /** Inventory columns (the `columns` preference). */
+  columns?: readonly string[];
 }

@@ -25,6 +25,7 @@ import { withOperations } from './snapshotOperations.js';
 import { previewAdopt } from './adoptPreview.js';
 import { adopt } from './adopt.js';
 import { rebuild, rebuildPreview } from './rebuild.js';
+import { readHostDetails } from './hostDetails.js';
 
 function toResult(report: OperationReport): OperationResult {
   const outcomes: Record<string, HostOutcome> = {};
@@ -281,6 +282,11 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
     },
     async breakLock(host, opId, options = {}) {
       return toResult(await breakLock(rt, { host, ...(opId !== undefined ? { opId } : {}), signal: options.signal, onEvent: options.onEvent }));
+    },
+    async inventory(hosts, options = {}) {
+      const { details, warnings } = await readHostDetails(rt, hosts);
+      for (const warning of warnings) options.onWarning?.(warning);
+      return details;
     },
     reload,
     watch(listener) {

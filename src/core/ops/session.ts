@@ -10,9 +10,11 @@ import type { SnapshotInfo } from '../store/types.js';
 import type { EventSink, HostOutcome } from './events.js';
 import type { Confirmed } from './transaction.js';
 import type { AdoptPreview, AdoptTo } from './adoptPreview.js';
+import type { LastDeploy } from './lastDeploys.js';
 
 export type { Confirmed } from './transaction.js';
 export type { AdoptPreview, AdoptTo } from './adoptPreview.js';
+export type { LastDeploy } from './lastDeploys.js';
 
 /** A host's inventory line (core/fleet/summary.ts) plus what the session learns about it. */
 export interface HostSummary extends HostInventory {
@@ -26,10 +28,12 @@ export interface HostSummary extends HostInventory {
 
 /** Inventory columns of the console: where a host is, and when konf last deployed it. */
 export interface HostDetails {
-  /** The address konf connects to: HostName resolved from etc/ssh_config and ~/.ssh/config (the alias when none is set). */
+  /** The address konf connects to: HostName resolved from etc/ssh_config and ~/.ssh/config (the alias when none is set), `:port` unless 22. */
   address?: string;
-  /** The last deploy of the host recorded in the audit log. */
-  lastDeploy?: { time: string; operator: string; ok: boolean };
+  /** Why the address could not be resolved (an ssh config error naming file:line). */
+  addressError?: string;
+  /** The last deploy of the host recorded in the audit log (core/ops/lastDeploys.ts), or seen in this session's events. */
+  lastDeploy?: LastDeploy;
 }
 
 /** What the console shows on a host's badge. */
@@ -152,7 +156,7 @@ export interface FleetSession {
   /** Breaks the host's lock (only operation `opId`'s, when given), recovering an unfinished journal first. */
   breakLock?(host: string, opId: string | undefined, options?: OperationOptions): Promise<OperationResult>;
   /** Per host: resolved address and last deploy (from ssh_config and the audit log), for the console's columns. */
-  inventory?(hosts: string[]): Promise<Record<string, HostDetails>>;
+  inventory?(hosts: string[], options?: { onWarning?: (warning: string) => void }): Promise<Record<string, HostDetails>>;
   /** Reads the repository again (inventory and plans) and says what changed. */
   reload?(paths?: string[]): Promise<RepoChange>;
   /** Calls `listener` after edits to the repository settle (the session has re-read it). Returns a stop function. */
