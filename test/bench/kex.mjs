@@ -1,7 +1,7 @@
 /**
  * Key exchange cost, side by side: ssh2 handshakes to one OpenSSH sshd on 127.0.0.1 with
  * each key exchange, interleaved rounds, medians. Why konf offers ecdh-sha2-nistp256 first
- * (src/core/ssh/connect.ts KEX_ORDER). Part of `npm run bench:scale` (or run it alone:
+ * (src/core/ssh/algorithms.ts KEX_ORDER). Part of `npm run bench:scale` (or run it alone:
  * node test/bench/kex.mjs [--rounds 40] [--md FILE]).
  */
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -6,12 +6,14 @@
  */
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
-import type { AnyAuthMethod, AuthenticationType, Client as ClientType, ConnectConfig, KexAlgorithm, NegotiatedAlgorithms, ServerHostKeyAlgorithm, VerifyCallback } from 'ssh2';
+import type { AnyAuthMethod, AuthenticationType, Client as ClientType, ConnectConfig, NegotiatedAlgorithms, VerifyCallback } from 'ssh2';
 import { HostError } from '../errors.js';
 import { IdentityCache, planAuth, type PassphraseProvider } from './auth.js';
 import { Connection } from './connection.js';
 import { HostKeyError, knownHostName, knownKeyTypes, verifyHostKey } from './knownHosts.js';
 import { trace, traceId } from './trace.js';
+import { hostKeyAlgorithmOrder, KEX_ORDER } from './algorithms.js';
+import { cancelled, HandshakeRefused, hopLabel, mapConnectError, refusedBackoffMs } from './connectErrors.js';
 import type { ResolvedHost, SshConfig, StrictHostKeyChecking } from './sshConfig.js';
 
 const { Client } = ssh2;
@@ -54,114 +56,11 @@ export interface ConnectOptions {
   signal?: AbortSignal;
 }
 
-/**
- * The server closed the connection before the SSH version exchange: what sshd does to a
- * connection beyond `MaxStartups` (and a host's sshd that is restarting, or a per-source
- * penalty). Worth another try after a pause, unlike a refused TCP connect.
- */
-export class HandshakeRefused extends HostError {}
-
-/** Backoff before retry `attempt` (1-based) of a refused handshake: 250 ms doubling, at most 4 s, ±50 % jitter. */
-export function refusedBackoffMs(attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(4000, 250 * 2 ** (attempt - 1));
-  return Math.round(base * (0.5 + random()));
-}
-
 type SshError = Error & { code?: string | number; level?: string; reason?: number };
 
-const HOST_KEY_ALGOS: Record<string, ServerHostKeyAlgorithm[]> = {
-  'ssh-ed25519': ['ssh-ed25519'],
-  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
-  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
-  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
-  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
-};
-const DEFAULT_HOST_KEY_ORDER: ServerHostKeyAlgorithm[] = [
-  'ssh-ed25519',
-  'ecdsa-sha2-nistp256',
-  'ecdsa-sha2-nistp384',
-  'ecdsa-sha2-nistp521',
-  'rsa-sha2-512',
-  'rsa-sha2-256',
-  'ssh-rsa',
-];
-
-/**
- * Key exchanges, cheapest first for the two sides together: with OpenSSH's sshd, ECDH on
- * P-256 (OpenSSL's assembly on both sides) reaches the handshake ~15–20 ms sooner than
- * curve25519 (sshd's portable C), measured side by side (test/bench/kex.mjs); the rest is
- * ssh2's own order. The server picks the first one it also allows, so a server that only
- * allows curve25519 (or DH) still gets it.
- */
-export const KEX_ORDER: KexAlgorithm[] = [
-  'ecdh-sha2-nistp256',
-  'curve25519-sha256',
-  'curve25519-sha256@libssh.org',
-  'ecdh-sha2-nistp384',
-  'ecdh-sha2-nistp521',
-  'diffie-hellman-group-exchange-sha256',
-  'diffie-hellman-group14-sha256',
-  'diffie-hellman-group15-sha512',
-  'diffie-hellman-group16-sha512',
-  'diffie-hellman-group17-sha512',
-  'diffie-hellman-group18-sha512',
-];
-
-/** Host key algorithms with the types already in known_hosts first, as OpenSSH orders them. */
-export function hostKeyAlgorithmOrder(knownTypes: string[]): ServerHostKeyAlgorithm[] {
-  const first = knownTypes.flatMap((t) => HOST_KEY_ALGOS[t] ?? []);
-  return [...new Set([...first, ...DEFAULT_HOST_KEY_ORDER])];
-}
-
-function hopLabel(hop: ResolvedHost, target: string): string {
-  return hop.alias === target ? '' : `jump host ${hop.alias}: `;
-}
-
-const ERRNO_TEXT: Record<string, string> = {
-  ECONNREFUSED: 'Connection refused',
-  EHOSTUNREACH: 'No route to host',
-  ENETUNREACH: 'Network is unreachable',
-  ECONNRESET: 'Connection reset by peer',
-  EPIPE: 'Broken pipe',
-  ETIMEDOUT: 'Connection timed out',
-  EADDRNOTAVAIL: 'Cannot assign requested address',
-};
-
-/** Maps a socket/ssh2 error on one hop to a one-line HostError for the target. */
-export function mapConnectError(err: SshError, hop: ResolvedHost, target: string, extra: { timeoutMs?: number; methods?: string[] | null; hints?: string[] } = {}): HostError {
-  const pre = hopLabel(hop, target);
-  const where = `${hop.hostName} port ${hop.port}`;
-  const code = typeof err.code === 'string' ? err.code : undefined;
-  if (code === 'ENOTFOUND' || code === 'EAI_NONAME' || code === 'EAI_FAIL') {
-    return new HostError(target, 'unreachable', `${pre}ssh: Could not resolve hostname ${hop.hostName}: Name or service not known`, { cause: err });
-  }
-  if (code === 'EAI_AGAIN') {
-    return new HostError(target, 'unreachable', `${pre}ssh: Could not resolve hostname ${hop.hostName}: Temporary failure in name resolution`, { cause: err });
-  }
-  if (code === 'ETIMEDOUT') return new HostError(target, 'timeout', `${pre}ssh: connect to host ${where}: Connection timed out`, { cause: err });
-  if (code && ERRNO_TEXT[code]) return new HostError(target, 'unreachable', `${pre}ssh: connect to host ${where}: ${ERRNO_TEXT[code]}`, { cause: err });
-  if (err.level === 'client-timeout') {
-    const secs = extra.timeoutMs !== undefined ? ` (no SSH session within ${Math.round(extra.timeoutMs / 100) / 10}s)` : '';
-    return new HostError(target, 'timeout', `${pre}ssh: connect to host ${where}: Connection timed out${secs}`, { cause: err });
-  }
-  if (err.level === 'client-authentication') {
-    const methods = extra.methods && extra.methods.length ? extra.methods.join(',') : 'publickey';
-    const hints = extra.hints && extra.hints.length ? ` ${extra.hints.join('; ')}` : '';
-    return new HostError(target, 'auth-failed', `${pre}${hop.user}@${hop.hostName}: Permission denied (${methods}).${hints}`, { cause: err });
-  }
-  if (err.level === 'handshake') {
-    return new HostError(target, 'unreachable', `${pre}Unable to negotiate with ${where}: ${err.message}`, { cause: err });
-  }
-  if (typeof err.code === 'number') {
-    // A DISCONNECT from the server (e.g. too many authentication failures).
-    return new HostError(target, /auth/i.test(err.message) ? 'auth-failed' : 'unreachable', `${pre}Received disconnect from ${where}: ${err.message}`, { cause: err });
-  }
-  return new HostError(target, 'unreachable', `${pre}ssh: ${where}: ${err.message.split('\n')[0] ?? 'connection failed'}`, { cause: err });
-}
-
-function cancelled(target: string): HostError {
-  return new HostError(target, 'cancelled', 'connection cancelled');
-}
+// Kept importable from here (tests and the pool use these names).
+export { hostKeyAlgorithmOrder, KEX_ORDER } from './algorithms.js';
+export { HandshakeRefused, mapConnectError, refusedBackoffMs } from './connectErrors.js';
 
 /** Opens a direct-tcpip channel through `via` to the next hop. */
 function forward(via: ClientType, viaHop: ResolvedHost, hop: ResolvedHost, target: string, timeoutMs: number, signal?: AbortSignal): Promise<Duplex> {
