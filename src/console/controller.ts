@@ -4,6 +4,7 @@
  * reducers never import anything themselves), and operations whose events are
  * batched into the state. Nothing here throws into the UI: every failure becomes an action.
  */
+import { setMaxListeners } from 'node:events';
 import path from 'node:path';
 import type { OpEvent } from '../core/ops/events.js';
 import type { FleetSession, OperationResult } from '../core/ops/session.js';
@@ -33,7 +34,8 @@ function message(error: unknown): string {
 
 export class Controller {
   private readonly queue: string[] = [];
-  private readonly inFlight = new Map<string, AbortController>();
+  /** Hosts whose check is running (they all stop with `checks`: no controller per host). */
+  private readonly inFlight = new Set<string>();
   private readonly ops = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private readonly checks = new AbortController();
   /** Actions gathered for one state update (check results, operation events). */
@@ -48,7 +50,10 @@ export class Controller {
     private readonly session: FleetSession,
     private readonly dispatch: (action: Action) => void,
     private readonly options: ControllerOptions,
-  ) {}
+  ) {
+    // Every running check listens on this one signal (as many as checks run at once).
+    setMaxListeners(0, this.checks.signal);
+  }
 
   /** Follows the repository on disk: each settled edit re-plans and re-checks the hosts it concerns. */
   watchRepository(): void {
@@ -213,7 +218,8 @@ export class Controller {
       }
       this.queue.unshift(...fresh);
     } else {
-      for (const host of fresh) if (!this.queue.includes(host)) this.queue.push(host);
+      const queued = new Set(this.queue);
+      for (const host of fresh) if (!queued.has(host)) this.queue.push(host);
     }
     this.pump();
   }
@@ -222,23 +228,20 @@ export class Controller {
     while (!this.disposed && !this.quitting && this.inFlight.size < Math.max(1, this.options.concurrency) && this.queue.length > 0) {
       const host = this.queue.shift()!;
       if (this.inFlight.has(host)) continue;
-      const abort = new AbortController();
-      const onAbort = () => abort.abort();
-      this.checks.signal.addEventListener('abort', onAbort, { once: true });
-      this.inFlight.set(host, abort);
+      const signal = this.checks.signal;
+      this.inFlight.add(host);
       this.later({ type: 'check/start', host });
       this.session
-        .check(host, abort.signal)
+        .check(host, signal)
         .then(
           (check) => {
-            if (!abort.signal.aborted) this.later({ type: 'check/result', check });
+            if (!signal.aborted) this.later({ type: 'check/result', check });
           },
           (error: unknown) => {
-            if (!abort.signal.aborted) this.later({ type: 'check/error', host, error: message(error), time: this.now() });
+            if (!signal.aborted) this.later({ type: 'check/error', host, error: message(error), time: this.now() });
           },
         )
         .finally(() => {
-          this.checks.signal.removeEventListener('abort', onAbort);
           this.inFlight.delete(host);
           this.pump();
         });

@@ -138,6 +138,35 @@ describe('controller', () => {
     expect(actions).toEqual([]);
   });
 
+  it('every running check gets a signal that disposing aborts, with no listener warning however many run at once', async () => {
+    const session = new FakeSession({ extraHosts: 40, checkDelayMs: 20 });
+    const signals: AbortSignal[] = [];
+    const check = session.check.bind(session);
+    session.check = (host, signal) => {
+      if (signal) {
+        signals.push(signal);
+        // What the SSH layer does with it: one listener per running check.
+        signal.addEventListener('abort', () => {}, { once: true });
+      }
+      return check(host, signal);
+    };
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const { controller } = setup(session, 32);
+      controller.run({ type: 'check', hosts: session.hosts().map((h) => h.name), priority: false });
+      await eventually(() => expect(signals.length).toBeGreaterThanOrEqual(32));
+      expect(signals.some((s) => s.aborted)).toBe(false);
+      controller.dispose();
+      expect(signals.every((s) => s.aborted)).toBe(true);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('loads the diff engine when asked and says so', async () => {
     const { actions, controller } = setup(new FakeSession());
     controller.run({ type: 'load-diff-engine' });

@@ -60,6 +60,17 @@ describe('screen writer on a real terminal model', () => {
     ]);
   });
 
+  it('keeps the last character of a full-width line sent whole (a row the cell differ does not take apart is written whole)', async () => {
+    // An attribute the cell differ does not model (SGR 53, overline): such a row is written whole.
+    const accented = `${'x'.repeat(COLS - 2)}\x1b[53mo\x1b[55mZ`;
+    const accentedStyled = `\x1b[7m${'y'.repeat(COLS - 2)}\x1b[53mo\x1b[55mW\x1b[27m`;
+    await playFrames([
+      ['a', 'short', 'b', 'short'],
+      ['a', accented, 'b', accentedStyled],
+      ['a', `${accented.slice(0, -1)}Q`, 'c', accentedStyled],
+    ]);
+  });
+
   it('shows every frame exactly while a cursor moves inside the list and scrolls it', async () => {
     const frames: string[][] = [];
     let top = 0;

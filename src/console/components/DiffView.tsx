@@ -110,6 +110,38 @@ const DiffLine = memo(function DiffLine({ row, numberWidth, width, left }: LineP
   return <Text wrap="truncate">{lineText(row, numberWidth, width, left, tone)}</Text>;
 });
 
+/**
+ * True when every row built at this width is exactly `width` columns (line numbers, sign
+ * and text all get their room): the window's rows can then be one text node.
+ */
+export function fitsWidth(width: number, numberWidth: number): boolean {
+  return width >= 2 * numberWidth + 7;
+}
+
+/**
+ * The visible window of the diff as ONE text node: the rows' remembered texts joined by
+ * newlines. Every row is exactly `width` columns (fitsWidth), so Ink neither wraps nor cuts
+ * it, and the frame is the same as one node per row; but a page-down is one node given new
+ * text (one reconcile, one measure), not ~35.
+ */
+const DiffBody = memo(function DiffBody({ rows, numberWidth, width, left }: { rows: readonly DiffRow[]; numberWidth: number; width: number; left: number }) {
+  return <Text wrap="truncate">{bodyText(rows, numberWidth, width, left, useContext(ThemeContext).color)}</Text>;
+}, sameBody);
+
+/** The rows' texts (each remembered per row), one line each. */
+export function bodyText(rows: readonly DiffRow[], numberWidth: number, width: number, left: number, color: boolean): string {
+  const tone = color ? TONE_ON : TONE_OFF;
+  let text = '';
+  for (let i = 0; i < rows.length; i++) text += (i === 0 ? '' : '\n') + lineText(rows[i]!, numberWidth, width, left, tone);
+  return text;
+}
+
+function sameBody(a: { rows: readonly DiffRow[]; numberWidth: number; width: number; left: number }, b: typeof a): boolean {
+  if (a.numberWidth !== b.numberWidth || a.width !== b.width || a.left !== b.left || a.rows.length !== b.rows.length) return false;
+  for (let i = 0; i < a.rows.length; i++) if (a.rows[i] !== b.rows[i]) return false;
+  return true;
+}
+
 interface BuiltLine {
   numberWidth: number;
   width: number;
@@ -266,11 +298,15 @@ export function DiffView(props: DiffViewProps) {
           {sideLabels(props.sides, width, doc.numberWidth)}
         </Text>
       ) : null}
-      {rows.map((row, i) => (
-        // Keyed by screen slot modulo the window: a page-down gives the same text nodes new
-        // text (no nodes made and dropped), a line-down moves one node from top to bottom.
-        <DiffLine key={(body.start + i) % Math.max(1, props.bodyRows)} row={row} numberWidth={doc.numberWidth} width={width} left={props.wrap ? 0 : props.cursor.left} />
-      ))}
+      {fitsWidth(width, doc.numberWidth) ? (
+        rows.length > 0 ? <DiffBody rows={rows} numberWidth={doc.numberWidth} width={width} left={props.wrap ? 0 : props.cursor.left} /> : null
+      ) : (
+        rows.map((row, i) => (
+          // Keyed by screen slot modulo the window: a page-down gives the same text nodes new
+          // text (no nodes made and dropped), a line-down moves one node from top to bottom.
+          <DiffLine key={(body.start + i) % Math.max(1, props.bodyRows)} row={row} numberWidth={doc.numberWidth} width={width} left={props.wrap ? 0 : props.cursor.left} />
+        ))
+      )}
     </Box>
   );
 }

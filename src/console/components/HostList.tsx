@@ -1,8 +1,9 @@
 /** The host list: windowed (only visible rows are rendered), one memoized row per host. */
+import chalk from 'chalk';
 import { Box, Text } from 'ink';
 import { memo } from 'react';
 import type { HostStatus, HostSummary } from '../../core/ops/session.js';
-import { age, badge, columns, countdownBadge, fit } from '../format.js';
+import { age, badge, columns, countdownBadge, fit, type Tone } from '../format.js';
 import type { HostCheck } from '../../core/ops/session.js';
 import { windowOf } from '../state/cursor.js';
 import { secondsLeft, type ArmedRevert } from '../state/ops.js';
@@ -76,27 +77,29 @@ export const HostRow = memo(function HostRow(props: RowProps) {
   const pointer = props.selected ? '>' : ' ';
   const when = age(props.lastSnapshot, new Date(props.now));
   const highlight = props.selected && props.focused;
+  let inventory = '';
+  for (const i of props.shownColumns ?? []) {
+    const cell = props.cells?.[i];
+    inventory += style(` ${cellText(cell, props.columns?.[i]?.width ?? 0, props.now)}`, { color: highlight || !cell?.failed ? undefined : tone('red') });
+  }
+  const text = `${pointer}${style(mark, { color: tone(props.marked ? 'yellow' : undefined), bold: props.marked })}${fit(props.name, nameWidth)} ${style(fit(b.text, badgeCols), { color: highlight ? undefined : tone(b.tone) })}${inventory} ${style(when.padStart(AGE_WIDTH).slice(-AGE_WIDTH), { dim: !highlight })}`;
+  // One text node holding the row's styled text (the styling Ink's nested <Text>s gave it):
+  // a frame does not squash and restyle four pieces per row, and yoga lays out one node.
   return (
     <Text wrap="truncate" inverse={highlight} bold={props.selected}>
-      {pointer}
-      <Text color={tone(props.marked ? 'yellow' : undefined)} bold={props.marked}>
-        {mark}
-      </Text>
-      {fit(props.name, nameWidth)}{' '}
-      <Text color={highlight ? undefined : tone(b.tone)}>{fit(b.text, badgeCols)}</Text>
-      {(props.shownColumns ?? []).map((i) => {
-        const cell = props.cells?.[i];
-        return (
-          <Text key={i} color={highlight || !cell?.failed ? undefined : tone('red')}>
-            {' '}
-            {cellText(cell, props.columns?.[i]?.width ?? 0, props.now)}
-          </Text>
-        );
-      })}{' '}
-      <Text dimColor={!highlight}>{when.padStart(AGE_WIDTH).slice(-AGE_WIDTH)}</Text>
+      {text}
     </Text>
   );
 }, sameRow);
+
+/** Styling as Ink's <Text> applies it (dim, then color, then bold). */
+function style(text: string, s: { color?: Tone | undefined; dim?: boolean; bold?: boolean }): string {
+  let out = text;
+  if (s.dim) out = chalk.dim(out);
+  if (s.color) out = chalk[s.color](out);
+  if (s.bold) out = chalk.bold(out);
+  return out;
+}
 
 /**
  * The heading names the columns over them: the count over the names, `status` over the
