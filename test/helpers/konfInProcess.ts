@@ -15,6 +15,8 @@ export interface InProcessOptions {
   env?: Record<string, string | undefined>;
   /** Called with each piece of stdout as it is written (like a spawned child's data events). */
   onStdout?: (chunk: string) => void;
+  /** Answers konf's questions (as a terminal would); absent: nobody can answer, like a pipe. */
+  ask?: (question: string) => Promise<string>;
 }
 
 /** `konf ...args`, in process, with the clean environment konfBin.ts gives the built binary. */
@@ -39,6 +41,7 @@ export async function konf(args: string[], options: InProcessOptions = {}): Prom
     stderr: (text) => (stderr += text),
     env: env as NodeJS.ProcessEnv,
     cwd: options.cwd ?? PROJECT,
+    ...(options.ask ? { ask: options.ask } : {}),
   });
   return { code, stdout, stderr };
 }

@@ -21,7 +21,6 @@ import { paletteFor, type Palette } from '../color.js';
 import { canAsk, choose, confirm } from '../confirm.js';
 import { formatDiffs, terminalWidth } from '../diffPrinter.js';
 import { formatAdoptPreview } from '../adoptPrinter.js';
-import { writeOut as writeStdout } from '../interrupts.js';
 import type { CliIO } from '../context.js';
 import { EXIT, cancelOnSigint, eventSink, exitFor, openRuntime, selectHosts, type OpsFlags } from './opsCommon.js';
 import type { OpsRuntime } from '../../core/ops/runtime.js';
@@ -42,21 +41,21 @@ function colorUnified(text: string, c: Palette): string {
 }
 
 /** Opens each template in $EDITOR (the admin has seen live beside rendered); returns the files that changed. */
-async function editTemplates(rt: OpsRuntime, sources: string[], c: Palette): Promise<string[]> {
+async function editTemplates(rt: OpsRuntime, sources: string[], c: Palette, io: CliIO): Promise<string[]> {
   const changed: string[] = [];
   for (const source of sources) {
     const abs = path.join(rt.fleet.root, source);
     const before = await readFile(abs, 'utf8');
-    const run = editFile(abs);
+    const run = editFile(abs, io.env);
     if (run.error !== undefined || run.code !== 0) throw new ConfigError(`the editor (${run.editor}) ${run.error ?? `exited with status ${run.code}`}`, source);
     const after = await readFile(abs, 'utf8');
     if (after === before) {
-      writeStdout(c.dim(`${source}: not changed\n`));
+      io.stdout(c.dim(`${source}: not changed\n`));
       continue;
     }
     changed.push(source);
     const d = unifiedDiff(source, before, after);
-    writeStdout(`${c.bold(`${source} (edited in ${run.editor}):`)}\n${colorUnified(d.unified ?? '', c)}\n`);
+    io.stdout(`${c.bold(`${source} (edited in ${run.editor}):`)}\n${colorUnified(d.unified ?? '', c)}\n`);
   }
   return changed;
 }
@@ -98,7 +97,7 @@ export async function adoptCommand(host: string, paths: string[], flags: AdoptFl
       }
       if (toEdit.length > 0) {
         if (flags.commit) await checkCommittable(rt.fleet.root, toEdit);
-        edited = await editTemplates(rt, [...new Set(toEdit)], c);
+        edited = await editTemplates(rt, [...new Set(toEdit)], c, io);
       }
       if (req.paths.length === 0) {
         writeOut('nothing adopted\n');
@@ -123,7 +122,7 @@ export async function adoptCommand(host: string, paths: string[], flags: AdoptFl
     }
 
     if (preview.edits.length === 0 && !(flags.commit && edited.length > 0)) {
-      if (edited.length > 0) await showHostNow(rt, preview, c, width);
+      if (edited.length > 0) await showHostNow(rt, preview, c, width, io);
       return EXIT.ok;
     }
     const question =
@@ -136,7 +135,7 @@ export async function adoptCommand(host: string, paths: string[], flags: AdoptFl
     const code = exitFor(result.report, cancel);
     if (code !== EXIT.ok) return code;
     if (preview.edits.length > 0 && !flags.commit) writeOut(c.dim('The changes are in the working tree of the fleet repository: review and commit them (git diff, git commit), or run with --commit.\n'));
-    await showHostNow(rt, preview, c, width, edited.length > 0);
+    await showHostNow(rt, preview, c, width, io, edited.length > 0);
     return code;
   } finally {
     cancel.dispose();
@@ -145,14 +144,14 @@ export async function adoptCommand(host: string, paths: string[], flags: AdoptFl
 }
 
 /** Reads the host again against the repository as it is now: the truth after the adoption. */
-async function showHostNow(rt: OpsRuntime, preview: AdoptPreview, c: Palette, width: number, everyHost = true): Promise<void> {
+async function showHostNow(rt: OpsRuntime, preview: AdoptPreview, c: Palette, width: number, io: CliIO, everyHost = true): Promise<void> {
   const host = preview.host;
   const paths = preview.items.map((i) => i.path);
   rt.invalidate();
   const plan = await rt.plan(host);
   const { live, record } = await readWithRecord(await rt.remote(host), paths);
   const now = await markDrift(rt, host, diffPaths(plan, live, paths, rt.reveal), record);
-  writeStdout(now.pending === 0 ? c.green(`${host} now: in sync (${paths.join(', ')})\n`) : `${c.yellow(`${host} now:`)}\n${formatDiffs([now], { stat: false, sideBySide: false, width }, c)}`);
+  io.stdout(now.pending === 0 ? c.green(`${host} now: in sync (${paths.join(', ')})\n`) : `${c.yellow(`${host} now:`)}\n${formatDiffs([now], { stat: false, sideBySide: false, width }, c)}`);
   // A template edit changes what every host renders: show them all (re-planned from disk).
   const templatePaths = preview.items.filter((i) => i.planned?.kind === 'file' && i.planned.template).map((i) => i.path);
   if (!everyHost || templatePaths.length === 0) return;
@@ -161,6 +160,6 @@ async function showHostNow(rt: OpsRuntime, preview: AdoptPreview, c: Palette, wi
   const fleet = await diffFleet(rt, others);
   const diffs = fleet.diffs.map((d) => ({ ...d, files: d.files.filter((f) => templatePaths.includes(f.path)) })).map((d) => ({ ...d, pending: d.files.filter((f) => f.kind !== 'unchanged' && f.kind !== 'excluded' && f.kind !== 'unreadable').length }));
   const changing = diffs.filter((d) => d.pending > 0);
-  writeStdout(changing.length ? `${c.bold(`Other hosts' diffs for ${templatePaths.join(', ')} now (what their next deploy writes):`)}\n${formatDiffs(changing, { stat: false, sideBySide: false, width }, c)}` : c.dim(`No other host differs at ${templatePaths.join(', ')}.\n`));
-  for (const f of fleet.failures) writeStdout(c.red(`${f.message}\n`));
+  io.stdout(changing.length ? `${c.bold(`Other hosts' diffs for ${templatePaths.join(', ')} now (what their next deploy writes):`)}\n${formatDiffs(changing, { stat: false, sideBySide: false, width }, c)}` : c.dim(`No other host differs at ${templatePaths.join(', ')}.\n`));
+  for (const f of fleet.failures) io.stdout(c.red(`${f.message}\n`));
 }

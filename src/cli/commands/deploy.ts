@@ -75,7 +75,7 @@ export async function deployCommand(hosts: string[], flags: DeployFlags, io: Cli
   const rt = await openRuntime(flags);
   const cancel = cancelOnSigint();
   try {
-    const selected = selectHosts(rt, hosts, flags.all, flags.shard);
+    const selected = selectHosts(rt, hosts, flags.all, flags.shard, io);
     const confirmWithin = confirmWithinFlag(flags.confirmWithin);
     const waves = await wavesFlag(rt, selected, flags);
     // Bad --only paths are refused before any host is contacted.

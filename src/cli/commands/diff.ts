@@ -68,7 +68,7 @@ export async function diffCommand(hosts: string[], flags: DiffFlags, io: CliIO):
   const rt = await openRuntime(flags);
   const cancel = cancelOnSigint();
   try {
-    const selected = selectHosts(rt, hosts, flags.all || hosts.length === 0, flags.shard);
+    const selected = selectHosts(rt, hosts, flags.all || hosts.length === 0, flags.shard, io);
     const result = await diffFleet(rt, selected, { signal: cancel.signal, validate: flags.validate ?? false });
     const checks = [...result.checks].flatMap(([host, list]) => list.map((c) => ({ host, ...c })));
     const refused = checks.some((c) => !c.ok);

@@ -42,9 +42,12 @@ export async function openRuntime(flags: OpsFlags): Promise<OpsRuntime> {
 
 /**
  * HOST… or --all, each name checked against the inventory; with `shard` (`K/N`) only the
- * hosts of that shard (a stable share chosen by a hash of each name). A shard may be empty.
+ * hosts of that shard (a stable share chosen by a hash of each name), said on `io.stderr`.
+ * A shard may be empty.
  */
-export function selectHosts(rt: OpsRuntime, hosts: string[], all: boolean | undefined, shard?: string): string[] {
+export function selectHosts(rt: OpsRuntime, hosts: string[], all: boolean | undefined): string[];
+export function selectHosts(rt: OpsRuntime, hosts: string[], all: boolean | undefined, shard: string | undefined, io: Pick<CliIO, 'stderr'>): string[];
+export function selectHosts(rt: OpsRuntime, hosts: string[], all: boolean | undefined, shard?: string, io?: Pick<CliIO, 'stderr'>): string[] {
   const parsed = shard === undefined ? undefined : parseShard(shard);
   if (all && hosts.length > 0) throw new ConfigError('give host names or --all, not both');
   let chosen: string[];
@@ -57,7 +60,7 @@ export function selectHosts(rt: OpsRuntime, hosts: string[], all: boolean | unde
   let mine = chosen;
   if (parsed) {
     mine = selectShard(chosen, parsed);
-    process.stderr.write(`shard ${parsed.index}/${parsed.count}: ${mine.length} of ${chosen.length} host(s)\n`);
+    io?.stderr(`shard ${parsed.index}/${parsed.count}: ${mine.length} of ${chosen.length} host(s)\n`);
   }
   // One connection per host stays open for the run: enough descriptors, or stop here.
   ensureOpenFiles(descriptorsNeeded(mine.length, rt.concurrency), `a run over ${mine.length} host(s)`);

@@ -12,7 +12,7 @@ export async function snapshotCommand(hosts: string[], flags: SnapshotFlags, io:
   const rt = await openRuntime(flags);
   const cancel = cancelOnSigint();
   try {
-    const selected = selectHosts(rt, hosts, flags.all, flags.shard);
+    const selected = selectHosts(rt, hosts, flags.all, flags.shard, io);
     const report = await snapshot(rt, { hosts: selected, signal: cancel.signal, onEvent: eventSink(flags, io), ...(flags.message ? { message: flags.message } : {}) });
     return exitFor(report, cancel);
   } finally {
