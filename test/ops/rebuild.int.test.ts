@@ -128,6 +128,23 @@ describe('konf rebuild against a real fleet', { timeout: 180_000 }, () => {
     await rm(path.join(path.dirname(root('web2')), 'fail-post'));
   });
 
+  it('etc/validate runs as in a deploy: a failing file check refuses the rebuild before any rename, exit 3', async () => {
+    expect((await konf(['snapshot', 'web2', '-m', 'for the validate check'])).code).toBe(0);
+    await wipe(root('web2'));
+    await put(onHost('web2', 'etc/motd'), 'half a machine\n');
+    const before = filesOf(await readTree(root('web2')));
+    const rules = path.join(repo, 'etc/validate');
+    await writeFile(rules, '/etc/motd sh -c \'echo "motd rejected by the check" >&2; exit 1\' %s\n');
+    try {
+      const res = await konf(['rebuild', 'web2', '--yes']);
+      expect(res.code, res.stdout + res.stderr).toBe(3);
+      expect(res.stdout + res.stderr).toMatch(/motd rejected by the check/);
+      expect(filesOf(await readTree(root('web2')))).toEqual(before);
+    } finally {
+      await rm(rules, { force: true });
+    }
+  });
+
   it('bad input exits 2 and writes nothing: unknown host, a --from host without snapshots, an unknown snapshot', async () => {
     const before = { web2: await readTree(root('web2'), []), state: filesOf(await readTree(state, [])) };
     for (const [args, message] of [

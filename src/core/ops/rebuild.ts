@@ -154,6 +154,8 @@ export async function rebuild(rt: OpsRuntime, options: RebuildOptions): Promise<
           breakLock: options.breakLock ?? false,
           signal: options.signal,
           stamp,
+          // etc/validate's checks, as a deploy runs them: a rebuilt host gets no file its checks refuse.
+          validate: true,
           ...(options.confirmed ? { confirmed: options.confirmed } : {}),
           breakHint: options.breakHint ?? `konf rebuild ${host}${options.from ? ` --from ${options.from}` : ''} ${snap.info.id.slice(0, 10)} --break-lock`,
         },
