@@ -4,6 +4,7 @@ import type { OpEvent } from '../../src/core/ops/events.js';
 import { fittingColumns, inventoryTable } from '../../src/console/state/inventoryColumns.js';
 import { reducer } from '../../src/console/state/reducer.js';
 import { paneLayout } from '../../src/console/state/select.js';
+import { hostHeading } from '../../src/console/components/HostList.js';
 import type { AppState } from '../../src/console/state/types.js';
 import { checked, drained, init, keys } from '../helpers/reducerTesting.js';
 
@@ -34,6 +35,14 @@ describe('inventory columns', () => {
     expect(fittingColumns(table.columns, 1 + address!.width)).toEqual([0]);
     expect(fittingColumns(table.columns, 1 + deployed!.width)).toEqual([1]);
     expect(fittingColumns(table.columns, 3)).toEqual([]);
+  });
+
+  it('the heading keeps a space between every column label and `snap`, even when a label is as wide as its cells', () => {
+    // web1's last deploy cell (`2h ann`) is narrower than its label: the label sets the width.
+    const s = reducer(init({ columns: ['address', 'deployed'] }), { type: 'inventory/result', inventory: { web1: { address: '127.0.0.1:34299', lastDeploy: { time: '2026-04-30T12:00:00.000Z', operator: 'ann', ok: true } } } });
+    const table = inventoryTable(s);
+    const heading = hostHeading('Hosts 2', 60, 10, table.columns);
+    expect(heading).toMatch(/status +address +deployed +snap$/);
   });
 
   it('at 80\u00d724 the list keeps its width (names and badges whole, columns dropped); at 160 columns they are shown', () => {

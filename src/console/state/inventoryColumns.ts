@@ -65,7 +65,8 @@ export function inventoryTable(state: Pick<AppState, 'hosts'> & Partial<Pick<App
   // A column no host has a value for (not loaded yet, a switch nobody sets) takes no room.
   const filled = keys.map((_, i) => [...cells.values()].some((row) => row[i]!.text !== ''));
   const kept = keys.flatMap((key, i) => (filled[i] ? [i] : []));
-  const columns = kept.map((i) => ({ key: keys[i]!, label: keys[i]!, width: Math.min(widths[i]!, MAX_CELL) }));
+  // The last column is one wider than its label, so the label never runs into `snap` (right-aligned after it).
+  const columns = kept.map((i, n) => ({ key: keys[i]!, label: keys[i]!, width: Math.max(Math.min(widths[i]!, MAX_CELL), n === kept.length - 1 ? textColumns(keys[i]!) + 1 : 0) }));
   if (kept.length < keys.length) for (const [host, row] of cells) cells.set(host, kept.map((i) => row[i]!));
   const table: InventoryTable = { columns, cells, wanted: columns.reduce((n, c) => n + 1 + c.width, 0) };
   cache = { hosts: state.hosts, inventory: state.inventory, keys, table };
