@@ -9,7 +9,7 @@ import { createTwoFilesPatch } from 'diff';
 import type { FileChange, HostDiff } from '../../src/core/diff/types.js';
 import type { ExcludeRule, HostPlan, PlannedFile, Switch } from '../../src/core/fleet/types.js';
 import type { HostOutcome, OpEvent, OperationKind } from '../../src/core/ops/events.js';
-import type { AdoptPreview, AdoptTo, FleetSession, HostCheck, HostStatus, HostSummary, OperationOptions, OperationResult, PreviewDiff, RepoChange, ValidateResult } from '../../src/core/ops/session.js';
+import type { AdoptPreview, AdoptTo, FleetSession, HostCheck, HostDetails, HostStatus, HostSummary, OperationOptions, OperationResult, PreviewDiff, RepoChange, ValidateResult } from '../../src/core/ops/session.js';
 import { parseWaves, planWaves } from '../../src/core/ops/waveSizes.js';
 import type { SnapshotInfo, SnapshotReason } from '../../src/core/store/types.js';
 
@@ -44,6 +44,8 @@ export interface FakeOptions {
    * and cache1), and a host fresh1 whose files are all missing (a wiped machine).
    */
   drift?: boolean;
+  /** The session answers `inventory()` (addresses, last deploys) with these; without it the session has no inventory(). */
+  inventory?: Record<string, HostDetails>;
 }
 
 interface FakeFile {
@@ -124,9 +126,18 @@ export class FakeSession implements FleetSession {
   private confirmGate: { promise: Promise<void>; release: () => void } | undefined;
   private opCounter = 0;
   closed = false;
+  inventory?: FleetSession['inventory'];
 
   constructor(options: FakeOptions = {}) {
     this.options = options;
+    const details = options.inventory;
+    if (details) {
+      this.inventory = async (hosts: string[]) => {
+        this.calls.push({ method: 'inventory', args: [hosts] });
+        await Promise.resolve();
+        return Object.fromEntries(hosts.filter((h) => details[h]).map((h) => [h, details[h]!]));
+      };
+    }
     this.now = options.now ?? new Date('2026-05-01T12:00:00Z');
     if (options.holdOperations) this.hold();
     if (options.holdConfirm) {
