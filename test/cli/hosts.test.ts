@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadFleet } from '../../src/core/fleet/fleet.js';
 import type { Fleet } from '../../src/core/fleet/types.js';
+import { AuditLog, type AuditRecord } from '../../src/core/ops/audit.js';
+import type { HostOutcome, OperationKind } from '../../src/core/ops/events.js';
 import { konf, PROJECT } from '../helpers/konfInProcess.js';
 
 let fleet: Fleet;
@@ -39,12 +41,12 @@ describe('konf hosts on the example fleet', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^HOST\s+SWITCHES\s+EXCLUDES\s+FILES\s+ROOT$/);
+    expect(lines[0]).toMatch(/^HOST\s+SWITCHES\s+EXCLUDES\s+FILES\s+ROOT\s+ADDRESS\s+DEPLOYED\s+BY$/);
     expect(lines).toHaveLength(fleet.hosts.length + 1);
     for (const host of fleet.hosts) {
       const plan = await fleet.plan(host);
       const line = lines.find((l) => l.startsWith(`${host} `));
-      expect(line?.trim().split(/\s+/), host).toEqual([host, String(plan.switches.length), String(plan.excludeRules.length), String(plan.files.length), plan.settings.root]);
+      expect(line?.trim().split(/\s+/).slice(0, 5), host).toEqual([host, String(plan.switches.length), String(plan.excludeRules.length), String(plan.files.length), plan.settings.root]);
     }
   });
 
@@ -55,7 +57,9 @@ describe('konf hosts on the example fleet', () => {
     expect(rows.map((x) => x.host)).toEqual(fleet.hosts);
     for (const row of rows) {
       const plan = await fleet.plan(row.host);
-      expect(row).toEqual({ host: row.host, switches: plan.switches.length, excludes: plan.excludeRules.length, files: plan.files.length, root: plan.settings.root });
+      // address: as the user's ssh config resolves it (no etc/ssh_config here); lastDeploy: per the state's audit log (hosts.test: "address and last deploy").
+      const { address: _address, lastDeploy: _last, ...counts } = row as Row & { address?: string; lastDeploy?: unknown };
+      expect(counts).toEqual({ host: row.host, switches: plan.switches.length, excludes: plan.excludeRules.length, files: plan.files.length, root: plan.settings.root });
     }
   });
 
@@ -64,6 +68,64 @@ describe('konf hosts on the example fleet', () => {
     expect((await konf(['hosts', '--json'], { cwd: work, env: { KONF_REPO: PROJECT } })).stdout).toBe(expected);
     expect((await konf(['--repo', PROJECT, 'hosts', '--json'], { cwd: work })).stdout).toBe(expected);
     expect((await konf(['hosts', '--json'], { cwd: path.join(PROJECT, 'etc/files/etc/nginx') })).stdout).toBe(expected);
+  });
+});
+
+function auditRecord(op: string, kind: OperationKind, end: string, operator: string, results: Record<string, HostOutcome>, dryRun = false): AuditRecord {
+  const hosts = Object.keys(results);
+  return {
+    v: 1,
+    op,
+    kind,
+    status: 'completed',
+    ok: Object.values(results).every((o) => o === 'ok' || o === 'unchanged'),
+    operator,
+    jumpHost: 'jump1',
+    pid: 4242,
+    dryRun,
+    start: end,
+    end,
+    durationMs: 10,
+    argv: [kind, ...hosts],
+    hosts,
+    results: Object.fromEntries(Object.entries(results).map(([h, outcome]) => [h, { outcome }])),
+    snapshots: {},
+    errors: {},
+    summary: {},
+    text: `${kind} done`,
+  };
+}
+
+describe('konf hosts: address and last deploy', () => {
+  it('shows the address from etc/ssh_config and the last deploy from a real audit log (table and --json)', async () => {
+    const repo = await copyExample('details');
+    await writeFile(path.join(repo, 'etc/ssh_config'), 'Host web1\n  HostName 10.0.0.5\n  Port 2222\nHost db1\n  HostName db1.internal.example\n');
+    const state = path.join(work, 'details-state');
+    const log = new AuditLog(state);
+    await log.append(auditRecord('op1', 'deploy', '2026-05-01T10:00:00.000Z', 'alice', { web1: 'ok', db1: 'ok' }));
+    await log.append(auditRecord('op2', 'deploy', '2026-05-02T10:00:00.000Z', 'mallory', { web1: 'ok' }, true)); // a dry run: not a deploy
+    await log.append(auditRecord('op3', 'rollback', '2026-05-03T09:30:00.000Z', 'bob', { db1: 'ok' }));
+    await log.append(auditRecord('op4', 'deploy', '2026-05-04T08:00:00.000Z', 'carol', { web2: 'restored' }));
+    const env = { KONF_STATE: state };
+
+    const json = await konf(['hosts', '--json'], { cwd: repo, env });
+    expect(json.stderr).toBe('');
+    expect(json.code).toBe(0);
+    const rows = JSON.parse(json.stdout) as (Row & { address?: string; lastDeploy?: unknown })[];
+    const by = new Map(rows.map((r) => [r.host, r]));
+    expect(by.get('web1')).toMatchObject({ address: '10.0.0.5:2222', lastDeploy: { at: '2026-05-01T10:00:00.000Z', operator: 'alice', op: 'deploy', ok: true } });
+    expect(by.get('db1')).toMatchObject({ address: 'db1.internal.example', lastDeploy: { at: '2026-05-03T09:30:00.000Z', operator: 'bob', op: 'rollback', ok: true } });
+    expect(by.get('web2')?.lastDeploy).toEqual({ at: '2026-05-04T08:00:00.000Z', operator: 'carol', op: 'deploy', ok: false });
+    expect(by.get('mail1')?.lastDeploy).toBeUndefined();
+
+    const table = await konf(['hosts'], { cwd: repo, env });
+    expect(table.stderr).toBe('');
+    expect(table.code).toBe(0);
+    const line = (host: string) => table.stdout.split('\n').find((l) => l.startsWith(`${host} `))?.trim().split(/\s+/).slice(5);
+    expect(line('web1')).toEqual(['10.0.0.5:2222', '2026-05-01T10:00Z', 'alice']);
+    expect(line('db1')).toEqual(['db1.internal.example', '2026-05-03T09:30Z(rollback)', 'bob']);
+    expect(line('web2')?.slice(1)).toEqual(['2026-05-04T08:00Z', 'carol(failed)']);
+    expect(line('mail1')?.slice(1)).toEqual(['-', '-']);
   });
 });
 

@@ -1,4 +1,4 @@
-/** `konf hosts [--json]`: the inventory with switch, exclude and planned-file counts. */
+/** `konf hosts [--json]`: the inventory with switch, exclude and planned-file counts, each host's address and last deploy. */
 import { EXIT_CODES } from '../exitCodes.js';
 import { formatConfigError } from '../errors.js';
 import { formatTable } from '../table.js';
@@ -19,6 +19,10 @@ export interface HostsJsonRow {
   root?: string;
   /** The configuration error (file:line:col: message) that stops this host. */
   error?: string;
+  /** The HostName konf connects to (etc/ssh_config, then ~/.ssh/config), `:port` unless 22. */
+  address?: string;
+  /** The last deploy, rollback or rebuild that wrote the host (audit log; with a shared store, every jump host's). */
+  lastDeploy?: { at: string; operator: string; op: string; ok: boolean };
 }
 
 export const hostsCommand: CliCommand = {
@@ -26,7 +30,7 @@ export const hostsCommand: CliCommand = {
     program
       .command('hosts')
       .summary('list the managed hosts')
-      .description('list the managed hosts with their switch, exclude and planned-file counts')
+      .description('list the managed hosts with their switch, exclude and planned-file counts, the address konf connects to and the last deploy (when, who)')
       .option('--json', 'print a JSON array (one object per host)')
       .addHelpText('after', '\nA host whose files have an error is listed with it; konf then exits 2.\n')
       .action(
@@ -42,17 +46,42 @@ export const hostsCommand: CliCommand = {
             else row.error = formatConfigError(error, fleet.root, ctx.io.cwd);
             rows.push(row);
           }
+          // Addresses and last deploys: the same reading as the console's inventory columns.
+          const [{ openRuntime }, { readHostDetails }] = await Promise.all([import('./opsCommon.js'), import('../../core/ops/hostDetails.js')]);
+          const rt = await openRuntime({ repo: await ctx.repo(), state: await ctx.stateDir() });
+          try {
+            const { details, warnings } = await readHostDetails(rt, fleet.hosts);
+            for (const row of rows) {
+              const d = details[row.host];
+              if (d?.address !== undefined) row.address = d.address;
+              const last = d?.lastDeploy;
+              if (last) row.lastDeploy = { at: last.time, operator: last.operator, op: last.kind ?? 'deploy', ok: last.ok };
+            }
+            for (const w of warnings) ctx.err(`konf: warning: ${w}\n`);
+          } finally {
+            await rt.close();
+          }
 
           if (options.json) {
             ctx.out(`${JSON.stringify(rows, null, 2)}\n`);
           } else if (rows.length === 0) {
             ctx.out(`no hosts: add one file per host to ${fleet.root}/etc/serverconfig/\n`);
           } else {
-            const table = [['HOST', 'SWITCHES', 'EXCLUDES', 'FILES', 'ROOT']];
+            const table = [['HOST', 'SWITCHES', 'EXCLUDES', 'FILES', 'ROOT', 'ADDRESS', 'DEPLOYED', 'BY']];
             for (const r of rows) {
-              table.push([r.host, String(r.switches), String(r.excludes), r.files === undefined ? 'error' : String(r.files), r.root ?? '-']);
+              const last = r.lastDeploy;
+              table.push([
+                r.host,
+                String(r.switches),
+                String(r.excludes),
+                r.files === undefined ? 'error' : String(r.files),
+                r.root ?? '-',
+                r.address ?? '-',
+                last ? `${last.at.slice(0, 16)}Z${last.op === 'deploy' ? '' : `(${last.op})`}` : '-',
+                last ? `${last.operator}${last.ok ? '' : '(failed)'}` : '-',
+              ]);
             }
-            ctx.out(formatTable(table, ['left', 'right', 'right', 'right', 'left']));
+            ctx.out(formatTable(table, ['left', 'right', 'right', 'right', 'left', 'left', 'left', 'left']));
           }
           const failed = rows.filter((r) => r.error !== undefined);
           for (const r of failed) ctx.err(`konf: ${r.host}: ${r.error ?? ''}\n`);
