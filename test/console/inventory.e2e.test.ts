@@ -51,10 +51,11 @@ describe.skipIf(!ready)('inventory columns on the real demo fleet, in tmux at 12
       async (tmux) => {
         pid = panePid(tmux);
         try {
-          let screen = await tmux.waitFor((s) => /web1\s+2 pending/.test(s) && /legacy1\s+unreachable/.test(s), 120_000, 'host badges');
+          // The checks and the inventory (addresses, the audit log) load side by side: wait for both.
+          const mail1Deployed = /mail1 +.*127\.0\.0\.1:\d+ +\d+[smh] \S+ +\d+[smh]│/;
+          let screen = await tmux.waitFor((s) => /web1\s+2 pending/.test(s) && /legacy1\s+unreachable/.test(s) && mail1Deployed.test(row(s, 'mail1')), 120_000, 'host badges and mail1\u2019s last deploy');
           // The demo's setup deployed mail1 only: web1's deployed cell is empty, its address (the test sshd's port) shown.
           expect(screen.split('\n')[1]).toMatch(/status +address +deployed/);
-          expect(row(screen, 'mail1')).toMatch(/mail1 +.*127\.0\.0\.1:\d+ +\d+[smh] \S+ +\d+[smh]│/);
           expect(row(screen, 'web1')).toMatch(/web1 +2 pending +127\.0\.0\.1:\d+ +\d+[smh]│/);
 
           for (const k of ['/', 'w', 'e', 'b', '1', 'Enter']) await tmux.sendKeys(k);
