@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { shellQuote } from '../core/remote/shell.js';
 import { alive, childPids, killTree, listeningPorts, sessionPids } from './processTree.js';
-import { findSshd, freePort, keygen, SSHD_MAX_PORTS, SSHD_MISSING_MESSAGE, sshdConfigText, waitForBanner } from './sshd.js';
+import { findSshd, freePort, freePorts, keygen, SSHD_MAX_PORTS, SSHD_MISSING_MESSAGE, sshdConfigText, waitForBanner } from './sshd.js';
 
 export { findSshd, SSHD_MAX_PORTS, SSHD_MISSING_MESSAGE } from './sshd.js';
 
@@ -164,8 +164,7 @@ export async function startTestFleet(options: TestFleetOptions): Promise<TestFle
 
   /** Gives every host of the server a new free port (hosts beyond 16 share them). */
   const assignPorts = async (srv: Server): Promise<void> => {
-    const ports: number[] = [];
-    for (let i = 0; i < Math.min(SSHD_MAX_PORTS, srv.hosts.length); i++) ports.push(await freePort());
+    const ports = await freePorts(Math.min(SSHD_MAX_PORTS, srv.hosts.length));
     srv.hosts.forEach((h, i) => (h.port = ports[i % ports.length] as number));
   };
 

@@ -19,6 +19,7 @@ describe('RemoteHost.readState runs a constant number of host commands per folde
   let fleet: TestFleet;
   let tmp: string;
   let trace: string;
+  let traceOn: string;
   let root: string;
   const folders = Array.from({ length: 10 }, (_, f) => `/etc/many/d${f}`);
   const odd = ['plain', 'with space', 'new\nline', '-lead', '--help', 'back\\slash', 'colon: x', 'é ü', "q'u\"o", 'tab\tx'];
@@ -26,7 +27,12 @@ describe('RemoteHost.readState runs a constant number of host commands per folde
   /** The commands the host shell traced while the callback ran. */
   async function traced(fn: () => Promise<unknown>): Promise<number> {
     writeFileSync(trace, '');
-    await fn();
+    writeFileSync(traceOn, '');
+    try {
+      await fn();
+    } finally {
+      rmSync(traceOn, { force: true });
+    }
     return readFileSync(trace, 'utf8')
       .split('\n')
       .filter((l) => l.startsWith('+ ')).length;
@@ -36,13 +42,17 @@ describe('RemoteHost.readState runs a constant number of host commands per folde
     tmp = mkdtempSync(path.join(os.tmpdir(), 'konf-readcmds-'));
     trace = path.join(tmp, 'trace');
     const wrapper = path.join(tmp, 'wrap.sh');
-    // konf's command line is `sh -c 'eval "$(head -c N)"'`: run it as `sh -x -c …`, and copy
-    // its stderr (the trace, konf's status lines, tar's messages) to the trace file too.
+    // konf's command line is `sh -c 'eval "$(head -c N)"'`: while the trace is on, run it as
+    // `sh -x -c …` and copy its stderr (the trace, konf's status lines, tar's messages) to the
+    // trace file too. The trace shares stderr with tar's messages (dash has no separate xtrace
+    // descriptor), so the states are checked on reads made with the trace off.
+    traceOn = path.join(tmp, 'trace-on');
     writeFileSync(
       wrapper,
       [
         '#!/bin/sh',
         'cmd=$SSH_ORIGINAL_COMMAND',
+        `[ -e ${traceOn} ] || exec /bin/sh -c "$cmd"`,
         'case $cmd in "sh -c "*) cmd="sh -x -c ${cmd#sh -c }" ;; esac',
         `{ /bin/sh -c "$cmd" 2>&1 1>&3 3>&- | tee -a ${trace} >&2; } 3>&1`,
         '',
@@ -85,7 +95,8 @@ describe('RemoteHost.readState runs a constant number of host commands per folde
     const small = paths(50);
     const remote = remoteFor(fleet, 'r1');
     let smallEntries: Awaited<ReturnType<typeof remote.readState>> = [];
-    const smallCommands = await traced(async () => (smallEntries = await remote.readState(small.list)));
+    const smallCommands = await traced(() => remote.readState(small.list));
+    smallEntries = await remote.readState(small.list);
     rmSync(path.join(root, 'etc/many'), { recursive: true, force: true });
     for (const f of folders) mkdirSync(path.join(root, f), { recursive: true });
     writeFileSync(path.join(root, 'etc/many/d0/plain-file'), 'a file, not a folder\n');
@@ -93,7 +104,8 @@ describe('RemoteHost.readState runs a constant number of host commands per folde
     const big = paths(2000);
     const extra = ['/etc/many/out/secret.conf', '/etc/many/d0/plain-file/below', '/etc/many/no-such-folder/x', '/etc/many/d3'];
     let bigEntries: Awaited<ReturnType<typeof remote.readState>> = [];
-    const bigCommands = await traced(async () => (bigEntries = await remote.readState([...big.list, ...extra])));
+    const bigCommands = await traced(() => remote.readState([...big.list, ...extra]));
+    bigEntries = await remote.readState([...big.list, ...extra]);
 
     smallEntries.forEach((e, i) => expect(e, JSON.stringify(e.path)).toMatchObject(small.want(small.list[i] as string, i) as object));
     big.list.forEach((p, i) => expect(bigEntries[i], JSON.stringify(p)).toMatchObject(big.want(p, i) as object));
