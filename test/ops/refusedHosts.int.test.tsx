@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { App } from '../../src/console/app.js';
 import { memoryPrefs } from '../../src/console/prefs.js';
 import { openFleetSession } from '../../src/core/ops/fleetSession.js';
+import { freePorts } from '../../src/testfleet/sshd.js';
 import { OpsRuntime } from '../../src/core/ops/runtime.js';
 import { waitForFrame } from '../helpers/consoleTesting.js';
 
@@ -26,17 +27,10 @@ function put(rel: string, text: string) {
   writeFileSync(path.join(repo, rel), text);
 }
 
-/** A port on 127.0.0.1 that was free a moment ago: nothing listens there now. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 beforeAll(async () => {
-  for (const h of names) ports.set(h, await closedPort());
+  // Distinct ports that were free a moment ago (every listener held until all are chosen): nothing listens there now.
+  const free = await freePorts(names.length);
+  names.forEach((h, i) => ports.set(h, free[i] as number));
   put('etc/serverconfig/default', 'role="web"\n');
   for (const h of names) put(`etc/serverconfig/${h}`, '');
   put('etc/files/etc/app.conf.tmpl', 'host={{ konf_host }}\n');
