@@ -55,6 +55,32 @@ export function killTree(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** Every process below pid, deepest first (the order to stop them in). */
+export function descendants(pid: number): number[] {
+  const out: number[] = [];
+  for (const c of childPids(pid)) out.push(...descendants(c), c);
+  return out;
+}
+
+/** Sends a signal; a process that is already gone is fine. */
+export function signalPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** True once pid has exited (gone, or a zombie its parent has not reaped yet). */
+export function exited(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2) === 'Z';
+  } catch {
+    return true;
+  }
+}
+
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);

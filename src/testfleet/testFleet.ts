@@ -17,7 +17,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import os from 'node:os';
 import path from 'node:path';
 import { shellQuote } from '../core/remote/shell.js';
-import { alive, childPids, killTree, listeningPorts, sessionPids } from './processTree.js';
+import { alive, childPids, descendants, exited as processExited, killTree, listeningPorts, sessionPids, signalPid } from './processTree.js';
 import { findSshd, freePort, freePorts, keygen, SSHD_MAX_PORTS, SSHD_MISSING_MESSAGE, sshdConfigText, waitForBanner } from './sshd.js';
 
 export { findSshd, SSHD_MAX_PORTS, SSHD_MISSING_MESSAGE } from './sshd.js';
@@ -218,11 +218,19 @@ export async function startTestFleet(options: TestFleetOptions): Promise<TestFle
       if (child.exitCode !== null || child.signalCode !== null) resolve();
       else child.once('exit', () => resolve());
     });
-    killTree(pid, 'SIGTERM');
-    const timer = setTimeout(() => killTree(pid, 'SIGKILL'), 3000);
+    // A host that goes down takes no new connection from that moment: the listener is
+    // frozen first (it accepts and forks nothing more), so a client that reconnects as its
+    // session drops finds no sshd. Then its sessions and what they run stop (TERM, KILL
+    // after 3 s), and last the listener itself.
+    signalPid(pid, 'SIGSTOP');
+    const tree = descendants(pid);
+    for (const p of tree) signalPid(p, 'SIGTERM');
+    const deadline = Date.now() + 3000;
+    while (tree.some((p) => !processExited(p)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const p of tree) if (!processExited(p)) signalPid(p, 'SIGKILL');
+    signalPid(pid, 'SIGKILL');
     await exited;
-    clearTimeout(timer);
-    // session children that outlived the listener
+    // sessions forked while the tree was read (before the freeze took hold)
     for (const c of childPids(pid)) killTree(c, 'SIGKILL');
     srv.child = undefined;
     for (const h of srv.hosts) h.pid = undefined;

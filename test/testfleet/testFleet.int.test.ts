@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { startTestFleet, isRunning, type TestFleet } from '../../src/testfleet/testFleet.js';
 
 describe('test fleet of real sshd', () => {
@@ -115,3 +116,38 @@ describe('test fleet with many hosts on fewer sshd', () => {
     }
   });
 });
+
+describe('a stopped host is down at once', () => {
+  it('stopHost freezes the listener before any session is stopped: a client reconnecting as its session drops finds no sshd', async () => {
+    const fleet = await startTestFleet({ hosts: ['h1'] });
+    try {
+      const [listener] = fleet.sshdPids();
+      const mark = path.join(fleet.dir, 'on-term');
+      // The remote shell, when the host goes down under it, notes the listener's state and
+      // connects again at once (as konf does to restore a host whose connection dropped).
+      const onTerm = [
+        `cut -d' ' -f3 /proc/${listener}/stat > ${mark}.state 2>/dev/null`,
+        `ssh -F ${fleet.sshConfig} -o ConnectTimeout=1 -o ConnectionAttempts=1 h1 echo back > ${mark}.again 2>&1`,
+        `echo \\$? > ${mark}.rc`,
+        'exit 0',
+      ].join('; ');
+      const session = fleet.ssh('h1', `trap "${onTerm}" TERM; echo ready > ${mark}.ready; while :; do sleep 1 & wait $!; done`);
+      await waitFor(() => existsSync(`${mark}.ready`), 15_000);
+      await fleet.stopHost('h1');
+      await session;
+      expect(readFileSync(`${mark}.state`, 'utf8').trim()).toBe('T');
+      expect(readFileSync(`${mark}.rc`, 'utf8').trim()).toBe('255');
+      expect(readFileSync(`${mark}.again`, 'utf8')).not.toContain('back');
+    } finally {
+      await fleet.stop();
+    }
+  });
+});
+
+async function waitFor(fn: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
