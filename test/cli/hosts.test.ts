@@ -113,9 +113,9 @@ describe('konf hosts: address and last deploy', () => {
     expect(json.code).toBe(0);
     const rows = JSON.parse(json.stdout) as (Row & { address?: string; lastDeploy?: unknown })[];
     const by = new Map(rows.map((r) => [r.host, r]));
-    expect(by.get('web1')).toMatchObject({ address: '10.0.0.5:2222', lastDeploy: { at: '2026-05-01T10:00:00.000Z', operator: 'alice', op: 'deploy', ok: true } });
-    expect(by.get('db1')).toMatchObject({ address: 'db1.internal.example', lastDeploy: { at: '2026-05-03T09:30:00.000Z', operator: 'bob', op: 'rollback', ok: true } });
-    expect(by.get('web2')?.lastDeploy).toEqual({ at: '2026-05-04T08:00:00.000Z', operator: 'carol', op: 'deploy', ok: false });
+    expect(by.get('web1')).toMatchObject({ address: '10.0.0.5:2222', lastDeploy: { at: '2026-05-01T10:00:00.000Z', operator: 'alice', kind: 'deploy', op: 'op1', ok: true } });
+    expect(by.get('db1')).toMatchObject({ address: 'db1.internal.example', lastDeploy: { at: '2026-05-03T09:30:00.000Z', operator: 'bob', kind: 'rollback', op: 'op3', ok: true } });
+    expect(by.get('web2')?.lastDeploy).toEqual({ at: '2026-05-04T08:00:00.000Z', operator: 'carol', kind: 'deploy', op: 'op4', ok: false });
     expect(by.get('mail1')?.lastDeploy).toBeUndefined();
 
     const table = await konf(['hosts'], { cwd: repo, env });
@@ -130,6 +130,22 @@ describe('konf hosts: address and last deploy', () => {
 });
 
 describe('konf hosts on broken fleets', () => {
+  it('a broken etc/ssh_config: the hosts it stops show "error" as their address, stderr names file and line, exit 2', async () => {
+    const repo = await copyExample('broken-ssh-config');
+    await writeFile(path.join(repo, 'etc/ssh_config'), 'Host web1\n  HostName 10.0.0.5\n  Port twenty-two\n');
+    const json = await konf(['hosts', '--json'], { cwd: repo, env: { KONF_STATE: path.join(work, 'broken-ssh-state') } });
+    expect(json.code).toBe(2);
+    const rows = JSON.parse(json.stdout) as (Row & { address?: string; addressError?: string })[];
+    const web1 = rows.find((r) => r.host === 'web1');
+    expect(web1?.address).toBeUndefined();
+    expect(web1?.addressError).toMatch(/etc\/ssh_config.*3/);
+    expect(json.stderr).toContain('cannot resolve the address');
+    expect(json.stderr).toMatch(/web1.*etc\/ssh_config.*3/);
+    const table = await konf(['hosts'], { cwd: repo, env: { KONF_STATE: path.join(work, 'broken-ssh-state') } });
+    expect(table.code).toBe(2);
+    expect(table.stdout.split('\n').find((l) => l.startsWith('web1 '))?.trim().split(/\s+/)[5]).toBe('error');
+  });
+
   it('lists the other hosts, names the file and line of the broken one, and exits 2', async () => {
     const repo = await copyExample('broken-switch');
     const victim = fleet.hosts[1] ?? '';

@@ -21,8 +21,10 @@ export interface HostsJsonRow {
   error?: string;
   /** The HostName konf connects to (etc/ssh_config, then ~/.ssh/config), `:port` unless 22. */
   address?: string;
-  /** The last deploy, rollback or rebuild that wrote the host (audit log; with a shared store, every jump host's). */
-  lastDeploy?: { at: string; operator: string; op: string; ok: boolean };
+  /** Why the address could not be resolved (a broken etc/ssh_config names its file and line). */
+  addressError?: string;
+  /** The last deploy, rollback or rebuild that wrote the host (audit log; with a shared store, every jump host's): its kind and operation id. */
+  lastDeploy?: { at: string; operator: string; kind: string; op?: string; ok: boolean };
 }
 
 export const hostsCommand: CliCommand = {
@@ -32,7 +34,7 @@ export const hostsCommand: CliCommand = {
       .summary('list the managed hosts')
       .description('list the managed hosts with their switch, exclude and planned-file counts, the address konf connects to and the last deploy (when, who)')
       .option('--json', 'print a JSON array (one object per host)')
-      .addHelpText('after', '\nA host whose files have an error is listed with it; konf then exits 2.\n')
+      .addHelpText('after', '\nA host whose files or ssh config have an error is listed with it; konf then exits 2.\n')
       .action(
         ctx.action(async (options: HostsOptions) => {
           const fleet = await ctx.fleet();
@@ -54,8 +56,9 @@ export const hostsCommand: CliCommand = {
             for (const row of rows) {
               const d = details[row.host];
               if (d?.address !== undefined) row.address = d.address;
+              if (d?.addressError !== undefined) row.addressError = d.addressError;
               const last = d?.lastDeploy;
-              if (last) row.lastDeploy = { at: last.time, operator: last.operator, op: last.kind ?? 'deploy', ok: last.ok };
+              if (last) row.lastDeploy = { at: last.time, operator: last.operator, kind: last.kind ?? 'deploy', ...(last.op !== undefined ? { op: last.op } : {}), ok: last.ok };
             }
             for (const w of warnings) ctx.err(`konf: warning: ${w}\n`);
           } finally {
@@ -76,8 +79,8 @@ export const hostsCommand: CliCommand = {
                 String(r.excludes),
                 r.files === undefined ? 'error' : String(r.files),
                 r.root ?? '-',
-                r.address ?? '-',
-                last ? `${last.at.slice(0, 16)}Z${last.op === 'deploy' ? '' : `(${last.op})`}` : '-',
+                r.address ?? (r.addressError !== undefined ? 'error' : '-'),
+                last ? `${last.at.slice(0, 16)}Z${last.kind === 'deploy' ? '' : `(${last.kind})`}` : '-',
                 last ? `${last.operator}${last.ok ? '' : '(failed)'}` : '-',
               ]);
             }
@@ -85,7 +88,13 @@ export const hostsCommand: CliCommand = {
           }
           const failed = rows.filter((r) => r.error !== undefined);
           for (const r of failed) ctx.err(`konf: ${r.host}: ${r.error ?? ''}\n`);
-          return failed.length > 0 ? EXIT_CODES.config : EXIT_CODES.ok;
+          // An ssh config konf cannot read stops every command that reaches the host: said once per message.
+          const unresolved = rows.filter((r) => r.addressError !== undefined);
+          for (const message of new Set(unresolved.map((r) => r.addressError))) {
+            const hosts = unresolved.filter((r) => r.addressError === message).map((r) => r.host);
+            ctx.err(`konf: ${hosts.join(', ')}: cannot resolve the address: ${message ?? ''}\n`);
+          }
+          return failed.length > 0 || unresolved.length > 0 ? EXIT_CODES.config : EXIT_CODES.ok;
         }),
       );
   },

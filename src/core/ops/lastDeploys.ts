@@ -15,6 +15,8 @@ export interface LastDeploy {
   /** The host ended as asked (`ok`); false: it failed after writing (restored, reverted, recoverable…). */
   ok: boolean;
   kind?: OperationKind;
+  /** The operation's id (audit log `op`), when known. */
+  op?: string;
 }
 
 const WRITING_KINDS: ReadonlySet<OperationKind> = new Set(['deploy', 'rollback', 'rebuild']);
@@ -39,7 +41,7 @@ export function lastDeploys(records: Iterable<AuditRecord>, hosts?: Iterable<str
       if (!counted) continue;
       const known = out[host];
       if (known && known.time >= r.end) continue;
-      out[host] = { time: r.end, operator: r.operator, ok: counted.ok, kind: r.kind };
+      out[host] = { time: r.end, operator: r.operator, ok: counted.ok, kind: r.kind, ...(typeof r.op === 'string' ? { op: r.op } : {}) };
     }
   }
   return out;

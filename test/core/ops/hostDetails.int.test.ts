@@ -79,8 +79,8 @@ describe('readHostDetails', () => {
     const { details, warnings } = await readHostDetails(rt, ['web1', 'web2', 'db1']);
     expect(warnings).toEqual([]);
     expect(details).toEqual({
-      web1: { address: '10.0.0.5:2222', lastDeploy: { time: '2026-05-01T10:00:00.000Z', operator: 'alice', ok: true, kind: 'deploy' } },
-      web2: { address: 'web2', lastDeploy: { time: '2026-05-06T10:00:00.000Z', operator: 'carol', ok: false, kind: 'deploy' } },
+      web1: { address: '10.0.0.5:2222', lastDeploy: { time: '2026-05-01T10:00:00.000Z', operator: 'alice', ok: true, kind: 'deploy', op: 'op1' } },
+      web2: { address: 'web2', lastDeploy: { time: '2026-05-06T10:00:00.000Z', operator: 'carol', ok: false, kind: 'deploy', op: 'op6' } },
       db1: { address: 'db1.internal.example' },
     });
   });
@@ -99,8 +99,8 @@ describe('readHostDetails', () => {
 
     const { details, warnings } = await readHostDetails(here, ['web1', 'db1']);
     expect(warnings).toEqual([]);
-    expect(details.web1?.lastDeploy).toEqual({ time: '2026-05-02T10:00:00.000Z', operator: 'bob', ok: true, kind: 'rollback' });
-    expect(details.db1?.lastDeploy).toEqual({ time: '2026-05-01T10:00:00.000Z', operator: 'alice', ok: true, kind: 'deploy' });
+    expect(details.web1?.lastDeploy).toEqual({ time: '2026-05-02T10:00:00.000Z', operator: 'bob', ok: true, kind: 'rollback', op: 'op2' });
+    expect(details.db1?.lastDeploy).toEqual({ time: '2026-05-01T10:00:00.000Z', operator: 'alice', ok: true, kind: 'deploy', op: 'op1' });
   });
 
   it('an ssh config konf cannot honour is the host\u2019s address error (file:line), not a failure of the others', async () => {
