@@ -135,7 +135,8 @@ describe('a stopped host is down at once', () => {
       await waitFor(() => existsSync(`${mark}.ready`), 15_000);
       await fleet.stopHost('h1');
       await session;
-      expect(readFileSync(`${mark}.state`, 'utf8').trim()).toBe('T');
+      // Stopped: T (t under a tracer such as strace).
+      expect(['T', 't']).toContain(readFileSync(`${mark}.state`, 'utf8').trim());
       expect(readFileSync(`${mark}.rc`, 'utf8').trim()).toBe('255');
       expect(readFileSync(`${mark}.again`, 'utf8')).not.toContain('back');
     } finally {
