@@ -220,7 +220,7 @@ export function App(props: AppProps) {
   const stored = useRef(initialPrefs);
   const saveChanged = useCallback(
     (patch: Partial<Prefs>) => {
-      const changed = Object.fromEntries(Object.entries(patch).filter(([key, value]) => stored.current[key as keyof Prefs] !== value)) as Partial<Prefs>;
+      const changed = Object.fromEntries(Object.entries(patch).filter(([key, value]) => JSON.stringify(stored.current[key as keyof Prefs]) !== JSON.stringify(value))) as Partial<Prefs>;
       if (Object.keys(changed).length === 0) return;
       stored.current = { ...stored.current, ...changed };
       prefs.save(changed);
@@ -233,6 +233,9 @@ export function App(props: AppProps) {
   useEffect(() => {
     saveChanged({ logHeight: state.logHeight });
   }, [saveChanged, state.logHeight]);
+  useEffect(() => {
+    if (state.columns) saveChanged({ columns: [...state.columns] });
+  }, [saveChanged, state.columns]);
   const selectedRef = useRef(state.selected);
   selectedRef.current = state.selected;
   useEffect(() => {

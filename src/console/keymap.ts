@@ -46,6 +46,7 @@ export type CommandId =
   | 'filter-accept'
   | 'filter-clear'
   | 'sort'
+  | 'columns'
   | 'search'
   | 'search-type'
   | 'search-erase'
@@ -141,6 +142,7 @@ const BINDINGS = [
   { command: 'next-match', keys: ['n'], description: 'Next match of the search', contexts: ['log'] },
   { command: 'prev-match', keys: ['N'], description: 'Previous match of the search', contexts: ['log'] },
   { command: 'sort', keys: ['s'], description: 'Sort the hosts: by name, status, last change (cycles)', contexts: ['hosts'], hint: 'sort' },
+  { command: 'columns', keys: ['C'], description: 'Choose the host list columns: address, last deploy, switch values', contexts: ['hosts'], hint: 'columns' },
   { command: 'mark', keys: ['space'], description: 'Mark / unmark the host for batch work', contexts: ['hosts'], hint: 'mark', keep: 2 },
   { command: 'mark-all', keys: ['a'], description: 'Mark all shown hosts (again: unmark all)', contexts: ['hosts'] },
   { command: 'diff', keys: ['d'], description: 'Diff of the selected or marked hosts', contexts: ['global'], hint: 'diff', keep: 1 },

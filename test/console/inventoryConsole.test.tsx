@@ -1,6 +1,6 @@
 /** Inventory columns in the rendered console: the session's addresses and last deploys in the host list, following a deploy's events. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderConsole, waitForFrame, waitForText, type ConsoleHarness } from '../helpers/consoleTesting.js';
+import { KEYS, renderConsole, waitForFrame, waitForText, type ConsoleHarness } from '../helpers/consoleTesting.js';
 
 const NOW = new Date('2026-05-01T12:00:00Z');
 const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3_600_000).toISOString();
@@ -58,5 +58,30 @@ describe('inventory columns in the console', () => {
     expect(list.join('\n')).not.toMatch(/address|deployed|2h alice/);
     expect(rowOf(frame, 'web1')).toMatch(/web1 +3 pending/);
     expect(rowOf(frame, 'web2')).toMatch(/web2 +in sync/);
+  });
+});
+
+describe('choosing the columns in the console (C)', () => {
+  it('C lists address, deployed and the switches; Enter toggles one (the list shows it at once) and the preference is saved', async () => {
+    const c = start(140);
+    await waitForText(c.lastFrame, '10.0.0.5:2222', '2h alice');
+    await c.press('C');
+    let frame = await waitForText(c.lastFrame, 'Host list columns');
+    expect(frame).toMatch(/\[x\] address/);
+    expect(frame).toMatch(/\[x\] deployed/);
+    for (const key of ['env', 'role', 'os']) expect(frame).toMatch(new RegExp(`\\[ \\] ${key}\\b`));
+    // Down to "role" and show it: the list gains its column, after the others.
+    const items = frame.split('\n').filter((l) => /\[[x ]\] /.test(l));
+    const roleAt = items.findIndex((l) => /\[ \] role\b/.test(l));
+    expect(roleAt).toBeGreaterThan(1);
+    await c.press(...Array.from({ length: roleAt }, () => 'j'), KEYS.enter);
+    frame = await waitForFrame(c.lastFrame, (f) => /\[x\] role/.test(f), 5000, 'role shown');
+    expect(c.prefs.saved.at(-1)).toEqual({ columns: ['address', 'deployed', 'role'] });
+    // Hide the address (the first row): saved, and the list loses the column once the chooser closes.
+    await c.press('g', KEYS.enter, KEYS.escape);
+    frame = await waitForFrame(c.lastFrame, (f) => !f.includes('Host list columns') && !rowOf(f, 'web1').includes('10.0.0.5:2222'), 5000, 'address hidden');
+    expect(c.prefs.saved.at(-1)).toEqual({ columns: ['deployed', 'role'] });
+    expect(rowOf(frame, 'web1')).toMatch(/web1 .*2h alice +web\b/);
+    expect(frame.split('\n')[1]).toMatch(/deployed +role/);
   });
 });

@@ -9,6 +9,7 @@
  * missing), after a confirmation listing what it writes.
  */
 import type { FileChange } from '../../core/diff/types.js';
+import { toggleColumn } from './columnChooser.js';
 import type { PlannedFile } from '../../core/fleet/types.js';
 import type { AdoptPreview, HostCheck, PreviewDiff } from '../../core/ops/session.js';
 import type { SnapshotInfo } from '../../core/store/types.js';
@@ -153,6 +154,8 @@ export function takeChoice(state: AppState): AppState {
     case 'edit-template':
       if (runningOps(state).length > 0) return { ...closed, notice: 'an operation is running: edit the template once it has finished' };
       return pushEffects({ ...closed, notice: `editing ${action.source}\u2026` }, [{ type: 'edit', host: action.host, source: action.source }]);
+    case 'column':
+      return toggleColumn(state, action.key);
   }
 }
 

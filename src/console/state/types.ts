@@ -69,7 +69,8 @@ export type OpRequest =
 export type ChoiceAction =
   | { type: 'adopt'; host: string; path: string; to: AdoptTo }
   | { type: 'revert'; host: string; path: string }
-  | { type: 'edit-template'; host: string; path: string; source: string };
+  | { type: 'edit-template'; host: string; path: string; source: string }
+  | { type: 'column'; key: string };
 
 export interface ChoiceItem {
   label: string;

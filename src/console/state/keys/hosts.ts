@@ -1,4 +1,5 @@
 /** Keys in the host list (context `hosts`): moving, marking for batch work, opening a host. */
+import { openColumns } from '../columnChooser.js';
 import { moveCursor, type Motion } from '../cursor.js';
 import { ensureData } from '../loads.js';
 import { paneLayout, selectedIndex, visibleHosts } from '../select.js';
@@ -16,6 +17,7 @@ export const hosts = {
   'mark-all': toggleMarkAll,
   history: openHistoryTab,
   sort: cycleSort,
+  columns: openColumns,
   filter: startFilter,
 } satisfies ContextHandlers<'hosts'>;
 
