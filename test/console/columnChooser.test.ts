@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { columnCandidates, openColumns, toggleColumn } from '../../src/console/state/columnChooser.js';
 import { initialState } from '../../src/console/state/init.js';
+import { choiceWindow } from '../../src/console/components/ChoiceList.js';
 import type { HostSummary } from '../../src/core/ops/session.js';
 
 const host = (name: string, values: Record<string, string>) => ({ name, values }) as unknown as HostSummary;
@@ -29,5 +30,19 @@ describe('column chooser', () => {
     s = toggleColumn({ ...s, choice: { ...s.choice!, index: 0 } }, 'deployed');
     expect(s.columns).toEqual(['env']);
     expect(s.choice?.items.map((i) => i.label)).toEqual(['[ ] deployed', '[ ] address', '[ ] role', '[x] env', '[ ] rack']);
+  });
+});
+
+describe('the choice widget\u2019s window', () => {
+  it('shows every item when they fit, else a window around the highlighted one with how many more above and below', () => {
+    expect(choiceWindow(5, 4, 5)).toEqual({ first: 0, last: 5, above: 0, below: 0 });
+    expect(choiceWindow(32, 0, 12)).toEqual({ first: 0, last: 10, above: 0, below: 22 });
+    expect(choiceWindow(32, 20, 12)).toEqual({ first: 15, last: 25, above: 15, below: 7 });
+    expect(choiceWindow(32, 31, 12)).toEqual({ first: 22, last: 32, above: 22, below: 0 });
+    for (let i = 0; i < 32; i++) {
+      const w = choiceWindow(32, i, 12);
+      expect(i >= w.first && i < w.last).toBe(true);
+      expect(w.last - w.first).toBe(10);
+    }
   });
 });

@@ -5,7 +5,7 @@
  * (age and operator) appears without a reload.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +68,30 @@ describe.skipIf(!ready)('inventory columns on the real demo fleet, in tmux at 12
           screen = await tmux.waitFor((s) => /web1 +in sync/.test(row(s, 'web1')), 60_000, 'web1 in sync');
           // The host's cell from the deploy's events (no reload, no R): its age and the operator.
           expect(row(screen, 'web1')).toMatch(/web1 +in sync +127\.0\.0\.1:\d+ +\d+[sm] \S+ +\d+[smh]│/);
+
+          // C: the columns there are; Enter on "role" shows it and saves the preference.
+          await tmux.sendKeys('C');
+          screen = await tmux.waitForText('Host list columns');
+          const items = screen.split('\n').filter((l) => /\d+\. \[[x ]\] /.test(l));
+          expect(items[0]).toMatch(/\[x\] address/);
+          expect(items[1]).toMatch(/\[x\] deployed/);
+          // More columns than rows: the list is a window that follows the highlight (j moves it).
+          const highlighted = (text: string) => text.split('\n').find((l) => l.includes('\u25b8')) ?? '';
+          for (let i = 0; i < 60 && !/\[ \] role\b/.test(highlighted(screen)); i++) {
+            const before = highlighted(screen);
+            await tmux.sendKeys('j');
+            screen = await tmux.waitFor((s) => highlighted(s) !== before, 10_000, 'the highlight to move');
+          }
+          expect(highlighted(screen)).toMatch(/\[ \] role\b/);
+          await tmux.sendKeys('Enter');
+          await tmux.waitForText(/\[x\] role/);
+          await tmux.sendKeys('Escape');
+          await tmux.waitFor((s) => !s.includes('Host list columns'), 10_000, 'the chooser closed');
+          // The demo keeps its preferences in its own folder (removed when it stops): saved there.
+          const prefsFile = path.join(dir, 'config', 'config.json');
+          const savedColumns = () => (existsSync(prefsFile) ? ((JSON.parse(readFileSync(prefsFile, 'utf8')) as { columns?: string[] }).columns ?? []) : []);
+          await tmux.waitFor(() => savedColumns().includes('role'), 10_000, 'the columns preference saved');
+          expect(savedColumns()).toEqual(['address', 'deployed', 'role']);
           await tmux.sendKeys('q');
           await tmux.waitFor(() => !existsSync(dir), 30_000, 'the demo to stop and remove its folder');
         } finally {
