@@ -55,6 +55,18 @@ export interface ConsoleOptions {
   forceExitMs?: number;
   /** How long running operations get to stop at a safe point on hangup or SIGTERM (ms, default 10000). */
   stopGraceMs?: number;
+  /**
+   * Where SIGTERM, SIGHUP and SIGINT come from (default: the process). Tests pass their own
+   * emitter: emitting a signal on the test runner's process also runs every other listener
+   * (signal-exit's re-raises it when it counts itself the last one, ending the runner).
+   */
+  signals?: SignalSource;
+}
+
+/** What the console listens to for SIGTERM, SIGHUP and SIGINT. */
+export interface SignalSource {
+  on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+  off(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
 }
 
 /** Codes a terminal that went away produces on read or write. */
@@ -289,7 +301,8 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
   const onInputEnd = () => hangup();
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', onRejection);
-  for (const signal of signals) process.on(signal, onSignal);
+  const signalSource: SignalSource = options.signals ?? process;
+  for (const signal of signals) signalSource.on(signal, onSignal);
   process.on('exit', onExit);
   stdout.on('error', onOutputError);
   if (stderr !== stdout) stderr.on('error', onErrorError);
@@ -385,7 +398,7 @@ export async function runConsole(session: FleetSession, options: ConsoleOptions 
   } finally {
     process.off('uncaughtException', crash);
     process.off('unhandledRejection', onRejection);
-    for (const signal of signals) process.off(signal, onSignal);
+    for (const signal of signals) signalSource.off(signal, onSignal);
     process.off('exit', onExit);
     finished = true;
     restore();

@@ -45,11 +45,15 @@ function streams() {
   const stdout = new Tty();
   const stderr = new Tty();
   const stdin = new TtyIn();
+  // The process's signals stand in here: emitting SIGTERM on the test runner's own process
+  // would run every other listener too (signal-exit's re-raises it: the runner would die).
+  const signals = new EventEmitter();
   return {
     stdout,
     stderr,
     stdin,
-    options: { stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, prefs: memoryPrefs() },
+    signals,
+    options: { stdout: stdout as unknown as NodeJS.WriteStream, stderr: stderr as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, prefs: memoryPrefs(), signals },
   };
 }
 
@@ -143,7 +147,7 @@ describe('runConsole', () => {
     s.stdout.write = () => {
       throw Object.assign(new Error('write EIO'), { code: 'EIO' });
     };
-    process.emit('SIGTERM', 'SIGTERM');
+    s.signals.emit('SIGTERM', 'SIGTERM');
     await expect(done).resolves.toBe(143);
   });
 
@@ -163,7 +167,7 @@ describe('runConsole', () => {
     await eventually(() => expect(s.stdout.out).toContain('Deploy'));
     s.stdin.type('y');
     await eventually(() => expect(s.stdout.out).toContain('waiting (held by the test)'));
-    process.emit('SIGTERM', 'SIGTERM');
+    s.signals.emit('SIGTERM', 'SIGTERM');
     await expect(done).resolves.toBe(143);
     // The operation saw the abort and finished (not ok) before the console left.
     expect(finished).toBe(false);

@@ -5,6 +5,11 @@
  * (net.Socket#connect, net.Server#listen, dgram) throws here, and the run fails even if
  * the code under test caught the error.
  *
+ * Nor does it send a signal: unit test files share the test runner's process (worker
+ * threads), so `process.kill(process.pid, …)` — what signal-exit does when it believes it
+ * is the last SIGTERM listener — would end the whole run (it did: CI exit 143, no summary).
+ * process.kill with a real signal throws here; signal 0 (is it alive?) is allowed.
+ *
  * A test that needs sshd, git, ssh-keygen, the built binary or any other process belongs
  * in the `integration` project (`*.int.test.ts`), one that drives tmux in `e2e`
  * (`*.e2e.test.ts`). See README.md, "Development".
@@ -58,5 +63,13 @@ dgram.Socket.prototype.bind = function () {
 dgram.Socket.prototype.send = function () {
   return refuse('dgram.Socket#send');
 } as never;
+const realKill = process.kill.bind(process);
+process.kill = ((pid: number, signal?: string | number) => {
+  if (signal === 0) return realKill(pid, 0);
+  // A plain throw (not refuse's second, uncaught one): the caller is often an event emitter
+  // (signal-exit inside process.emit), and the error reaches the test that emitted.
+  throw new Error(`process.kill(${pid}, ${String(signal ?? 'SIGTERM')})${pid === process.pid ? ' (the test runner itself)' : ''}: unit tests send no signals: they run inside the test runner's process`);
+}) as typeof process.kill;
+
 // `import { spawn } from 'node:child_process'` sees the guarded functions too.
 syncBuiltinESMExports();
