@@ -112,6 +112,8 @@ describe('a deploy in two round trips (real sshd, commands counted by a ForceCom
   it('a hand edit between the read and the write: nothing is written on the stale read; the long way snapshots the edit and deploys', async () => {
     // Right before konf's second command, an admin edits motd on the host.
     await writeFile(`${act}.2`, `printf 'edited by hand\\n' > ${path.join(root(), 'etc/motd')}\n`);
+    const historyBefore = JSON.parse((await konf(['history', 'web1', '--json'])).stdout) as { id: string }[];
+    await writeFile(count, '0\n');
     const dep = await konf(['deploy', 'web1', '--yes', '--json']);
     expect(dep.code, dep.stdout + dep.stderr).toBe(0);
     // read, the refused one-trip write, then lock, read, write, unlock.
@@ -119,6 +121,11 @@ describe('a deploy in two round trips (real sshd, commands counted by a ForceCom
     expect(dep.stdout).toContain('taking the lock first');
     expect(await readFile(path.join(root(), 'etc/motd'), 'utf8')).toBe('welcome\n');
     expect(await leftovers(root())).toEqual([]);
+    // History gains exactly the snapshot the deploy used: the one taken for the write that
+    // was not taken (the stale read) is not left behind as a pre-deploy of nothing.
+    const historyAfter = JSON.parse((await konf(['history', 'web1', '--json'])).stdout) as { id: string; reason: string }[];
+    expect(historyAfter.length).toBe(historyBefore.length + 1);
+    expect(historyAfter[0]?.reason).toBe('pre-deploy');
     // The snapshot the deploy used holds the hand edit: undoing the deploy brings it back.
     const rb = await konf(['rollback', 'web1', '--yes']);
     expect(rb.code, rb.stdout + rb.stderr).toBe(0);
@@ -129,9 +136,13 @@ describe('a deploy in two round trips (real sshd, commands counted by a ForceCom
     const lock = JSON.stringify({ operator: 'bob', jumpHost: 'jump-b', pid: 4242, operation: 'deploy', opId: 'bobs-op', since: new Date().toISOString() });
     await writeFile(`${act}.2`, `mkdir -p ${path.join(root(), 'var/lib/konf')} && printf '%s\\n' '${lock}' > ${path.join(root(), 'var/lib/konf/lock')}\n`);
     const before = filesOf(await readTree(path.join(root(), 'etc')));
+    const historyBefore = (await konf(['history', 'web1', '--json'])).stdout;
+    await writeFile(count, '0\n');
     const dep = await konf(['deploy', 'web1', '--yes']);
     expect(dep.code, dep.stdout + dep.stderr).toBe(3);
     expect(dep.stdout + dep.stderr).toMatch(/locked by bob@jump-b \(pid 4242, deploy\)/);
+    // Nothing was written, so History shows nothing new (no pre-deploy snapshot of a deploy that did not happen).
+    expect((await konf(['history', 'web1', '--json'])).stdout).toBe(historyBefore);
     expect(filesOf(await readTree(path.join(root(), 'etc')))).toEqual(before);
     expect(await readFile(path.join(root(), 'var/lib/konf/lock'), 'utf8')).toContain('"opId":"bobs-op"');
     expect(await leftovers(root())).toEqual([]);

@@ -240,9 +240,12 @@ async function transact(rt: OpsRuntime, spec: TransactionSpec, emitter: OpEmitte
       });
     } catch (err) {
       if (!(err instanceof NotTaken)) throw err;
-      // Nothing was done on the host and the lock is not held: the long way follows.
+      // Nothing was done on the host and the lock is not held: the long way follows. The
+      // snapshot taken for this write goes too: History shows no pre-deploy of nothing.
       wrote = false;
       locked = false;
+      const dropped = await store.discard(host, info.id).catch(() => false);
+      emitter.emit({ type: 'log', host, phase: 'snapshot', level: 'debug', text: dropped ? `snapshot ${info.id.slice(0, 10)} taken back: the write it was for did not happen` : `snapshot ${info.id.slice(0, 10)} kept (another snapshot followed it)` });
       return NOT_TAKEN;
     }
     for (const [i, o] of ops.entries()) {

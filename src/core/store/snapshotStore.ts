@@ -143,6 +143,22 @@ export class SnapshotStore {
     return infos;
   }
 
+  /**
+   * Takes back the host's newest snapshot `id`, recorded for a write that then did not
+   * happen (a one-trip write not taken): its ref goes back to the snapshot before it, in
+   * one compare-and-swap. False, and nothing changed, when `id` is not the newest any more
+   * (another operation recorded after it): then it stays, as any recorded snapshot does.
+   */
+  async discard(host: string, id: string): Promise<boolean> {
+    checkHost(host);
+    if ((await this.readRef(host)) !== id) return false;
+    const [, parent] = (await gitText(this.gitDir, ['rev-list', '--parents', '--max-count=1', id])).trim().split(' ');
+    const ref = REF_PREFIX + host;
+    const run = parent ? await runGit(this.gitDir, ['update-ref', '-m', `discard ${id}`, ref, parent, id]) : await runGit(this.gitDir, ['update-ref', '-d', ref, id]);
+    this.tips.delete(host);
+    return run.code === 0;
+  }
+
   /** The host's newest snapshot (with that reason, if given). */
   async latest(host: string, reason?: SnapshotReason): Promise<SnapshotInfo | undefined> {
     const infos = await this.history(host, reason === undefined ? { limit: 1 } : {});

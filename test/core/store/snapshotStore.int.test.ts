@@ -112,6 +112,25 @@ describe('SnapshotStore', () => {
     expect(manifest.entries.find((e) => e.path === '/etc/motd')).toEqual({ path: '/etc/motd', state: 'absent' });
   });
 
+  it('discard takes back the newest snapshot only: the ref returns to the one before (or goes), a snapshot followed by another stays', async () => {
+    const store = await SnapshotStore.open(dir);
+    const a = await store.save('web1', [file('/etc/a', '1')], meta({ op: 'op-a' }));
+    const b = await store.save('web1', [file('/etc/a', '2')], meta({ reason: 'pre-deploy', op: 'op-b' }));
+    expect(await store.discard('web1', b.id)).toBe(true);
+    expect((await store.history('web1')).map((h) => h.id)).toEqual([a.id]);
+    // The next snapshot's changes are counted against the one left (a), not the one taken back.
+    const c = await store.save('web1', [file('/etc/a', '1')], meta({ op: 'op-c' }));
+    expect((await store.history('web1'))[0]).toMatchObject({ id: c.id, changed: [] });
+    // Not the newest any more: kept.
+    expect(await store.discard('web1', a.id)).toBe(false);
+    expect((await store.history('web1')).map((h) => h.id)).toEqual([c.id, a.id]);
+    // A host's only snapshot: its history goes, as if never recorded.
+    const only = await store.save('db1', [file('/etc/a', 'x')], meta());
+    expect(await store.discard('db1', only.id)).toBe(true);
+    expect(await store.history('db1')).toEqual([]);
+    await rawGit(path.join(dir, 'store'), 'fsck', '--no-dangling');
+  });
+
   it('lists history newest first with reason, operator, op, message and git trailers', async () => {
     const store = await SnapshotStore.open(dir);
     const a = await store.save('web1', [file('/etc/a', '1')], meta({ reason: 'initial', operator: 'alice', op: 'op-a' }));
