@@ -4,7 +4,6 @@
  * with confirmation, watch the log reach "done", open history, roll back — and find the
  * host restored on disk.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findSshd } from '../../src/testfleet/testFleet.js';
-import { ciVariables, tmuxAvailable, withTmux, type TmuxSession } from '../helpers/tmux.js';
+import { ciVariables, pidsMentioning, stopDemo, tmuxAvailable, withTmux, type TmuxSession } from '../helpers/tmux.js';
 import { filesOf, readTree } from '../helpers/tree.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -23,23 +22,6 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const ready = tmuxAvailable() && existsSync(demoMain) && findSshd() !== undefined;
 
-function panePid(tmux: TmuxSession): number | undefined {
-  try {
-    const out = execFileSync('tmux', ['-S', tmux.socket, 'display', '-p', '-t', tmux.name, '#{pane_pid}'], { encoding: 'utf8' });
-    return Number(out.trim()) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Sends keys one by one, as a person types. */
 async function keys(tmux: TmuxSession, ...list: string[]): Promise<void> {
@@ -57,7 +39,7 @@ describe.skipIf(!ready)('console on the real demo fleet, in tmux at 100×30', { 
       ['node', demoMain, '--dir', dir],
       { columns: 100, rows: 30, cwd: project, env: { KONF_CONFIG_DIR: configDir, TERM: 'tmux-256color', LANG: 'C.UTF-8' }, unset: ciVariables() },
       async (tmux) => {
-        pid = panePid(tmux);
+        pid = await tmux.panePid();
         try {
           // The background checks fill in the badges.
           let screen = await tmux.waitFor((s) => /web1\s+2 pending/.test(s) && /legacy1\s+unreachable/.test(s), 120_000, 'host badges');
@@ -97,28 +79,11 @@ describe.skipIf(!ready)('console on the real demo fleet, in tmux at 100×30', { 
           await keys(tmux, 'q');
           await tmux.waitFor(() => !existsSync(dir), 30_000, 'the demo to stop and remove its folder');
         } finally {
-          // The demo stops its sshd on SIGTERM; SIGKILL only if it does not go, then any sshd left.
-          if (pid !== undefined && isAlive(pid)) {
-            process.kill(pid, 'SIGTERM');
-            const deadline = Date.now() + 15_000;
-            while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-            if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-          }
-          try {
-            execFileSync('pkill', ['-KILL', '-f', dir]);
-          } catch {
-            // nothing left: pkill exits 1
-          }
+          await stopDemo(pid, dir);
         }
       },
     );
     // No sshd of the demo is left behind.
-    let left = '';
-    try {
-      left = execFileSync('pgrep', ['-af', dir], { encoding: 'utf8' });
-    } catch {
-      // pgrep exits 1 when nothing matches
-    }
-    expect(left.trim()).toBe('');
+    expect(pidsMentioning(dir)).toEqual([]);
   });
 });

@@ -4,14 +4,13 @@
  * deploy from the start, and after a deploy from the console the host's `deployed` cell
  * (age and operator) appears without a reload.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findSshd } from '../../src/testfleet/testFleet.js';
-import { ciVariables, tmuxAvailable, withTmux, type TmuxSession } from '../helpers/tmux.js';
+import { ciVariables, stopDemo, tmuxAvailable, withTmux } from '../helpers/tmux.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const project = path.resolve(here, '../..');
@@ -20,24 +19,6 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'konf-e2e-inventory-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const ready = tmuxAvailable() && existsSync(demoMain) && findSshd() !== undefined;
-
-function panePid(tmux: TmuxSession): number | undefined {
-  try {
-    const out = execFileSync('tmux', ['-S', tmux.socket, 'display', '-p', '-t', tmux.name, '#{pane_pid}'], { encoding: 'utf8' });
-    return Number(out.trim()) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const row = (screen: string, host: string) => screen.split('\n').find((l) => new RegExp(`^[> ][ *]?${host} `).test(l)) ?? '';
 
@@ -49,7 +30,7 @@ describe.skipIf(!ready)('inventory columns on the real demo fleet, in tmux at 12
       ['node', demoMain, '--dir', dir],
       { columns: 120, rows: 30, cwd: project, env: { KONF_CONFIG_DIR: path.join(work, 'config'), TERM: 'tmux-256color', LANG: 'C.UTF-8' }, unset: ciVariables() },
       async (tmux) => {
-        pid = panePid(tmux);
+        pid = await tmux.panePid();
         try {
           // The checks and the inventory (addresses, the audit log) load side by side: wait for both.
           const mail1Deployed = /mail1 +.*127\.0\.0\.1:\d+ +\d+[smh] \S+ +\d+[smh]│/;
@@ -95,12 +76,7 @@ describe.skipIf(!ready)('inventory columns on the real demo fleet, in tmux at 12
           await tmux.sendKeys('q');
           await tmux.waitFor(() => !existsSync(dir), 30_000, 'the demo to stop and remove its folder');
         } finally {
-          if (pid !== undefined && isAlive(pid)) {
-            process.kill(pid, 'SIGTERM');
-            const deadline = Date.now() + 15_000;
-            while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-            if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-          }
+          await stopDemo(pid, dir);
         }
       },
     );

@@ -5,7 +5,6 @@
  * snapshot right away; and a console that loses its terminal (SIGHUP) mid-deploy puts the
  * host back and leaves no lock behind.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, watch } from 'node:fs';
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,7 +14,7 @@ import { findSshd, startTestFleet } from '../../src/testfleet/testFleet.js';
 import { bindRepoToFleet } from '../../src/testfleet/fleetRepo.js';
 import { readAudit } from '../../src/core/ops/audit.js';
 import { ensureBuilt, KONF_MAIN, konf as runKonf, PROJECT } from '../helpers/konfBin.js';
-import { ciVariables, killPids, processAlive, processGone, tmuxAvailable, withTmux, type TmuxSession } from '../helpers/tmux.js';
+import { ciVariables, killPids, processGone, stopDemo, tmuxAvailable, withTmux, type TmuxSession } from '../helpers/tmux.js';
 import { filesOf, readTree } from '../helpers/tree.js';
 
 const demoMain = path.join(PROJECT, 'dist/src/demo/main.js');
@@ -77,15 +76,7 @@ describe.skipIf(!ready)('console in tmux against real hosts', { timeout: 300_000
           await keys(tmux, 'q');
           await tmux.waitFor(() => !existsSync(dir), 30_000, 'the demo to stop and remove its folder');
         } finally {
-          if (pid !== undefined && processAlive(pid)) {
-            process.kill(pid, 'SIGTERM');
-            if (!(await processGone(pid, 15_000))) process.kill(pid, 'SIGKILL');
-          }
-          try {
-            execFileSync('pkill', ['-KILL', '-f', dir]);
-          } catch {
-            // nothing left
-          }
+          await stopDemo(pid, dir);
         }
       },
     );

@@ -4,14 +4,14 @@
  * to waves with →, `y`, and the log shows the rollout wave after wave — and the files are
  * on the hosts.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findSshd } from '../../src/testfleet/testFleet.js';
-import { ciVariables, killPids, processGone, tmuxAvailable, withTmux } from '../helpers/tmux.js';
+import { ciVariables, pidsMentioning, stopDemo, tmuxAvailable, withTmux } from '../helpers/tmux.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const project = path.resolve(here, '../..');
@@ -20,20 +20,6 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'konf-e2e-waves-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const ready = tmuxAvailable() && existsSync(demoMain) && findSshd() !== undefined;
-
-/** Pids of processes whose command line mentions `dir` (the demo's sshd run from files in it). */
-function pidsMentioning(dir: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(dir)) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
 
 describe.skipIf(!ready)('the deploy confirmation offers waves, in tmux at 80×24 on the demo fleet', { timeout: 240_000 }, () => {
   it('marks web1 and web2, picks "waves 1,100%" with →, and the log shows wave 1 (web1) finish before wave 2 (web2) starts', async () => {
@@ -84,12 +70,7 @@ describe.skipIf(!ready)('the deploy confirmation offers waves, in tmux at 80×24
         },
       );
     } finally {
-      // The demo stops its sshd on SIGTERM; anything of it still running is killed by pid.
-      if (pid !== undefined && !(await processGone(pid, 1))) {
-        process.kill(pid, 'SIGTERM');
-        if (!(await processGone(pid, 15_000))) killPids([pid]);
-      }
-      killPids(pidsMentioning(dir));
+      await stopDemo(pid, dir);
     }
     expect(pidsMentioning(dir)).toEqual([]);
   });

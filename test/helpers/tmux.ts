@@ -207,6 +207,37 @@ export function pidsWithMarker(marker: string): number[] {
   return pids;
 }
 
+/** Pids of processes whose command line mentions `text` anywhere (e.g. a demo's folder, which its sshd run from); never this process. */
+export function pidsMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/**
+ * After an end-to-end test of the demo, whatever happened: the demo (the pane's program,
+ * by pid) gets SIGTERM and 15 s to stop its sshd, then SIGKILL; then anything still
+ * running from its folder `dir` is SIGKILLed by pid.
+ */
+export async function stopDemo(pid: number | undefined, dir: string): Promise<void> {
+  if (pid !== undefined && processAlive(pid)) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // gone meanwhile
+    }
+    if (!(await processGone(pid, 15_000))) killPids([pid]);
+  }
+  killPids(pidsMentioning(dir));
+}
+
 /** Runs `fn` with a fresh session and always kills the session afterwards. */
 export async function withTmux<T>(command: string[], options: TmuxOptions, fn: (session: TmuxSession) => Promise<T>): Promise<T> {
   const session = await TmuxSession.start(command, options);
