@@ -12,6 +12,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestFleet, type TestFleet } from '../../src/testfleet/testFleet.js';
+import { descendants } from '../../src/testfleet/processTree.js';
 import { bindRepoToFleet } from '../../src/testfleet/fleetRepo.js';
 import { readAudit, type AuditRecord } from '../../src/core/ops/audit.js';
 import { ensureBuilt, KONF_MAIN, konf as runKonf } from '../helpers/konfBin.js';
@@ -40,17 +41,17 @@ function leftovers(root: string): string[] {
 }
 
 /** Pids of konf's write scripts running on the test hosts (their shells, `sh -c 'eval "$(head -c N)"'`). */
-function hostScripts(): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      if (readFileSync(`/proc/${e}/cmdline`, 'utf8').includes('eval "$(head -c')) out.push(Number(e));
-    } catch {
-      // gone
-    }
-  }
-  return out;
+/** konf's scripts running on the fleet's hosts now: below the fleet's sshd (other test files run scripts of their own at the same time). */
+function hostScripts(fleet: TestFleet): number[] {
+  return fleet.sshdPids().flatMap((sshd) =>
+    descendants(sshd).filter((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('eval "$(head -c');
+      } catch {
+        return false;
+      }
+    }),
+  );
 }
 
 interface Running {
@@ -328,10 +329,13 @@ describe('interrupted operations end consistent', { timeout: 180_000 }, () => {
     } finally {
       watcher.close();
     }
+    // The deploy's write script on web2 (once konf is gone it is no longer below the sshd).
+    const scripts = hostScripts(fleet);
+    expect(scripts.length).toBeGreaterThan(0);
     run.child.kill('SIGKILL');
     await run.done;
     // The write on the host notices at its next step and puts back what it renamed.
-    for (const pid of hostScripts()) expect(await processGone(pid, 30_000)).toBe(true);
+    for (const pid of scripts) expect(await processGone(pid, 30_000)).toBe(true);
     await slow.disarm();
     const afterKill = (await managed('web2'));
     expect(afterKill).toEqual(oldFiles);
