@@ -117,7 +117,15 @@ export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<Op
     sinks: [options.onEvent, audit],
     mask,
     // The hosts' snapshot histories as the other jump hosts left them (shared store).
-    ...(options.dryRun ? {} : { prepare: fetchBefore(rt) }),
+    // The store is opened beside the hosts' connects (its first open runs `git init`), not by the first snapshot.
+    ...(options.dryRun
+      ? {}
+      : {
+          prepare: async (emitter: OpEmitter) => {
+            void rt.store().catch(() => undefined);
+            await fetchBefore(rt)(emitter);
+          },
+        }),
   };
   const report = options.waves ? await runWaves(rt, { ...common, plans }, options.waves, perHost) : await runOperation(common, perHost);
   await audit?.flush();
