@@ -199,6 +199,9 @@ export class PackWriter {
       await place(path.join(dir, `pack-${name}.pack`), pack);
       await place(path.join(dir, `pack-${name}.idx`), idx);
       this.packsWritten++;
+      // Known without reading it back.
+      const ids = idxObjectIds(idx);
+      if (ids) this.packs.set(`pack-${name}.idx`, ids);
     }
     for (const o of wanted.values()) this.packed.set(o.oid, now);
   }
@@ -227,9 +230,10 @@ export class PackWriter {
     if (this.packs.size === 0) return objects;
     const missing: PackObject[] = [];
     const reused = new Map<string, PackObject[]>();
+    const known = [...this.packs];
     for (const o of objects) {
       const id = Buffer.from(o.oid, 'hex');
-      const holder = [...this.packs].find(([, ids]) => hasId(ids, id))?.[0];
+      const holder = known.find(([, ids]) => hasId(ids, id))?.[0];
       if (holder === undefined) missing.push(o);
       else reused.set(holder, [...(reused.get(holder) ?? []), o]);
     }
