@@ -51,6 +51,8 @@ import type { Snapshot, SnapshotInfo, SnapshotMeta, SnapshotReason } from './typ
 
 const REF_PREFIX = 'refs/konf/hosts/';
 const ZERO_OID = '0'.repeat(40);
+/** More packs than this: tidy() rolls the small ones together. */
+export const PACKS_BEFORE_TIDY = 24;
 /** How long a save keeps retrying when other processes keep moving the host's ref. */
 const RETRY_MS = 20_000;
 
@@ -268,6 +270,26 @@ export class SnapshotStore {
   /** Hosts that have at least one snapshot. */
   async hosts(): Promise<string[]> {
     return Object.keys(await this.lastSnapshotTimes()).sort();
+  }
+
+  /**
+   * Keeps the number of packs small: each batch of snapshots is its own pack, and git looks
+   * an object up pack by pack. Past PACKS_BEFORE_TIDY packs, `git repack --geometric=2 -d`
+   * rolls the small ones into bigger ones (cost bounded by the small packs: the big ones are
+   * left alone; it keeps every object, referenced yet or not). Returns whether it repacked.
+   */
+  async tidy(): Promise<boolean> {
+    let names: string[];
+    try {
+      names = await fs.readdir(path.join(this.gitDir, 'objects', 'pack'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+    if (names.filter((n) => n.endsWith('.pack')).length <= PACKS_BEFORE_TIDY) return false;
+    const run = await runGit(this.gitDir, ['repack', '--geometric=2', '-d', '-q']);
+    if (run.code !== 0) throw new Error(`git repack failed: ${run.stderr}`);
+    return true;
   }
 
   /** Housekeeping: `git gc --auto` (packs loose objects once there are many). */

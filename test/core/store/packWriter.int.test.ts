@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashObject } from '../../../src/core/store/gitObjects.js';
 import { crc32, encodePack, idxObjectIds, PackWriter, type PackObject } from '../../../src/core/store/packWriter.js';
-import { SnapshotStore } from '../../../src/core/store/snapshotStore.js';
+import { PACKS_BEFORE_TIDY, SnapshotStore } from '../../../src/core/store/snapshotStore.js';
 import type { SnapshotMeta } from '../../../src/core/store/types.js';
 import { file, rawGit, tempDir } from './helpers.js';
 
@@ -124,5 +124,27 @@ describe('snapshots recorded together: one pack', () => {
     expect(other.packsWritten).toBe(2);
     const { stdout } = await exec('git', ['--git-dir', store.gitDir, 'cat-file', 'blob', b.oid], { encoding: 'utf8' });
     expect(stdout).toBe('b\n');
+  });
+
+  it('tidy: past 24 packs the small ones are rolled together; every snapshot stays readable', async () => {
+    const store = await SnapshotStore.open(dir);
+    expect(await store.tidy(), 'no pack yet: nothing to do').toBe(false);
+    const ids: string[] = [];
+    // One save at a time: each is its own pack.
+    for (let i = 0; i < PACKS_BEFORE_TIDY + 6; i++) ids.push((await store.save(`h${i % 3}`, [file('/etc/x', `round ${i}\n`), file('/etc/same', 'same\n')], meta({ op: `op-${i}` }))).id);
+    expect(await packs(store.gitDir)).toHaveLength(PACKS_BEFORE_TIDY + 6);
+    expect(await store.tidy()).toBe(true);
+    const after = await packs(store.gitDir);
+    expect(after.length).toBeLessThanOrEqual(6);
+    expect(await store.tidy(), 'few packs now: nothing to do').toBe(false);
+    expect(await rawGit(store.gitDir, 'fsck', '--strict', '--no-dangling', '--no-progress')).toBe('');
+    for (const [i, id] of ids.entries()) {
+      const snap = await store.load(`h${i % 3}`, id);
+      expect(snap.entries.find((e) => e.path === '/etc/x')).toMatchObject({ content: Buffer.from(`round ${i}\n`) });
+    }
+    // The writer does not rely on the packs rolled away: a new snapshot of known contents is complete.
+    const next = await store.save('h0', [file('/etc/x', 'round 0\n'), file('/etc/same', 'same\n')], meta({ op: 'op-next' }));
+    expect((await store.load('h0', next.id)).entries).toHaveLength(2);
+    expect(await rawGit(store.gitDir, 'fsck', '--strict', '--no-dangling', '--no-progress')).toBe('');
   });
 });
