@@ -14,6 +14,7 @@ import path from 'node:path';
 import { startTestFleet, type TestFleet } from '../../src/testfleet/testFleet.js';
 import { bindRepoToFleet } from '../../src/testfleet/fleetRepo.js';
 import { konf as runKonf } from '../helpers/konfInProcess.js';
+import { loosen } from '../core/store/helpers.js';
 
 async function put(file: string, content: string | Buffer, mode?: number): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
@@ -161,6 +162,8 @@ describe('issue 11 through the CLI', () => {
     const deploy = await konf(['deploy', 'web1', '--yes']);
     expect(deploy.code, deploy.stdout + deploy.stderr).toBe(0);
     const gitDir = path.join(state, 'store');
+    // Snapshots are written as packs; this damages single loose objects (as a fetch leaves them).
+    await loosen(gitDir);
     const git = (...args: string[]) => execFileSync('git', ['--git-dir', gitDir, ...args], { encoding: 'utf8' }).trim();
     const snap = git('rev-parse', 'refs/konf/hosts/web1');
     const blob = git('rev-parse', `${snap}:hosts/web1/files/etc/app/app.conf`);

@@ -11,25 +11,26 @@ import path from 'node:path';
 const TOP = ['etc', 'hooks'];
 
 export async function repoStamp(root: string): Promise<string> {
-  const hash = createHash('sha256');
-  const walk = async (rel: string): Promise<void> => {
+  // The entries of a folder are looked at all at once (one wait per level, not per entry:
+  // a deploy checks the stamp right before each host's write); the text hashed is in walk order.
+  const walk = async (rel: string): Promise<string> => {
     let st;
     try {
       st = await lstat(path.join(root, rel));
     } catch {
-      hash.update(`${rel}\0-\n`);
-      return;
+      return `${rel}\0-\n`;
     }
-    hash.update(`${rel}\0${st.mode}\0${st.size}\0${st.mtimeMs}\0${st.ino}\n`);
-    if (!st.isDirectory()) return;
+    const line = `${rel}\0${st.mode}\0${st.size}\0${st.mtimeMs}\0${st.ino}\n`;
+    if (!st.isDirectory()) return line;
     let names: string[];
     try {
       names = (await readdir(path.join(root, rel))).sort();
     } catch {
-      return;
+      return line;
     }
-    for (const name of names) await walk(`${rel}/${name}`);
+    return line + (await Promise.all(names.map((name) => walk(`${rel}/${name}`)))).join('');
   };
-  for (const top of TOP) await walk(top);
+  const hash = createHash('sha256');
+  for (const top of TOP) hash.update(await walk(top));
   return hash.digest('hex');
 }

@@ -13,7 +13,7 @@ import { runOperation, type OperationReport } from './runOperation.js';
 import { diffPlan, readAndDiff } from './hostState.js';
 import { changedPaths, runTransaction, type Confirmed } from './transaction.js';
 import { auditSinkFor } from './auditSink.js';
-import { HostError } from '../errors.js';
+import { HostError, errorMessage } from '../errors.js';
 import { writeOpsFor } from '../diff/writeOps.js';
 import { planFingerprint } from './fingerprint.js';
 import { checksFor } from './validation.js';
@@ -117,11 +117,28 @@ export async function deploy(rt: OpsRuntime, options: DeployOptions): Promise<Op
     sinks: [options.onEvent, audit],
     mask,
     // The hosts' snapshot histories as the other jump hosts left them (shared store).
-    ...(options.dryRun ? {} : { prepare: fetchBefore(rt) }),
+    // The store is opened beside the hosts' connects (its first open runs `git init`), not by the first snapshot.
+    ...(options.dryRun
+      ? {}
+      : {
+          prepare: async (emitter: OpEmitter) => {
+            void rt.store().catch(() => undefined);
+            await fetchBefore(rt)(emitter);
+          },
+        }),
   };
   const report = options.waves ? await runWaves(rt, { ...common, plans }, options.waves, perHost) : await runOperation(common, perHost);
   await audit?.flush();
+  const after = new OpEmitter(report.op, [options.onEvent], mask);
+  // Each batch of snapshots is a pack: now and then the small ones are rolled together.
+  if (!options.dryRun && !options.signal?.aborted) {
+    try {
+      if (await (await rt.store()).tidy()) after.emit({ type: 'log', phase: 'snapshot', level: 'debug', text: 'rolled the small snapshot packs together (git repack --geometric=2)' });
+    } catch (err) {
+      after.emit({ type: 'log', phase: 'snapshot', level: 'warn', text: `could not repack the snapshot store: ${errorMessage(err)}` });
+    }
+  }
   // This run's snapshots and audit record go to the shared store (if any).
-  if (!options.dryRun) await pushAfter(rt, new OpEmitter(report.op, [options.onEvent], mask), options.signal);
+  if (!options.dryRun) await pushAfter(rt, after, options.signal);
   return report;
 }

@@ -196,6 +196,16 @@ export class TreeBuilder {
   async write(writer: ObjectWriter): Promise<string> {
     return writeFolder(this.root, writer);
   }
+
+  /** The trees' objects, bottom-up, handed to `keep` (which returns each one's id); the root tree's id. */
+  build(keep: (type: 'tree', content: Buffer) => string): string {
+    const walk = (folder: Folder): string =>
+      keep(
+        'tree',
+        encodeTree([...folder].map(([name, value]): TreeEntry => (typeof value === 'string' ? { name, kind: 'blob', oid: value } : { name, kind: 'tree', oid: walk(value) }))),
+      );
+    return walk(this.root);
+  }
 }
 
 type Folder = Map<string, string | Folder>;

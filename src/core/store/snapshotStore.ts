@@ -11,16 +11,19 @@
  * (see manifest.ts; symlinks, folders and absent paths live only in the manifest).
  * Inspect it with plain git: `git --git-dir var/store log -p refs/konf/hosts/web1`.
  *
- * Writing. Blobs, trees and the commit are written directly as loose objects
- * (gitObjects.ts); the commit point is `git update-ref <ref> <new> <expected-old>`, a
- * compare-and-swap done by git under its own ref lock. So:
+ * Writing. Blobs, trees and the commit of the snapshots recorded at the same moment are
+ * written as one pack (packWriter.ts; a large spooled file as a loose object, streamed,
+ * gitObjects.ts); the commit point is `git update-ref <ref> <new> <expected-old>`, a
+ * compare-and-swap done by git under its own ref lock (one transaction for the snapshots
+ * recorded together, refBatch.ts). So:
  *  - snapshots of different hosts never contend (different refs, objects are immutable);
  *  - snapshots of one host are serialised in-process by a per-host mutex;
  *  - across processes (two konf runs), a lost compare-and-swap is retried against the
  *    new tip (the "changed" list is recomputed against it), so no snapshot is lost and
  *    history stays linear. No lock file is needed, and a crashed konf leaves nothing
  *    to clean up but unreferenced objects that `git gc` prunes after two weeks.
- * A snapshot costs a few file writes (only new contents) and one git process.
+ * A batch of snapshots costs two file writes (a pack and its index, only new contents) and
+ * one git process.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -29,7 +32,8 @@ import type { LiveEntry } from '../remote/types.js';
 import { catFileBatch, gitText, runGit, type CatFileResult } from './git.js';
 import { RefBatcher } from './refBatch.js';
 import { CORRUPT_WORDS, describeObject, isDamage, objectState, StoreDamagedError } from './damage.js';
-import { encodeCommit, ObjectWriter, TreeBuilder } from './gitObjects.js';
+import { encodeCommit, hashObject, ObjectWriter, TreeBuilder, type ObjectType } from './gitObjects.js';
+import { PackWriter, type PackObject } from './packWriter.js';
 import { changedFromTrailers, buildMessage, oneLine, parseMessage, subjectOf, trailer } from './message.js';
 import {
   changedPaths,
@@ -47,11 +51,15 @@ import type { Snapshot, SnapshotInfo, SnapshotMeta, SnapshotReason } from './typ
 
 const REF_PREFIX = 'refs/konf/hosts/';
 const ZERO_OID = '0'.repeat(40);
+/** More packs than this: tidy() rolls the small ones together. */
+export const PACKS_BEFORE_TIDY = 24;
 /** How long a save keeps retrying when other processes keep moving the host's ref. */
 const RETRY_MS = 20_000;
 
 export class SnapshotStore {
   private readonly writer: ObjectWriter;
+  /** The objects of snapshots recorded at the same time go to the store as one pack. */
+  readonly packs: PackWriter;
   /** Per-host tail of the in-process queue of saves. */
   private readonly queues = new Map<string, Promise<unknown>>();
   /** Ref updates of snapshots recorded at the same time go to git as one transaction. */
@@ -65,6 +73,7 @@ export class SnapshotStore {
     readonly gitDir: string,
   ) {
     this.writer = new ObjectWriter(gitDir);
+    this.packs = new PackWriter(gitDir);
     this.refs = new RefBatcher(gitDir);
   }
 
@@ -98,6 +107,13 @@ export class SnapshotStore {
     const tree = new TreeBuilder();
     const seen = new Set<string>();
     const blobs: Promise<void>[] = [];
+    /** The snapshot's objects, written with its commit as (part of) one pack. */
+    const objects = new Map<string, PackObject>();
+    const keep = (type: ObjectType, content: Buffer): string => {
+      const oid = hashObject(type, content);
+      if (!objects.has(oid)) objects.set(oid, { type, oid, content });
+      return oid;
+    };
     for (const live of entries) {
       if (seen.has(live.path)) throw new Error(`snapshot of ${host}: path ${live.path} given twice`);
       seen.add(live.path);
@@ -105,16 +121,16 @@ export class SnapshotStore {
       const { entry, content, spool } = toManifestEntry(live);
       manifest.push(entry);
       if (content !== undefined) {
-        blobs.push(this.writer.write('blob', content).then((oid) => tree.add(['hosts', host, 'files', ...components], oid)));
+        tree.add(['hosts', host, 'files', ...components], keep('blob', content));
       } else if (spool !== undefined) {
         // A large file: streamed from its spool file into the object store.
         blobs.push(this.writer.writeBlobFile(spool).then((oid) => tree.add(['hosts', host, 'files', ...components], oid)));
       }
     }
     await Promise.all(blobs);
-    tree.add(['hosts', host, 'manifest.json'], await this.writer.write('blob', serializeManifest(host, manifest)));
-    const treeOid = await tree.write(this.writer);
-    return this.serial(host, () => this.commit(host, treeOid, manifest, meta));
+    tree.add(['hosts', host, 'manifest.json'], keep('blob', serializeManifest(host, manifest)));
+    const treeOid = tree.build(keep);
+    return this.serial(host, () => this.commit(host, treeOid, manifest, meta, [...objects.values()]));
   }
 
   /** The host's snapshots, newest first. */
@@ -256,6 +272,26 @@ export class SnapshotStore {
     return Object.keys(await this.lastSnapshotTimes()).sort();
   }
 
+  /**
+   * Keeps the number of packs small: each batch of snapshots is its own pack, and git looks
+   * an object up pack by pack. Past PACKS_BEFORE_TIDY packs, `git repack --geometric=2 -d`
+   * rolls the small ones into bigger ones (cost bounded by the small packs: the big ones are
+   * left alone; it keeps every object, referenced yet or not). Returns whether it repacked.
+   */
+  async tidy(): Promise<boolean> {
+    let names: string[];
+    try {
+      names = await fs.readdir(path.join(this.gitDir, 'objects', 'pack'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw err;
+    }
+    if (names.filter((n) => n.endsWith('.pack')).length <= PACKS_BEFORE_TIDY) return false;
+    const run = await runGit(this.gitDir, ['repack', '--geometric=2', '-d', '-q']);
+    if (run.code !== 0) throw new Error(`git repack failed: ${run.stderr}`);
+    return true;
+  }
+
   /** Housekeeping: `git gc --auto` (packs loose objects once there are many). */
   async maintain(): Promise<void> {
     const run = await runGit(this.gitDir, ['gc', '--auto', '--quiet']);
@@ -273,7 +309,7 @@ export class SnapshotStore {
     return next;
   }
 
-  private async commit(host: string, treeOid: string, manifest: ManifestEntry[], meta: SnapshotMeta): Promise<SnapshotInfo> {
+  private async commit(host: string, treeOid: string, manifest: ManifestEntry[], meta: SnapshotMeta, objects: PackObject[]): Promise<SnapshotInfo> {
     const ref = REF_PREFIX + host;
     const operator = oneLine(meta.operator) || 'unknown';
     const ident = { name: identName(operator), email: `${identEmail(operator)}@konf` };
@@ -286,7 +322,10 @@ export class SnapshotStore {
       const time = Math.floor(Date.now() / 1000);
       const message = buildMessage({ ...meta, operator, host, files: manifest.length, changed });
       const who = { ...ident, time };
-      const commitOid = await this.writer.write('commit', encodeCommit(treeOid, parent === undefined ? [] : [parent], who, who, message));
+      const content = encodeCommit(treeOid, parent === undefined ? [] : [parent], who, who, message);
+      const commitOid = hashObject('commit', content);
+      // The tree's objects with the first attempt's commit; a retry adds only its new commit.
+      await this.packs.write([...(attempt === 0 ? objects : []), { type: 'commit', oid: commitOid, content }]);
       const run = await this.refs.update({ ref, newOid: commitOid, oldOid: parent ?? ZERO_OID, message: subjectOf(host, meta.reason) });
       if (run.ok) {
         this.tips.set(host, { commit: commitOid, keys: manifestKeys(manifest) });

@@ -5,14 +5,14 @@
  * with the `git --git-dir … fsck` line to check the store, never a generic Error (exit 70),
  * and a corrupt object is not called missing.
  */
-import { chmod, rm, writeFile } from 'node:fs/promises';
+import { chmod, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HostError } from '../../../src/core/errors.js';
 import { SnapshotStore } from '../../../src/core/store/snapshotStore.js';
 import { StoreDamagedError } from '../../../src/core/store/damage.js';
 import type { SnapshotInfo } from '../../../src/core/store/types.js';
-import { file, rawGit, tempDir } from './helpers.js';
+import { file, loosen, rawGit, tempDir } from './helpers.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -23,7 +23,8 @@ beforeEach(async () => {
   ({ dir, cleanup } = await tempDir());
   store = await SnapshotStore.open(dir);
   await store.save('web1', [file('/etc/motd', 'welcome\n')], { reason: 'manual', operator: 'alice', op: 'op-0' });
-  snap = await store.save('web1', [file('/etc/app.conf', 'port=80\n'), file('/etc/motd', 'hello\n')], { reason: 'pre-deploy', operator: 'alice', op: 'op-1' });
+  snap = await store.save('web1', [file('/etc/app.conf', 'port=80\n'), file('/etc/motd', 'hello\n')], { reason: 'pre-deploy', operator: 'alice', op: 'op-1' });  // Snapshots are written as packs; these tests damage single loose objects (as fetched ones are).
+  await loosen(store.gitDir);
 });
 afterEach(async () => {
   await cleanup();
@@ -100,5 +101,47 @@ describe('a damaged snapshot store', () => {
     await overwrite(snap.id, 'garbage');
     const e = await damage(store.load('web1', snap.id));
     expect(e.message).toMatch(/snapshot [0-9a-f]{12} of web1: the commit is corrupt \(object [0-9a-f]{12}\)/);
+  });
+});
+
+describe('a damaged pack (how snapshots are written)', () => {
+  let packed: SnapshotInfo;
+  let gitDir: string;
+  let done: () => Promise<void>;
+  beforeEach(async () => {
+    const t = await tempDir();
+    done = t.cleanup;
+    const packedStore = await SnapshotStore.open(t.dir);
+    gitDir = packedStore.gitDir;
+    packed = await packedStore.save('web1', [file('/etc/app.conf', 'port=80\n'.repeat(50)), file('/etc/motd', 'hello\n')], { reason: 'pre-deploy', operator: 'alice', op: 'op-1' });
+    store = packedStore;
+  });
+  afterEach(async () => {
+    await done();
+  });
+
+  it('bytes of a packed file object overwritten: corrupt, not missing', async () => {
+    const pack = (await readdir(path.join(gitDir, 'objects', 'pack'))).find((f) => f.endsWith('.pack')) as string;
+    expect(pack, 'the snapshot is in a pack').toBeDefined();
+    const blob = await oidOf(`${packed.id}:hosts/web1/files/etc/app.conf`);
+    // verify-pack -v: "<oid> <type> <size> <size-in-pack> <offset>"
+    const line = (await rawGit(gitDir, 'verify-pack', '-v', path.join(gitDir, 'objects', 'pack', pack))).split('\n').find((l) => l.startsWith(blob)) as string;
+    const [, , , inPack, offset] = line.trim().split(/\s+/).map(Number);
+    const file = path.join(gitDir, 'objects', 'pack', pack);
+    const bytes = await readFile(file);
+    const at = (offset as number) + Math.floor((inPack as number) / 2);
+    bytes.fill(0x55, at, at + 4);
+    await chmod(file, 0o644);
+    await writeFile(file, bytes);
+    const e = await damage(store.load('web1', packed.id));
+    // git stops at a corrupt packed object (a loose one it skips): the object is named, not the path.
+    expect(e.message).toContain(`snapshot ${packed.id.slice(0, 12)} of web1: an object it needs is corrupt (object ${blob.slice(0, 12)})`);
+    expect(e.message).not.toMatch(/missing/);
+  });
+
+  it('the pack gone: every object of the snapshot is missing, history says so', async () => {
+    for (const f of await readdir(path.join(gitDir, 'objects', 'pack'))) await rm(path.join(gitDir, 'objects', 'pack', f));
+    const e = await damage(store.history('web1'));
+    expect(e.message).toMatch(/^snapshot store damaged: the history of web1 \(refs\/konf\/hosts\/web1\) cannot be read/);
   });
 });

@@ -23,7 +23,7 @@ function git(args: string[], input: string | Buffer, env: NodeJS.ProcessEnv = {}
     const child = execFile('git', args, { env: { ...process.env, GIT_DIR: dir, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', ...env } }, (err, stdout) =>
       err ? reject(err) : resolve(stdout.trim()),
     );
-    // git may exit before it reads its input (an error): its exit code says so, not an EPIPE.
+    // A command that reads no stdin (cat-file -p) may exit before it is closed: its exit code and output decide.
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(input);
   });

@@ -1,6 +1,6 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -54,4 +54,25 @@ export async function rawGit(gitDir: string, ...args: string[]): Promise<string>
 
 export function byPath<T extends { path: string }>(entries: T[]): T[] {
   return [...entries].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/**
+ * Turns every pack of the store into loose objects (as a fetch of few objects or
+ * `git unpack-objects` leaves them): tests that damage one object file use it.
+ */
+export async function loosen(gitDir: string): Promise<void> {
+  const dir = path.join(gitDir, 'objects', 'pack');
+  for (const name of (await readdir(dir)).filter((f) => f.endsWith('.pack'))) {
+    // Out of the repository first: unpack-objects skips objects the repository already has.
+    const moved = path.join(gitDir, `${name}.moved`);
+    await rename(path.join(dir, name), moved);
+    await rm(path.join(dir, name.replace(/\.pack$/, '.idx')));
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn('git', ['--git-dir', gitDir, 'unpack-objects', '-q'], { stdio: ['pipe', 'ignore', 'inherit'] });
+      child.on('error', reject);
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`git unpack-objects exited ${code}`))));
+      void readFile(moved).then((data) => child.stdin.end(data), reject);
+    });
+    await rm(moved);
+  }
 }
