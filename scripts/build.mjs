@@ -218,6 +218,9 @@ export async function build({ metafile } = {}) {
   removeOthers(path.join(DIST, 'src'), keep);
   if (metafile) writeFileSync(metafile, JSON.stringify(result.metafile));
   writeFileSync(path.join(DIST, '.konf-chunks.json'), JSON.stringify(chunkContents(result.metafile), null, 1));
+  // Every input of every output file (dist/-relative), for tests that check what a command loads.
+  const inputs = Object.fromEntries(Object.entries(result.metafile.outputs).map(([file, output]) => [path.relative(DIST, path.resolve(ROOT, file)), Object.keys(output.inputs)]));
+  writeFileSync(path.join(DIST, '.konf-inputs.json'), JSON.stringify(inputs));
   writeFileSync(STAMP, `${new Date().toISOString()}\n`);
   return result;
 }
