@@ -4,7 +4,7 @@
  * moment the first full frame went to the terminal (fixtures/loadRecorder.mjs), not by
  * timing. Before the frame: no SSH stack (ssh2, core/ssh, core/remote), no snapshot store
  * or git code (core/store), no template engine or glob matcher (nunjucks, picomatch:
- * planning). After it, the background checks of the hosts (which refuse connections:
+ * planning), no line diff engine (jsdiff). After it, the background checks of the hosts (which refuse connections:
  * port 9 on 127.0.0.1) do load the SSH stack — the record sees what it must not see
  * before the frame.
  */
@@ -56,6 +56,7 @@ const NOT_BEFORE_FRAME: [string, RegExp][] = [
   ['konf core/store (the snapshot store, git)', /^src\/core\/store\//],
   ['nunjucks (templates)', /node_modules\/nunjucks\//],
   ['picomatch (excludes, planning)', /node_modules\/picomatch\//],
+  ['jsdiff (the line diff engine: drawn diffs load it)', /node_modules\/diff\//],
 ];
 
 describe.skipIf(!tmuxAvailable())('the built console, first frame', { timeout: 120_000 }, () => {
