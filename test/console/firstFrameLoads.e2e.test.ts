@@ -4,9 +4,10 @@
  * moment the first full frame went to the terminal (fixtures/loadRecorder.mjs), not by
  * timing. Before the frame: no SSH stack (ssh2, core/ssh, core/remote), no snapshot store
  * or git code (core/store), no template engine or glob matcher (nunjucks, picomatch:
- * planning), no line diff engine (jsdiff). After it, the background checks of the hosts (which refuse connections:
- * port 9 on 127.0.0.1) do load the SSH stack — the record sees what it must not see
- * before the frame.
+ * planning), no line diff engine (jsdiff). After it, the background checks of the hosts
+ * (which refuse connections: port 9 on 127.0.0.1) do load the SSH stack: the record sees
+ * what it must not see before the frame. No Intl.Segmenter is built at all (string-width's
+ * module builds one when it is evaluated).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -60,7 +61,7 @@ const NOT_BEFORE_FRAME: [string, RegExp][] = [
 ];
 
 describe.skipIf(!tmuxAvailable())('the built console, first frame', { timeout: 120_000 }, () => {
-  it('loads no SSH, store, template or planning module before its first frame; the checks after it do', async () => {
+  it('loads no SSH, store, template, planning or diff module before its first frame, the checks after it load SSH; no segmenter is built, quitting included', async () => {
     const repo = refusingRepo();
     const record = path.join(scratch, 'loads.txt');
     writeFileSync(record, '');
@@ -94,6 +95,10 @@ describe.skipIf(!tmuxAvailable())('the built console, first frame', { timeout: 1
       const early = before.filter((u) => made(u).some((input) => pattern.test(input)));
       expect(early, `${what} loaded before the first frame`).toEqual([]);
     }
+    // Nothing on these screens needs grapheme segmentation (no emoji, no combining marks):
+    // neither string-width nor a segmenter is built, not for the first frame, not for the
+    // checks' log lines, not on the way out (Ink's `ESC [ ? 25 h` as it unmounts used to).
+    expect(lines.filter((l) => l === 'segmenter')).toEqual([]);
     const late = (pattern: RegExp) => after.some((u) => made(u).some((input) => pattern.test(input)));
     expect(late(/node_modules\/ssh2\//), 'ssh2 loaded for the checks after the first frame').toBe(true);
     expect(late(/^src\/core\/ssh\//)).toBe(true);
