@@ -155,7 +155,8 @@ function chunkContents(meta) {
       const name = nm ? nm[1] : input.startsWith('src/') ? `konf ${input.split('/').slice(1, 3).join('/').replace(/\.tsx?$/, '')}` : input;
       sizes.set(name, (sizes.get(name) ?? 0) + bytesInOutput);
     }
-    out[path.basename(file)] = [...sizes].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name]) => name);
+    // Keyed by the path below dist/ (two entries are both called main.js).
+    out[path.relative(DIST, path.resolve(ROOT, file))] = [...sizes].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name]) => name);
   }
   return out;
 }
