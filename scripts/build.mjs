@@ -155,7 +155,8 @@ function chunkContents(meta) {
       const name = nm ? nm[1] : input.startsWith('src/') ? `konf ${input.split('/').slice(1, 3).join('/').replace(/\.tsx?$/, '')}` : input;
       sizes.set(name, (sizes.get(name) ?? 0) + bytesInOutput);
     }
-    out[path.basename(file)] = [...sizes].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name]) => name);
+    // Keyed by the path below dist/ (two entries are both called main.js).
+    out[path.relative(DIST, path.resolve(ROOT, file))] = [...sizes].sort((a, b) => b[1] - a[1]).slice(0, 3).map(([name]) => name);
   }
   return out;
 }
@@ -204,8 +205,11 @@ export async function build({ metafile } = {}) {
     // ssh2's optional native bindings (never built here: no install scripts run) and Ink's
     // devtools hook (loaded only with DEV=true) stay out.
     external: ['*.node', 'cpu-features', 'react-devtools-core'],
-    // Dead branches go (React's development build behind NODE_ENV checks); names stay readable.
+    // Dead branches go (React's development build behind NODE_ENV checks), and so do
+    // whitespace and comments (a third less text for V8 to parse at every start: ~6 ms of
+    // the console's module loading); names stay readable in stack traces.
     minifySyntax: true,
+    minifyWhitespace: true,
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
@@ -218,6 +222,9 @@ export async function build({ metafile } = {}) {
   removeOthers(path.join(DIST, 'src'), keep);
   if (metafile) writeFileSync(metafile, JSON.stringify(result.metafile));
   writeFileSync(path.join(DIST, '.konf-chunks.json'), JSON.stringify(chunkContents(result.metafile), null, 1));
+  // Every input of every output file (dist/-relative), for tests that check what a command loads.
+  const inputs = Object.fromEntries(Object.entries(result.metafile.outputs).map(([file, output]) => [path.relative(DIST, path.resolve(ROOT, file)), Object.keys(output.inputs)]));
+  writeFileSync(path.join(DIST, '.konf-inputs.json'), JSON.stringify(inputs));
   writeFileSync(STAMP, `${new Date().toISOString()}\n`);
   return result;
 }

@@ -90,7 +90,7 @@ function category(url, fn) {
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm) return `package ${nm[1]}`;
   // The bundle: a chunk is named after what most of it is (dist/.konf-chunks.json, written by the build).
-  const chunk = /dist\/(?:chunks|src\/[^/]+)\/([^/]+\.js)$/.exec(url);
+  const chunk = /dist\/((?:chunks|src)\/.+\.js)$/.exec(url);
   if (chunk && chunkNames()[chunk[1]]) return `bundle: ${chunkNames()[chunk[1]].join(', ')}`;
   const src = /dist\/src\/([^/]+)(?:\/([^/]+))?/.exec(url);
   if (src) return `konf ${src[1]}${src[2] && !src[2].endsWith('.js') ? `/${src[2]}` : ''}`;

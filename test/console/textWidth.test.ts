@@ -34,6 +34,9 @@ describe('textWidth', () => {
       'combining e\u0301 and zero\u200bwidth and \u1100\u1161 jamo',
       '\x1b]8;;https://example.net\x07link\x1b]8;;\x07 osc',
       '\x1b[2K cursor csi',
+      '\x1b[?25h',
+      '\x1b[?25l hidden cursor \x1b[?1049h alternate screen \x1b[?1h',
+      '\x1b[?12345h too many digits \x1b[?h none \x1b[?2004;1h two \x1b[25h no question mark',
       '\t tab and \u007f del',
     ];
     for (const line of lines) expect(textWidth(line), JSON.stringify(line)).toBe(stringWidth(line));

@@ -60,7 +60,7 @@ export function textWidth(text: string): number {
 
 /**
  * Width of `text` when each of its characters is a cell (or two) of its own and its only
- * escapes are SGR sequences; -1 otherwise (then only string-width can tell).
+ * escapes are SGR sequences and DEC private modes (`ESC [ ? 25 h`); -1 otherwise (then only string-width can tell).
  */
 export function simpleWidth(text: string): number {
   let width = 0;
@@ -79,7 +79,7 @@ export function simpleWidth(text: string): number {
         if (c >= 0x40 && c <= 0x7e) break;
         j++;
       }
-      if (j < n && text.charCodeAt(j) === 0x6d) {
+      if (j < n && (text.charCodeAt(j) === 0x6d || privateMode(text, i + 2, j))) {
         i = j;
         continue;
       }
@@ -94,6 +94,24 @@ export function simpleWidth(text: string): number {
     width += w;
   }
   return width;
+}
+
+/**
+ * A DEC private mode set or reset, `ESC [ ? N h` or `… l` with N of 1 to 4 digits (the
+ * cursor shown or hidden): invisible, as string-width (strip-ansi) takes it. Ink writes
+ * `ESC [ ? 25 h` as a frame of its own when it unmounts; measuring it used to load
+ * string-width (its segmenter and emoji regex, ~20 ms) on the way out.
+ */
+function privateMode(text: string, from: number, final: number): boolean {
+  const f = text.charCodeAt(final);
+  if ((f !== 0x68 && f !== 0x6c) || text.charCodeAt(from) !== 0x3f) return false;
+  const digits = final - from - 1;
+  if (digits < 1 || digits > 4) return false;
+  for (let k = from + 1; k < final; k++) {
+    const c = text.charCodeAt(k);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 /** The widest line of a text (Ink's `widest-line`, with textWidth). */

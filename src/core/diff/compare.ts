@@ -5,13 +5,15 @@
 import { createHash } from 'node:crypto';
 import { FILE_HEADERS_ONLY, formatPatch } from 'diff';
 import type { StructuredPatch, StructuredPatchHunk } from 'diff';
+import { formatMode, isPending } from './changeKinds.js';
 import { linePatch } from './lineDiff.js';
 import type { ExcludedPath } from '../fleet/types.js';
 import { LARGE_FILE_BYTES, type LiveEntry } from '../remote/types.js';
 import { maskDiffLine, normaliseSecrets, secretLinePatterns } from './secrets.js';
-import type { ChangeKind, DesiredEntry, FileChange, HostDiff, MetaChange } from './types.js';
+import type { DesiredEntry, FileChange, HostDiff, MetaChange } from './types.js';
 
 export { writeOpsFor } from './writeOps.js';
+export { formatMode, isPending } from './changeKinds.js';
 
 export interface DiffHostOptions {
   /** Paths the host's excludes protect, with the rule that fired: listed, never changed. */
@@ -34,18 +36,6 @@ export const DEFAULT_CONTEXT = 3;
 export const MAX_EDIT_LENGTH = 2000;
 export const WHOLE_FILE_NOTE = 'too many changes: whole file replaced';
 export const LARGE_FILE_NOTE = `larger than ${LARGE_FILE_BYTES / 1024 / 1024} MiB: compared by size and SHA-256, contents not shown`;
-
-const NOT_PENDING: ReadonlySet<ChangeKind> = new Set<ChangeKind>(['unchanged', 'excluded', 'unreadable']);
-
-/** Whether a change kind means something will be written (everything but unchanged/excluded/unreadable). */
-export function isPending(kind: ChangeKind): boolean {
-  return !NOT_PENDING.has(kind);
-}
-
-/** Permission bits as 4-digit octal, e.g. `0644`, `4755`. */
-export function formatMode(mode: number): string {
-  return (mode & 0o7777).toString(8).padStart(4, '0');
-}
 
 const shaMemo = new WeakMap<Buffer, string>();
 

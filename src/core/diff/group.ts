@@ -1,6 +1,6 @@
 /** Fleet view: hosts whose pending change to a path is identical, so a reviewer reads it once. */
 import { createHash } from 'node:crypto';
-import { formatMode, isPending } from './compare.js';
+import { formatMode, isPending } from './changeKinds.js';
 import type { ChangeGroup, DesiredEntry, FileChange, HostDiff } from './types.js';
 import type { LiveEntry } from '../remote/types.js';
 

@@ -74,7 +74,26 @@ export function symlinkEscapesRoot(linkPath: string, target: string): boolean {
   return false;
 }
 
-/** Byte-order comparison of two strings (as `LC_ALL=C sort` orders file names). */
+const isSurrogate = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdfff;
+
+/**
+ * Byte-order comparison of two strings' UTF-8 (as `LC_ALL=C sort` orders file names),
+ * without encoding them: UTF-8's byte order is the order of code points, which is the
+ * order of UTF-16 code units wherever neither side is a surrogate. At the first
+ * difference involving a surrogate (a character beyond the BMP, or a lone one that UTF-8
+ * turns into U+FFFD) the two are encoded and compared as bytes. Sorting 2,000 host names
+ * or 5,000 repository paths used to encode both strings at every comparison.
+ */
 export function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (isSurrogate(x) || isSurrogate(y) || (i > 0 && isSurrogate(a.charCodeAt(i - 1)))) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+    return x < y ? -1 : 1;
+  }
+  if (a.length === b.length) return 0;
+  if (n > 0 && isSurrogate(a.charCodeAt(n - 1))) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return a.length < b.length ? -1 : 1;
 }
