@@ -4,6 +4,7 @@
  * the agent then identity files. Failures become one-line HostErrors that read like
  * OpenSSH and name the host.
  */
+import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { AnyAuthMethod, AuthenticationType, Client as ClientType, ConnectConfig, NegotiatedAlgorithms, VerifyCallback } from 'ssh2';
@@ -99,6 +100,39 @@ function forward(via: ClientType, viaHop: ResolvedHost, hop: ResolvedHost, targe
   });
 }
 
+/**
+ * The TCP connect of a first hop, on its own: resolves with the connected socket (Nagle
+ * off: SSH sends small packets back to back, each would wait ~40 ms for the peer's delayed
+ * ACK; OpenSSH sets TCP_NODELAY too), or rejects with the HostError OpenSSH's words give
+ * (refused, no route, name not resolved, timed out after ConnectTimeout, cancelled).
+ */
+function dialTcp(hop: ResolvedHost, target: string, timeoutMs: number, signal?: AbortSignal): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(cancelled(target));
+    const socket = net.connect({ host: hop.hostName, port: hop.port });
+    const finish = (err?: HostError) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      socket.removeListener('connect', onConnect);
+      socket.removeListener('error', onError);
+      if (!err) return resolve(socket);
+      socket.on('error', () => undefined);
+      socket.destroy();
+      reject(err);
+    };
+    const onConnect = () => {
+      socket.setNoDelay(true);
+      finish();
+    };
+    const onError = (err: SshError) => finish(mapConnectError(err, hop, target));
+    const onAbort = () => finish(cancelled(target));
+    const timer = setTimeout(() => finish(mapConnectError(Object.assign(new Error('Timed out while waiting for handshake'), { level: 'client-timeout' }), hop, target, { timeoutMs })), timeoutMs);
+    socket.once('connect', onConnect);
+    socket.once('error', onError);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 interface HopContext {
   target: string;
   options: ConnectOptions;
@@ -116,11 +150,41 @@ async function connectHop(hop: ResolvedHost, sock: Duplex | undefined, ctx: HopC
   const timeoutMs = hop.connectTimeoutMs ?? options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const khName = hop.hostKeyAlias ?? knownHostName(hop.hostName, hop.port);
   const khFiles = [...hop.userKnownHostsFiles, ...hop.globalKnownHostsFiles];
-  const [plan, knownTypes] = await Promise.all([
-    planAuth(hop, { agentSocket: options.agentSocket, passphrase: options.passphrase, identities: ctx.identities, log: hlog }),
-    knownKeyTypes(khName, khFiles),
-  ]);
-  if (options.signal?.aborted) throw cancelled(target);
+  const started = Date.now();
+  // A first hop is dialled before anything else: a host that refuses (or cannot be
+  // reached) costs one failed TCP connect — no identity files, no known_hosts, no
+  // passphrase prompt, no SSH client.
+  if (!sock) hlog(`connecting to ${hop.hostName} port ${hop.port} as ${hop.user}`);
+  const dialled = sock ? undefined : await dialTcp(hop, target, timeoutMs, options.signal);
+  const socket: Duplex = sock ?? (dialled as net.Socket);
+  // Until the client takes the socket over, its errors are ours to catch, and a server
+  // that closes it meanwhile turned the connection away before its banner (retried).
+  let closedEarly = false;
+  const onEarlyClose = () => (closedEarly = true);
+  const ignore = () => undefined;
+  socket.on('error', ignore);
+  socket.once('close', onEarlyClose);
+  let plan: Awaited<ReturnType<typeof planAuth>>;
+  let knownTypes: string[];
+  try {
+    [plan, knownTypes] = await Promise.all([
+      planAuth(hop, { agentSocket: options.agentSocket, passphrase: options.passphrase, identities: ctx.identities, log: hlog }),
+      knownKeyTypes(khName, khFiles),
+    ]);
+  } catch (err) {
+    socket.destroy();
+    throw err;
+  }
+  socket.removeListener('close', onEarlyClose);
+  if (options.signal?.aborted) {
+    socket.destroy();
+    throw cancelled(target);
+  }
+  if (closedEarly || socket.destroyed) {
+    throw new HandshakeRefused(target, 'unreachable', `${hopLabel(hop, target)}ssh: kex_exchange_identification: Connection closed by ${hop.hostName} port ${hop.port}`);
+  }
+  // ConnectTimeout bounds the TCP connect and the handshake together, as before.
+  const readyTimeout = Math.max(1, timeoutMs - (Date.now() - started));
 
   return new Promise<ClientType>((resolve, reject) => {
     const client = new Client();
@@ -136,7 +200,8 @@ async function connectHop(hop: ResolvedHost, sock: Duplex | undefined, ctx: HopC
     let methodsLeft: string[] | null = null;
     let handshook = false;
     // The TCP connect (or the jump channel) succeeded: only then can sshd turn us away before
-    // its banner. A refused or failed TCP connect is final at once: no retry, no backoff.
+    // its banner. A refused or failed TCP connect is final at once: no retry, no backoff
+    // (dialTcp's rejection; the client is handed the socket already connected).
     let tcpConnected = false;
     // ssh2 records the server's version line here; none means sshd never sent its banner.
     const sawBanner = () => handshook || (client as unknown as { _remoteVer?: string })._remoteVer !== undefined;
@@ -157,7 +222,7 @@ async function connectHop(hop: ResolvedHost, sock: Duplex | undefined, ctx: HopC
       // Keep a listener so late errors of the dying client are not unhandled.
       client.on('error', () => undefined);
       client.end();
-      sock?.destroy();
+      socket.destroy();
       reject(err);
     };
     const onReady = () => {
@@ -228,7 +293,7 @@ async function connectHop(hop: ResolvedHost, sock: Duplex | undefined, ctx: HopC
       host: hop.hostName,
       port: hop.port,
       username: hop.user,
-      readyTimeout: timeoutMs,
+      readyTimeout,
       keepaliveInterval: hop.serverAliveIntervalMs,
       keepaliveCountMax: hop.serverAliveCountMax,
       hostVerifier,
@@ -240,10 +305,10 @@ async function connectHop(hop: ResolvedHost, sock: Duplex | undefined, ctx: HopC
         if (m && d) hlog(`offering ${d}`);
         return m ?? false;
       },
-      ...(sock ? { sock } : {}),
+      sock: socket,
       ...(options.protocolDebug ? { debug: (s: string) => hlog(`ssh2: ${s}`) } : {}),
     };
-    hlog(`connecting to ${hop.hostName} port ${hop.port} as ${hop.user}${sock ? ' (through the jump chain)' : ''}`);
+    if (socket !== dialled) hlog(`connecting to ${hop.hostName} port ${hop.port} as ${hop.user} (through the jump chain)`);
     try {
       client.connect(config);
       // No Nagle: SSH sends small packets back to back (NEWKEYS then a service request, a

@@ -210,6 +210,31 @@ describe('connect to the real test fleet', () => {
     expect(err.format()).toBe(`down: ssh: connect to host 127.0.0.1 port ${fleet.host('down').port}: Connection refused`);
   });
 
+  it('a host that refuses costs one TCP connect: no passphrase asked, no SSH client, same words', async () => {
+    const key = await keygen(path.join(fleet.dir, 'locked_key_down'), 'correct horse');
+    const cfg = await standaloneConfig(fleet, 'cfg.down-locked', ['down', 'host1'], [`IdentityFile ${key}`]);
+    const asked: string[] = [];
+    const logs: string[] = [];
+    const o = opts(cfg, {
+      identities: new IdentityCache(),
+      log: (l) => logs.push(l),
+      passphrase: async (file) => {
+        asked.push(file);
+        return 'correct horse';
+      },
+    });
+    const err = (await rejection(connect('down', o))) as HostError;
+    expect(err.kind).toBe('unreachable');
+    expect(err.format()).toBe(`down: ssh: connect to host 127.0.0.1 port ${fleet.host('down').port}: Connection refused`);
+    // The identity file was never opened for a host nobody listens on (before: its passphrase was asked first).
+    expect(asked).toEqual([]);
+    expect(logs.join('\n')).not.toContain('offering');
+    // A host that answers still gets the key, its passphrase asked then.
+    await authorize(fleet, key);
+    await echo('host1', o);
+    expect(asked).toEqual([key]);
+  });
+
   it('times out on a server that never speaks SSH (ConnectTimeout)', async () => {
     const sockets: net.Socket[] = [];
     const server = net.createServer((s) => sockets.push(s));
