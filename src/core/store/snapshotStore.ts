@@ -255,14 +255,24 @@ export class SnapshotStore {
     }
   }
 
-  /** ISO time of every host's newest snapshot (one git process, no history walk). */
+  /**
+   * ISO time of every host's newest snapshot, as `latest` gives it: one git process and no
+   * history walk, except for a host whose tip joins two jump hosts' chains (a merge, not a
+   * snapshot: its newest snapshot is read from its history).
+   */
   async lastSnapshotTimes(): Promise<Record<string, string>> {
-    const out = await gitText(this.gitDir, ['for-each-ref', '--format=%(refname:lstrip=3)%00%(committerdate:unix)', REF_PREFIX]);
+    const out = await gitText(this.gitDir, ['for-each-ref', '--format=%(refname:lstrip=3)%00%(committerdate:unix)%00%(parent)', REF_PREFIX]);
     const times: Record<string, string> = {};
+    const joined: string[] = [];
     for (const line of out.split('\n')) {
-      const [host, unix] = line.split('\0');
+      const [host, unix, parents] = line.split('\0');
       if (!host || !unix) continue;
-      times[host] = new Date(Number(unix) * 1000).toISOString();
+      if (parents?.includes(' ')) joined.push(host);
+      else times[host] = new Date(Number(unix) * 1000).toISOString();
+    }
+    for (const host of joined) {
+      const time = (await this.latest(host))?.time;
+      if (time !== undefined) times[host] = time;
     }
     return times;
   }

@@ -2,7 +2,7 @@
  * The snapshot store's shared remote (storeRemote.ts) with real git: two stores (two jump
  * hosts' state folders) and one bare remote.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { existsSync } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -60,8 +60,10 @@ describe('StoreRemote', () => {
     const fromA = await a.store.save('web1', [file('/etc/motd', 'a\n')], meta('opA'));
     const fromB = await b.store.save('web1', [file('/etc/motd', 'b\n')], meta('opB'));
     expect((await b.remote.push()).pushed).toEqual(['refs/konf/hosts/web1']);
-    // A's push is rejected (B moved the ref), fetched, checked, joined, pushed again.
+    // A's push is rejected (B moved the ref), fetched, checked, joined, pushed again (the join an hour later).
+    const later = vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 3_600_000);
     const pushed = await a.remote.push();
+    later.mockRestore();
     expect(pushed).toMatchObject({ ok: true, pushed: ['refs/konf/hosts/web1'], queued: [] });
     await b.remote.fetch();
     for (const side of [a, b]) {
@@ -73,6 +75,12 @@ describe('StoreRemote', () => {
     expect((await rawGit(remoteDir, 'log', '-1', '--format=%B', tip))).toContain('Konf-Merge: web1');
     expect((await rawGit(remoteDir, 'rev-list', '--parents', '-1', tip)).trim().split(' ')).toHaveLength(3);
     await rawGit(remoteDir, 'fsck', '--strict');
+    // The newest snapshot's time, read for all hosts at once, is a snapshot's, not the join's.
+    for (const side of [a, b]) {
+      const newest = await side.store.latest('web1');
+      expect([fromA.time, fromB.time]).toContain(newest?.time);
+      expect(await side.store.lastSnapshotTimes()).toEqual({ web1: newest?.time });
+    }
     // The next snapshot builds on the join, whose tree is the newer side's (B's, or the shared store's on a tie).
     const next = await b.store.save('web1', [file('/etc/motd', 'b\n')], meta('opC'));
     expect(next.changed).toEqual([]);
