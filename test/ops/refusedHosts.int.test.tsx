@@ -14,6 +14,7 @@ import { memoryPrefs } from '../../src/console/prefs.js';
 import { openFleetSession } from '../../src/core/ops/fleetSession.js';
 import { freePorts } from '../../src/testfleet/sshd.js';
 import { OpsRuntime } from '../../src/core/ops/runtime.js';
+import { SnapshotStore } from '../../src/core/store/snapshotStore.js';
 import { waitForFrame } from '../helpers/consoleTesting.js';
 
 const HOSTS = 40;
@@ -50,7 +51,8 @@ function countConnects(): Map<number, number> {
   const counts = new Map<number, number>();
   const original = net.Socket.prototype.connect;
   vi.spyOn(net.Socket.prototype, 'connect').mockImplementation(function (this: net.Socket, ...args: unknown[]) {
-    const first = args[0];
+    // net.connect() hands the socket its normalized arguments as one array.
+    const first = Array.isArray(args[0]) ? (args[0] as unknown[])[0] : args[0];
     const port = typeof first === 'object' && first !== null ? Number((first as { port?: unknown }).port) : Number(first);
     if ([...ports.values()].includes(port)) counts.set(port, (counts.get(port) ?? 0) + 1);
     return (original as (...a: unknown[]) => net.Socket).apply(this, args);
@@ -61,7 +63,11 @@ function countConnects(): Map<number, number> {
 describe('checking hosts that refuse connections', () => {
   it('costs one connect per host, renders no plan, and says "unreachable" naming the host', async () => {
     const rt = await OpsRuntime.open({ repo, stateDir: path.join(tmp, 'state-core') });
+    // One host has a snapshot: its check says when, from the one read of the store all checks share.
+    const snap = await (await rt.store()).save(names[3] as string, [], { reason: 'manual', operator: 'alice', op: 'op1' });
     const session = await openFleetSession(rt, { lazy: true });
+    const latest = vi.spyOn(SnapshotStore.prototype, 'latest');
+    const allTimes = vi.spyOn(SnapshotStore.prototype, 'lastSnapshotTimes');
     const connects = countConnects();
     const plan = vi.spyOn(rt, 'plan');
     const fleetPlan = vi.spyOn(rt.fleet, 'plan');
@@ -74,7 +80,11 @@ describe('checking hosts that refuse connections', () => {
         expect(check.status).toEqual({ kind: 'unreachable', error: `${host}: ssh: connect to host 127.0.0.1 port ${ports.get(host)}: Connection refused` });
         expect(check.diff).toBeUndefined();
         expect(check.confirm).toBeUndefined();
+        expect(check.lastSnapshot).toBe(i === 3 ? snap.time : undefined);
       }
+      // No ref read and no history walk per host: one read of every host's newest snapshot.
+      expect(latest).not.toHaveBeenCalled();
+      expect(allTimes).toHaveBeenCalledTimes(1);
       // One TCP connect per host: a refused connect is final, not a handshake sshd turned away.
       expect([...connects.values()]).toEqual(names.map(() => 1));
       expect(connects.size).toBe(HOSTS);

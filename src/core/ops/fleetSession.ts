@@ -26,6 +26,7 @@ import { previewAdopt } from './adoptPreview.js';
 import { adopt } from './adopt.js';
 import { rebuild, rebuildPreview } from './rebuild.js';
 import { readHostDetails } from './hostDetails.js';
+import { SnapshotTimes } from './snapshotTimes.js';
 
 function toResult(report: OperationReport): OperationResult {
   const outcomes: Record<string, HostOutcome> = {};
@@ -129,6 +130,17 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
     summaries = list;
     return list;
   };
+  /** Newest snapshot times, one read of the store for a burst of checks (forgotten after operations of this session). */
+  const snapshotTimes = new SnapshotTimes(async () => (await rt.store()).lastSnapshotTimes());
+  /** Runs an operation; the snapshots it wrote are read afresh by the next check. */
+  const writing = async <T>(run: () => Promise<T>): Promise<T> => {
+    snapshotTimes.forget();
+    try {
+      return await run();
+    } finally {
+      snapshotTimes.forget();
+    }
+  };
   let summarizing: Promise<HostSummary[]> | undefined;
   const summarize = () => (summarizing ??= summarizeNow());
   if (!options.lazy) await summarize();
@@ -164,8 +176,7 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
     async check(host, signal): Promise<HostCheck> {
       let lastSnapshot: string | undefined;
       try {
-        const store = await rt.store();
-        lastSnapshot = (await store.latest(host))?.time;
+        lastSnapshot = await snapshotTimes.of(host);
       } catch {
         // a store problem must not hide the host's status
       }
@@ -202,8 +213,8 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
         return { host, status: unreachableOrFailed(err), ...base };
       }
     },
-    async deploy(hosts, options: OperationOptions = {}) {
-      return toResult(
+    deploy(hosts, options: OperationOptions = {}) {
+      return writing(async () => toResult(
         await deploy(rt, {
           hosts,
           dryRun: options.dryRun ?? false,
@@ -214,13 +225,14 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
           ...(options.only ? { only: options.only } : {}),
           breakHint: (h) => `U in the console (or konf deploy ${h} --break-lock)`,
         }),
-      );
+      ));
     },
-    async snapshot(hosts, options = {}) {
-      return toResult(await snapshot(rt, { hosts, signal: options.signal, onEvent: options.onEvent, ...(options.message ? { message: options.message } : {}) }));
+    snapshot(hosts, options = {}) {
+      return writing(async () => toResult(await snapshot(rt, { hosts, signal: options.signal, onEvent: options.onEvent, ...(options.message ? { message: options.message } : {}) })));
     },
     async history(host, options = {}) {
-      for (const warning of await fetchShared(rt)) options.onWarning?.(warning);
+      // A fetch from the shared store may bring other jump hosts' snapshots.
+      for (const warning of await writing(() => fetchShared(rt))) options.onWarning?.(warning);
       const store = await rt.store();
       const snapshots = await store.history(host);
       // What each snapshot's operation wrote, from this jump host's audit log (best effort: none when unreadable).
@@ -234,7 +246,7 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
     },
     async rollback(host, snapshotId, options = {}) {
       const confirmed = options.confirmed?.[host];
-      return toResult(
+      return writing(async () => toResult(
         await rollback(rt, {
           host,
           snapshotId,
@@ -243,7 +255,7 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
           ...(confirmed ? { confirmed } : {}),
           breakHint: `U in the console (or konf rollback ${host} ${snapshotId.slice(0, 10)} --break-lock)`,
         }),
-      );
+      ));
     },
     async validate(host, signal): Promise<ValidateResult> {
       const result = await diffFleet(rt, [host], { validate: true, ...(signal ? { signal } : {}) });
@@ -260,7 +272,7 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
     },
     adoptPreview: (host, path, to, signal) => previewAdopt(rt, { host, paths: [{ path, to }], ...(signal ? { signal } : {}) }),
     async adopt(preview, options = {}) {
-      return toResult((await adopt(rt, preview, { signal: options.signal, onEvent: options.onEvent })).report);
+      return writing(async () => toResult((await adopt(rt, preview, { signal: options.signal, onEvent: options.onEvent })).report));
     },
     async rebuildPreview(host, snapshotId, signal): Promise<PreviewDiff> {
       const preview = await rebuildPreview(rt, { host, snapshotId }, signal);
@@ -269,7 +281,7 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
     },
     async rebuild(host, snapshotId, options = {}) {
       const confirmed = options.confirmed?.[host];
-      return toResult(
+      return writing(async () => toResult(
         await rebuild(rt, {
           host,
           snapshotId,
@@ -278,7 +290,7 @@ export async function openFleetSession(rt: OpsRuntime, options: FleetSessionOpti
           ...(confirmed ? { confirmed } : {}),
           breakHint: `U in the console (or konf rebuild ${host} ${snapshotId.slice(0, 10)} --break-lock)`,
         }),
-      );
+      ));
     },
     async breakLock(host, opId, options = {}) {
       return toResult(await breakLock(rt, { host, ...(opId !== undefined ? { opId } : {}), signal: options.signal, onEvent: options.onEvent }));
