@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Controller } from '../../src/console/controller.js';
 import { diffEngineLoaded } from '../../src/console/diffRows.js';
 import type { Action } from '../../src/console/state/types.js';
@@ -50,6 +50,38 @@ describe('controller', () => {
     const started = actions.filter((a) => a.type === 'check/start').map((a) => (a.type === 'check/start' ? a.host : ''));
     expect(started.indexOf('host0020')).toBe(3); // right after the three already running
     expect(new Set(started).size).toBe(names.length);
+  });
+
+  it('gathers background check results for checkBatchMs (one update for a burst); operation events still go out after eventBatchMs', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const session = new FakeSession({ extraHosts: 40, eventDelayMs: 0, holdOperations: true });
+      const dispatched: Action[] = [];
+      const flat = (a: Action): Action[] => (a.type === 'batch' ? a.actions.flatMap(flat) : [a]);
+      const controller = new Controller(session, (a) => dispatched.push(a), { concurrency: 8, onQuit: () => undefined, eventBatchMs: 10, checkBatchMs: 100 });
+      const names = session.hosts().map((h) => h.name).filter((h) => h.startsWith('host'));
+      controller.run({ type: 'check', hosts: names, priority: false });
+      // The checks take no time: all 40 are in long before the first update, which waits 100 ms.
+      await vi.advanceTimersByTimeAsync(99);
+      expect(dispatched).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(dispatched).toHaveLength(1);
+      expect(flat(dispatched[0]!).filter((a) => a.type === 'check/result')).toHaveLength(names.length);
+      // Check results waiting, then an operation starts: its events (and the waiting results) go out 10 ms after.
+      controller.run({ type: 'check', hosts: ['web1', 'web2'], priority: true });
+      await vi.advanceTimersByTimeAsync(20);
+      expect(dispatched).toHaveLength(1);
+      controller.run({ type: 'run', local: 'c1', request: { kind: 'snapshot', hosts: ['web1'] } });
+      await vi.advanceTimersByTimeAsync(12);
+      expect(dispatched).toHaveLength(2);
+      const second = flat(dispatched[1]!);
+      expect(second.filter((a) => a.type === 'check/result').map((a) => (a.type === 'check/result' ? a.check.host : ''))).toEqual(['web1', 'web2']);
+      expect(second.some((a) => a.type === 'op/events')).toBe(true);
+      session.release();
+      controller.dispose();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('turns failures into actions, never into exceptions', async () => {
