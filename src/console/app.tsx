@@ -24,6 +24,7 @@ import { Controller } from './controller.js';
 import { fit } from './format.js';
 import { keyPresses } from './keymap.js';
 import { memoryPrefs, type Prefs, type PrefsStore } from './prefs.js';
+import { hostCounts } from './state/hostCounts.js';
 import { initialState } from './state/init.js';
 import { countdowns, countdownsByHost } from './state/ops.js';
 import { reducer } from './state/reducer.js';
@@ -76,15 +77,7 @@ const Separator = memo(function Separator(props: { height: number }) {
 });
 
 function titleText(state: AppState): string {
-  let pending = 0;
-  let trouble = 0;
-  let checking = 0;
-  for (const host of state.hosts) {
-    const kind = state.status[host.name]?.kind;
-    if (kind === 'pending' || kind === 'drifted') pending++;
-    else if (kind === 'failed' || kind === 'unreachable' || kind === 'config-error' || kind === 'restored') trouble++;
-    else if (kind === 'checking' || kind === 'unknown') checking++;
-  }
+  const { pending, failing: trouble, checking } = hostCounts(state);
   const parts = [count(state.hosts.length, 'host')];
   if (pending > 0) parts.push(`${pending} pending`);
   if (trouble > 0) parts.push(`${trouble} failing`);

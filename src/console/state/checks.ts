@@ -4,6 +4,7 @@
  */
 import type { HostCheck, HostStatus, HostSummary } from '../../core/ops/session.js';
 import { openDeployDialog } from './confirm.js';
+import { retally } from './hostCounts.js';
 import { appendLog } from './log.js';
 import { hostInOperation } from './ops.js';
 import { keepHostVisible } from './selection.js';
@@ -57,27 +58,32 @@ export function reduceBatch(state: AppState, actions: readonly Action[], reduce:
   let status: Record<string, HostStatus> | undefined;
   let checks: AppState['checks'] | undefined;
   let done: string[] = [];
+  /** Hosts whose badge the batch changed, with the badge before (the title's counts follow from them). */
+  const changed = new Map<string, HostStatus | undefined>();
+  const setStatus = (host: string, next: HostStatus) => {
+    if (!changed.has(host)) changed.set(host, current.status[host]);
+    status ??= { ...current.status };
+    status[host] = next;
+  };
   const settle = () => {
-    if (status || checks) current = { ...current, status: status ?? current.status, checks: checks ?? current.checks };
+    if (status) current = { ...current, status, tally: retally(current, status, changed) };
+    if (checks) current = { ...current, checks };
     if (done.length > 0) current = checked(current, done);
     status = undefined;
     checks = undefined;
     done = [];
+    changed.clear();
   };
   for (const action of actions) {
     if (action.type === 'check/start') {
       const shown = (status ?? current.status)[action.host];
       if (shown && shown.kind !== 'unknown') continue;
-      status ??= { ...current.status };
-      status[action.host] = { kind: 'checking' };
+      setStatus(action.host, { kind: 'checking' });
     } else if (action.type === 'check/result') {
       const host = action.check.host;
       checks ??= { ...current.checks };
       checks[host] = action.check;
-      if (!hostInOperation(current, host)) {
-        status ??= { ...current.status };
-        status[host] = action.check.status;
-      }
+      if (!hostInOperation(current, host)) setStatus(host, action.check.status);
       done.push(host);
     } else {
       settle();

@@ -4,6 +4,7 @@ import type { OperationKind, OpEvent, Level, Phase, HostOutcome } from '../../co
 import type { AdoptPreview, AdoptTo, Confirmed, HostCheck, HostDetails, HostStatus, HostSummary, OperationResult, PreviewDiff, RepoChange, ValidateResult } from '../../core/ops/session.js';
 import type { SnapshotInfo } from '../../core/store/types.js';
 import type { KeyPress } from '../keymap.js';
+import type { HostTally } from './hostCounts.js';
 
 export type Focus = 'hosts' | 'detail' | 'log';
 export type Tab = 'switches' | 'excludes' | 'files' | 'diff' | 'history';
@@ -197,6 +198,8 @@ export interface AppState {
   repo: string;
   hosts: readonly HostSummary[];
   status: Record<string, HostStatus>;
+  /** The title's host counts, kept by batches of check results (state/hostCounts.ts); valid only for the `status` and `hosts` it names. */
+  tally?: HostTally;
   checks: Record<string, HostCheck>;
   /** Selected host name (stable under filtering) and the host list's first visible row. */
   selected: string | undefined;
