@@ -206,29 +206,98 @@ function pairRun(dels: Line[], ins: Line[]): Pairing {
 }
 
 /**
+ * Side-by-side rows built one at a time, when asked for: one pass over the hunks gives the
+ * number of rows, where the hunks start and the largest line number; a row (and the word
+ * diff of its pair) is made the first time `row(i)` is called, then kept. A view of a
+ * 20,000-line diff builds the rows it shows, not the whole file.
+ */
+export interface SideBySideIndex {
+  readonly length: number;
+  /** Row indexes of the hunk header rows. */
+  readonly hunks: readonly number[];
+  /** The largest line number on either side. */
+  readonly maxLine: number;
+  row(i: number): SideBySideRow;
+  /** How many rows have been built so far. */
+  built(): number;
+}
+
+export function sideBySideIndex(source: DiffSource): SideBySideIndex {
+  const items = walk(source);
+  const starts = new Array<number>(items.length);
+  const hunks: number[] = [];
+  let length = 0;
+  let maxLine = 0;
+  for (let j = 0; j < items.length; j++) {
+    const item = items[j]!;
+    starts[j] = length;
+    if (item.t === 'hunk') {
+      hunks.push(length);
+      length++;
+    } else if (item.t === 'context') {
+      maxLine = Math.max(maxLine, item.old.line, item.new.line);
+      length++;
+    } else {
+      maxLine = Math.max(maxLine, item.dels[item.dels.length - 1]?.line ?? 0, item.ins[item.ins.length - 1]?.line ?? 0);
+      length += Math.max(item.dels.length, item.ins.length);
+    }
+  }
+  const rows = new Array<SideBySideRow | undefined>(length);
+  let built = 0;
+  /** The item row i belongs to: the last one starting at or before it. */
+  const itemAt = (i: number): number => {
+    let lo = 0;
+    let hi = items.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const make = (i: number): SideBySideRow => {
+    const j = itemAt(i);
+    const item = items[j]!;
+    if (item.t === 'hunk') return { type: 'hunk', header: item.header };
+    if (item.t === 'context') return { type: 'context', left: cell(item.old, 'context', plain(item.old.text)), right: cell(item.new, 'context', plain(item.new.text)) };
+    const k = i - starts[j]!;
+    const del = item.dels[k];
+    const add = item.ins[k];
+    const row: SideBySideRow = { type: 'change' };
+    if (del && add && Math.min(item.dels.length, item.ins.length) <= MAX_WORD_DIFF_PAIRS) {
+      const w = wordSegments(del.text, add.text);
+      row.left = cell(del, 'delete', w.old);
+      row.right = cell(add, 'insert', w.new);
+      return row;
+    }
+    if (del) row.left = cell(del, 'delete', plain(del.text));
+    if (add) row.right = cell(add, 'insert', plain(add.text));
+    return row;
+  };
+  return {
+    length,
+    hunks,
+    maxLine,
+    row(i: number): SideBySideRow {
+      if (i < 0 || i >= length) throw new RangeError(`side-by-side row ${i} of ${length}`);
+      let row = rows[i];
+      if (!row) {
+        row = rows[i] = make(i);
+        built++;
+      }
+      return row;
+    },
+    built: () => built,
+  };
+}
+
+/**
  * Side-by-side rows: a hunk row per hunk, context rows with both sides, change rows pairing
  * the deletes and inserts of each run in order (uneven runs leave the other side blank).
  */
 export function sideBySideRows(source: DiffSource): SideBySideRow[] {
-  const rows: SideBySideRow[] = [];
-  for (const item of walk(source)) {
-    if (item.t === 'hunk') rows.push({ type: 'hunk', header: item.header });
-    else if (item.t === 'context') {
-      rows.push({ type: 'context', left: cell(item.old, 'context', plain(item.old.text)), right: cell(item.new, 'context', plain(item.new.text)) });
-    } else {
-      const p = pairRun(item.dels, item.ins);
-      const n = Math.max(p.dels.length, p.ins.length);
-      for (let k = 0; k < n; k++) {
-        const row: SideBySideRow = { type: 'change' };
-        const left = p.dels[k];
-        const right = p.ins[k];
-        if (left) row.left = left;
-        if (right) row.right = right;
-        rows.push(row);
-      }
-    }
-  }
-  return rows;
+  const index = sideBySideIndex(source);
+  return Array.from({ length: index.length }, (_, i) => index.row(i));
 }
 
 /** Unified rows in the diff's own order, with the same word highlights as side-by-side. */

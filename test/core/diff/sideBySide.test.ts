@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { diffHost } from '../../../src/core/diff/compare.js';
-import { CR_SYMBOL, MAX_WORD_DIFF_PAIRS, sideBySideRows, unifiedRows, wordSegments } from '../../../src/core/diff/sideBySide.js';
+import { CR_SYMBOL, MAX_WORD_DIFF_PAIRS, sideBySideIndex, sideBySideRows, unifiedRows, wordSegments } from '../../../src/core/diff/sideBySide.js';
 import type { SideBySideRow } from '../../../src/core/diff/types.js';
 import { bigText, liveFile, missing, wantFile } from './helpers.js';
 
@@ -178,5 +178,28 @@ describe('big diffs', () => {
     // too many pairs for word highlights: plain lines
     expect(rows[1]?.left?.segments).toEqual([{ text: old[0], changed: false }]);
     expect(rows[1]?.right?.segments).toEqual([{ text: neu[0], changed: false }]);
+  });
+
+  test('rows built on demand: a window of a 20,000-line diff (every 7th line changed) builds that window only, the same rows as all at once', () => {
+    const old = bigText(20_000);
+    const neu = old.map((l, i) => (i % 7 === 3 ? `${l} changed` : l));
+    const u = unifiedOf(`${old.join('\n')}\n`, `${neu.join('\n')}\n`);
+    const index = sideBySideIndex(u);
+    const all = sideBySideRows(u);
+    // Counted, hunks found and line numbers measured without building a row.
+    expect(index.built()).toBe(0);
+    expect(index.length).toBe(all.length);
+    expect(index.hunks).toEqual(all.flatMap((r, i) => (r.type === 'hunk' ? [i] : [])));
+    expect(index.maxLine).toBe(all.reduce((m, r) => Math.max(m, r.left?.line ?? 0, r.right?.line ?? 0), 0));
+    expect(index.maxLine).toBeGreaterThan(19_990);
+    // A window in the middle: exactly its rows are built, equal to the full build's (word highlights included).
+    const window = Array.from({ length: 35 }, (_, k) => index.row(10_000 + k));
+    expect(index.built()).toBe(35);
+    expect(window).toEqual(all.slice(10_000, 10_035));
+    expect(window.some((r) => r.type === 'change' && r.right?.segments.some((s) => s.changed))).toBe(true);
+    // Asked again: kept, not rebuilt.
+    expect(index.row(10_000)).toBe(window[0]);
+    expect(index.built()).toBe(35);
+    expect(() => index.row(index.length)).toThrow(RangeError);
   });
 });
