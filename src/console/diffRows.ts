@@ -25,11 +25,56 @@ export type DiffRow =
   | { type: 'split'; left?: SideCell; right?: SideCell };
 
 export interface DiffDoc {
-  rows: DiffRow[];
+  /** How many rows. */
+  readonly length: number;
+  /** Row `i` (0 ≤ i < length): a side-by-side doc builds it (and its word diff) when first asked for, then keeps it. */
+  row(i: number): DiffRow;
+  /** Every row (built now if it was not): for what reads the whole file (search, wrapping). */
+  readonly rows: readonly DiffRow[];
+  /** How many rows have been built so far (all of them, except in a side-by-side doc). */
+  built(): number;
   /** Row indexes where a change starts (hunk headers, or the first note of a non-text change). */
   hunks: number[];
   /** Digits needed for the largest line number. */
   numberWidth: number;
+}
+
+/** A doc whose rows are all made. */
+function builtDoc(rows: readonly DiffRow[], hunks: number[], numberWidth: number): DiffDoc {
+  return { length: rows.length, row: (i) => rows[i]!, rows, built: () => rows.length, hunks, numberWidth };
+}
+
+/** A doc whose rows are made by `make` when first asked for, then kept (the rows a view shows, not the whole file). */
+function lazyDoc(length: number, make: (i: number) => DiffRow, hunks: number[], numberWidth: number): DiffDoc {
+  const rows = new Array<DiffRow | undefined>(length);
+  let built = 0;
+  let all: DiffRow[] | undefined;
+  const row = (i: number): DiffRow => {
+    let r = rows[i];
+    if (!r) {
+      if (i < 0 || i >= length) throw new RangeError(`diff row ${i} of ${length}`);
+      r = rows[i] = make(i);
+      built++;
+    }
+    return r;
+  };
+  return {
+    length,
+    row,
+    get rows() {
+      return (all ??= Array.from({ length }, (_, i) => row(i)));
+    },
+    built: () => built,
+    hunks,
+    numberWidth,
+  };
+}
+
+/** Rows start..end-1 of a doc (only those are built). */
+export function docRows(doc: DiffDoc, start: number, end: number): DiffRow[] {
+  const out: DiffRow[] = [];
+  for (let i = Math.max(0, start); i < Math.min(end, doc.length); i++) out.push(doc.row(i));
+  return out;
 }
 
 const isControl = (code: number) => code < 0x20 || code === 0x7f;
@@ -140,9 +185,9 @@ const cache = new WeakMap<FileChange, Partial<Record<DiffLayout, DiffDoc>>>();
 export function fileDoc(change: FileChange, layout: DiffLayout): DiffDoc {
   if (change.unified && !engine) {
     const rows = noteRows(change);
-    return { rows: [...rows, { type: 'note', text: 'loading the diff\u2026', tone: 'info' }], hunks: [0], numberWidth: 3 };
+    return builtDoc([...rows, { type: 'note', text: 'loading the diff\u2026', tone: 'info' }], [0], 3);
   }
-  const { sideBySideRows, unifiedRows } = engine ?? ({} as Partial<DiffEngine>);
+  const { sideBySideIndex, unifiedRows } = engine ?? ({} as Partial<DiffEngine>);
   let entry = cache.get(change);
   if (!entry) {
     entry = {};
@@ -153,25 +198,32 @@ export function fileDoc(change: FileChange, layout: DiffLayout): DiffDoc {
   const rows: DiffRow[] = noteRows(change);
   const hunks: number[] = rows.length > 0 ? [0] : [];
   let maxLine = 0;
-  if (change.unified && unifiedRows && sideBySideRows) {
-    const body: DiffRow[] =
-      layout === 'unified'
-        ? unifiedRows(change).map((row): DiffRow =>
-            row.kind === 'hunk'
-              ? { type: 'hunk', header: displayText(row.header ?? '') }
-              : { type: 'unified', kind: row.kind, oldLine: row.oldLine, newLine: row.newLine, segments: safeSegments(row.segments), noNewline: row.noNewline },
-          )
-        : sideBySideRows(change).map((row): DiffRow =>
-            row.type === 'hunk' ? { type: 'hunk', header: displayText(row.header ?? '') } : { type: 'split', left: safeCell(row.left), right: safeCell(row.right) },
-          );
-    for (const row of body) {
-      if (row.type === 'hunk') hunks.push(rows.length);
-      else if (row.type === 'unified') maxLine = Math.max(maxLine, row.oldLine ?? 0, row.newLine ?? 0);
-      else if (row.type === 'split') maxLine = Math.max(maxLine, row.left?.line ?? 0, row.right?.line ?? 0);
-      rows.push(row);
+  let doc: DiffDoc;
+  if (change.unified && sideBySideIndex && layout === 'side-by-side') {
+    // Side by side: the rows (and their word diffs) are made as the view shows them.
+    const notes = rows;
+    const index = sideBySideIndex(change);
+    for (const h of index.hunks) hunks.push(notes.length + h);
+    const make = (i: number): DiffRow => {
+      if (i < notes.length) return notes[i]!;
+      const row = index.row(i - notes.length);
+      return row.type === 'hunk' ? { type: 'hunk', header: displayText(row.header ?? '') } : { type: 'split', left: safeCell(row.left), right: safeCell(row.right) };
+    };
+    doc = lazyDoc(notes.length + index.length, make, [...new Set(hunks)], Math.max(3, String(index.maxLine).length));
+  } else {
+    if (change.unified && unifiedRows) {
+      for (const row of unifiedRows(change)) {
+        if (row.kind === 'hunk') {
+          hunks.push(rows.length);
+          rows.push({ type: 'hunk', header: displayText(row.header ?? '') });
+        } else {
+          maxLine = Math.max(maxLine, row.oldLine ?? 0, row.newLine ?? 0);
+          rows.push({ type: 'unified', kind: row.kind, oldLine: row.oldLine, newLine: row.newLine, segments: safeSegments(row.segments), noNewline: row.noNewline });
+        }
+      }
     }
+    doc = builtDoc(rows, [...new Set(hunks)], Math.max(3, String(maxLine).length));
   }
-  const doc: DiffDoc = { rows, hunks: [...new Set(hunks)], numberWidth: Math.max(3, String(maxLine).length) };
   entry[layout] = doc;
   return doc;
 }
@@ -245,7 +297,7 @@ export function wrapDoc(doc: DiffDoc, textWidth: number): DiffDoc {
       }
     } else rows.push(row);
   }
-  const out: DiffDoc = { rows, hunks: doc.hunks.map((h) => start[h] ?? h), numberWidth: doc.numberWidth };
+  const out = builtDoc(rows, doc.hunks.map((h) => start[h] ?? h), doc.numberWidth);
   byWidth.set(textWidth, out);
   return out;
 }
@@ -262,9 +314,9 @@ export function viewDoc(change: FileChange, layout: DiffLayout, wrap: boolean, w
  * no text rows.
  */
 export function changedSpan(doc: DiffDoc, from: number): { row: number; column: number; width: number } | undefined {
-  const end = doc.hunks.find((h) => h > from) ?? doc.rows.length;
+  const end = doc.hunks.find((h) => h > from) ?? doc.length;
   for (let r = from; r < end; r++) {
-    const row = doc.rows[r]!;
+    const row = doc.row(r);
     const cells = row.type === 'unified' ? (row.kind === 'context' ? [] : [row.segments]) : row.type === 'split' ? [row.left, row.right].filter((c) => c && c.kind !== 'context').map((c) => c!.segments) : [];
     if (cells.length === 0) continue;
     let best: { column: number; width: number } | undefined;

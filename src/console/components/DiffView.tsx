@@ -7,7 +7,7 @@ import chalk from 'chalk';
 import { Box, Text } from 'ink';
 import { memo, useContext, type ReactNode } from 'react';
 import type { SideCell } from '../../core/diff/types.js';
-import { viewDoc, type DiffRow, type Segment } from '../diffRows.js';
+import { docRows, viewDoc, type DiffRow, type Segment } from '../diffRows.js';
 import { changeLegend, changeMark, changeTone, columns, dropColumns, fit, nameList, plural, takeColumns } from '../format.js';
 import { clamp, windowOf } from '../state/cursor.js';
 import type { DiffEntry } from '../state/select.js';
@@ -269,9 +269,10 @@ export function DiffView(props: DiffViewProps) {
   // The file list: the files, then the collapsed excluded rows, windowed around the current file.
   const listLength = entries.length + excluded.length;
   const list = windowOf(Math.max(0, file - Math.floor(props.fileRows / 2)), props.fileRows, listLength);
-  const body = windowOf(props.cursor.top, props.bodyRows, doc.rows.length);
-  const rows = doc.rows.slice(body.start, body.end);
-  const position = doc.rows.length === 0 ? '' : ` ${body.start + 1}-${body.end}/${doc.rows.length}`;
+  const body = windowOf(props.cursor.top, props.bodyRows, doc.length);
+  // Only the visible window's rows are built (a side-by-side doc makes them on demand).
+  const rows = docRows(doc, body.start, body.end);
+  const position = doc.length === 0 ? '' : ` ${body.start + 1}-${body.end}/${doc.length}`;
   const header = ` ${file + 1}/${entries.length} ${props.layout === 'unified' ? 'unified' : 'side-by-side'}${props.wrap ? ' wrapped' : ''}${position}${props.wideHint ? ' \u00b7 w wider' : ''}`;
   const hosts = entry.hosts ?? [entry.host];
   const title = `${showHost ? `${nameList(hosts)}: ` : ''}${entry.change.path}`;

@@ -69,7 +69,7 @@ export function updateDiffCursor(state: AppState, update: (cursor: DiffCursor) =
 function scrollDiff(state: AppState, motion: Motion): AppState {
   const doc = currentDoc(state);
   const rows = diffViewRows(state);
-  return updateDiffCursor(state, (cursor) => ({ ...cursor, top: scrollTop(cursor.top, motion, doc?.rows.length ?? 0, rows) }));
+  return updateDiffCursor(state, (cursor) => ({ ...cursor, top: scrollTop(cursor.top, motion, doc?.length ?? 0, rows) }));
 }
 
 /** " · 9 excluded not shown (x shows them)" when excluded files are collapsed. */
@@ -92,14 +92,14 @@ function keepHunk(state: AppState, next: AppState): AppState {
   const after = currentDoc(next);
   if (!before || !after) return next;
   const rows = diffViewRows(state);
-  const top = Math.min(shownDiffCursor(state).top, Math.max(0, before.rows.length - rows));
+  const top = Math.min(shownDiffCursor(state).top, Math.max(0, before.length - rows));
   let hunk = -1;
   before.hunks.forEach((row, i) => {
     if (row <= top) hunk = i;
   });
   const base = hunk >= 0 ? (after.hunks[hunk] ?? 0) : 0;
   const offset = hunk >= 0 ? top - (before.hunks[hunk] ?? 0) : top;
-  const row = clamp(base + offset, 0, Math.max(0, after.rows.length - diffViewRows(next)));
+  const row = clamp(base + offset, 0, Math.max(0, after.length - diffViewRows(next)));
   return updateDiffCursor(next, (cursor) => ({ ...cursor, top: row }));
 }
 
@@ -151,7 +151,7 @@ export function jumpHunk(state: AppState, direction: 1 | -1): AppState {
   const cursor = shownDiffCursor(state);
   const file = clamp(cursor.file, 0, entries.length - 1);
   const rows = diffViewRows(state);
-  const maxTopOf = (doc: DiffDoc) => Math.max(0, doc.rows.length - rows);
+  const maxTopOf = (doc: DiffDoc) => Math.max(0, doc.length - rows);
   const land = (index: number, doc: DiffDoc, row: number) =>
     updateDiffCursor(state, () => ({ file: index, top: Math.min(row, maxTopOf(doc)), left: leftFor(state, doc, row) }));
   if (isChange(entries[file])) {

@@ -67,11 +67,11 @@ export function findInDiff(state: AppState, direction: 1 | -1, here = false): Ap
   let file = clamp(hit?.file ?? cursor.file, 0, entries.length - 1);
   let from = hit && !here ? hit.row + direction : here ? (hit?.row ?? cursor.top) : cursor.top + (direction === 1 ? 0 : -1);
   for (let n = 0; n < entries.length; n++) {
-    const rows = fileDoc(entries[file]!.change, state.layout).rows;
+    const doc = fileDoc(entries[file]!.change, state.layout);
     if (direction === 1) {
-      for (let row = Math.max(0, from); row < rows.length; row++) if (match(rowText(rows[row]!))) return showDiffHit(state, file, row);
+      for (let row = Math.max(0, from); row < doc.length; row++) if (match(rowText(doc.row(row)))) return showDiffHit(state, file, row);
     } else {
-      for (let row = Math.min(from, rows.length - 1); row >= 0; row--) if (match(rowText(rows[row]!))) return showDiffHit(state, file, row);
+      for (let row = Math.min(from, doc.length - 1); row >= 0; row--) if (match(rowText(doc.row(row)))) return showDiffHit(state, file, row);
     }
     file += direction;
     if (file < 0 || file >= entries.length) break;
@@ -82,7 +82,7 @@ export function findInDiff(state: AppState, direction: 1 | -1, here = false): Ap
 
 function showDiffHit(state: AppState, file: number, row: number): AppState {
   const entries = shownDiffEntries(state);
-  const rows = fileDoc(entries[file]!.change, state.layout).rows.length;
+  const rows = fileDoc(entries[file]!.change, state.layout).length;
   const height = diffViewRows(state);
   const cursor = shownDiffCursor(state);
   // The match a few rows below the top, so what precedes it shows too.
