@@ -156,6 +156,7 @@ async function connectHop(hop: ResolvedHost, sock: Duplex | undefined, ctx: HopC
   // passphrase prompt, no SSH client.
   if (!sock) hlog(`connecting to ${hop.hostName} port ${hop.port} as ${hop.user}`);
   const dialled = sock ? undefined : await dialTcp(hop, target, timeoutMs, options.signal);
+  const dialMs = Date.now() - started;
   const socket: Duplex = sock ?? (dialled as net.Socket);
   // Until the client takes the socket over, its errors are ours to catch, and a server
   // that closes it meanwhile turned the connection away before its banner (retried).
@@ -183,8 +184,9 @@ async function connectHop(hop: ResolvedHost, sock: Duplex | undefined, ctx: HopC
   if (closedEarly || socket.destroyed) {
     throw new HandshakeRefused(target, 'unreachable', `${hopLabel(hop, target)}ssh: kex_exchange_identification: Connection closed by ${hop.hostName} port ${hop.port}`);
   }
-  // ConnectTimeout bounds the TCP connect and the handshake together, as before.
-  const readyTimeout = Math.max(1, timeoutMs - (Date.now() - started));
+  // ConnectTimeout bounds the TCP connect and the handshake together, as before (the time
+  // an admin takes to type a passphrase does not count).
+  const readyTimeout = Math.max(1, timeoutMs - dialMs);
 
   return new Promise<ClientType>((resolve, reject) => {
     const client = new Client();
