@@ -85,7 +85,8 @@ describe('diff view', () => {
     frame = await waitForText(c.lastFrame, 'side-by-side');
     const row = lines(frame).find((l) => l.includes('worker_processes 4'))!;
     expect(row).toMatch(/ {2}2- worker_processes 4;\s*\u2502 {2}2\+ worker_processes 8;/);
-    expect(c.prefs.load().diffLayout).toBe('side-by-side');
+    // Saved by the App's effect, after the frame that shows it.
+    await eventually(() => expect(c.prefs.load().diffLayout).toBe('side-by-side'));
     await c.press('w'); // wide: the host list steps aside while the diff has focus
     frame = await waitForFrame(c.lastFrame, (f) => !f.includes('Hosts 9') && f.includes(' 1 Switches  2 Excludes'));
     expect(lines(frame).find((l) => l.includes('worker_processes 4;'))).toMatch(/^ {2}2- worker_processes 4; +\u2502 {2}2\+ worker_processes 8;/);

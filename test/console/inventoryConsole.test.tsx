@@ -1,6 +1,6 @@
 /** Inventory columns in the rendered console: the session's addresses and last deploys in the host list, following a deploy's events. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { KEYS, renderConsole, waitForFrame, waitForText, type ConsoleHarness } from '../helpers/consoleTesting.js';
+import { eventually, KEYS, renderConsole, waitForFrame, waitForText, type ConsoleHarness } from '../helpers/consoleTesting.js';
 
 const NOW = new Date('2026-05-01T12:00:00Z');
 const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3_600_000).toISOString();
@@ -76,11 +76,12 @@ describe('choosing the columns in the console (C)', () => {
     expect(roleAt).toBeGreaterThan(1);
     await c.press(...Array.from({ length: roleAt }, () => 'j'), KEYS.enter);
     frame = await waitForFrame(c.lastFrame, (f) => /\[x\] role/.test(f), 5000, 'role shown');
-    expect(c.prefs.saved.at(-1)).toEqual({ columns: ['address', 'deployed', 'role'] });
+    // Saved by the App's effect, after the frame that shows it.
+    await eventually(() => expect(c.prefs.saved.at(-1)).toEqual({ columns: ['address', 'deployed', 'role'] }));
     // Hide the address (the first row): saved, and the list loses the column once the chooser closes.
     await c.press('g', KEYS.enter, KEYS.escape);
     frame = await waitForFrame(c.lastFrame, (f) => !f.includes('Host list columns') && !rowOf(f, 'web1').includes('10.0.0.5:2222'), 5000, 'address hidden');
-    expect(c.prefs.saved.at(-1)).toEqual({ columns: ['deployed', 'role'] });
+    await eventually(() => expect(c.prefs.saved.at(-1)).toEqual({ columns: ['deployed', 'role'] }));
     expect(rowOf(frame, 'web1')).toMatch(/web1 .*2h alice +web\b/);
     expect(frame.split('\n')[1]).toMatch(/deployed +role/);
   });
