@@ -31,7 +31,12 @@
  *   → remove the backup; else rename the backup over the target;
  * - no backup, the target did not exist, the temp is gone and the target exists → the
  *   rename happened: remove the target;
- * - the temp exists → it was never renamed: remove it.
+ * - the temp exists → it was never renamed: remove it (a temp in its folder's staging
+ *   folder `.konf-tmp-<run>-new` goes with that folder, once every entry is undone).
+ *
+ * TEMP is `<folder>/.konf-tmp-<run>-new/<name>` (the write stages every file under its own
+ * name and renames a folder's files with one `mv -t`); journals of earlier konf versions
+ * name temps beside their targets, which are undone the same way.
  */
 import { HostError } from '../errors.js';
 import { shellQuote as q } from './shell.js';
@@ -68,7 +73,7 @@ export interface HostJournal {
   jumpHost: string;
   since: string;
   entries: JournalEntry[];
-  /** Indexes of entries whose rename (or removal) happened. */
+  /** Indexes of entries whose rename (or removal) happened, ascending. */
   done: number[];
   state: JournalState;
 }
@@ -119,8 +124,12 @@ const FN_UNDO = `konf_undo() {
   else
     konf_ur=none
   fi
-  if [ "$konf_ut" = 1 ]; then rm -f -- "$6" || { konf_uf "$1" temp; return 0; }; fi
-  if [ -n "$7" ]; then konf_rmbak "$7"; fi
+  if [ "$konf_ut" = 1 ]; then
+    case \${6%/*} in
+      */.konf-tmp-*-new) ;;
+      *) rm -f -- "$6" || { konf_uf "$1" temp; return 0; } ;;
+    esac
+  fi
   konf_us "undo $1 $konf_ur"
 }
 konf_uf() {
@@ -151,9 +160,16 @@ const FN_RESTORE = `konf_restore() {
   konf_je() { konf_undo "$@"; }
   . "$1"
   konf_rn=0
+  konf_rls=
+  konf_rlb=
   konf_je() {
     konf_rn=$((konf_rn+1))
     eval "konf_rd$konf_rn=\\$4; konf_rp$konf_rn=\\$5"
+    konf_rsd=\${6%/*}
+    case \${konf_rsd##*/} in
+      .konf-tmp-*-new) if [ "$konf_rsd" != "$konf_rls" ]; then rm -rf -- "$konf_rsd" || konf_bad=1; konf_rls=$konf_rsd; fi ;;
+    esac
+    if [ -n "$7" ] && [ "\${7%/*}" != "$konf_rlb" ]; then konf_rmbak "$7"; konf_rlb=\${7%/*}; fi
   }
   konf_jpid() { :; }
   . "$1"
@@ -310,6 +326,8 @@ export function parseJournal(host: string, text: string, root: string): HostJour
         break;
     }
   }
+  // Renames are journaled folder by folder: the set of entries done, in entry order.
+  j.done.sort((a, b) => a - b);
   if (j.version !== JOURNAL_VERSION) {
     throw new HostError(host, 'remote-failed', `the journal on the host has version ${j.version || 'unknown'}; this konf reads version ${JOURNAL_VERSION}`);
   }

@@ -131,7 +131,7 @@ export class RemoteHost {
    */
   async write(ops: WriteOp[], opts: WriteOptions = {}): Promise<WriteResult> {
     if (ops.length === 0) return { files: [], createdDirs: [], staleTempsRemoved: 0 };
-    const { run, targets, prepared, payload } = prepareBatch(this.host, this.root, ops);
+    const { run, targets, prepared, payload, archiveBytes } = prepareBatch(this.host, this.root, ops);
     const lock = opts.opId === undefined ? undefined : { path: onHost(this.root, LOCK_PATH), needle: `"opId":${JSON.stringify(opts.opId)}` };
     if (opts.journal && opts.opId === undefined) throw new Error('a journaled write needs the operation id of the lock holder');
     const journal = opts.journal && opts.opId !== undefined ? { lockDir: onHost(this.root, LOCK_DIR), header: { ...opts.journal, op: opts.opId } } : undefined;
@@ -162,6 +162,7 @@ export class RemoteHost {
         run,
         root: this.root,
         ops: prepared,
+        archiveBytes,
         ...(lock ? { lock } : {}),
         ...(journal ? { journal } : {}),
         ...(opts.checks ? { checks: opts.checks } : {}),
@@ -199,18 +200,18 @@ export class RemoteHost {
   }
 
   /**
-   * Stages every file as a write would (temp beside its target, metadata set) and runs the
+   * Stages every file as a write would (in its folder's staging folder, metadata set) and runs the
    * file checks on the staged copies, then removes the temps (and folders it created):
    * nothing is renamed. Needs no lock: it never removes other runs' temps.
    */
   async stageAndCheck(ops: WriteOp[], checks: RemoteChecks, opts: CallOptions & { onCheck?: (r: CheckResult) => void } = {}): Promise<CheckResult[]> {
     if (ops.length === 0 || checks.files.length === 0) return [];
-    const { run, targets, prepared, payload } = prepareBatch(this.host, this.root, ops);
+    const { run, targets, prepared, payload, archiveBytes } = prepareBatch(this.host, this.root, ops);
     const collector = new CheckCollector(opts.onCheck);
     const marker = newMarker();
     const out = await this.runScript({
       marker,
-      script: writeScript({ marker, run, root: this.root, ops: prepared, checks, stageOnly: true }),
+      script: writeScript({ marker, run, root: this.root, ops: prepared, archiveBytes, checks, stageOnly: true }),
       payload,
       stdout: 'lines',
       onStatus: (s) => void collector.take(s),

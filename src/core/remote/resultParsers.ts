@@ -126,7 +126,11 @@ export function writeOutcome(host: string, root: string, ops: WriteOp[], targets
     const st = /^stale \d+ (\d+)$/.exec(s);
     if (st) staleTempsRemoved += Number(st[1]);
   }
-  return { files: targets.map((t, i) => ({ path: t.logical, action: (ops[i] as WriteOp).action })), createdDirs, staleTempsRemoved };
+  // In the order they were renamed into place (folder by folder), as onFile reported them.
+  const order = new Map(appliedPaths.map((p, k) => [p, k]));
+  const files = targets.map((t, i) => ({ path: t.logical, action: (ops[i] as WriteOp).action }));
+  files.sort((a, b) => (order.get(a.path) ?? files.length) - (order.get(b.path) ?? files.length));
+  return { files, createdDirs, staleTempsRemoved };
 }
 
 /** A recovery script's outcome (see recoverScript). */

@@ -2,17 +2,24 @@
 import { randomBytes } from 'node:crypto';
 import { HostError } from '../errors.js';
 import { onHost, targetPath, type TargetPath } from './paths.js';
-import { TEMP_PREFIX, type PreparedOp, type ReadState } from './scripts/index.js';
+import { stageDir, type PreparedOp, type ReadState } from './scripts/index.js';
+import { tarArchive, type TarFile } from './tarWrite.js';
 import type { LiveEntry, WriteOp } from './types.js';
 
-/** Paths, temps and payload of a batch (checked: nothing leaves the root, no path twice). */
-export function prepareBatch(host: string, root: string, ops: WriteOp[]): { run: string; targets: TargetPath[]; prepared: PreparedOp[]; payload: Buffer[] } {
+/**
+ * Paths, temps and payload of a batch (checked: nothing leaves the root, no path twice).
+ * Every file and symlink is staged under its target's own name in its folder's staging
+ * folder (`<folder>/.konf-tmp-<run>-new/<name>`: the same filesystem, so one `mv -t` per
+ * folder renames them into place); the payload is one tar archive of every file's
+ * content, named by its temp path, that the write script unpacks with one `tar -x`.
+ */
+export function prepareBatch(host: string, root: string, ops: WriteOp[]): { run: string; targets: TargetPath[]; prepared: PreparedOp[]; payload: Buffer[]; archiveBytes: number } {
   const run = `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
   const targets: TargetPath[] = [];
   const prepared: PreparedOp[] = [];
-  const payload: Buffer[] = [];
+  const files: TarFile[] = [];
   const seen = new Set<string>();
-  ops.forEach((op, i) => {
+  ops.forEach((op) => {
     const t = targetPath(host, op.path);
     if (t.parent === undefined) throw new HostError(host, 'root-escape', `refusing to ${op.action === 'remove' ? 'remove' : 'write'} the root folder itself`);
     if (seen.has(t.logical)) throw new Error(`write batch for ${host} names ${t.logical} twice`);
@@ -20,7 +27,7 @@ export function prepareBatch(host: string, root: string, ops: WriteOp[]): { run:
     targets.push(t);
     const dir = onHost(root, t.parent);
     const path = onHost(root, t.logical);
-    const temp = `${dir === '/' ? '' : dir}/${TEMP_PREFIX}${run}-${i}-${tempLabel(t.name)}`;
+    const temp = `${stageDir(dir, run)}/${t.name}`;
     if (op.action === 'remove') {
       prepared.push({ kind: 'remove', path, dir });
       return;
@@ -31,13 +38,14 @@ export function prepareBatch(host: string, root: string, ops: WriteOp[]): { run:
       if (op.mode !== undefined && (!Number.isInteger(op.mode) || op.mode < 0 || op.mode > 0o7777)) throw new Error(`invalid mode ${op.mode} for ${t.logical}`);
       const mode = op.mode === undefined ? '' : op.mode.toString(8).padStart(4, '0');
       prepared.push({ kind: 'file', path, dir, temp, size: op.content.length, mode, owner, group });
-      payload.push(op.content);
+      files.push({ name: temp.slice(1), content: op.content });
     } else {
       if (op.target === '' || op.target.includes('\0')) throw new Error(`invalid symlink target for ${t.logical}`);
       prepared.push({ kind: 'symlink', path, dir, temp, target: op.target, owner, group });
     }
   });
-  return { run, targets, prepared, payload };
+  const archive = files.length > 0 ? tarArchive(files) : { buffers: [], bytes: 0 };
+  return { run, targets, prepared, payload: archive.buffers, archiveBytes: archive.bytes };
 }
 
 /** What the entries read hold, as the write script verifies them (undefined: a state it cannot verify). */
@@ -51,10 +59,6 @@ export function readStatesOf(host: string, root: string, entries: LiveEntry[]): 
     else return undefined;
   }
   return states;
-}
-
-function tempLabel(name: string): string {
-  return name.replace(/[^A-Za-z0-9._+-]/g, '_').slice(0, 80);
 }
 
 function checkName(v: string | undefined, what: string, path: string): string {

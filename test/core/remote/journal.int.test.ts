@@ -176,14 +176,16 @@ describe('host-side journal over real sshd', () => {
     rmSync(at('c4'), { recursive: true, force: true });
     mkdirSync(at('c4'), { recursive: true });
     const files: WriteOp[] = [];
+    // One folder per file: a folder's files are renamed by one mv, so each rename here is one call.
     for (let i = 0; i < 30; i++) {
-      writeFileSync(at(`c4/f${i}`), `old ${i}\n`);
-      files.push({ action: 'file', path: `/c4/f${i}`, content: Buffer.from(`new ${i}\n`) });
+      mkdirSync(at(`c4/d${i}`));
+      writeFileSync(at(`c4/d${i}/f`), `old ${i}\n`);
+      files.push({ action: 'file', path: `/c4/d${i}/f`, content: Buffer.from(`new ${i}\n`) });
     }
     const before = filesOf(await readTree(at('c4')));
     const r = remoteFor(fleet, 'j1');
     await r.acquireLock(lockReq('op-c4'));
-    // call 1 renames the journal into place, calls 2… the files: hold at the 11th file.
+    // call 1 renames the journal into place, calls 2… the folders' files: hold at the 11th folder.
     await slow.arm({ hold: 12, delayMs: 20 });
     const writing = r.write(files, { opId: 'op-c4', journal: header });
     writing.catch(() => undefined);
@@ -201,4 +203,74 @@ describe('host-side journal over real sshd', () => {
     expect(await remoteFor(fleet, 'j1').releaseLock('op-c4', { closeJournal: 'op-c4' })).toBe(true);
     expect(leftovers(at('c4'))).toEqual([]);
   });
+  it('5,000 files in one journaled write: every file with its content and mode, every entry journaled, one mv per folder', async () => {
+    rmSync(at('big'), { recursive: true, force: true });
+    const files: WriteOp[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const p = `/big/d${String(i % 50).padStart(2, '0')}/f${String(i).padStart(5, '0')}.conf`;
+      files.push({ action: 'file', path: p, content: Buffer.from(`# file ${i}\n`.repeat(1 + (i % 7))), ...(i % 2 ? { mode: 0o640 } : {}) });
+    }
+    const r = remoteFor(fleet, 'j1');
+    await r.acquireLock(lockReq('op-big'));
+    // Counts the renames of konf temps (the wrapper holds nothing here).
+    await slow.arm({ delayMs: 0 });
+    const reported: string[] = [];
+    const result = await r.write(files, { opId: 'op-big', journal: header, onFile: (f) => reported.push(f.path) });
+    const calls = await slow.calls();
+    await slow.disarm();
+    expect(result.files).toHaveLength(5000);
+    expect(new Set(reported).size).toBe(5000);
+    for (const [i, f] of files.entries()) {
+      if (f.action !== 'file') continue;
+      expect(readFileSync(at(f.path.slice(1))).equals(f.content), f.path).toBe(true);
+      expect(statSync(at(f.path.slice(1))).mode & 0o7777, f.path).toBe(i % 2 ? 0o640 : 0o644);
+    }
+    // The journal's rename (1) and one mv per folder (50): not one per file.
+    expect(calls).toBe(51);
+    const j = parseJournal('j1', readFileSync(journalFile(), 'utf8'), root);
+    expect(j.entries).toHaveLength(5000);
+    expect(j.entries.every((e, i) => e.path === files[i]?.path && !e.existed)).toBe(true);
+    expect(j.done).toEqual(files.map((_, i) => i));
+    expect(j.state).toBe('swapped');
+    expect(leftovers(at('big'))).toEqual([]);
+    expect(await r.releaseLock('op-big', { closeJournal: 'op-big' })).toBe(true);
+    expect(existsSync(journalFile())).toBe(false);
+  }, 180_000);
+
+  it('a connection cut mid-way through a 1,000-file batch (after 9 of 20 folders were renamed): the host puts every file back', async () => {
+    rmSync(at('mid'), { recursive: true, force: true });
+    const files: WriteOp[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const rel = `mid/d${String(i % 20).padStart(2, '0')}/f${String(i).padStart(4, '0')}`;
+      mkdirSync(path.dirname(at(rel)), { recursive: true });
+      // Half exist (their old versions must come back), half are new (they must go).
+      if (i % 2 === 0) writeFileSync(at(rel), `old ${i}\n`);
+      files.push({ action: 'file', path: `/${rel}`, content: Buffer.from(`new ${i}\n`) });
+    }
+    const before = filesOf(await readTree(at('mid')));
+    const r = remoteFor(fleet, 'j1');
+    await r.acquireLock(lockReq('op-mid'));
+    // call 1 renames the journal into place, calls 2… one folder each: hold at the 10th folder.
+    await slow.arm({ hold: 11, delayMs: 0 });
+    const writing = r.write(files, { opId: 'op-mid', journal: header });
+    writing.catch(() => undefined);
+    try {
+      await slow.held();
+      // Mid-way for real: the first folder's files are the new versions, the last folder's the old.
+      expect(readFileSync(at('mid/d00/f0000'), 'utf8')).toBe('new 0\n');
+      expect(readFileSync(at('mid/d18/f0018'), 'utf8')).toBe('old 18\n');
+      expect(existsSync(at('mid/d19/f0019'))).toBe(false);
+      expect(fleet.cutConnections('j1')).toBeGreaterThan(0);
+      await expect(writing).rejects.toThrow();
+    } finally {
+      // Released and no longer counted (the wrapper's count is slow: one mkdir per earlier call).
+      await slow.disarm();
+    }
+    const rec = await remoteFor(fleet, 'j1').recoverJournal({ expectOp: 'op-mid' });
+    expect(rec.complete).toBe(true);
+    expect(filesOf(await readTree(at('mid')))).toEqual(before);
+    expect(await remoteFor(fleet, 'j1').releaseLock('op-mid', { closeJournal: 'op-mid' })).toBe(true);
+    expect(leftovers(at('mid'))).toEqual([]);
+    expect(existsSync(journalFile())).toBe(false);
+  }, 180_000);
 });

@@ -4,33 +4,42 @@ import { JOURNAL_NAME, journalHeaderArgs } from '../journal.js';
 import { checkFunctions, fileCheckLines, setCheckLines, type RemoteChecks } from '../checks.js';
 import { REVERT_HELPERS, armFunction, type armPayload } from '../revert.js';
 import { FN_SHOW, TEMP_PREFIX, program, prologue, resolveRoot } from './common.js';
-import { JOURNALED_FUNCTIONS, STAGE_ONLY_SAY, WRITE_FUNCTIONS, backupDir, backupName, metadataLines, type PreparedOp, type WriteJournal } from './writeSteps.js';
+import { JOURNALED_FUNCTIONS, STAGE_ONLY_SAY, WRITE_FUNCTIONS, backupDir, backupName, byFolder, metadataLines, renameLines, stageLines, type PreparedOp, type WriteJournal } from './writeSteps.js';
 import { closeJournalLines, lockDirLines, lockTakeLines, releaseLines } from './lock.js';
 import type { VerifyLines } from './verify.js';
 
 /**
- * Phase 1 (prepare): for each op check the parent folder resolves inside the root, create
- * missing parents, remove stale konf temps there, write the content to a temp file in
- * the same folder (size-checked: a dropped connection leaves a short temp that is never
- * renamed), apply owner/group then mode. Phase 2 (commit): fsync all temps, rename each
- * over its target (`mv -fT` = rename(2)), remove files, fsync the folders.
- * A failure reports `<marker> fail I STEP` (or `escape I`), removes the temps and the
- * folders it created, and exits non-zero. Progress lines: `dirs I N`, `stale I N`,
+ * Phase 1 (prepare): for each op check the parent folder resolves inside the root and
+ * create missing parents; remove stale konf temps there; stage every file and symlink
+ * under its own name in its folder's staging folder (`.konf-tmp-<run>-new`): one mkdir for
+ * the staging folders, one `tar -x` of the archive that follows the script on stdin for
+ * the contents (size-checked with one stat: a dropped connection leaves a short archive
+ * that tar refuses and temps that are never renamed), then owner/group and mode for the
+ * whole batch. Phase 2 (commit): fsync the temps (one sync), rename them into place with
+ * one `mv -t FOLDER` per folder (rename(2) each), remove files, fsync the folders. The
+ * processes are a constant number per batch and per folder, none per file (unless the
+ * plan leaves a changed file's owner or mode to the live file's: one chown/chmod
+ * --reference each).
+ * A failure reports `<marker> fail I STEP` (or `escape I`), removes the staging folders
+ * and the folders it created, and exits non-zero. Progress lines: `dirs I N`, `stale I N`,
  * `commit`, `ok I`, `done`.
  *
  * With a journal (deploy, rollback under the host lock): nothing runs while another
  * journal is on the host (`journal`, exit 6). After phase 1 the journal is written
  * (see journal.ts) and each existing target is kept as a hard-linked backup before its
- * rename. The script stops at its next step when its connection is gone (a status line
- * cannot be written) and puts every file back from the journal itself; a failing rename
- * does the same (`restored` or `unrestored` after `fail I STEP`). The journal and the
- * backups stay until the controller closes them (releaseLockScript) or recovers them.
+ * rename. The script stops at its next step (a folder's renames) when its connection is
+ * gone (a status line cannot be written) and puts every file back from the journal
+ * itself; a failing rename does the same (`restored` or `unrestored` after `fail I STEP`).
+ * The journal and the backups stay until the controller closes them (releaseLockScript)
+ * or recovers them.
  */
 export function writeScript(o: {
   marker: string;
   run: string;
   root: string;
   ops: PreparedOp[];
+  /** Bytes of the tar archive of the files' contents that follows the script on stdin (prepareBatch). */
+  archiveBytes: number;
   lock?: { path: string; needle: string };
   journal?: WriteJournal;
   /** etc/validate checks: file checks before the commit, set checks after the swap (journaled writes). */
@@ -100,19 +109,24 @@ export function writeScript(o: {
       `if [ -e "$J" ] || [ -h "$J" ]; then printf '%s journal\\n' "$M"; exit 6; fi`,
     );
   }
-  o.ops.forEach((op, i) => {
-    if (op.kind === 'file') body.push(['konf_file', i, q(op.path), q(op.dir), q(op.temp), op.size].join(' '));
-    else if (op.kind === 'symlink') body.push(['konf_link', i, q(op.path), q(op.dir), q(op.temp), q(op.target), q(op.owner), q(op.group)].join(' '));
-    else body.push(['konf_rmchk', i, q(op.path), q(op.dir)].join(' '));
-  });
+  // Each folder once (inside the root; created, shallowest first, when a file goes there),
+  // in the order the ops first name them; then no target may be a folder.
+  for (const [dir, indexes] of byFolder(o.ops)) {
+    const first = indexes[0] as number;
+    if (indexes.some((i) => o.ops[i]?.kind !== 'remove')) body.push(`konf_dir ${first} ${q(dir)}`);
+    else body.push(`konf_in ${q(dir)} || konf_esc ${first}`);
+  }
+  o.ops.forEach((op, i) => body.push(`konf_notdir ${i} ${q(op.path)}`));
   // Stale temps of interrupted runs go once every folder is there (staging only: another run's temps stay).
   if (!o.stageOnly) body.push(`konf_clean ${[...new Set(o.ops.map((op) => op.dir))].map(q).join(' ')}`);
-  body.push(...metadataLines(o.ops));
+  const stage = stageLines(o.ops, o.run, o.archiveBytes);
+  const dirs = [...new Set(o.ops.map((op) => op.dir))];
+  body.push(...stage.lines, ...metadataLines(o.ops));
   const staged = o.ops.map((op) => (op.kind === 'remove' ? '' : op.temp));
   if (o.stageOnly) {
     // konf diff --validate: the file checks on the staged copies, then every temp goes.
     body.push(...(checks ? fileCheckLines(checks, staged) : []), 'konf_cleanup', `konf_say checked || exit 7`, 'if [ -n "$konf_cbad" ]; then exit 3; fi', 'exit 0');
-    return program([...WRITE_FUNCTIONS, STAGE_ONLY_SAY, ...(checks ? checkFunctions(checks) : [])], body);
+    return program([...WRITE_FUNCTIONS, ...stage.functions, STAGE_ONLY_SAY, ...(checks ? checkFunctions(checks) : [])], body);
   }
   if (checks && checks.files.length > 0) {
     if (!journal) throw new Error('file checks need a journaled write');
@@ -121,35 +135,31 @@ export function writeScript(o: {
   }
   if (!journal) {
     body.push(`printf '%s commit\\n' "$M"`);
-    const temps = o.ops.flatMap((op) => (op.kind === 'remove' ? [] : [q(op.temp)]));
-    if (temps.length) body.push(`sync -- ${temps.join(' ')} 2>/dev/null || sync`);
-    o.ops.forEach((op, i) => {
-      if (op.kind === 'remove') body.push(['konf_rm', i, q(op.path)].join(' '));
-      else body.push(['konf_mv', i, q(op.temp), q(op.path)].join(' '));
-    });
-    const dirs = [...new Set(o.ops.map((op) => op.dir))];
-    body.push(`sync -- ${dirs.map(q).join(' ')} 2>/dev/null`, `printf '%s done\\n' "$M"`);
-    return program(WRITE_FUNCTIONS, body);
+    if (stage.dirs.length) body.push(`konf_syncfs ${stage.dirs.join(' ')}`);
+    body.push(...renameLines(o.ops, o.run, false));
+    body.push(`konf_syncfs ${dirs.map(q).join(' ')}`, `printf '%s done\\n' "$M"`);
+    return program([...WRITE_FUNCTIONS, ...stage.functions], body);
   }
 
   // Journaled commit.
   body.push(`konf_say commit || { konf_cleanup; exit 7; }`);
-  const temps = o.ops.flatMap((op) => (op.kind === 'remove' ? [] : [q(op.temp)]));
-  if (temps.length) body.push(`sync -- ${temps.join(' ')} 2>/dev/null || sync`);
   body.push('konf_me', `JT="$LD/${TEMP_PREFIX}$RUN-journal"`, '{', `printf '# konf journal: an operation in flight on this host (see the konf README, "Journals")\\n'`);
   body.push(`printf 'konf_jv 1\\n'`, `printf 'konf_jop %s\\n' ${q(journalHeaderArgs(o.run, journal.header))}`, `printf 'konf_jpid %s %s %s\\n' "$$" "$konf_ms" "$konf_mg"`);
+  const folderOf = new Map([...byFolder(o.ops).keys()].map((dir, f) => [dir, f]));
   o.ops.forEach((op, i) => {
     const temp = op.kind === 'remove' ? '' : op.temp;
     const backup = backupName(op, o.run);
+    const f = folderOf.get(op.dir) as number;
     body.push(
-      `konf_e${i}=0; if [ -e ${q(op.path)} ] || [ -h ${q(op.path)} ]; then konf_e${i}=1; fi`,
+      `konf_e${i}=0; if [ -e ${q(op.path)} ] || [ -h ${q(op.path)} ]; then konf_e${i}=1; konf_b${f}=$((\${konf_b${f}-0}+1)); fi`,
       `printf 'konf_je ${i} ${op.kind} %s %s %s\\n' "$konf_e${i}" "\${konf_c${i}-0}" ${q([q(op.path), q(temp), q(backup)].join(' '))}`,
     );
   });
   body.push(
     `printf 'konf_jstate staged\\n'`,
     `} > "$JT" || konf_fail 0 journal`,
-    `sync -- "$JT" 2>/dev/null || sync`,
+    // The staged files and the journal reach the disk together (one syncfs per filesystem), then the journal is renamed in.
+    `konf_syncfs ${stage.dirs.join(' ')} "$JT"`,
     `mv -fT -- "$JT" "$J" || { rm -f -- "$JT"; konf_fail 0 journal; }`,
     'konf_journaled=1',
     `sync -- "$LD" 2>/dev/null`,
@@ -159,20 +169,13 @@ export function writeScript(o: {
     // Confirm-or-revert: the host reverts on its own unless konf proves access in time.
     body.push('konf_arm || konf_fail2 0 arm', 'konf_armed=1');
   }
-  // The old version of every existing target is kept before the first rename, one ln per folder.
-  const byDir = new Map<string, number[]>();
-  o.ops.forEach((op, i) => byDir.set(op.dir, [...(byDir.get(op.dir) ?? []), i]));
-  for (const [dir, indexes] of byDir) {
-    body.push('set --');
-    for (const i of indexes) body.push(`if [ "$konf_e${i}" = 1 ]; then set -- "$@" ${q((o.ops[i] as PreparedOp).path)}; fi`);
-    body.push(`if [ "$#" -gt 0 ]; then konf_bk ${q(backupDir(dir, o.run))} "$@" || konf_fail2 ${indexes[0]} backup; fi`);
-  }
-  o.ops.forEach((op, i) => {
-    if (op.kind === 'remove') body.push(['konf_srm', i, q(op.path)].join(' '));
-    else body.push(['konf_sw', i, q(op.path), q(op.temp)].join(' '));
+  // The old version of every existing target is kept before the first rename, one ln per
+  // folder (only for a folder where one exists: konf_b<folder> counts them).
+  [...byFolder(o.ops).values()].forEach((indexes, f) => {
+    body.push(`if [ "\${konf_b${f}-0}" -gt 0 ]; then konf_bk ${q(backupDir((o.ops[indexes[0] as number] as PreparedOp).dir, o.run))} ${indexes.map((i) => q((o.ops[i] as PreparedOp).path)).join(' ')} || konf_fail2 ${indexes[0]} backup; fi`);
   });
-  const dirs = [...new Set(o.ops.map((op) => op.dir))];
-  body.push(`printf 'konf_jstate swapped\\n' >> "$J"`, `sync -- ${dirs.map(q).join(' ')} "$J" 2>/dev/null`);
+  body.push(...renameLines(o.ops, o.run, true));
+  body.push(`printf 'konf_jstate swapped\\n' >> "$J"`, `konf_syncfs ${dirs.map(q).join(' ')} "$J"`);
   if (checks && checks.sets.length > 0) {
     // Set checks see the whole set in place; a failure swaps every file back at once, before any post hook.
     body.push(...setCheckLines(checks), 'if [ -n "$konf_cbad" ]; then konf_say refused || konf_lost; konf_unarm; konf_restore "$J"; exit 3; fi');
@@ -189,5 +192,5 @@ export function writeScript(o: {
     ...(o.arm && journal ? [...REVERT_HELPERS, armFunction({ op: journal.header.op, seconds: o.arm.seconds, sizes: o.arm.sizes })] : []),
     ...(o.acquire || o.finish ? [FN_SHOW] : []),
   ];
-  return program([...WRITE_FUNCTIONS, ...JOURNALED_FUNCTIONS, ...extra], body);
+  return program([...WRITE_FUNCTIONS, ...stage.functions, ...JOURNALED_FUNCTIONS, ...extra], body);
 }
