@@ -406,6 +406,8 @@ if (results.files) {
       ],
     ),
   );
+  lines.push('');
+  lines.push(`konf deploy into an empty root / rsync -rl --checksum into an empty root, side by side: ${fmtRatio(f.deployEmpty.wallMs / f.rsyncEmpty.wallMs)} wall (target ≤ 2×: ${f.deployEmpty.wallMs / f.rsyncEmpty.wallMs <= 2 ? 'met' : 'MISSED'}).`);
 }
 if (results.big) {
   const b = results.big;

@@ -107,6 +107,8 @@ describe('interrupted operations end consistent', { timeout: 180_000 }, () => {
   }
 
   /** The host's files konf manages (test markers and konf's own folder left out). */
+  /** The 100 files of the many-file deploy: 25 folders of 4 (a folder's files are renamed by one mv). */
+  const manyPath = (i: number) => `srv/many/g${String(i % 25).padStart(2, '0')}/m${String(i).padStart(3, '0')}`;
   const managed = async (host: string) => filesOf(await readTree(root(host), ['/var/lib/konf', '/hold-post', '/post-rollback.log', '/hold-rollback', '/rb-started']));
 
   /** Resolves when `name` appears in the host's root folder (inotify). */
@@ -147,7 +149,7 @@ describe('interrupted operations end consistent', { timeout: 180_000 }, () => {
     // db1 gets 100 files.
     await put(path.join(etc, 'serverconfig/exclude/web1'), '/srv/many\n');
     await put(path.join(etc, 'serverconfig/exclude/web2'), '/srv/many\n');
-    for (let i = 0; i < 100; i++) await put(path.join(etc, `files/srv/many/m${String(i).padStart(3, '0')}`), `new many ${i}\n`);
+    for (let i = 0; i < 100; i++) await put(path.join(etc, `files/${manyPath(i)}`), `new many ${i}\n`);
     // A slow post-deploy hook: while $KONF_ROOT/hold-post exists it says so every 0.1 s.
     await put(
       path.join(repo, 'hooks/post-deploy/10-slow'),
@@ -433,11 +435,12 @@ describe('interrupted operations end consistent', { timeout: 180_000 }, () => {
 
   it('a connection cut between two renames of a 100-file deploy: "restored" only when the host reads back equal to the snapshot', async () => {
     await rm(path.join(root('db1'), 'srv/many'), { recursive: true, force: true });
-    for (let i = 0; i < 100; i++) await put(path.join(root('db1'), `srv/many/m${String(i).padStart(3, '0')}`), `old many ${i}\n`);
+    for (let i = 0; i < 100; i++) await put(path.join(root('db1'), manyPath(i)), `old many ${i}\n`);
     await oldState('db1');
     const before = (await managed('db1'));
-    // Call 1 renames the journal into place; the 40th file's rename is held, each takes 10 ms.
-    await slow.arm({ hold: 41, delayMs: 10 });
+    // Call 1 renames the journal into place, then one mv per folder (the 100 files are in 25
+    // folders after a few of /etc): the 14th call, well inside the 25, is held; each takes 10 ms.
+    await slow.arm({ hold: 14, delayMs: 10 });
     const run = start(['deploy', 'db1', '--yes']);
     try {
       await slow.held();

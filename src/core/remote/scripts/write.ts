@@ -15,7 +15,7 @@ import type { VerifyLines } from './verify.js';
  * the staging folders, one `tar -x` of the archive that follows the script on stdin for
  * the contents (size-checked with one stat: a dropped connection leaves a short archive
  * that tar refuses and temps that are never renamed), then owner/group and mode for the
- * whole batch. Phase 2 (commit): fsync the temps (one sync), rename them into place with
+ * whole batch. Phase 2 (commit): make the temps durable (one syncfs per filesystem), rename them into place with
  * one `mv -t FOLDER` per folder (rename(2) each), remove files, fsync the folders. The
  * processes are a constant number per batch and per folder, none per file (unless the
  * plan leaves a changed file's owner or mode to the live file's: one chown/chmod
