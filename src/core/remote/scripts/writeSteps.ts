@@ -131,7 +131,7 @@ export const WRITE_FUNCTIONS = [
 }`,
   // konf_oks I…: renamed (a write without a journal).
   `konf_oks() {
-  for konf_oi do printf '%s ok %s\\n' "$M" "$konf_oi"; done
+  printf "$M ok %s\\n" "$@"
 }`,
   `konf_rm() {
   rm -f -- "$2" || konf_fail "$1" remove
@@ -186,9 +186,10 @@ export const JOURNALED_FUNCTIONS = [
   done
 }`,
   // konf_jd I…: renamed into place (after one mv for their folder): journal, then status.
+  // One printf for all (a few writes, not one SSH packet per file; $M is letters and digits).
   `konf_jd() {
   printf 'konf_jdone %s\\n' "$@" >> "$J"
-  for konf_ji do konf_say ok "$konf_ji" || konf_lost; done
+  printf "$M ok %s\\n" "$@" 2>/dev/null || konf_lost
 }`,
   // konf_srm I TARGET
   `konf_srm() {
