@@ -101,6 +101,10 @@ export const FN_RMBAK = `konf_rmbak() {
 /** `konf_ino PATH`: device:inode of PATH itself (not following a symlink). */
 const FN_INO = `konf_ino() {
   stat -c '%d:%i' -- "$1" 2>/dev/null
+}
+konf_same() {
+  if [ ! -h "$1" ] && [ ! -h "$2" ]; then [ "$1" -ef "$2" ]; return; fi
+  [ "$(konf_ino "$1")" = "$(konf_ino "$2")" ]
 }`;
 
 /**
@@ -111,7 +115,7 @@ const FN_UNDO = `konf_undo() {
   konf_ut=0
   if [ -n "$6" ] && { [ -e "$6" ] || [ -h "$6" ]; }; then konf_ut=1; fi
   if [ -n "$7" ] && { [ -e "$7" ] || [ -h "$7" ]; }; then
-    if { [ -e "$5" ] || [ -h "$5" ]; } && [ "$(konf_ino "$5")" = "$(konf_ino "$7")" ]; then
+    if { [ -e "$5" ] || [ -h "$5" ]; } && konf_same "$5" "$7"; then
       rm -f -- "$7" || { konf_uf "$1" backup; return 0; }
       konf_ur=same
     else

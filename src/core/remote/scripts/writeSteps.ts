@@ -276,7 +276,8 @@ export function stageLines(ops: PreparedOp[], run: string, archiveBytes: number)
   ];
   if (stages.length === 0) return { functions, lines: [], dirs: [] };
   const first = ops.findIndex((op) => op.kind !== 'remove');
-  const lines = [`mkdir -- ${stages.join(' ')} || konf_fail ${first} mkdir`];
+  // The staging folders hold the temps: one that cannot be made is a temp that cannot be written.
+  const lines = [`mkdir -- ${stages.join(' ')} || konf_fail ${first} write`];
   if (archiveBytes > 0) {
     const firstFile = ops.findIndex((op) => op.kind === 'file');
     // A short archive (the upload was cut) makes tar fail: konf_sizes names the first short temp.
