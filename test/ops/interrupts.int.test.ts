@@ -317,25 +317,19 @@ describe('interrupted operations end consistent', { timeout: 180_000 }, () => {
   it('SIGKILL of konf after the first rename: the host is old or new, never a mix; the next deploy recovers it and says so', async () => {
     await oldState('web2');
     const oldFiles = (await managed('web2'));
-    await slow.arm({ delayMs: 100 });
-    const dir = path.join(root('web2'), 'etc/app');
-    let renamed!: () => void;
-    const firstRename = new Promise<void>((resolve) => (renamed = resolve));
-    // inotify: a target name appearing by rename in its folder is the first rename.
-    const watcher = watch(dir, (_event, name) => {
-      if (name && /^f\d\.conf$/.test(String(name))) renamed();
-    });
+    // Renames go one mv per folder: the journal (call 1), etc/app (2), var/lib/konf (3).
+    // Call 3 is held: konf is killed between two renames, with etc/app already new.
+    await slow.arm({ hold: 3, delayMs: 0 });
     const run = start(['deploy', 'web2', '--yes']);
-    try {
-      await Promise.race([firstRename, run.done.then(() => Promise.reject(new Error(`the deploy ended first:\n${run.stdout()}${run.stderr()}`)))]);
-    } finally {
-      watcher.close();
-    }
+    await Promise.race([slow.held(60_000), run.done.then(() => Promise.reject(new Error(`the deploy ended first:\n${run.stdout()}${run.stderr()}`)))]);
+    // Held between two renames: etc/app is new already, so the host is a mix right now.
+    expect(await managed('web2')).not.toEqual(oldFiles);
     // The deploy's write script on web2 (once konf is gone it is no longer below the sshd).
     const scripts = hostScripts(fleet);
     expect(scripts.length).toBeGreaterThan(0);
     run.child.kill('SIGKILL');
     await run.done;
+    await slow.release();
     // The write on the host notices at its next step and puts back what it renamed.
     for (const pid of scripts) expect(await processGone(pid, 30_000)).toBe(true);
     await slow.disarm();
@@ -350,7 +344,7 @@ describe('interrupted operations end consistent', { timeout: 180_000 }, () => {
     expect(next.stdout).toMatch(/recovered the unfinished deploy \S+ of /);
     const notes = (await lastAudit('web2')).results.web2?.notes?.join('\n') ?? '';
     expect(notes).toMatch(/recovered the unfinished deploy/);
-    expect(readFileSync(path.join(dir, 'f0.conf'), 'utf8')).toBe('new 0 on web2: hello\n');
+    expect(readFileSync(path.join(root('web2'), 'etc/app/f0.conf'), 'utf8')).toBe('new 0 on web2: hello\n');
     expect(existsSync(lockFile('web2'))).toBe(false);
     expect(existsSync(journalFile('web2'))).toBe(false);
     expect(leftovers(root('web2'))).toEqual([]);
