@@ -346,6 +346,8 @@ export async function startTestFleet(options: TestFleetOptions): Promise<TestFle
           clearTimeout(timer);
           resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: err });
         });
+        // ssh may exit before it reads its input (a refused host): its exit code says so, not an EPIPE.
+        child.stdin.on('error', () => undefined);
         child.stdin.end(opts.input ?? '');
       });
     },

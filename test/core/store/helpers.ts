@@ -71,6 +71,7 @@ export async function loosen(gitDir: string): Promise<void> {
       const child = spawn('git', ['--git-dir', gitDir, 'unpack-objects', '-q'], { stdio: ['pipe', 'ignore', 'inherit'] });
       child.on('error', reject);
       child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`git unpack-objects exited ${code}`))));
+      child.stdin.on('error', () => undefined); // its exit code decides
       void readFile(moved).then((data) => child.stdin.end(data), reject);
     });
     await rm(moved);
