@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LineSplitter, MarkerFilter, newMarker } from '../../../src/core/remote/framing.js';
 import { ancestor, normaliseRoot, onHost, targetPath } from '../../../src/core/remote/paths.js';
-import { commandFor } from '../../../src/core/remote/scripts/index.js';
+import { ARG_BUDGET, argRuns, commandFor } from '../../../src/core/remote/scripts/index.js';
 import { describeLock, parseLock } from '../../../src/core/remote/remoteHost.js';
 
 describe('target paths', () => {
@@ -67,5 +67,26 @@ describe('lock text', () => {
     const info = { operator: 'alice', jumpHost: 'jump1', pid: 42, operation: 'deploy', opId: 'op1', since: '2026-01-01T00:00:00.000Z' };
     expect(describeLock(parseLock(JSON.stringify(info)))).toBe('alice@jump1 (pid 42, deploy) since 2026-01-01T00:00:00.000Z');
     expect(parseLock('not json')).toMatchObject({ operator: '?', since: '?' });
+  });
+});
+
+describe('argRuns: host command lines that fit', () => {
+  it('splits by bytes (each argument with its pointer and end), keeps order, never leaves an item out', () => {
+    const items = Array.from({ length: 100 }, (_, i) => `'/etc/f${String(i).padStart(3, '0')}'`);
+    const runs = argRuns(items, (s) => s, { budget: 200 });
+    expect(runs.flat()).toEqual(items);
+    // 11 bytes + 9 = 20 per argument: 10 per 200-byte run.
+    expect(runs.map((r) => r.length)).toEqual(Array.from({ length: 10 }, () => 10));
+  });
+  it('caps the count, gives a single oversized argument a run of its own, and no run for nothing', () => {
+    expect(argRuns(['a', 'b', 'c', 'd', 'e'], (s) => s, { most: 2 })).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+    expect(argRuns(['x'.repeat(500), 'y', 'z'], (s) => s, { budget: 100 })).toEqual([['x'.repeat(500)], ['y', 'z']]);
+    expect(argRuns([], (s: string) => s)).toEqual([]);
+  });
+  it('counts bytes, not characters, and stays under the budget by default', () => {
+    const names = Array.from({ length: 5000 }, (_, i) => `'/srv/données/${'é'.repeat(20)}-${i}'`);
+    const runs = argRuns(names, (s) => s);
+    expect(runs.length).toBeGreaterThan(1);
+    for (const run of runs) expect(run.reduce((n, s) => n + Buffer.byteLength(s) + 9, 0)).toBeLessThanOrEqual(ARG_BUDGET);
   });
 });

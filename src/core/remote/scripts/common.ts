@@ -21,6 +21,39 @@ export const LOCK_PATH = '/var/lib/konf/lock';
 export const LOCK_DIR = '/var/lib/konf';
 export const TEMP_PREFIX = '.konf-tmp-';
 
+/**
+ * The most bytes of arguments konf gives one program it starts on a host. Linux allows a
+ * command line (arguments and environment) a quarter of the stack limit but never less
+ * than 128 KiB: a budget of 64 KiB leaves the rest to the environment, so a batch of any
+ * size runs (`Argument list too long` otherwise, past ~20,000 files with the usual 8 MiB stack).
+ */
+export const ARG_BUDGET = 64 * 1024;
+
+/**
+ * Items in runs whose arguments (as `text` gives each: quoted) fit one command line: at
+ * most `budget` bytes counting each argument's pointer and end, at most `most` items, and
+ * at least one item per run. An empty list gives no runs.
+ */
+export function argRuns<T>(items: readonly T[], text: (item: T) => string, opts: { budget?: number; most?: number } = {}): T[][] {
+  const budget = opts.budget ?? ARG_BUDGET;
+  const most = opts.most ?? Infinity;
+  const runs: T[][] = [];
+  let run: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = Buffer.byteLength(text(item)) + 9;
+    if (run.length > 0 && (bytes + size > budget || run.length >= most)) {
+      runs.push(run);
+      run = [];
+      bytes = 0;
+    }
+    run.push(item);
+    bytes += size;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
+
 /** The command line that runs a script of `scriptBytes` bytes read from stdin. */
 export function commandFor(scriptBytes: number, become: '' | 'sudo'): string {
   const sh = `sh -c 'eval "$(head -c ${scriptBytes})"'`;

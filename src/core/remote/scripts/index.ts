@@ -1,5 +1,5 @@
 /** The POSIX sh scripts konf runs on a host, one module per remote action (see common.ts). */
-export { LOCK_DIR, LOCK_PATH, TEMP_PREFIX, commandFor } from './common.js';
+export { ARG_BUDGET, LOCK_DIR, LOCK_PATH, TEMP_PREFIX, argRuns, commandFor } from './common.js';
 export { readFolders, readScript } from './read.js';
 export { backupDir, backupName, stageDir, type PreparedOp, type WriteJournal } from './writeSteps.js';
 export { writeScript } from './write.js';

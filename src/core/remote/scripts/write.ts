@@ -3,10 +3,15 @@ import { shellQuote as q } from '../shell.js';
 import { JOURNAL_NAME, journalHeaderArgs } from '../journal.js';
 import { checkFunctions, fileCheckLines, setCheckLines, type RemoteChecks } from '../checks.js';
 import { REVERT_HELPERS, armFunction, type armPayload } from '../revert.js';
-import { FN_SHOW, TEMP_PREFIX, program, prologue, resolveRoot } from './common.js';
+import { FN_SHOW, TEMP_PREFIX, argRuns, program, prologue, resolveRoot } from './common.js';
 import { JOURNALED_FUNCTIONS, STAGE_ONLY_SAY, WRITE_FUNCTIONS, backupDir, backupName, byFolder, metadataLines, renameLines, stageLines, type PreparedOp, type WriteJournal } from './writeSteps.js';
 import { closeJournalLines, lockDirLines, lockTakeLines, releaseLines } from './lock.js';
 import type { VerifyLines } from './verify.js';
+
+/** `FN ARG…` once per run of (quoted) arguments that fits a command line (a function that hands them all to one program). */
+function runsOf(fn: string, args: string[]): string[] {
+  return argRuns(args, (a) => a).map((run) => `${fn} ${run.join(' ')}`);
+}
 
 /**
  * Phase 1 (prepare): for each op check the parent folder resolves inside the root and
@@ -118,7 +123,7 @@ export function writeScript(o: {
   }
   o.ops.forEach((op, i) => body.push(`konf_notdir ${i} ${q(op.path)}`));
   // Stale temps of interrupted runs go once every folder is there (staging only: another run's temps stay).
-  if (!o.stageOnly) body.push(`konf_clean ${[...new Set(o.ops.map((op) => op.dir))].map(q).join(' ')}`);
+  if (!o.stageOnly) body.push(...runsOf('konf_clean', [...new Set(o.ops.map((op) => op.dir))].map(q)));
   const stage = stageLines(o.ops, o.run, o.archiveBytes);
   const dirs = [...new Set(o.ops.map((op) => op.dir))];
   body.push(...stage.lines, ...metadataLines(o.ops));
@@ -135,9 +140,9 @@ export function writeScript(o: {
   }
   if (!journal) {
     body.push(`printf '%s commit\\n' "$M"`);
-    if (stage.dirs.length) body.push(`konf_syncfs ${stage.dirs.join(' ')}`);
+    body.push(...runsOf('konf_syncfs', stage.dirs));
     body.push(...renameLines(o.ops, o.run, false));
-    body.push(`konf_syncfs ${dirs.map(q).join(' ')}`, `printf '%s done\\n' "$M"`);
+    body.push(...runsOf('konf_syncfs', dirs.map(q)), `printf '%s done\\n' "$M"`);
     return program([...WRITE_FUNCTIONS, ...stage.functions], body);
   }
 
@@ -159,7 +164,7 @@ export function writeScript(o: {
     `printf 'konf_jstate staged\\n'`,
     `} > "$JT" || konf_fail 0 journal`,
     // The staged files and the journal reach the disk together (one syncfs per filesystem), then the journal is renamed in.
-    `konf_syncfs ${stage.dirs.join(' ')} "$JT"`,
+    ...runsOf('konf_syncfs', [...stage.dirs, '"$JT"']),
     `mv -fT -- "$JT" "$J" || { rm -f -- "$JT"; konf_fail 0 journal; }`,
     'konf_journaled=1',
     `sync -- "$LD" 2>/dev/null`,
@@ -172,10 +177,13 @@ export function writeScript(o: {
   // The old version of every existing target is kept before the first rename, one ln per
   // folder (only for a folder where one exists: konf_b<folder> counts them).
   [...byFolder(o.ops).values()].forEach((indexes, f) => {
-    body.push(`if [ "\${konf_b${f}-0}" -gt 0 ]; then konf_bk ${q(backupDir((o.ops[indexes[0] as number] as PreparedOp).dir, o.run))} ${indexes.map((i) => q((o.ops[i] as PreparedOp).path)).join(' ')} || konf_fail2 ${indexes[0]} backup; fi`);
+    const bak = q(backupDir((o.ops[indexes[0] as number] as PreparedOp).dir, o.run));
+    for (const run of argRuns(indexes, (i) => q((o.ops[i] as PreparedOp).path))) {
+      body.push(`if [ "\${konf_b${f}-0}" -gt 0 ]; then konf_bk ${bak} ${run.map((i) => q((o.ops[i] as PreparedOp).path)).join(' ')} || konf_fail2 ${run[0]} backup; fi`);
+    }
   });
   body.push(...renameLines(o.ops, o.run, true));
-  body.push(`printf 'konf_jstate swapped\\n' >> "$J"`, `konf_syncfs ${dirs.map(q).join(' ')} "$J"`);
+  body.push(`printf 'konf_jstate swapped\\n' >> "$J"`, ...runsOf('konf_syncfs', [...dirs.map(q), '"$J"']));
   if (checks && checks.sets.length > 0) {
     // Set checks see the whole set in place; a failure swaps every file back at once, before any post hook.
     body.push(...setCheckLines(checks), 'if [ -n "$konf_cbad" ]; then konf_say refused || konf_lost; konf_unarm; konf_restore "$J"; exit 3; fi');

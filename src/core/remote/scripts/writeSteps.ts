@@ -1,7 +1,7 @@
 /** The shell functions and metadata lines the write script is made of (see write.ts). */
 import { shellQuote as q } from '../shell.js';
 import { FN_ME, JOURNAL_FUNCTIONS, type JournalHeader } from '../journal.js';
-import { FN_IN_ROOT, TEMP_PREFIX } from './common.js';
+import { argRuns, FN_IN_ROOT, TEMP_PREFIX } from './common.js';
 
 export type PreparedOp =
   | { kind: 'file'; path: string; dir: string; temp: string; size: number; mode: string; owner: string; group: string }
@@ -208,8 +208,13 @@ export const JOURNALED_FUNCTIONS = [
 export function metadataLines(ops: PreparedOp[]): string[] {
   const files = ops.map((op, i) => ({ op, i })).filter((x): x is { op: Extract<PreparedOp, { kind: 'file' }>; i: number } => x.op.kind === 'file');
   if (files.length === 0) return [];
+  const temp = (f: (typeof files)[number]) => q(f.op.temp);
+  // One program per run of files that fits a command line (argRuns), each failing on its own first file.
+  const each = (group: (typeof files)[number][], command: string, what: string) =>
+    argRuns(group, temp).map((run) => `${command} ${run.map(temp).join(' ')} || konf_fail ${run[0]?.i ?? 0} ${what}`);
+  const sizes = argRuns(files, temp).map((run) => `stat -c %s -- ${run.map(temp).join(' ')}`);
   const lines = [
-    `konf_sz=$(stat -c %s -- ${files.map((f) => q(f.op.temp)).join(' ')} 2>/dev/null) || konf_sz=`,
+    `konf_sz=$( { ${sizes.join(' && ')}; } 2>/dev/null) || konf_sz=`,
     `if [ "$konf_sz" != ${q(files.map((f) => f.op.size).join('\n'))} ]; then konf_sizes; konf_fail ${files[0]?.i ?? 0} write; fi`,
   ];
   const groups = (key: (f: (typeof files)[number]) => string | undefined) => {
@@ -222,16 +227,16 @@ export function metadataLines(ops: PreparedOp[]): string[] {
   };
   for (const f of files) if (!(f.op.owner && f.op.group)) lines.push(['konf_refown', f.i, q(f.op.path), q(f.op.temp), q(f.op.owner), q(f.op.group)].join(' '));
   for (const [owner, group] of groups((f) => (f.op.owner && f.op.group ? `${f.op.owner}:${f.op.group}` : undefined))) {
-    lines.push(`chown -- ${q(owner)} ${group.map((f) => q(f.op.temp)).join(' ')} || konf_fail ${group[0]?.i ?? 0} chown`);
+    lines.push(...each(group, `chown -- ${q(owner)}`, 'chown'));
   }
   const open = files.filter((f) => !f.op.mode);
   if (open.length > 0) {
     // New files get 0644 (one chmod for all); a file that exists keeps its mode (--reference).
-    lines.push(`chmod -- 0644 ${open.map((f) => q(f.op.temp)).join(' ')} || konf_fail ${open[0]?.i ?? 0} chmod`);
+    lines.push(...each(open, 'chmod -- 0644', 'chmod'));
     for (const f of open) lines.push(`if [ -f ${q(f.op.path)} ] && [ ! -h ${q(f.op.path)} ]; then konf_refmode ${f.i} ${q(f.op.path)} ${q(f.op.temp)}; fi`);
   }
   for (const [mode, group] of groups((f) => f.op.mode || undefined)) {
-    lines.push(`chmod -- ${q(mode)} ${group.map((f) => q(f.op.temp)).join(' ')} || konf_fail ${group[0]?.i ?? 0} chmod`);
+    lines.push(...each(group, `chmod -- ${q(mode)}`, 'chmod'));
   }
   return lines;
 }
@@ -258,7 +263,7 @@ export function byFolder(ops: PreparedOp[]): Map<string, number[]> {
   return m;
 }
 
-/** How many files one mv renames at most (its argument list stays far below ARG_MAX; a lost connection is noticed between two). */
+/** How many files one mv renames at most (and no more than ARG_BUDGET bytes of names; a lost connection is noticed between two). */
 export const RENAME_CHUNK = 256;
 
 /**
@@ -270,14 +275,14 @@ export function stageLines(ops: PreparedOp[], run: string, archiveBytes: number)
   const stages = [...byFolder(ops)].filter(([, ix]) => ix.some((i) => ops[i]?.kind !== 'remove')).map(([dir]) => q(stageDir(dir, run)));
   const files = ops.flatMap((op, i) => (op.kind === 'file' ? [`  konf_size ${i} ${q(op.temp)} ${op.size}`] : []));
   const functions = [
-    `konf_rmstage() {\n  ${stages.length ? `rm -rf -- ${stages.join(' ')}` : ':'}\n}`,
+    `konf_rmstage() {\n  ${stages.length ? argRuns(stages, (d) => d).map((run) => `rm -rf -- ${run.join(' ')}`).join('\n  ') : ':'}\n}`,
     // konf_sizes: fails naming the first staged file that is short or missing (only after a failure: one wc each).
     `konf_sizes() {\n${files.length ? files.join('\n') : '  :'}\n}`,
   ];
   if (stages.length === 0) return { functions, lines: [], dirs: [] };
   const first = ops.findIndex((op) => op.kind !== 'remove');
   // The staging folders hold the temps: one that cannot be made is a temp that cannot be written.
-  const lines = [`mkdir -- ${stages.join(' ')} || konf_fail ${first} write`];
+  const lines = argRuns(stages, (d) => d).map((run) => `mkdir -- ${run.join(' ')} || konf_fail ${first} write`);
   if (archiveBytes > 0) {
     const firstFile = ops.findIndex((op) => op.kind === 'file');
     // A short archive (the upload was cut) makes tar fail: konf_sizes names the first short temp.
@@ -303,8 +308,8 @@ export function renameLines(ops: PreparedOp[], run: string, journaled: boolean):
   for (const [dir, indexes] of byFolder(ops)) {
     const moved = indexes.filter((i) => ops[i]?.kind !== 'remove');
     if (moved.length > 0) stages.push(q(stageDir(dir, run)));
-    for (let k = 0; k < moved.length; k += RENAME_CHUNK) {
-      const chunk = moved.slice(k, k + RENAME_CHUNK).map((i) => ({ i, temp: q((ops[i] as Exclude<PreparedOp, { kind: 'remove' }>).temp) }));
+    const temps = moved.map((i) => ({ i, temp: q((ops[i] as Exclude<PreparedOp, { kind: 'remove' }>).temp) }));
+    for (const chunk of argRuns(temps, (c) => c.temp, { most: RENAME_CHUNK })) {
       lines.push(
         `mv -f -t ${q(dir)} -- ${chunk.map((c) => c.temp).join(' ')} || konf_mvfail ${fail} ${done} ${chunk.map((c) => `${c.i} ${c.temp}`).join(' ')}`,
         `${done} ${chunk.map((c) => c.i).join(' ')}`,
@@ -314,7 +319,7 @@ export function renameLines(ops: PreparedOp[], run: string, journaled: boolean):
   ops.forEach((op, i) => {
     if (op.kind === 'remove') lines.push([journaled ? 'konf_srm' : 'konf_rm', i, q(op.path)].join(' '));
   });
-  if (stages.length) lines.push(`rmdir -- ${stages.join(' ')} 2>/dev/null`);
+  for (const run of argRuns(stages, (d) => d)) lines.push(`rmdir -- ${run.join(' ')} 2>/dev/null`);
   return lines;
 }
 
