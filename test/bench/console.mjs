@@ -60,7 +60,8 @@ const baseEnv = { TERM: 'xterm-256color', LANG: 'C.UTF-8', KONF_CONFIG_DIR: path
 
 /** A fleet repository of n hosts that all refuse connections (port 9 on 127.0.0.1). */
 function startupRepo(n) {
-  const repo = path.join(tmp, 'repo');
+  // One repository per size: a smaller fleet written over a larger one would keep its hosts.
+  const repo = path.join(tmp, `repo-${n}`);
   const put = (rel, text) => {
     mkdirSync(path.dirname(path.join(repo, rel)), { recursive: true });
     writeFileSync(path.join(repo, rel), text);
@@ -127,7 +128,7 @@ async function measure(project, label) {
         steps: [
           { wait: 'q quit', timeout: 30, label: 'first' },
           { rss: 'rss-first' },
-          { wait: `${hosts} failing`, timeout: 120, label: 'checked' },
+          { wait: `${hosts} failing`, row: 1, timeout: 120, label: 'checked' },
           { rss: 'rss-checked' },
         ],
         quit: 'q',
@@ -159,7 +160,7 @@ async function measure(project, label) {
     rows: ROWS,
     steps: [
       { wait: 'q quit', timeout: 60, label: 'first' },
-      { wait: '200 pending', timeout: 60, label: 'checked' },
+      { wait: '200 pending', row: 1, timeout: 60, label: 'checked' },
       { sleep: 500 },
       // About 30 host rows are visible at 120x40: the first moves stay inside the window,
       // the next ones scroll the list by one row each.

@@ -29,7 +29,7 @@ try {
     rows: 40,
     steps: [
       { wait: 'q quit', timeout: 60, label: 'first' },
-      { wait: '200 pending', timeout: 60, label: 'checked' },
+      { wait: '200 pending', row: 1, timeout: 60, label: 'checked' },
       { sleep: 500 },
       { mark: 'hosts-start' },
       { key: 'j', repeat: KEYS, label: 'hosts-down' },

@@ -3,26 +3,163 @@
 Usage: python3 pty_driver.py SPEC.json  -> prints one JSON document with the results.
 
 SPEC: {"argv": [...], "env": {...}, "cols": 120, "rows": 40, "cwd": "...",
-       "steps": [ {"wait": "text", "timeout": 20, "label": "..."},
+       "steps": [ {"wait": "text", "timeout": 20, "label": "...", "row": 1 (optional)},
                   {"key": "j", "repeat": 50, "quiet_ms": 40, "label": "..."},
                   {"sleep": 200}, {"rss": "label"}, {"mark": "label"} ],
        "quit": "q", "dump": "/path/to/raw-output (optional)"}
+
+A wait step looks for its text in everything written so far, or, with "row", in that row
+of the screen as a small terminal model draws it (the console writes only the cells that
+changed, so a title's "200 failing" may never be written in one piece).
 
 A key step writes the key, then reads until the terminal output has been quiet for
 quiet_ms; the key's latency is the time from the write to the last byte of that burst,
 and its bytes are the bytes of the burst. Every wait is bounded; the child is killed (by
 its pid) if it does not quit.
 """
+import codecs
 import fcntl
 import json
 import os
 import pty
+import re
 import select
 import signal
 import struct
 import sys
 import termios
 import time
+import unicodedata
+
+
+class Screen:
+    """A small terminal model: cursor moves, text, erases and scroll regions (enough to read rows back)."""
+
+    def __init__(self, cols, rows):
+        self.cols, self.rows = cols, rows
+        self.cells = [[" "] * cols for _ in range(rows)]
+        self.r = self.c = 0
+        self.top, self.bottom = 0, rows - 1
+        self.wrap = False
+        self.saved = (0, 0)
+        self.pending = ""
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def row(self, n):
+        return "".join(self.cells[n - 1]) if 1 <= n <= self.rows else ""
+
+    def scroll(self, n):
+        region = self.cells[self.top:self.bottom + 1]
+        for _ in range(abs(n)):
+            if n > 0:
+                region.pop(0)
+                region.append([" "] * self.cols)
+            else:
+                region.pop()
+                region.insert(0, [" "] * self.cols)
+        self.cells[self.top:self.bottom + 1] = region
+
+    def newline(self):
+        if self.r == self.bottom:
+            self.scroll(1)
+        elif self.r < self.rows - 1:
+            self.r += 1
+
+    def put(self, ch):
+        w = 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 0 if unicodedata.combining(ch) else 1
+        if w == 0:
+            return
+        if self.wrap:
+            self.c, self.wrap = 0, False
+            self.newline()
+        self.cells[self.r][self.c] = ch
+        if w == 2 and self.c + 1 < self.cols:
+            self.cells[self.r][self.c + 1] = ""
+        if self.c + w >= self.cols:
+            self.c, self.wrap = self.cols - 1, True
+        else:
+            self.c += w
+
+    def csi(self, params, final):
+        nums = [int(x) if x.isdigit() else 0 for x in params.lstrip("?").split(";")] if params else []
+        a = nums[0] if nums else 0
+        self.wrap = False
+        if final in "Hf":
+            self.r = min(max((nums[0] if nums and nums[0] else 1) - 1, 0), self.rows - 1)
+            self.c = min(max((nums[1] if len(nums) > 1 and nums[1] else 1) - 1, 0), self.cols - 1)
+        elif final == "G":
+            self.c = min(max((a or 1) - 1, 0), self.cols - 1)
+        elif final == "d":
+            self.r = min(max((a or 1) - 1, 0), self.rows - 1)
+        elif final in "AB":
+            self.r = min(max(self.r + (a or 1) * (1 if final == "B" else -1), 0), self.rows - 1)
+        elif final in "CD":
+            self.c = min(max(self.c + (a or 1) * (1 if final == "C" else -1), 0), self.cols - 1)
+        elif final == "K":
+            lo, hi = {0: (self.c, self.cols), 1: (0, self.c + 1), 2: (0, self.cols)}.get(a, (self.c, self.cols))
+            for i in range(lo, hi):
+                self.cells[self.r][i] = " "
+        elif final == "X":
+            for i in range(self.c, min(self.cols, self.c + (a or 1))):
+                self.cells[self.r][i] = " "
+        elif final == "J" and a in (2, 3):
+            self.cells = [[" "] * self.cols for _ in range(self.rows)]
+        elif final == "J" and a == 0:
+            for i in range(self.c, self.cols):
+                self.cells[self.r][i] = " "
+            for r in range(self.r + 1, self.rows):
+                self.cells[r] = [" "] * self.cols
+        elif final == "r" and not params.startswith("?"):
+            self.top = (nums[0] if nums and nums[0] else 1) - 1
+            self.bottom = (nums[1] if len(nums) > 1 and nums[1] else self.rows) - 1
+            self.r = self.c = 0
+        elif final == "S":
+            self.scroll(a or 1)
+        elif final == "T":
+            self.scroll(-(a or 1))
+
+    def feed(self, data):
+        text = self.pending + self.decoder.decode(bytes(data))
+        self.pending = ""
+        i, n = 0, len(text)
+        while i < n:
+            ch = text[i]
+            if ch == "\x1b":
+                if i + 1 >= n:
+                    self.pending = text[i:]
+                    return
+                nxt = text[i + 1]
+                if nxt == "[":
+                    m = re.compile(r"\[([0-9;?>=]*)[ -/]*([@-~])").match(text, i + 1)
+                    if not m:
+                        self.pending = text[i:]
+                        return
+                    self.csi(m.group(1), m.group(2))
+                    i = m.end()
+                    continue
+                if nxt == "]":
+                    end = min([j for j in (text.find("\x07", i), text.find("\x1b\\", i)) if j >= 0] or [-1])
+                    if end < 0:
+                        self.pending = text[i:]
+                        return
+                    i = end + (1 if text[end] == "\x07" else 2)
+                    continue
+                if nxt == "7":
+                    self.saved = (self.r, self.c)
+                elif nxt == "8":
+                    self.r, self.c = self.saved
+                i += 2
+                continue
+            if ch == "\r":
+                self.c, self.wrap = 0, False
+            elif ch == "\n":
+                self.wrap = False
+                self.newline()
+            elif ch == "\b":
+                self.c = max(0, self.c - 1)
+            elif ch >= " " and ch != "\x7f":
+                self.put(ch)
+            i += 1
 
 
 def main():
@@ -39,6 +176,7 @@ def main():
         os.execvpe(spec["argv"][0], spec["argv"], env)
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     raw = bytearray()
+    screen = Screen(cols, rows)
     results = {"steps": []}
     dump = open(spec["dump"], "wb") if spec.get("dump") else None
     exited = {"done": False}
@@ -65,6 +203,7 @@ def main():
             exited["done"] = True
             return b"", None
         raw.extend(data)
+        screen.feed(data)
         if dump:
             dump.write(data)
         return data, time.perf_counter()
@@ -94,7 +233,7 @@ def main():
             begin = len(raw)
             while time.perf_counter() - start < step.get("timeout", 20) and not exited["done"]:
                 read_some(0.05)
-                if needle in raw[begin if step.get("fresh") else 0:]:
+                if (step["wait"] in screen.row(step["row"])) if "row" in step else (needle in raw[begin if step.get("fresh") else 0:]):
                     seen = time.perf_counter()
                     seen_cpu = cpu_ms()
                     break
