@@ -7,12 +7,13 @@
  *                               [--changed 5] [--only a,b] [--no-ansible] [--no-build]
  *                               [--json FILE] [--md FILE] [--from-empty]
  *     (--changed 1: a one-file redeploy; --from-empty with --only rsync-apply,konf-deploy: a first deploy)
+ *     (KEEP_PROF=DIR keeps the profiled runs' .cpuprofile files in DIR, for a look by function)
  *
  * Every method's result is verified (diff outputs list exactly the changed files of every
  * host; after an apply every host's files equal the plan), outside the timed part.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cpuSummary, traceSummary } from './profile.mjs';
@@ -464,6 +465,7 @@ async function runSize(size) {
         const r = await timed(argv, { env: { ...process.env, KONF_BENCH_TRACE: traceFile } });
         m.verify(r);
         profiles.push({ size, label: m.label, wallMs: r.wallMs, trace: traceSummary(traceFile).text, cpu: cpuSummary(dir).text });
+        if (process.env.KEEP_PROF) for (const f of readdirSync(dir)) copyFileSync(path.join(dir, f), path.join(process.env.KEEP_PROF, f));
       }
     }
     redrift(h);

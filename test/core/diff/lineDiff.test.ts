@@ -3,7 +3,7 @@
  * diffed properly (no "whole file replaced"), and every patch it makes turns the old text
  * into the new one.
  */
-import { applyPatch, FILE_HEADERS_ONLY, formatPatch } from 'diff';
+import { applyPatch, FILE_HEADERS_ONLY, formatPatch, structuredPatch } from 'diff';
 import { describe, expect, test } from 'vitest';
 import { diffHost, WHOLE_FILE_NOTE } from '../../../src/core/diff/compare.js';
 import { linePatch } from '../../../src/core/diff/lineDiff.js';
@@ -24,6 +24,23 @@ function patchText(a: string, b: string, maxEditLength = 2000) {
 }
 
 describe('line diff', () => {
+  test('a file made or emptied is every line added or removed, exactly as jsdiff has it (without its search)', () => {
+    const texts = ['x\ny\n', 'x\ny', 'x', '\n', 'a\n\nb', '\n\n', Array.from({ length: 500 }, (_, i) => `line ${i % 7}`).join('\n')];
+    for (const t of texts) {
+      for (const [a, b] of [
+        ['', t],
+        [t, ''],
+      ] as const) {
+        for (const context of [0, 3]) {
+          expect(linePatch('a/f', 'b/f', a, b, { context, maxEditLength: 10 }), JSON.stringify([a, b, context])).toEqual(
+            structuredPatch('a/f', 'b/f', a, b, undefined, undefined, { context }),
+          );
+        }
+      }
+    }
+    expect(linePatch('a/f', 'b/f', '', '', { context: 3, maxEditLength: 10 })?.hunks).toEqual([]);
+  });
+
   test('a 20,000-line file with every 7th line changed is diffed line by line, not replaced whole', () => {
     const { old, neu, changed } = everySeventh();
     const [f] = diffHost('web1', [wantFile('/etc/fw.rules', neu)], [liveFile('/etc/fw.rules', old)]).files;
