@@ -75,7 +75,9 @@ function put(repo, rel, content) {
 }
 
 function konfArgv(repo, state, ...a) {
-  return [process.execPath, KONF_MAIN, '--repo', repo, '--state', state, ...a];
+  // KONF_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR": Node options for every konf run (a profile of each).
+  const nodeArgs = (process.env.KONF_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return [process.execPath, ...nodeArgs, KONF_MAIN, '--repo', repo, '--state', state, ...a];
 }
 
 /** Parses konf diff's human output: host → modified paths. */

@@ -37,12 +37,48 @@ export interface ScriptOutput {
   errLines: string[];
 }
 
+/** Parts of at least this many bytes go out as they are (a large file is never copied). */
+const KEEP_PART_BYTES = 64 * 1024;
+/** Small parts are joined into writes of up to this many bytes. */
+const JOIN_PART_BYTES = 256 * 1024;
+
+/**
+ * The parts of a large stdin as the channel should get them: big parts as they are (never
+ * copied), runs of small ones (tar headers, small files, padding) joined into one write
+ * each — every write becomes at least one encrypted SSH packet, and 15,000 parts of a
+ * 5,000-file archive cost ~2 s of CPU as 15,000 packets.
+ */
+export function stdinParts(parts: readonly Buffer[]): Buffer[] {
+  const out: Buffer[] = [];
+  let run: Buffer[] = [];
+  let runBytes = 0;
+  const flush = () => {
+    if (run.length === 1) out.push(run[0] as Buffer);
+    else if (run.length > 1) out.push(Buffer.concat(run, runBytes));
+    run = [];
+    runBytes = 0;
+  };
+  for (const part of parts) {
+    if (part.length === 0) continue;
+    if (part.length >= KEEP_PART_BYTES) {
+      flush();
+      out.push(part);
+      continue;
+    }
+    if (runBytes + part.length > JOIN_PART_BYTES) flush();
+    run.push(part);
+    runBytes += part.length;
+  }
+  flush();
+  return out;
+}
+
 export async function runRemoteScript(channel: ExecChannel, host: string, become: '' | 'sudo', r: ScriptRun): Promise<ScriptOutput> {
   if (r.signal?.aborted) throw new HostError(host, 'cancelled', `${r.what}: cancelled`);
   const script = Buffer.from(r.script);
   // A large payload (a 200 MB file) goes out in its parts, never joined into a copy.
   const payloadBytes = r.payload?.reduce((n, b) => n + b.length, 0) ?? 0;
-  const stdin = !r.payload?.length ? script : payloadBytes > LARGE_FILE_BYTES ? [script, ...r.payload] : Buffer.concat([script, ...r.payload]);
+  const stdin = !r.payload?.length ? script : payloadBytes > LARGE_FILE_BYTES ? stdinParts([script, ...r.payload]) : Buffer.concat([script, ...r.payload]);
   const command = commandFor(script.length, become);
   const statusPrefix = `${r.marker} `;
   const status: string[] = [];

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LineSplitter, MarkerFilter, newMarker } from '../../../src/core/remote/framing.js';
 import { ancestor, normaliseRoot, onHost, targetPath } from '../../../src/core/remote/paths.js';
 import { ARG_BUDGET, argRuns, commandFor } from '../../../src/core/remote/scripts/index.js';
+import { stdinParts } from '../../../src/core/remote/scriptRunner.js';
 import { describeLock, parseLock } from '../../../src/core/remote/remoteHost.js';
 
 describe('target paths', () => {
@@ -88,5 +89,21 @@ describe('argRuns: host command lines that fit', () => {
     const runs = argRuns(names, (s) => s);
     expect(runs.length).toBeGreaterThan(1);
     for (const run of runs) expect(run.reduce((n, s) => n + Buffer.byteLength(s) + 9, 0)).toBeLessThanOrEqual(ARG_BUDGET);
+  });
+});
+
+describe('stdinParts: a large stdin as channel writes', () => {
+  it('joins runs of small parts, keeps big ones as they are (same buffer), and loses or reorders no byte', () => {
+    const small = Array.from({ length: 15_000 }, (_, i) => Buffer.from(`part ${i};`.repeat(1 + (i % 40))));
+    const big = Buffer.alloc(300 * 1024, 7);
+    const parts = [...small.slice(0, 7000), big, Buffer.alloc(0), ...small.slice(7000)];
+    const out = stdinParts(parts);
+    expect(Buffer.concat(out).equals(Buffer.concat(parts))).toBe(true);
+    // The big part is handed on, not copied.
+    expect(out.filter((b) => b === big)).toHaveLength(1);
+    // ~2 MB of small parts: a few writes of at most 256 KiB, not 15,000.
+    expect(out.length).toBeLessThan(20);
+    for (const b of out) if (b !== big) expect(b.length).toBeLessThanOrEqual(256 * 1024);
+    expect(stdinParts([])).toEqual([]);
   });
 });
