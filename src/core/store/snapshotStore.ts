@@ -34,7 +34,7 @@ import { RefBatcher } from './refBatch.js';
 import { CORRUPT_WORDS, describeObject, isDamage, objectState, StoreDamagedError } from './damage.js';
 import { encodeCommit, hashObject, ObjectWriter, TreeBuilder, type ObjectType } from './gitObjects.js';
 import { PackWriter, type PackObject } from './packWriter.js';
-import { changedFromTrailers, buildMessage, oneLine, parseMessage, subjectOf, trailer } from './message.js';
+import { buildMessage, oneLine, subjectOf } from './message.js';
 import {
   changedPaths,
   manifestKeys,
@@ -47,9 +47,9 @@ import {
   type ManifestEntry,
 } from './manifest.js';
 import { ensurePrivateDir } from './stateDir.js';
+import { checkHost, identEmail, identName, infoFrom, parseCommit, readHostRef, REF_PREFIX } from './hostRefs.js';
 import type { Snapshot, SnapshotInfo, SnapshotMeta, SnapshotReason } from './types.js';
 
-const REF_PREFIX = 'refs/konf/hosts/';
 const ZERO_OID = '0'.repeat(40);
 /** More packs than this: tidy() rolls the small ones together. */
 export const PACKS_BEFORE_TIDY = 24;
@@ -136,7 +136,7 @@ export class SnapshotStore {
   /** The host's snapshots, newest first. */
   async history(host: string, options: { limit?: number } = {}): Promise<SnapshotInfo[]> {
     checkHost(host);
-    const tip = await this.readRef(host);
+    const tip = await readHostRef(this.gitDir, host);
     if (tip === undefined) return [];
     const limit = options.limit === undefined ? [] : [`--max-count=${Math.max(0, Math.floor(options.limit))}`];
     let out: string;
@@ -167,7 +167,7 @@ export class SnapshotStore {
    */
   async discard(host: string, id: string): Promise<boolean> {
     checkHost(host);
-    if ((await this.readRef(host)) !== id) return false;
+    if ((await readHostRef(this.gitDir, host)) !== id) return false;
     const [, parent] = (await gitText(this.gitDir, ['rev-list', '--parents', '--max-count=1', id])).trim().split(' ');
     const ref = REF_PREFIX + host;
     const run = parent ? await runGit(this.gitDir, ['update-ref', '-m', `discard ${id}`, ref, parent, id]) : await runGit(this.gitDir, ['update-ref', '-d', ref, id]);
@@ -326,7 +326,7 @@ export class SnapshotStore {
     let lastError = '';
     const deadline = Date.now() + RETRY_MS;
     for (let attempt = 0; ; attempt++) {
-      const parent = await this.readRef(host);
+      const parent = await readHostRef(this.gitDir, host);
       const previous = parent === undefined ? undefined : await this.manifestKeysOf(host, parent);
       const changed = changedPaths(previous, manifest);
       const time = Math.floor(Date.now() / 1000);
@@ -368,78 +368,6 @@ export class SnapshotStore {
     return keys;
   }
 
-  /** The host ref's commit, read from the files git keeps refs in (loose, then packed-refs). */
-  private async readRef(host: string): Promise<string | undefined> {
-    const ref = REF_PREFIX + host;
-    try {
-      const value = (await fs.readFile(path.join(this.gitDir, ref), 'utf8')).trim();
-      if (/^[0-9a-f]{40}$/.test(value)) return value;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    let packed: string;
-    try {
-      packed = await fs.readFile(path.join(this.gitDir, 'packed-refs'), 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-    for (const line of packed.split('\n')) {
-      const [oid, name] = line.split(' ');
-      if (name === ref && oid !== undefined && /^[0-9a-f]{40}$/.test(oid)) return oid;
-    }
-    return undefined;
-  }
-}
-
-/**
- * Host names become ref names and folder names: letters, digits, `.`, `_`, `-`, starting
- * with a letter, digit or `_`, no `..`, not ending in `.` or `.lock`.
- */
-function checkHost(host: string): void {
-  if (
-    !/^[A-Za-z0-9_][A-Za-z0-9._-]{0,252}$/.test(host) ||
-    host.includes('..') ||
-    host.endsWith('.') ||
-    host.endsWith('.lock')
-  ) {
-    throw new ConfigError(`invalid host name for the snapshot store: ${JSON.stringify(host)}`);
-  }
-}
-
-function identName(operator: string): string {
-  return operator.replace(/[<>]/g, '').trim() || 'unknown';
-}
-
-function identEmail(operator: string): string {
-  return operator.replace(/[^A-Za-z0-9._+-]/g, '_') || 'unknown';
-}
-
-function parseCommit(raw: Buffer): { time: number; body: string } | undefined {
-  const text = raw.toString('utf8');
-  const split = text.indexOf('\n\n');
-  if (split < 0) return undefined;
-  const committer = /^committer .* (\d+) [+-]\d{4}$/m.exec(text.slice(0, split));
-  if (!committer) return undefined;
-  return { time: Number(committer[1]), body: text.slice(split + 2) };
-}
-
-function infoFrom(id: string, time: number, body: string): SnapshotInfo | undefined {
-  const parsed = parseMessage(body);
-  const host = trailer(parsed, 'Konf-Host');
-  if (host === undefined) return undefined;
-  const files = Number(trailer(parsed, 'Konf-Files') ?? '0');
-  return {
-    id,
-    host,
-    time: new Date(time * 1000).toISOString(),
-    reason: (trailer(parsed, 'Konf-Reason') ?? 'manual') as SnapshotReason,
-    operator: trailer(parsed, 'Konf-Operator') ?? '',
-    op: trailer(parsed, 'Konf-Op') ?? '',
-    ...(parsed.message === undefined ? {} : { message: parsed.message }),
-    files: Number.isFinite(files) ? files : 0,
-    changed: changedFromTrailers(parsed),
-  };
 }
 
 async function exists(file: string): Promise<boolean> {
