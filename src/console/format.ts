@@ -87,6 +87,13 @@ export function statusLine(status: HostStatus, host?: string): string {
   }
 }
 
+/** What an operation that wrote a host did to it, for "… 5m ago by alice" (a deploy when unknown). */
+export function wroteVerb(kind: string | undefined): string {
+  if (kind === 'rollback') return 'rolled back';
+  if (kind === 'rebuild') return 'rebuilt';
+  return 'deployed';
+}
+
 /** "42s", "5m", "3h", "12d", "—" — the age of a time relative to now. */
 export function age(iso: string | undefined, now: Date): string {
   if (!iso) return '\u2014';

@@ -43,6 +43,18 @@ describe('inventory columns in the console', () => {
     expect(c.session.callsOf('inventory')).toHaveLength(1); // from the events, not read again
   });
 
+  it('after a rollback the header says "rolled back", not "deployed", and the cell says (rollback), as konf hosts does', async () => {
+    const c = start(140);
+    let frame = await waitForText(c.lastFrame, '2h alice', 'web1     3 pending');
+    expect(frame).toContain('deployed 2h ago by alice');
+    await c.press('u');
+    await waitForText(c.lastFrame, 'Roll back web1 to snapshot');
+    await c.press('y');
+    frame = await waitForText(c.lastFrame, 'rollback done', 'rolled back 0s ago by tester');
+    expect(frame).not.toContain('deployed 0s ago');
+    expect(rowOf(frame, 'web1')).toMatch(/10\.0\.0\.5:2222 +0s tester \(rollback\)/);
+  });
+
   it('at 100 columns the most wanted column shows (address), the least wanted drops; at 80 both drop and names and badges stay whole', async () => {
     const wide = start(100);
     const at100 = await waitForFrame(wide.lastFrame, (f) => /web1 +3 pending +10\.0\.0\.5:2222 /.test(f) && f.includes('web2.example.net'), 15_000, 'web1 checked, with its address');

@@ -1,7 +1,7 @@
 /** The right-hand pane: the selected host's header, the tab bar and the active tab. */
 import { Box, Text } from 'ink';
 import { memo } from 'react';
-import { age, fit, nameList, plural, shortTime, statusLine } from '../format.js';
+import { age, fit, nameList, plural, shortTime, statusLine, wroteVerb } from '../format.js';
 import { diffEntries, diffHostsOf, diffViewRows, filesFooterRows, listRows, paneLayout, previewEntries, shownExcluded } from '../state/select.js';
 import { TABS, type AppState, type Tab } from '../state/types.js';
 import { useTone } from '../theme.js';
@@ -50,7 +50,7 @@ export function DetailPane(props: { state: AppState; now: number }) {
   const info = [
     statusLine(status, host),
     details?.address,
-    last ? `deployed ${age(last.time, new Date(props.now))} ago by ${last.operator}${last.ok ? '' : ' (failed)'}` : undefined,
+    last ? `${wroteVerb(last.kind)} ${age(last.time, new Date(props.now))} ago by ${last.operator}${last.ok ? '' : ' (failed)'}` : undefined,
     check?.lastSnapshot ? `snapshot ${age(check.lastSnapshot, new Date(props.now))} ago` : undefined,
     summary && !summary.loading ? `${plural(summary.switches, 'switch')}` : undefined,
   ]

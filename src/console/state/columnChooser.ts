@@ -9,7 +9,7 @@ import type { AppState, ChoiceItem, ChoiceState } from './types.js';
 
 const BUILT_IN: readonly { key: string; what: string }[] = [
   { key: 'address', what: 'the address konf connects to (HostName from the ssh config)' },
-  { key: 'deployed', what: 'the last deploy: how long ago, and who (audit log)' },
+  { key: 'deployed', what: 'the last deploy, rollback or rebuild: how long ago, and who (audit log)' },
 ];
 
 /** Switch names most hosts set first (then by name), at most this many. */

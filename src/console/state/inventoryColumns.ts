@@ -55,7 +55,8 @@ export function inventoryTable(state: Pick<AppState, 'hosts'> & Partial<Pick<App
       if (key === 'address') cell = { text: details?.address ?? '' };
       else if (key === 'deployed') {
         const last = details?.lastDeploy;
-        cell = last ? { text: last.operator, time: last.time, ...(last.ok ? {} : { failed: true }) } : { text: '' };
+        // A rollback or rebuild wrote the host too: said, as `konf hosts` says it.
+        cell = last ? { text: `${last.operator}${last.kind && last.kind !== 'deploy' ? ` (${last.kind})` : ''}`, time: last.time, ...(last.ok ? {} : { failed: true }) } : { text: '' };
       } else cell = { text: host.values[key] ?? '' };
       widths[i] = Math.max(widths[i]!, textColumns(cell.text) + (cell.time ? AGE : 0));
       return cell;
