@@ -43,8 +43,19 @@ export class ScreenWriter extends EventEmitter {
   };
   private readonly minInterval: number;
   private readonly onResize = () => {
-    this.repaint();
+    // The last frame was laid out for the old size, and what the terminal shows now is
+    // unknown (tmux and some terminals reflow long lines into the rows below): the next
+    // frame, laid out for the new size, is drawn whole on a cleared screen. Ink renders
+    // that frame when it hears of the resize; only if it does not is the old one drawn again.
+    const last = this.pending ?? this.shown.join('\n');
+    this.shown = [];
+    this.pending = undefined;
+    this.clearFirst = true;
     this.emit('resize');
+    if (this.pending === undefined && last !== '') {
+      this.pending = last;
+      this.flush();
+    }
   };
 
   constructor(
@@ -352,6 +363,32 @@ export function rowUpdate(row: number, old: string, next: string, columns: numbe
  * erase would take the last character with it (xterm, the Linux console, Windows Terminal).
  */
 function wholeRow(row: number, next: string, columns: number): string {
-  const full = textWidth(next) >= columns;
-  return `${at(row, 0)}${next}${ESC}0m${full ? '' : `${ESC}K`}`;
+  const width = textWidth(next);
+  if (width > columns) return `${at(row, 0)}${clipped(next, columns)}${ESC}0m`;
+  return `${at(row, 0)}${next}${ESC}0m${width === columns ? '' : `${ESC}K`}`;
+}
+
+/**
+ * A row wider than the terminal cut at its last column: written whole it would wrap into
+ * the row below (or scroll the screen from the last row). Such a frame exists for a moment
+ * after a resize, laid out for the old width before the console lays itself out again.
+ */
+function clipped(line: string, columns: number): string {
+  const cells = cellsOf(line);
+  if (!cells) return line;
+  let data = '';
+  let current: string | undefined;
+  for (let x = 0; x < columns && x < cells.chars.length; x++) {
+    let ch = cells.chars[x]!;
+    if (ch === '') continue;
+    // A wide character that would straddle the last column is left out.
+    if (x === columns - 1 && cells.chars[x + 1] === '') ch = ' ';
+    const st = cells.styles[x]!;
+    if (st !== current) {
+      data += `${ESC}${st ? `0;${st}` : '0'}m`;
+      current = st;
+    }
+    data += ch;
+  }
+  return data;
 }

@@ -159,6 +159,67 @@ describe('ScreenWriter', () => {
   });
 });
 
+describe('ScreenWriter when the terminal is resized', () => {
+  it('draws the frame laid out for the new size whole on a cleared screen, never the old one at the new width', async () => {
+    const out = new FakeTerminal();
+    out.columns = 70;
+    const writer = new ScreenWriter(out as unknown as NodeJS.WriteStream, { minIntervalMs: 0 });
+    const wide = Array.from({ length: ROWS }, (_, r) => `${r === 0 ? 'konf' : ' '.repeat(30)}${' '.repeat(r === 0 ? 26 : 0)}|OLD${String(r).padStart(2, '0')} history tail of the wide frame`.slice(0, 70));
+    writer.write(wide.join('\n'));
+    writer.flush();
+    // Narrower: Ink lays the console out again when it hears of the resize.
+    out.columns = 40;
+    out.data = '';
+    const narrow = Array.from({ length: ROWS }, (_, r) => (r === 0 ? 'konf' : r % 3 === 0 ? `host${r}  in sync` : ''));
+    writer.on('resize', () => writer.write(narrow.join('\n')));
+    out.emit('resize');
+    writer.flush();
+    expect(out.data).not.toContain('OLD');
+    expect(out.data.startsWith('\x1b[2J')).toBe(true);
+    // tmux reflowed the old lines' tails into the rows below: the new frame leaves none of it.
+    const model = terminalModel(40, ROWS);
+    await model.write(Array.from({ length: ROWS }, (_, r) => `\x1b[${r + 1};1H${'OLD tail reflowed '.repeat(3).slice(0, 40)}`).join('') + out.data);
+    expect(model.cells()).toEqual(await frameCells(narrow.join('\n'), 40, ROWS));
+    model.dispose();
+    writer.close();
+  });
+
+  it('cuts rows wider than the terminal at its last column: nothing wraps into the row below or scrolls the screen', async () => {
+    const out = new FakeTerminal();
+    out.columns = 40;
+    const writer = new ScreenWriter(out as unknown as NodeJS.WriteStream, { minIntervalMs: 0 });
+    // A frame still laid out for 70 columns (Ink renders once more before the console's own layout follows).
+    const wide = Array.from({ length: ROWS }, (_, r) => `\x1b[7mrow${String(r).padStart(2, '0')}\x1b[27m ${'abcdefghij'.repeat(7)}`.slice(0, 80));
+    writer.write(wide.join('\n'));
+    writer.flush();
+    const model = terminalModel(40, ROWS);
+    await model.write(out.data);
+    const text = model.text();
+    for (let r = 0; r < ROWS; r++) expect(text[r], `row ${r}`).toBe(`row${String(r).padStart(2, '0')} ${'abcdefghij'.repeat(7)}`.slice(0, 40));
+    // Then the frame for 40 columns: diffed against what is really on screen.
+    const narrow = Array.from({ length: ROWS }, (_, r) => (r % 2 ? `host${r}` : ''));
+    out.data = '';
+    writer.write(narrow.join('\n'));
+    writer.flush();
+    await model.write(out.data);
+    expect(model.cells()).toEqual(await frameCells(narrow.join('\n'), 40, ROWS));
+    model.dispose();
+    writer.close();
+  });
+
+  it('draws the last frame again when nothing new comes (a resize Ink does not answer)', () => {
+    const out = new FakeTerminal();
+    const writer = new ScreenWriter(out as unknown as NodeJS.WriteStream, { minIntervalMs: 0 });
+    writer.write(consoleFrame(0, 0).join('\n'));
+    writer.flush();
+    out.data = '';
+    out.emit('resize');
+    expect(out.data.startsWith('\x1b[2J')).toBe(true);
+    expect(out.data).toContain('host0000');
+    writer.close();
+  });
+});
+
 describe('ScreenWriter while an editor has the terminal', () => {
   it('writes nothing between suspend() and resume(), then draws the newest frame whole on a cleared screen', async () => {
     const out = new FakeTerminal();

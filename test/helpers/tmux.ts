@@ -84,6 +84,11 @@ export class TmuxSession {
     for (const key of keys) await this.tmux(['send-keys', '-t', this.name, key]);
   }
 
+  /** Resizes the window (the program gets SIGWINCH; tmux reflows what was on screen). */
+  async resize(columns: number, rows: number): Promise<void> {
+    await this.tmux(['resize-window', '-t', this.name, '-x', String(columns), '-y', String(rows)]);
+  }
+
   /** Text typed literally (no key-name lookup). */
   async type(text: string): Promise<void> {
     await this.tmux(['send-keys', '-t', this.name, '-l', text]);
