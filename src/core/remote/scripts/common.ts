@@ -54,6 +54,11 @@ export function argRuns<T>(items: readonly T[], text: (item: T) => string, opts:
   return runs;
 }
 
+/** `PREFIX ARG…SUFFIX` once per run of (quoted) arguments that fits a command line (argRuns). */
+export function commandRuns(prefix: string, args: readonly string[], suffix = ''): string[] {
+  return argRuns(args, (a) => a).map((run) => `${prefix} ${run.join(' ')}${suffix}`);
+}
+
 /** The command line that runs a script of `scriptBytes` bytes read from stdin. */
 export function commandFor(scriptBytes: number, become: '' | 'sudo'): string {
   const sh = `sh -c 'eval "$(head -c ${scriptBytes})"'`;

@@ -1,6 +1,6 @@
 /** The one-trip write's check that the host still holds what konf read. */
 import { shellQuote as q } from '../shell.js';
-import { argRuns } from './common.js';
+import { commandRuns } from './common.js';
 
 /** Shell lines that set konf_vbad when the host no longer holds what konf read. */
 export interface VerifyLines {
@@ -29,7 +29,7 @@ export function verifyLines(states: ReadState[]): VerifyLines {
     const expected = present.map((s) => `${((s.state === 'file' ? 0o100000 | s.mode : 0o120777)).toString(16)} ${s.uid} ${s.gid}`).join('\n');
     lines.push(
       'if [ -z "$konf_vbad" ]; then',
-      `  konf_vs=$( { ${argRuns(present, (s) => q(s.path)).map((run) => `stat -c '%f %u %g' -- ${run.map((s) => q(s.path)).join(' ')}`).join(' && ')}; } 2>/dev/null) || konf_vbad=1`,
+      `  konf_vs=$( { ${commandRuns(`stat -c '%f %u %g' --`, present.map((s) => q(s.path))).join(' && ')}; } 2>/dev/null) || konf_vbad=1`,
       `  if [ "$konf_vs" != ${q(expected)} ]; then konf_vbad=1; fi`,
       'fi',
     );
@@ -40,7 +40,7 @@ export function verifyLines(states: ReadState[]): VerifyLines {
     // hold the hash either way, without spaces and backslashes.
     lines.push(
       'if [ -z "$konf_vbad" ]; then',
-      `  konf_vh=$( { ${argRuns(files, (s) => q(s.path)).map((run) => `sha256sum -- ${run.map((s) => q(s.path)).join(' ')}`).join(' && ')}; } 2>/dev/null | cut -c1-65 | tr -d ' \\\\') || konf_vbad=1`,
+      `  konf_vh=$( { ${commandRuns('sha256sum --', files.map((s) => q(s.path))).join(' && ')}; } 2>/dev/null | cut -c1-65 | tr -d ' \\\\') || konf_vbad=1`,
       `  if [ "$konf_vh" != ${q(files.map((f) => f.sha256).join('\n'))} ]; then konf_vbad=1; fi`,
       'fi',
     );

@@ -3,15 +3,10 @@ import { shellQuote as q } from '../shell.js';
 import { JOURNAL_NAME, journalHeaderArgs } from '../journal.js';
 import { checkFunctions, fileCheckLines, setCheckLines, type RemoteChecks } from '../checks.js';
 import { REVERT_HELPERS, armFunction, type armPayload } from '../revert.js';
-import { FN_SHOW, TEMP_PREFIX, argRuns, program, prologue, resolveRoot } from './common.js';
+import { FN_SHOW, TEMP_PREFIX, argRuns, commandRuns, program, prologue, resolveRoot } from './common.js';
 import { JOURNALED_FUNCTIONS, STAGE_ONLY_SAY, WRITE_FUNCTIONS, backupDir, backupName, byFolder, metadataLines, renameLines, stageLines, type PreparedOp, type WriteJournal } from './writeSteps.js';
 import { closeJournalLines, lockDirLines, lockTakeLines, releaseLines } from './lock.js';
 import type { VerifyLines } from './verify.js';
-
-/** `FN ARG…` once per run of (quoted) arguments that fits a command line (a function that hands them all to one program). */
-function runsOf(fn: string, args: string[]): string[] {
-  return argRuns(args, (a) => a).map((run) => `${fn} ${run.join(' ')}`);
-}
 
 /**
  * Phase 1 (prepare): for each op check the parent folder resolves inside the root and
@@ -116,16 +111,17 @@ export function writeScript(o: {
   }
   // Each folder once (inside the root; created, shallowest first, when a file goes there),
   // in the order the ops first name them; then no target may be a folder.
-  for (const [dir, indexes] of byFolder(o.ops)) {
+  const folders = byFolder(o.ops);
+  const dirs = [...folders.keys()];
+  for (const [dir, indexes] of folders) {
     const first = indexes[0] as number;
     if (indexes.some((i) => o.ops[i]?.kind !== 'remove')) body.push(`konf_dir ${first} ${q(dir)}`);
     else body.push(`konf_in ${q(dir)} || konf_esc ${first}`);
   }
   o.ops.forEach((op, i) => body.push(`konf_notdir ${i} ${q(op.path)}`));
   // Stale temps of interrupted runs go once every folder is there (staging only: another run's temps stay).
-  if (!o.stageOnly) body.push(...runsOf('konf_clean', [...new Set(o.ops.map((op) => op.dir))].map(q)));
+  if (!o.stageOnly) body.push(...commandRuns('konf_clean', dirs.map(q)));
   const stage = stageLines(o.ops, o.run, o.archiveBytes);
-  const dirs = [...new Set(o.ops.map((op) => op.dir))];
   body.push(...stage.lines, ...metadataLines(o.ops));
   const staged = o.ops.map((op) => (op.kind === 'remove' ? '' : op.temp));
   if (o.stageOnly) {
@@ -140,9 +136,9 @@ export function writeScript(o: {
   }
   if (!journal) {
     body.push(`printf '%s commit\\n' "$M"`);
-    body.push(...runsOf('konf_syncfs', stage.dirs));
+    body.push(...commandRuns('konf_syncfs', stage.dirs));
     body.push(...renameLines(o.ops, o.run, false));
-    body.push(...runsOf('konf_syncfs', dirs.map(q)), `printf '%s done\\n' "$M"`);
+    body.push(...commandRuns('konf_syncfs', dirs.map(q)), `printf '%s done\\n' "$M"`);
     return program([...WRITE_FUNCTIONS, ...stage.functions], body);
   }
 
@@ -150,7 +146,7 @@ export function writeScript(o: {
   body.push(`konf_say commit || { konf_cleanup; exit 7; }`);
   body.push('konf_me', `JT="$LD/${TEMP_PREFIX}$RUN-journal"`, '{', `printf '# konf journal: an operation in flight on this host (see the konf README, "Journals")\\n'`);
   body.push(`printf 'konf_jv 1\\n'`, `printf 'konf_jop %s\\n' ${q(journalHeaderArgs(o.run, journal.header))}`, `printf 'konf_jpid %s %s %s\\n' "$$" "$konf_ms" "$konf_mg"`);
-  const folderOf = new Map([...byFolder(o.ops).keys()].map((dir, f) => [dir, f]));
+  const folderOf = new Map(dirs.map((dir, f) => [dir, f]));
   o.ops.forEach((op, i) => {
     const temp = op.kind === 'remove' ? '' : op.temp;
     const backup = backupName(op, o.run);
@@ -164,7 +160,7 @@ export function writeScript(o: {
     `printf 'konf_jstate staged\\n'`,
     `} > "$JT" || konf_fail 0 journal`,
     // The staged files and the journal reach the disk together (one syncfs per filesystem), then the journal is renamed in.
-    ...runsOf('konf_syncfs', [...stage.dirs, '"$JT"']),
+    ...commandRuns('konf_syncfs', [...stage.dirs, '"$JT"']),
     `mv -fT -- "$JT" "$J" || { rm -f -- "$JT"; konf_fail 0 journal; }`,
     'konf_journaled=1',
     `sync -- "$LD" 2>/dev/null`,
@@ -176,14 +172,14 @@ export function writeScript(o: {
   }
   // The old version of every existing target is kept before the first rename, one ln per
   // folder (only for a folder where one exists: konf_b<folder> counts them).
-  [...byFolder(o.ops).values()].forEach((indexes, f) => {
-    const bak = q(backupDir((o.ops[indexes[0] as number] as PreparedOp).dir, o.run));
-    for (const run of argRuns(indexes, (i) => q((o.ops[i] as PreparedOp).path))) {
-      body.push(`if [ "\${konf_b${f}-0}" -gt 0 ]; then konf_bk ${bak} ${run.map((i) => q((o.ops[i] as PreparedOp).path)).join(' ')} || konf_fail2 ${run[0]} backup; fi`);
+  [...folders].forEach(([dir, indexes], f) => {
+    const path = (i: number) => q((o.ops[i] as PreparedOp).path);
+    for (const run of argRuns(indexes, path)) {
+      body.push(`if [ "\${konf_b${f}-0}" -gt 0 ]; then konf_bk ${q(backupDir(dir, o.run))} ${run.map(path).join(' ')} || konf_fail2 ${run[0]} backup; fi`);
     }
   });
   body.push(...renameLines(o.ops, o.run, true));
-  body.push(`printf 'konf_jstate swapped\\n' >> "$J"`, ...runsOf('konf_syncfs', [...dirs.map(q), '"$J"']));
+  body.push(`printf 'konf_jstate swapped\\n' >> "$J"`, ...commandRuns('konf_syncfs', [...dirs.map(q), '"$J"']));
   if (checks && checks.sets.length > 0) {
     // Set checks see the whole set in place; a failure swaps every file back at once, before any post hook.
     body.push(...setCheckLines(checks), 'if [ -n "$konf_cbad" ]; then konf_say refused || konf_lost; konf_unarm; konf_restore "$J"; exit 3; fi');

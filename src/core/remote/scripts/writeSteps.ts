@@ -1,7 +1,7 @@
 /** The shell functions and metadata lines the write script is made of (see write.ts). */
 import { shellQuote as q } from '../shell.js';
 import { FN_ME, JOURNAL_FUNCTIONS, type JournalHeader } from '../journal.js';
-import { argRuns, FN_IN_ROOT, TEMP_PREFIX } from './common.js';
+import { argRuns, commandRuns, FN_IN_ROOT, TEMP_PREFIX } from './common.js';
 
 export type PreparedOp =
   | { kind: 'file'; path: string; dir: string; temp: string; size: number; mode: string; owner: string; group: string }
@@ -212,7 +212,7 @@ export function metadataLines(ops: PreparedOp[]): string[] {
   // One program per run of files that fits a command line (argRuns), each failing on its own first file.
   const each = (group: (typeof files)[number][], command: string, what: string) =>
     argRuns(group, temp).map((run) => `${command} ${run.map(temp).join(' ')} || konf_fail ${run[0]?.i ?? 0} ${what}`);
-  const sizes = argRuns(files, temp).map((run) => `stat -c %s -- ${run.map(temp).join(' ')}`);
+  const sizes = commandRuns('stat -c %s --', files.map(temp));
   const lines = [
     `konf_sz=$( { ${sizes.join(' && ')}; } 2>/dev/null) || konf_sz=`,
     `if [ "$konf_sz" != ${q(files.map((f) => f.op.size).join('\n'))} ]; then konf_sizes; konf_fail ${files[0]?.i ?? 0} write; fi`,
@@ -275,14 +275,14 @@ export function stageLines(ops: PreparedOp[], run: string, archiveBytes: number)
   const stages = [...byFolder(ops)].filter(([, ix]) => ix.some((i) => ops[i]?.kind !== 'remove')).map(([dir]) => q(stageDir(dir, run)));
   const files = ops.flatMap((op, i) => (op.kind === 'file' ? [`  konf_size ${i} ${q(op.temp)} ${op.size}`] : []));
   const functions = [
-    `konf_rmstage() {\n  ${stages.length ? argRuns(stages, (d) => d).map((run) => `rm -rf -- ${run.join(' ')}`).join('\n  ') : ':'}\n}`,
+    `konf_rmstage() {\n  ${stages.length ? commandRuns('rm -rf --', stages).join('\n  ') : ':'}\n}`,
     // konf_sizes: fails naming the first staged file that is short or missing (only after a failure: one wc each).
     `konf_sizes() {\n${files.length ? files.join('\n') : '  :'}\n}`,
   ];
   if (stages.length === 0) return { functions, lines: [], dirs: [] };
   const first = ops.findIndex((op) => op.kind !== 'remove');
   // The staging folders hold the temps: one that cannot be made is a temp that cannot be written.
-  const lines = argRuns(stages, (d) => d).map((run) => `mkdir -- ${run.join(' ')} || konf_fail ${first} write`);
+  const lines = commandRuns('mkdir --', stages, ` || konf_fail ${first} write`);
   if (archiveBytes > 0) {
     const firstFile = ops.findIndex((op) => op.kind === 'file');
     // A short archive (the upload was cut) makes tar fail: konf_sizes names the first short temp.
@@ -319,7 +319,7 @@ export function renameLines(ops: PreparedOp[], run: string, journaled: boolean):
   ops.forEach((op, i) => {
     if (op.kind === 'remove') lines.push([journaled ? 'konf_srm' : 'konf_rm', i, q(op.path)].join(' '));
   });
-  for (const run of argRuns(stages, (d) => d)) lines.push(`rmdir -- ${run.join(' ')} 2>/dev/null`);
+  lines.push(...commandRuns('rmdir --', stages, ' 2>/dev/null'));
   return lines;
 }
 
